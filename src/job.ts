@@ -1,0 +1,85 @@
+/**
+ * Jobs and their states. The state machine is drawn in `docs/state-machine.md`;
+ * `JOB_TRANSITIONS` below is the same machine as data, and the store conformance
+ * suite checks every store against it.
+ */
+
+/** Every state a job can be in. */
+export const JOB_STATES = [
+  'scheduled',
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'dead',
+  'cancelled',
+] as const;
+
+export type JobState = (typeof JOB_STATES)[number];
+
+/** States a job never leaves (except through an explicit `retry`). */
+export const FINAL_STATES: readonly JobState[] = ['succeeded', 'dead', 'cancelled'];
+
+/** States of a job that still has work ahead of it. A dedup key is unique among these. */
+export const UNFINISHED_STATES: readonly JobState[] = ['scheduled', 'queued', 'running', 'failed'];
+
+/** Whether a job in this state will not run again by itself. */
+export function isFinalState(state: JobState): boolean {
+  return FINAL_STATES.includes(state);
+}
+
+/** The transitions the engine makes, and why. Anything not listed is not allowed. */
+export const JOB_TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
+  scheduled: ['queued', 'cancelled'],
+  queued: ['running', 'cancelled'],
+  running: ['succeeded', 'failed', 'dead', 'cancelled', 'queued'],
+  failed: ['queued', 'cancelled'],
+  succeeded: ['queued'],
+  dead: ['queued'],
+  cancelled: ['queued'],
+};
+
+/** The error one attempt ended with. */
+export interface JobAttemptError {
+  attempt: number;
+  message: string;
+  stack: string | null;
+  at: Date;
+}
+
+/** The latest progress a handler reported. */
+export interface JobProgress {
+  /** 0 to 1. */
+  fraction: number;
+  message: string | null;
+}
+
+/** One run request of a task, as the store holds it. */
+export interface Job<TInput = unknown, TResult = unknown> {
+  id: string;
+  task: string;
+  queue: string;
+  input: TInput;
+  state: JobState;
+  /** Higher runs first. @default 0 */
+  priority: number;
+  /** When the job becomes (or became) eligible to run. */
+  runAt: Date;
+  /** Attempts started so far; the running attempt included. */
+  attempt: number;
+  maxAttempts: number;
+  dedupKey: string | null;
+  progress: JobProgress | null;
+  result: TResult | null;
+  /** One entry per failed attempt, oldest first. */
+  errors: JobAttemptError[];
+  /** The worker holding the lease while running. */
+  workerId: string | null;
+  leaseExpiresAt: Date | null;
+  cancelRequestedAt: Date | null;
+  createdAt: Date;
+  /** When the latest attempt started. */
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  updatedAt: Date;
+}

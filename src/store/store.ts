@@ -1,0 +1,190 @@
+/**
+ * The one interface every store implements (SQLite now, PostgreSQL next).
+ *
+ * Shape rules, so a second store never forces a redesign:
+ * - methods are named noun-first (`jobClaim`, `workerList`) and take one params object;
+ * - no method is optional: where stores differ, `capabilities` says so and the
+ *   conformance suite (`src/testing/store-conformance.ts`) skips by capability with a reason;
+ * - rows are mapped to domain types (`Job`, `WorkerRecord`) inside the store;
+ * - every method is one statement or one transaction: logic stays in TypeScript;
+ * - state changes of running jobs go through `JobStateUpdate`s built by the constructors in
+ *   `state-updates.ts`, fenced by (id, attempt, workerId) so a worker that lost its lease
+ *   can never overwrite the outcome of the worker that took the job over.
+ */
+import type { Job, JobAttemptError, JobProgress, JobState } from '../job.js';
+
+/** What a store can or cannot do. The engine and the conformance suite read these. */
+export interface StoreCapabilities {
+  /** `jobInsertMany` can join a transaction the caller opened on its own connection. */
+  transactionalEnqueue: boolean;
+  /** The store wakes idle workers in other processes when jobs arrive (e.g. LISTEN/NOTIFY). */
+  crossProcessWakeUp: boolean;
+}
+
+export type StoreDialect = 'sqlite' | 'postgres';
+
+/** A migration shipped inside the package. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+  /** sha256 of `sql`, hex. */
+  checksum: string;
+}
+
+/** A migration the database says it has applied. */
+export interface AppliedMigration {
+  version: number;
+  name: string;
+  checksum: string;
+  appliedAt: Date;
+}
+
+export interface MigrationStatus {
+  /** Highest version applied to the database; 0 for an empty database. */
+  databaseVersion: number;
+  /** Highest version this package ships. */
+  packageVersion: number;
+  /** Versions this package ships that the database has not applied yet. */
+  pending: number[];
+}
+
+/** A job to insert. The store decides `scheduled` or `queued` from `runAt` and `now`. */
+export interface JobInsert {
+  task: string;
+  queue: string;
+  input: unknown;
+  priority: number;
+  runAt: Date;
+  maxAttempts: number;
+  dedupKey: string | null;
+}
+
+export interface JobInsertResult {
+  job: Job;
+  /** True when an unfinished job with the same (task, dedupKey) existed and is returned instead. */
+  duplicate: boolean;
+}
+
+export interface JobListFilter {
+  states?: JobState[];
+  task?: string;
+  queue?: string;
+}
+
+export interface JobListPage {
+  /** Newest first. */
+  jobs: Job[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** A running job whose lease a worker holds, as seen at its latest heartbeat. */
+export interface JobLease {
+  id: string;
+  attempt: number;
+  cancelRequested: boolean;
+}
+
+/**
+ * A change of a running job's state, decided by the worker that runs it. Built only through the
+ * constructors in `state-updates.ts`.
+ */
+export type JobStateUpdate =
+  | { kind: 'succeeded'; id: string; attempt: number; workerId: string; at: Date; result: unknown }
+  | { kind: 'failed'; id: string; attempt: number; workerId: string; at: Date; error: JobAttemptError; retryAt: Date }
+  | { kind: 'dead'; id: string; attempt: number; workerId: string; at: Date; error: JobAttemptError }
+  | { kind: 'cancelled'; id: string; attempt: number; workerId: string; at: Date; error: JobAttemptError | null }
+  /** Give the job back unstarted (worker shutting down): queued again, this attempt not counted. */
+  | { kind: 'released'; id: string; attempt: number; workerId: string; at: Date };
+
+/** Jobs counted by (task, queue, state). */
+export interface JobCount {
+  task: string;
+  queue: string;
+  state: JobState;
+  count: number;
+  /** `createdAt` of the oldest job in the group. */
+  oldestCreatedAt: Date;
+}
+
+/** A worker as it records itself in the store. */
+export interface WorkerRecord {
+  id: string;
+  host: string;
+  pid: number;
+  queues: string[];
+  tasks: string[];
+  concurrency: number;
+  startedAt: Date;
+  lastHeartbeatAt: Date;
+}
+
+/** The store behind Conveyor. See the module comment for the rules every method follows. */
+export interface Store {
+  readonly dialect: StoreDialect;
+  readonly capabilities: StoreCapabilities;
+
+  /** Read the migration history and compare it with the package's; throws `ConveyorMigrationError` on a mismatch. */
+  migrationStatus(): Promise<MigrationStatus>;
+  /** Apply every pending migration under a lock, in one transaction; throws `ConveyorMigrationError` on a mismatch. */
+  migrationRun(params: { now: Date }): Promise<MigrationStatus>;
+
+  /** Insert jobs in one transaction; a (task, dedupKey) already unfinished returns that job instead. */
+  jobInsertMany(params: { jobs: JobInsert[]; now: Date }): Promise<JobInsertResult[]>;
+  jobGet(params: { id: string }): Promise<Job | null>;
+  jobList(params: { filter: JobListFilter; cursor: string | null; limit: number }): Promise<JobListPage>;
+  /**
+   * Atomically move up to `limit` queued jobs of these queues and tasks to `running`, highest priority
+   * first, then oldest `runAt`, then lowest id; increments `attempt` and sets the lease.
+   */
+  jobClaim(params: {
+    queues: string[];
+    tasks: string[];
+    workerId: string;
+    limit: number;
+    now: Date;
+    leaseExpiresAt: Date;
+  }): Promise<Job[]>;
+  /** Extend the lease of every job this worker runs; returns them, so the worker sees cancels and lost leases. */
+  jobLeaseExtend(params: { workerId: string; leaseExpiresAt: Date }): Promise<JobLease[]>;
+  /** Apply updates in one transaction; an update whose job is no longer running under that lease is skipped. */
+  jobSetStateIfRunningMany(params: { updates: JobStateUpdate[] }): Promise<Array<{ id: string; applied: boolean }>>;
+  /** Record progress of a running attempt; false when the lease is no longer held. */
+  jobProgressSet(params: { id: string; attempt: number; workerId: string; progress: JobProgress; now: Date }): Promise<boolean>;
+  /**
+   * Cancel a job: one not yet running becomes `cancelled`; a running one gets `cancelRequestedAt` and its
+   * worker aborts it. A finished job is returned unchanged. Null when there is no such job.
+   */
+  jobCancel(params: { id: string; now: Date }): Promise<Job | null>;
+  /**
+   * Queue a failed, dead, cancelled or succeeded job again, now, with at least one attempt left. A job in
+   * another state is returned unchanged. Null when there is no such job.
+   */
+  jobRetry(params: { id: string; now: Date }): Promise<Job | null>;
+  /** Re-queue (or kill, when out of attempts) running jobs whose lease expired before `now`, counting the attempt. */
+  jobRecoverExpiredLeases(params: { now: Date; limit: number }): Promise<number>;
+  /** Move `scheduled` and `failed` jobs whose `runAt` has come to `queued`. */
+  jobPromoteDue(params: { now: Date; limit: number }): Promise<number>;
+  /** Delete at most `limit` finished jobs that finished before the cut-off for their state. */
+  jobPruneFinished(params: {
+    succeededBefore: Date;
+    deadBefore: Date;
+    cancelledBefore: Date;
+    limit: number;
+  }): Promise<number>;
+  /** Count jobs in these states by (task, queue, state). */
+  jobCountByGroup(params: { states: JobState[] }): Promise<JobCount[]>;
+
+  /** Record a worker (insert or replace). */
+  workerRegister(params: { worker: WorkerRecord }): Promise<void>;
+  /** Record that a worker is alive; false when its record is gone (pruned as dead). */
+  workerHeartbeat(params: { id: string; now: Date }): Promise<boolean>;
+  workerDeregister(params: { id: string }): Promise<void>;
+  workerList(): Promise<WorkerRecord[]>;
+  /** Delete records of workers whose heartbeat stopped before the cut-off. */
+  workerPrune(params: { heartbeatBefore: Date }): Promise<number>;
+
+  /** Release the connection. Safe to call twice. */
+  close(): Promise<void>;
+}

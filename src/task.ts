@@ -1,0 +1,134 @@
+/**
+ * Tasks: named, typed units of work, defined once and shared by producers and workers
+ * so the two cannot disagree about a task's name, queue or input.
+ */
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { ConveyorConfigError } from './errors.js';
+import type { Logger } from './logger.js';
+import { type RetryPolicy, resolveRetryPolicy } from './retry.js';
+
+/**
+ * Resources a worker hands to handlers (a DB pool, an HTTP client…). Declare yours by
+ * augmenting this interface, then give the worker their create/close functions.
+ *
+ * @example
+ * declare module 'conveyor' { interface Resources { db: pg.Pool } }
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface Resources {}
+
+/** What a handler knows about the job it runs. */
+export interface JobInfo {
+  id: string;
+  task: string;
+  queue: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  maxAttempts: number;
+  priority: number;
+  dedupKey: string | null;
+  createdAt: Date;
+}
+
+/** The second argument of every handler. */
+export interface TaskContext {
+  job: JobInfo;
+  /** Fires on timeout, on cancellation, and when the worker stops past its drain time. */
+  signal: AbortSignal;
+  /** Record progress: `fraction` from 0 to 1, with an optional message. Resolves once stored. */
+  progress(fraction: number, message?: string): Promise<void>;
+  logger: Logger;
+  resources: Resources;
+}
+
+/** Any schema implementing Standard Schema (zod ≥ 3.24, valibot, arktype…). */
+export type InputSchema = StandardSchemaV1;
+
+export interface TaskOptions<TSchema extends InputSchema, TResult> {
+  /** Unique name; letters, digits, `.`, `_`, `-`, `:`. @example 'reports.export' */
+  name: string;
+  /** @default 'default' */
+  queue?: string;
+  /** Validated at enqueue (nothing is written when it fails) and parsed again before `run`. */
+  input: TSchema;
+  /** The handler. Its return value (JSON) is stored as the job's result. */
+  run: (input: StandardSchemaV1.InferOutput<TSchema>, context: TaskContext) => Promise<TResult> | TResult;
+  /** @default { maxAttempts: 5, backoff: { initialMs: 1000, factor: 2, maxMs: 3_600_000, jitter: 0.25 } } */
+  retry?: Partial<Omit<RetryPolicy, 'backoff'>> & { backoff?: Partial<RetryPolicy['backoff']> };
+  /** Abort the handler (through its signal) after this long, and count the attempt as failed. @default 600_000 */
+  timeoutMs?: number;
+  /** Derive a dedup key from the input: a second enqueue while the first is unfinished returns the first. */
+  dedup?: { key: (input: StandardSchemaV1.InferInput<TSchema>) => string };
+  /** @default 0 (higher runs first) */
+  priority?: number;
+}
+
+/** A task as defined: options with defaults applied. */
+export interface Task<TSchema extends InputSchema = InputSchema, TResult = unknown> {
+  readonly name: string;
+  readonly queue: string;
+  readonly input: TSchema;
+  readonly run: TaskOptions<TSchema, TResult>['run'];
+  readonly retry: RetryPolicy;
+  readonly timeoutMs: number;
+  readonly dedup: TaskOptions<TSchema, TResult>['dedup'] | null;
+  readonly priority: number;
+}
+
+/** The input type a task accepts at enqueue. */
+export type TaskInput<T> = T extends Task<infer S, unknown> ? StandardSchemaV1.InferInput<S> : never;
+/** The result type a task's handler returns. */
+export type TaskResult<T> = T extends Task<InputSchema, infer R> ? Awaited<R> : never;
+
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/**
+ * Define a task.
+ *
+ * @example
+ * export const sendEmail = defineTask({
+ *   name: 'email.send',
+ *   input: z.object({ to: z.string().email(), subject: z.string() }),
+ *   run: async ({ to, subject }, { logger }) => { logger.info({ to }, 'sending'); return { sent: true } },
+ * })
+ */
+export function defineTask<TSchema extends InputSchema, TResult>(options: TaskOptions<TSchema, TResult>): Task<TSchema, Awaited<TResult>> {
+  const where = `defineTask(${JSON.stringify(options.name)})`;
+  checkName(`${where}.name`, options.name);
+  const queue = options.queue ?? 'default';
+  checkName(`${where}.queue`, queue);
+  if (options.input === undefined || typeof options.input['~standard']?.validate !== 'function') {
+    throw new ConveyorConfigError(`${where}.input`, 'is not a schema implementing Standard Schema', 'z.object({ userId: z.string() })');
+  }
+  if (typeof options.run !== 'function') {
+    throw new ConveyorConfigError(`${where}.run`, 'is not a function', 'async (input, ctx) => ({ done: true })');
+  }
+  const timeoutMs = options.timeoutMs ?? 600_000;
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+    throw new ConveyorConfigError(`${where}.timeoutMs`, `must be a positive integer of milliseconds, got ${String(timeoutMs)}`, '30000');
+  }
+  const priority = options.priority ?? 0;
+  if (!Number.isInteger(priority)) {
+    throw new ConveyorConfigError(`${where}.priority`, `must be an integer, got ${String(priority)}`, '10');
+  }
+  return Object.freeze({
+    name: options.name,
+    queue,
+    input: options.input,
+    run: options.run as Task<TSchema, Awaited<TResult>>['run'],
+    retry: resolveRetryPolicy(`${where}.retry`, options.retry),
+    timeoutMs,
+    dedup: options.dedup ?? null,
+    priority,
+  });
+}
+
+function checkName(setting: string, value: unknown): void {
+  if (typeof value !== 'string' || !NAME_PATTERN.test(value)) {
+    throw new ConveyorConfigError(
+      setting,
+      `must be 1–128 letters, digits, ".", "_", "-" or ":" starting with a letter or digit, got ${JSON.stringify(value)}`,
+      '"reports.export"',
+    );
+  }
+}
