@@ -71,7 +71,7 @@ export interface Task<TSchema extends InputSchema = InputSchema, TResult = unkno
   readonly run: TaskOptions<TSchema, TResult>['run'];
   readonly retry: RetryPolicy;
   readonly timeoutMs: number;
-  readonly dedup: TaskOptions<TSchema, TResult>['dedup'] | null;
+  readonly dedup: NonNullable<TaskOptions<TSchema, TResult>['dedup']> | null;
   readonly priority: number;
 }
 

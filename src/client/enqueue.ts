@@ -1,0 +1,83 @@
+/**
+ * Turning `enqueue(task, input, options)` into a `JobInsert`: the input is validated against the
+ * task's schema and every option is checked before anything is written (F5).
+ */
+import { ConveyorConfigError, ConveyorValidationError } from '../errors.js';
+import type { Job } from '../job.js';
+import { checkMaxAttempts } from '../retry.js';
+import type { JobInsert } from '../store/store.js';
+import type { Task } from '../task.js';
+import { parseTaskInput } from '../validate.js';
+
+export interface EnqueueOptions {
+  /** Run no sooner than this many milliseconds from now. Not with `runAt`. */
+  delayMs?: number;
+  /** Run no sooner than this time. Not with `delayMs`. */
+  runAt?: Date;
+  /** Higher runs first. @default the task's priority */
+  priority?: number;
+  /** While a job of this task with this key is unfinished, enqueuing again returns it. @default from the task's `dedup.key` */
+  dedupKey?: string;
+  /** Attempts in all. @default the task's `retry.maxAttempts` */
+  maxAttempts?: number;
+}
+
+export interface EnqueueResult<TInput = unknown, TResult = unknown> {
+  job: Job<TInput, TResult>;
+  /** True when an unfinished job with the same dedup key existed and is returned instead of a new one. */
+  duplicate: boolean;
+}
+
+/** Validate input and options; the returned insert is ready for the store. */
+export async function buildJobInsert(task: Task, input: unknown, options: EnqueueOptions, now: Date): Promise<JobInsert> {
+  await parseTaskInput(task, input);
+  checkJsonSerializable(task, input);
+  const where = `enqueue(${JSON.stringify(task.name)}) options`;
+  const maxAttempts = options.maxAttempts ?? task.retry.maxAttempts;
+  checkMaxAttempts(`${where}.maxAttempts`, maxAttempts);
+  const priority = options.priority ?? task.priority;
+  if (!Number.isInteger(priority)) throw new ConveyorConfigError(`${where}.priority`, `must be an integer, got ${String(priority)}`, '10');
+  return {
+    task: task.name,
+    queue: task.queue,
+    input,
+    priority,
+    runAt: resolveRunAt(where, options, now),
+    maxAttempts,
+    dedupKey: resolveDedupKey(where, task, input, options),
+  };
+}
+
+function resolveRunAt(where: string, options: EnqueueOptions, now: Date): Date {
+  if (options.delayMs !== undefined && options.runAt !== undefined) {
+    throw new ConveyorConfigError(where, 'sets both delayMs and runAt; give one', '{ delayMs: 60000 }');
+  }
+  if (options.runAt !== undefined) {
+    if (!(options.runAt instanceof Date) || Number.isNaN(options.runAt.getTime())) {
+      throw new ConveyorConfigError(`${where}.runAt`, `must be a valid Date, got ${String(options.runAt)}`, "new Date('2030-01-01T09:00:00Z')");
+    }
+    return options.runAt;
+  }
+  const delayMs = options.delayMs ?? 0;
+  if (!Number.isInteger(delayMs) || delayMs < 0) {
+    throw new ConveyorConfigError(`${where}.delayMs`, `must be an integer ≥ 0 of milliseconds, got ${String(delayMs)}`, '60000');
+  }
+  return new Date(now.getTime() + delayMs);
+}
+
+function resolveDedupKey(where: string, task: Task, input: unknown, options: EnqueueOptions): string | null {
+  const key = options.dedupKey ?? (task.dedup === null ? undefined : task.dedup.key(input as never));
+  if (key === undefined) return null;
+  if (typeof key !== 'string' || key.length === 0 || key.length > 512) {
+    throw new ConveyorConfigError(`${where}.dedupKey`, `must be a string of 1 to 512 characters, got ${JSON.stringify(key)}`, '"trace:4711"');
+  }
+  return key;
+}
+
+function checkJsonSerializable(task: Task, input: unknown): void {
+  try {
+    if (JSON.stringify(input) === undefined) throw new Error('nothing to serialize');
+  } catch (error) {
+    throw new ConveyorValidationError(task.name, [{ path: '', message: `is not JSON-serializable (${(error as Error).message})` }]);
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * `Conveyor.open()` is the entry point: it validates configuration, opens and migrates the store,
+ * and gives back the client API and a factory for workers that share its store.
+ */
+import { checkInteger, parseStoreUrl, resolveRetention, resolveStoreUrl, type RetentionOptions } from './config.js';
+import { buildJobInsert, type EnqueueOptions, type EnqueueResult } from './client/enqueue.js';
+import { DEFAULT_WORKER_STALE_AFTER_MS, findOrphans, isWorkerLive, type OrphanReport } from './client/orphans.js';
+import { waitForJob, type WaitForOptions } from './client/wait-for.js';
+import { ConveyorConfigError, ConveyorNotFoundError, ConveyorStateError, ConveyorValidationError } from './errors.js';
+import { ConveyorEvents } from './events.js';
+import type { Job, JobState } from './job.js';
+import { createDefaultLogger, type Logger } from './logger.js';
+import { openStore } from './store/open-store.js';
+import type { JobInsert, JobListFilter, JobListPage, MigrationStatus, Store, WorkerRecord } from './store/store.js';
+import type { Task, TaskInput, TaskResult } from './task.js';
+import type { WorkerOptions } from './worker/options.js';
+import { Worker } from './worker/worker.js';
+
+const RETRYABLE_STATES: readonly JobState[] = ['failed', 'dead', 'cancelled', 'succeeded'];
+
+export interface ConveyorOptions {
+  /**
+   * A store URL, or a store you opened yourself.
+   * @default process.env.CONVEYOR_STORE, else 'sqlite:./.conveyor/conveyor.db'
+   * @example 'sqlite:./data/jobs.db'
+   */
+  store?: string | Store;
+  /** Tasks this client may enqueue by name; enqueuing an unknown name then fails at once (F1). */
+  tasks?: Task[];
+  /** @default pino to stderr at CONVEYOR_LOG_LEVEL or 'info' */
+  logger?: Logger;
+  /** Apply pending migrations on open; when false, a database that needs them refuses to open. @default true */
+  migrate?: boolean;
+  /** How long finished jobs are kept. */
+  retention?: Partial<RetentionOptions>;
+  /** A worker whose heartbeat is older than this is stalled, and the jobs only it served are orphans. @default 10_000 */
+  workerStaleAfterMs?: number;
+}
+
+/** A job enqueued with `enqueueMany`. */
+export interface EnqueueItem {
+  task: Task | string;
+  input: unknown;
+  options?: EnqueueOptions;
+}
+
+export interface WorkerStatus extends WorkerRecord {
+  /** False when its heartbeat stopped longer than `workerStaleAfterMs` ago. */
+  live: boolean;
+}
+
+export class Conveyor {
+  private readonly tasks: Map<string, Task>;
+  private readonly events = new ConveyorEvents();
+  private readonly workers = new Set<Worker>();
+  private closing: Promise<void> | null = null;
+
+  private constructor(
+    /** The store this Conveyor talks to. */
+    readonly store: Store,
+    readonly logger: Logger,
+    tasks: Map<string, Task>,
+    private readonly retention: RetentionOptions,
+    private readonly workerStaleAfterMs: number,
+  ) {
+    this.tasks = tasks;
+  }
+
+  /**
+   * Validate the configuration, open the store and bring its schema up to date.
+   *
+   * @example
+   * const conveyor = await Conveyor.open({ store: 'sqlite:./.conveyor/conveyor.db', tasks: [sendEmail] })
+   */
+  static async open(options: ConveyorOptions = {}): Promise<Conveyor> {
+    const retention = resolveRetention(options.retention);
+    const staleAfterMs = checkInteger('Conveyor.open({ workerStaleAfterMs })', options.workerStaleAfterMs ?? DEFAULT_WORKER_STALE_AFTER_MS, 100, 86_400_000, 10_000);
+    const tasks = taskRegistry(options.tasks ?? []);
+    const logger = options.logger ?? createDefaultLogger();
+    const store = typeof options.store === 'object' ? options.store : await openStoreFromUrl(options.store);
+    try {
+      if (options.migrate === false) {
+        const status = await store.migrationStatus();
+        if (status.pending.length > 0) {
+          throw new ConveyorConfigError('Conveyor.open({ migrate: false })', `the database is at version ${status.databaseVersion} and needs migrations ${status.pending.join(', ')} to reach ${status.packageVersion}; run \`conveyor migrate\` first`, 'migrate: true');
+        }
+      } else {
+        await store.migrationRun({ now: new Date() });
+      }
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    return new Conveyor(store, logger, tasks, retention, staleAfterMs);
+  }
+
+  /**
+   * Validate the input against the task's schema and store a job. Nothing is written when the input
+   * or an option is invalid. With a dedup key held by an unfinished job, that job is returned with
+   * `duplicate: true`.
+   */
+  async enqueue<T extends Task>(task: T, input: TaskInput<T>, options?: EnqueueOptions): Promise<EnqueueResult<TaskInput<T>, TaskResult<T>>>;
+  async enqueue(task: string, input: unknown, options?: EnqueueOptions): Promise<EnqueueResult>;
+  async enqueue(task: Task | string, input: unknown, options: EnqueueOptions = {}): Promise<EnqueueResult> {
+    const [result] = await this.enqueueMany([{ task, input, options }]);
+    return result as EnqueueResult;
+  }
+
+  /** Enqueue several jobs in one transaction: all are validated first, and all are stored or none. */
+  async enqueueMany(items: EnqueueItem[]): Promise<EnqueueResult[]> {
+    const now = new Date();
+    const inserts: JobInsert[] = [];
+    for (const [index, item] of items.entries()) {
+      inserts.push(await this.withItemIndex(items.length, index, () => buildJobInsert(this.resolveTask(item.task), item.input, item.options ?? {}, now)));
+    }
+    if (inserts.length === 0) return [];
+    const results = await this.store.jobInsertMany({ jobs: inserts, now });
+    const queues = [...new Set(results.filter((r) => r.job.state === 'queued').map((r) => r.job.queue))];
+    if (queues.length > 0) this.events.emit('jobs-available', queues);
+    return results;
+  }
+
+  async getJob(id: string): Promise<Job | null> {
+    return this.store.jobGet({ id });
+  }
+
+  /** A page of jobs, newest first. Pass `nextCursor` back for the next page. */
+  async listJobs(filter: JobListFilter = {}, page: { cursor?: string | null; limit?: number } = {}): Promise<JobListPage> {
+    const limit = checkInteger('listJobs limit', page.limit ?? 50, 1, 1000, 50);
+    return this.store.jobList({ filter, cursor: page.cursor ?? null, limit });
+  }
+
+  /**
+   * Cancel a job. One that has not started is cancelled at once; a running one has its signal fired
+   * (immediately on a worker in this process, at its next heartbeat elsewhere). A finished job is
+   * returned unchanged.
+   */
+  async cancel(id: string): Promise<Job> {
+    const job = await this.store.jobCancel({ id, now: new Date() });
+    if (job === null) throw new ConveyorNotFoundError(`No job with id "${id}"`);
+    if (job.state === 'running') this.events.emit('cancel-requested', id);
+    return job;
+  }
+
+  /** Queue a failed, dead, cancelled or succeeded job again, now, with at least one more attempt. */
+  async retry(id: string): Promise<Job> {
+    const before = await this.store.jobGet({ id });
+    if (before === null) throw new ConveyorNotFoundError(`No job with id "${id}"`);
+    if (!RETRYABLE_STATES.includes(before.state)) {
+      throw new ConveyorStateError(`Job ${id} is ${before.state}; only ${RETRYABLE_STATES.join(', ')} jobs can be retried`);
+    }
+    const job = await this.store.jobRetry({ id, now: new Date() });
+    if (job === null) throw new ConveyorNotFoundError(`No job with id "${id}"`);
+    this.events.emit('jobs-available', [job.queue]);
+    return job;
+  }
+
+  /** Resolve with the job once it is succeeded, dead or cancelled. */
+  async waitFor(id: string, options: WaitForOptions = {}): Promise<Job> {
+    return waitForJob(this.store, this.events, id, options);
+  }
+
+  /** Every registered worker, live or stalled. */
+  async listWorkers(): Promise<WorkerStatus[]> {
+    const now = new Date();
+    return (await this.store.workerList()).map((worker) => ({ ...worker, live: isWorkerLive(worker, now, this.workerStaleAfterMs) }));
+  }
+
+  /** Queued jobs no live worker serves, and workers whose heartbeat stopped (F1). */
+  async orphans(): Promise<OrphanReport> {
+    return findOrphans(this.store, new Date(), this.workerStaleAfterMs);
+  }
+
+  async migrationStatus(): Promise<MigrationStatus> {
+    return this.store.migrationStatus();
+  }
+
+  /** A worker on this Conveyor's store; call `start()` on it. `close()` stops it. */
+  createWorker(options: WorkerOptions): Worker {
+    const worker = new Worker(this.store, this.events, options, this.retention, this.logger);
+    this.workers.add(worker);
+    return worker;
+  }
+
+  /** Stop every worker this Conveyor created, then close the store. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all([...this.workers].map((worker) => worker.stop()));
+      await this.store.close();
+    })();
+    return this.closing;
+  }
+
+  private resolveTask(task: Task | string): Task {
+    if (typeof task !== 'string') return task;
+    const known = this.tasks.get(task);
+    if (known === undefined) {
+      const names = [...this.tasks.keys()];
+      throw new ConveyorNotFoundError(
+        `Unknown task "${task}": ${names.length === 0 ? 'this client was opened without tasks' : `this client knows ${names.map((n) => `"${n}"`).join(', ')}`}. ` +
+          'Pass the task object, or list it in Conveyor.open({ tasks: [...] }).',
+      );
+    }
+    return known;
+  }
+
+  /** Name the item in errors from a batch, so the caller knows which one was wrong. */
+  private async withItemIndex<T>(count: number, index: number, build: () => Promise<T>): Promise<T> {
+    try {
+      return await build();
+    } catch (error) {
+      if (count > 1 && error instanceof ConveyorValidationError) {
+        throw new ConveyorValidationError(error.task, error.issues.map((issue) => ({ ...issue, path: `[${index}]${issue.path === '' ? '' : `.${issue.path}`}` })));
+      }
+      throw error;
+    }
+  }
+}
+
+async function openStoreFromUrl(option: string | undefined): Promise<Store> {
+  const { url, setting } = resolveStoreUrl(option);
+  return openStore(parseStoreUrl(url, setting), setting);
+}
+
+function taskRegistry(tasks: Task[]): Map<string, Task> {
+  const byName = new Map<string, Task>();
+  for (const task of tasks) {
+    if (byName.has(task.name)) {
+      throw new ConveyorConfigError('Conveyor.open({ tasks })', `lists the task name "${task.name}" twice; task names must be unique`, '[sendEmail, exportReport]');
+    }
+    byName.set(task.name, task);
+  }
+  return byName;
+}

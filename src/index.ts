@@ -1,0 +1,21 @@
+/**
+ * Conveyor: durable background jobs and pipelines for TypeScript back ends.
+ *
+ * This entry point loads no database driver; stores live on their own subpaths (`conveyor/sqlite`).
+ */
+export { Conveyor, type ConveyorOptions, type EnqueueItem, type WorkerStatus } from './conveyor.js';
+export { defineTask, type Task, type TaskOptions, type TaskContext, type JobInfo, type Resources, type TaskInput, type TaskResult, type InputSchema } from './task.js';
+export type { EnqueueOptions, EnqueueResult } from './client/enqueue.js';
+export type { WaitForOptions } from './client/wait-for.js';
+export type { OrphanGroup, OrphanReport } from './client/orphans.js';
+export { Worker, type WorkerMode, type WorkerEventMap } from './worker/worker.js';
+export type { WorkerOptions } from './worker/options.js';
+export type { ResourceDefinition, ResourceDefinitions } from './worker/resources.js';
+export { JobAbortedError } from './worker/running-job.js';
+export type { AbortReason } from './worker/outcome.js';
+export { JOB_STATES, FINAL_STATES, UNFINISHED_STATES, JOB_TRANSITIONS, isFinalState, type Job, type JobState, type JobAttemptError, type JobProgress } from './job.js';
+export { DEFAULT_RETRY_POLICY, backoffDelayMs, type RetryPolicy, type BackoffPolicy } from './retry.js';
+export { DEFAULT_STORE_URL, DEFAULT_RETENTION, parseStoreUrl, type RetentionOptions, type StoreLocation } from './config.js';
+export type { Logger, LogFn } from './logger.js';
+export * from './errors.js';
+export type * from './store/store.js';

@@ -1,0 +1,89 @@
+/**
+ * How the conformance suite declares its tests: each group gets a fresh harness per test (a fresh
+ * database), migrated unless the group tests migrations itself, and each test can be skipped by
+ * name, with a reason, by the store's test file.
+ */
+import { afterEach, beforeEach, describe, it } from 'vitest';
+import type { Store } from '../../store/store.js';
+import type { StoreHarness, StoreHarnessFactory } from '../store-harness.js';
+import { t0 } from './helpers.js';
+
+/** What every test body receives. */
+export interface TestEnv {
+  /** The harness's store; migrated unless the group said otherwise. */
+  store: Store;
+  harness: StoreHarness;
+}
+
+export type TestBody = (env: TestEnv) => Promise<void>;
+
+export interface TestGroup {
+  /** Declare one test. Its skip name is `<group> > <title>`. */
+  test(title: string, body: TestBody): void;
+}
+
+export interface GroupOptions {
+  /** Run `migrationRun` before each test. False only for the tests of migrations themselves. */
+  migrate: boolean;
+}
+
+/** A file of the suite: declares its groups on the suite it is given. */
+export type SuiteSection = (suite: ConformanceSuite) => void;
+
+export class ConformanceSuite {
+  private readonly skipReasons = new Map<string, string>();
+  private readonly declared = new Set<string>();
+
+  constructor(
+    private readonly createHarness: StoreHarnessFactory,
+    skip: ReadonlyArray<{ reason: string; tests: string[] }>,
+  ) {
+    for (const entry of skip) {
+      for (const name of entry.tests) this.skipReasons.set(name, entry.reason);
+    }
+  }
+
+  group(name: string, options: GroupOptions, declareTests: (group: TestGroup) => void): void {
+    describe(name, () => {
+      let env: TestEnv | null = null;
+      beforeEach(async () => {
+        const harness = await this.createHarness();
+        // Set before migrating, so afterEach destroys the database even when the migration fails.
+        env = { harness, store: harness.store };
+        if (options.migrate) await harness.store.migrationRun({ now: t0 });
+      });
+      afterEach(async () => {
+        const finished = env;
+        env = null;
+        await finished?.harness.destroy();
+      });
+      declareTests({
+        test: (title, body) => {
+          const fullName = `${name} > ${title}`;
+          if (this.declared.has(fullName)) throw new Error(`The conformance suite declares "${fullName}" twice.`);
+          this.declared.add(fullName);
+          const reason = this.skipReasons.get(fullName);
+          if (reason !== undefined) {
+            it.skip(`${title} (skipped: ${reason})`, () => {});
+            return;
+          }
+          it(title, async () => {
+            if (env === null) throw new Error('The harness was not created before the test ran.');
+            await body(env);
+          });
+        },
+      });
+    });
+  }
+
+  /** Fails collection when a store's skip list names a test the suite does not have (a typo or a rename). */
+  checkSkipList(): void {
+    const unknown = [...this.skipReasons.keys()].filter((name) => !this.declared.has(name));
+    if (unknown.length > 0) {
+      throw new Error(
+        `The skip list names tests the conformance suite does not declare: ${unknown.map((n) => `"${n}"`).join(', ')}. ` +
+          `Use "<group> > <test title>" as printed by vitest, e.g. "jobClaim > respects the limit".`,
+      );
+    }
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Maintenance every worker runs: promote due scheduled and retrying jobs, recover jobs whose lease
+ * expired (F2), and prune finished jobs and dead worker records past their retention. Every step is a
+ * single bounded store operation that is safe to run concurrently from many workers, so no leader is needed.
+ */
+import type { RetentionOptions } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/store.js';
+
+export interface MaintenanceOptions {
+  /** How often to promote due jobs and recover expired leases. @default 1000 */
+  intervalMs: number;
+  /** How often to prune. @default 60_000 */
+  pruneIntervalMs: number;
+  /** Rows per store operation. @default 1000 */
+  batchSize: number;
+  retention: RetentionOptions;
+}
+
+/** Prune at most this many batches per run, so one run never holds the store for long. */
+const MAX_PRUNE_BATCHES = 20;
+
+export class Maintenance {
+  private lastPruneAt = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: MaintenanceOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  /** One run of every step that is due; errors are logged, the next run tries again. */
+  async run(now = new Date()): Promise<void> {
+    try {
+      const promoted = await this.store.jobPromoteDue({ now, limit: this.options.batchSize });
+      const recovered = await this.store.jobRecoverExpiredLeases({ now, limit: this.options.batchSize });
+      if (recovered > 0) this.logger.warn({ recovered }, 'recovered jobs whose lease expired');
+      if (promoted > 0) this.logger.debug({ promoted }, 'promoted due jobs');
+      if (now.getTime() - this.lastPruneAt >= this.options.pruneIntervalMs) {
+        this.lastPruneAt = now.getTime();
+        await this.prune(now);
+      }
+    } catch (error) {
+      this.logger.error({ err: error }, 'maintenance failed; will retry');
+    }
+  }
+
+  private async prune(now: Date): Promise<void> {
+    const { retention, batchSize } = this.options;
+    const before = (ms: number) => new Date(now.getTime() - ms);
+    let pruned = 0;
+    for (let batch = 0; batch < MAX_PRUNE_BATCHES; batch++) {
+      const count = await this.store.jobPruneFinished({
+        succeededBefore: before(retention.succeededMs),
+        deadBefore: before(retention.deadMs),
+        cancelledBefore: before(retention.cancelledMs),
+        limit: batchSize,
+      });
+      pruned += count;
+      if (count < batchSize) break;
+    }
+    const workers = await this.store.workerPrune({ heartbeatBefore: before(retention.stoppedWorkersMs) });
+    if (pruned > 0 || workers > 0) this.logger.info({ jobs: pruned, workers }, 'pruned past retention');
+  }
+}

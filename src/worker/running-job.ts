@@ -1,0 +1,39 @@
+/**
+ * One attempt in flight on a worker: the job as claimed, and the abort switch its handler listens to.
+ */
+import type { Job } from '../job.js';
+import type { AbortReason, AttemptOutcome } from './outcome.js';
+
+/** The `reason` of a handler's aborted signal. */
+export class JobAbortedError extends Error {
+  override name = 'JobAbortedError';
+  constructor(readonly reason: AbortReason) {
+    super(`Job aborted: ${reason}`);
+  }
+}
+
+export class RunningJob {
+  readonly controller = new AbortController();
+  /** Set once, by the first `abort`. */
+  abortReason: AbortReason | null = null;
+  /** Settles when the worker aborts the attempt; the executor races it against the handler. */
+  readonly aborted: Promise<AttemptOutcome>;
+  private resolveAborted!: (outcome: AttemptOutcome) => void;
+
+  constructor(
+    readonly job: Job,
+    /** When the claim that started it was issued: heartbeats older than this say nothing about it. */
+    readonly claimedAt: number,
+    readonly timeoutMs: number,
+  ) {
+    this.aborted = new Promise((resolve) => (this.resolveAborted = resolve));
+  }
+
+  abort(reason: AbortReason): void {
+    if (this.abortReason !== null) return;
+    this.abortReason = reason;
+    // Settle first, so the race sees the abort before whatever the handler throws in response.
+    this.resolveAborted({ kind: 'aborted', reason, timeoutMs: this.timeoutMs });
+    this.controller.abort(new JobAbortedError(reason));
+  }
+}
