@@ -63,8 +63,12 @@ export interface TaskOptions<TSchema extends InputSchema, TResult> {
   priority?: number;
 }
 
-/** A task as defined: options with defaults applied. */
-export interface Task<TSchema extends InputSchema = InputSchema, TResult = unknown> {
+/**
+ * A task as defined: options with defaults applied. `Task` with no type arguments means any task
+ * (its defaults are `any` because a handler's input type is contravariant).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface Task<TSchema extends InputSchema = any, TResult = any> {
   readonly name: string;
   readonly queue: string;
   readonly input: TSchema;
@@ -76,7 +80,7 @@ export interface Task<TSchema extends InputSchema = InputSchema, TResult = unkno
 }
 
 /** The input type a task accepts at enqueue. */
-export type TaskInput<T> = T extends Task<infer S, unknown> ? StandardSchemaV1.InferInput<S> : never;
+export type TaskInput<T> = T extends Task<infer S> ? StandardSchemaV1.InferInput<S> : never;
 /** The result type a task's handler returns. */
 export type TaskResult<T> = T extends Task<InputSchema, infer R> ? Awaited<R> : never;
 

@@ -21,7 +21,8 @@ export interface WorkerOptions {
   /** On `stop()`, how long in-flight jobs may finish before they are aborted and handed back. @default 10_000 */
   drainMs?: number;
   /** Resources created on start, handed to handlers as `ctx.resources`, closed on stop. */
-  resources?: Partial<ResourceDefinitions> & Record<string, ResourceDefinition<never> | ResourceDefinition<unknown>>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  resources?: Partial<ResourceDefinitions> & Record<string, ResourceDefinition<any>>;
   /** Maintenance settings, or false to leave maintenance to other workers. */
   maintenance?: Partial<Omit<MaintenanceOptions, 'retention'>> | false;
 }

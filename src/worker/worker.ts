@@ -37,8 +37,11 @@ export type WorkerMode = 'created' | 'starting' | 'running' | 'stopping' | 'stop
 export interface WorkerEventMap {
   /** An attempt started on this worker. */
   'job-started': [job: Job];
-  /** An attempt ended and its outcome was recorded (`applied` false: the lease had been lost). */
-  'job-settled': [job: Job, outcome: JobStateUpdate['kind'] | 'lease-lost', applied: boolean];
+  /**
+   * An attempt ended and its outcome was recorded. `update` is null, and `applied` false, when the
+   * lease had been lost and another worker owns the job.
+   */
+  'job-settled': [job: Job, update: JobStateUpdate | null, applied: boolean];
 }
 
 const CLAIM_ERROR_MAX_BACKOFF_MS = 5_000;
@@ -204,7 +207,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     this.onSlotFreed();
     if (update === null) {
       this.logger.warn({ jobId: job.id, attempt: job.attempt }, 'lease lost while running; another worker owns the job now');
-      this.emit('job-settled', job, 'lease-lost', false);
+      this.emit('job-settled', job, null, false);
       return;
     }
     const applied = await this.batcher.record(update);
@@ -214,7 +217,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     if (applied && (update.kind === 'succeeded' || update.kind === 'dead' || update.kind === 'cancelled')) {
       this.events.emit('job-finished', job.id);
     }
-    this.emit('job-settled', job, update.kind, applied);
+    this.emit('job-settled', job, update, applied);
   }
 
   /** Renew this worker's record and leases; abort what was cancelled or lost. */

@@ -1,0 +1,25 @@
+/**
+ * The worker conformance suite: the engine's promises, tested end to end against a real store,
+ * with real worker processes where a crash or a race between processes is the point.
+ * Each store's test file calls `runWorkerConformance` with a harness for a fresh database.
+ */
+import type { WorkerHarnessFactory } from '../worker-harness.js';
+import { cancelTests } from './cancel.js';
+import { crashTests } from './crash.js';
+import { dedupTests } from './dedup.js';
+import { enqueueTests } from './enqueue.js';
+import { lifecycleTests } from './lifecycle.js';
+import { maintenanceTests } from './maintenance.js';
+import { registryTests } from './registry.js';
+import { retryTests } from './retries.js';
+
+export function runWorkerConformance(createHarness: WorkerHarnessFactory): void {
+  enqueueTests(createHarness);
+  lifecycleTests(createHarness);
+  retryTests(createHarness);
+  cancelTests(createHarness);
+  dedupTests(createHarness);
+  registryTests(createHarness);
+  maintenanceTests(createHarness);
+  crashTests(createHarness);
+}

@@ -1,0 +1,26 @@
+/** Retention: finished jobs are pruned by the maintenance loop once past their retention. */
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineTask } from '../../task.js';
+import type { WorkerHarnessFactory } from '../worker-harness.js';
+import { useHarness } from './helpers.js';
+
+export function maintenanceTests(createHarness: WorkerHarnessFactory): void {
+  describe('maintenance', () => {
+    const t = useHarness(createHarness);
+
+    it('prunes succeeded jobs past their retention and keeps dead ones within theirs', async () => {
+      const ok = defineTask({ name: 'ok', input: z.object({}), run: () => 'fine' });
+      const bad = defineTask({ name: 'bad', input: z.object({}), retry: { maxAttempts: 1 }, run: () => { throw new Error('nope'); } });
+      const conveyor = await t.open({ retention: { succeededMs: 0, deadMs: 3_600_000 } });
+      const worker = await t.startWorker(conveyor, { tasks: [ok, bad], maintenance: { intervalMs: 60_000, pruneIntervalMs: 10 } });
+      const [succeeded, dead] = await conveyor.enqueueMany([{ task: ok, input: {} }, { task: bad, input: {} }]);
+      await conveyor.waitFor(succeeded!.job.id);
+      await conveyor.waitFor(dead!.job.id);
+      await new Promise((resolve) => setTimeout(resolve, 15)); // past pruneIntervalMs since the start-up run
+      await worker.runMaintenance();
+      expect(await conveyor.getJob(succeeded!.job.id)).toBeNull();
+      expect((await conveyor.getJob(dead!.job.id))?.state).toBe('dead');
+    });
+  });
+}
