@@ -44,6 +44,15 @@ export class ConformanceSuite {
   }
 
   group(name: string, options: GroupOptions, declareTests: (group: TestGroup) => void): void {
+    // Collected before `describe`, whose callback vitest runs only after the enclosing one returns:
+    // `checkSkipList` needs every name by then.
+    const tests: Array<{ title: string; body: TestBody }> = [];
+    declareTests({ test: (title, body) => tests.push({ title, body }) });
+    for (const { title } of tests) {
+      const fullName = `${name} > ${title}`;
+      if (this.declared.has(fullName)) throw new Error(`The conformance suite declares "${fullName}" twice.`);
+      this.declared.add(fullName);
+    }
     describe(name, () => {
       let env: TestEnv | null = null;
       beforeEach(async () => {
@@ -57,22 +66,17 @@ export class ConformanceSuite {
         env = null;
         await finished?.harness.destroy();
       });
-      declareTests({
-        test: (title, body) => {
-          const fullName = `${name} > ${title}`;
-          if (this.declared.has(fullName)) throw new Error(`The conformance suite declares "${fullName}" twice.`);
-          this.declared.add(fullName);
-          const reason = this.skipReasons.get(fullName);
-          if (reason !== undefined) {
-            it.skip(`${title} (skipped: ${reason})`, () => {});
-            return;
-          }
-          it(title, async () => {
-            if (env === null) throw new Error('The harness was not created before the test ran.');
-            await body(env);
-          });
-        },
-      });
+      for (const { title, body } of tests) {
+        const reason = this.skipReasons.get(`${name} > ${title}`);
+        if (reason !== undefined) {
+          it.skip(`${title} (skipped: ${reason})`, () => {});
+          continue;
+        }
+        it(title, async () => {
+          if (env === null) throw new Error('The harness was not created before the test ran.');
+          await body(env);
+        });
+      }
     });
   }
 
@@ -82,7 +86,7 @@ export class ConformanceSuite {
     if (unknown.length > 0) {
       throw new Error(
         `The skip list names tests the conformance suite does not declare: ${unknown.map((n) => `"${n}"`).join(', ')}. ` +
-          `Use "<group> > <test title>" as printed by vitest, e.g. "jobClaim > respects the limit".`,
+          `Use "<group> > <test title>" as printed by vitest, e.g. "jobClaim > claims at most limit jobs per call".`,
       );
     }
   }

@@ -90,15 +90,15 @@ export async function applyUpdate(store: Store, update: JobStateUpdate): Promise
 /**
  * A job brought to `state` along the shortest path: inserted at `t0`, claimed at `at(1)` by
  * `workerId` (lease until `at(61)`), finished at `finishedAt` (default `at(2)`). A failed job retries
- * at `at(3600)`; a scheduled one runs at `at(3600)`.
+ * at `retryAt` (default `at(3600)`); a scheduled one runs at `at(3600)` unless `runAt` says otherwise.
  */
 export async function jobInState(
   store: Store,
   state: JobState,
   overrides: Partial<JobInsert> = {},
-  options: { workerId?: string; finishedAt?: Date } = {},
+  options: { workerId?: string; finishedAt?: Date; retryAt?: Date } = {},
 ): Promise<Job> {
-  const { workerId = WORKER_A, finishedAt = at(2) } = options;
+  const { workerId = WORKER_A, finishedAt = at(2), retryAt = at(3600) } = options;
   if (state === 'scheduled') return insertJob(store, { runAt: at(3600), ...overrides, now: t0 });
   const queued = await insertJob(store, { ...overrides, runAt: overrides.runAt ?? t0, now: t0 });
   if (state === 'queued') return queued;
@@ -111,7 +111,7 @@ export async function jobInState(
   const error = attemptError(running.attempt, `attempt ${running.attempt} failed`, finishedAt);
   const finish: Partial<Record<JobState, JobStateUpdate>> = {
     succeeded: jobSucceeded(ref, finishedAt, { ok: true }),
-    failed: jobFailed(ref, finishedAt, error, at(3600)),
+    failed: jobFailed(ref, finishedAt, error, retryAt),
     dead: jobDead(ref, finishedAt, error),
   };
   const update = finish[state];

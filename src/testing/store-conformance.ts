@@ -1,0 +1,61 @@
+/**
+ * The conformance suite every store's test file runs: each behaviour the `Store` interface promises,
+ * checked against the real store through a `StoreHarness`. A store that cannot pass a test skips it
+ * by name with a reason, so the gap is visible in every test run.
+ *
+ * @example
+ * runStoreConformance({
+ *   name: 'sqlite',
+ *   createHarness: async () => { … },
+ *   skip: [{ reason: 'known bug #123: prune ignores its limit', tests: ['jobPruneFinished > limit bounds how many jobs one call deletes'] }],
+ * });
+ */
+import { describe } from 'vitest';
+import { cancelTests } from './store-conformance/cancel-retry.js';
+import { claimTests } from './store-conformance/claim-and-lease.js';
+import { ConformanceSuite, type SuiteSection } from './store-conformance/context.js';
+import { insertTests } from './store-conformance/insert-and-dedup.js';
+import { listCountTests } from './store-conformance/list-count.js';
+import { maintenanceTests } from './store-conformance/maintenance.js';
+import { migrationTests } from './store-conformance/migrations.js';
+import { stateMachineTests } from './store-conformance/state-machine.js';
+import { stateUpdateTests } from './store-conformance/state-updates.js';
+import { workerTests } from './store-conformance/workers.js';
+import type { StoreHarnessFactory } from './store-harness.js';
+
+export type { StoreHarness, StoreHarnessFactory } from './store-harness.js';
+
+export interface StoreConformanceOptions {
+  /** Names the top-level `describe`, e.g. `'sqlite'`. */
+  name: string;
+  /** Called before every test: each test gets its own fresh database. */
+  createHarness: StoreHarnessFactory;
+  /**
+   * Tests this store does not pass, by `"<group> > <test title>"` as vitest prints them, each with
+   * the reason (usually a capability the store does not have). Naming a test the suite does not
+   * declare fails the run, so a renamed test cannot silently stop being skipped.
+   * @default []
+   */
+  skip?: Array<{ reason: string; tests: string[] }>;
+}
+
+const SECTIONS: readonly SuiteSection[] = [
+  migrationTests,
+  insertTests,
+  claimTests,
+  stateUpdateTests,
+  cancelTests,
+  maintenanceTests,
+  listCountTests,
+  workerTests,
+  stateMachineTests,
+];
+
+/** Declare the conformance suite's `describe`/`it` blocks for one store. Call it at the top level of a test file. */
+export function runStoreConformance(options: StoreConformanceOptions): void {
+  const suite = new ConformanceSuite(options.createHarness, options.skip ?? []);
+  describe(`store conformance: ${options.name}`, () => {
+    for (const declareSection of SECTIONS) declareSection(suite);
+    suite.checkSkipList();
+  });
+}

@@ -1,0 +1,144 @@
+import { expect } from 'vitest';
+import type { Job } from '../../job.js';
+import type { JobCount, JobListFilter, Store } from '../../store/store.js';
+import type { SuiteSection } from './context.js';
+import { at, compareIds, insertJob, jobInsert, jobInState } from './helpers.js';
+
+function byGroup(counts: JobCount[]): JobCount[] {
+  const key = (c: JobCount) => `${c.task}\u0000${c.queue}\u0000${c.state}`;
+  return [...counts].sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
+}
+
+/** Newest first; among jobs created at the same time, the order the store picks is its own. */
+function expectNewestFirst(jobs: Job[]): void {
+  for (let i = 1; i < jobs.length; i += 1) {
+    const previous = jobs[i - 1];
+    const current = jobs[i];
+    if (previous === undefined || current === undefined) continue;
+    expect(previous.createdAt.getTime(), `createdAt of job ${i - 1} and ${i}`).toBeGreaterThanOrEqual(current.createdAt.getTime());
+  }
+}
+
+/** Walk every page; fails when the walk does not end within a page more than the jobs need. */
+async function walk(
+  store: Store,
+  filter: JobListFilter,
+  limit: number,
+  between: (pageNumber: number) => Promise<void> = async () => {},
+): Promise<Job[][]> {
+  const pages: Job[][] = [];
+  let cursor: string | null = null;
+  for (let pageNumber = 0; pageNumber < 100; pageNumber += 1) {
+    const page = await store.jobList({ filter, cursor, limit });
+    expect(page.jobs.length, `size of page ${pageNumber}`).toBeLessThanOrEqual(limit);
+    pages.push(page.jobs);
+    if (page.nextCursor === null) return pages;
+    cursor = page.nextCursor;
+    await between(pageNumber);
+  }
+  throw new Error('jobList kept returning a nextCursor after 100 pages.');
+}
+
+export const listCountTests: SuiteSection = (suite) => {
+  suite.group('jobCountByGroup', { migrate: true }, (group) => {
+    group.test('counts the states asked for by task, queue and state, with the oldest createdAt', async ({ store }) => {
+      // The older of the two is inserted second, so "oldest" cannot mean "first inserted".
+      await insertJob(store, { task: 'a', queue: 'q1', now: at(3) });
+      await insertJob(store, { task: 'a', queue: 'q1', now: at(1) });
+      await insertJob(store, { task: 'a', queue: 'q2', now: at(2) });
+      await insertJob(store, { task: 'b', queue: 'q1', now: at(4) });
+      await insertJob(store, { task: 'a', queue: 'q1', runAt: at(500), now: at(5) });
+      await jobInState(store, 'running', { task: 'c', queue: 'q1' });
+      await jobInState(store, 'succeeded', { task: 'b', queue: 'q1' });
+      const asked = await store.jobCountByGroup({ states: ['queued', 'running'] });
+      expect(byGroup(asked)).toEqual(
+        byGroup([
+          { task: 'a', queue: 'q1', state: 'queued', count: 2, oldestCreatedAt: at(1) },
+          { task: 'a', queue: 'q2', state: 'queued', count: 1, oldestCreatedAt: at(2) },
+          { task: 'b', queue: 'q1', state: 'queued', count: 1, oldestCreatedAt: at(4) },
+          { task: 'c', queue: 'q1', state: 'running', count: 1, oldestCreatedAt: at(0) },
+        ]),
+      );
+      expect(await store.jobCountByGroup({ states: ['scheduled', 'succeeded'] }).then(byGroup)).toEqual(
+        byGroup([
+          { task: 'a', queue: 'q1', state: 'scheduled', count: 1, oldestCreatedAt: at(5) },
+          { task: 'b', queue: 'q1', state: 'succeeded', count: 1, oldestCreatedAt: at(0) },
+        ]),
+      );
+    });
+
+    group.test('asking for no states counts nothing', async ({ store }) => {
+      await insertJob(store);
+      expect(await store.jobCountByGroup({ states: [] })).toEqual([]);
+    });
+  });
+
+  suite.group('jobList', { migrate: true }, (group) => {
+    group.test('lists newest first', async ({ store }) => {
+      const first = await insertJob(store, { now: at(1) });
+      const second = await insertJob(store, { now: at(2) });
+      const third = await insertJob(store, { now: at(3) });
+      const page = await store.jobList({ filter: {}, cursor: null, limit: 10 });
+      expect(page).toEqual({ jobs: [third, second, first], nextCursor: null });
+    });
+
+    group.test('filters by states, task and queue', async ({ store }) => {
+      const aQ1 = await insertJob(store, { task: 'a', queue: 'q1', now: at(1) });
+      const aQ2 = await insertJob(store, { task: 'a', queue: 'q2', now: at(2) });
+      const bQ1 = await insertJob(store, { task: 'b', queue: 'q1', now: at(3) });
+      const aQ1Scheduled = await insertJob(store, { task: 'a', queue: 'q1', runAt: at(500), now: at(4) });
+      const cancelled = await insertJob(store, { task: 'b', queue: 'q2', now: at(5) });
+      await store.jobCancel({ id: cancelled.id, now: at(5) });
+      const ids = async (filter: JobListFilter) =>
+        (await store.jobList({ filter, cursor: null, limit: 100 })).jobs.map((job) => job.id);
+      expect(await ids({ task: 'a' })).toEqual([aQ1Scheduled.id, aQ2.id, aQ1.id]);
+      expect(await ids({ queue: 'q1' })).toEqual([aQ1Scheduled.id, bQ1.id, aQ1.id]);
+      expect(await ids({ states: ['queued'] })).toEqual([bQ1.id, aQ2.id, aQ1.id]);
+      expect(await ids({ states: ['scheduled', 'cancelled'] })).toEqual([cancelled.id, aQ1Scheduled.id]);
+      expect(await ids({ states: ['queued'], task: 'a', queue: 'q1' })).toEqual([aQ1.id]);
+      expect(await ids({ task: 'missing' })).toEqual([]);
+    });
+
+    group.test('cursor pagination walks every job once and ends with a null cursor', async ({ store }) => {
+      const inserted: Job[] = [];
+      // Batches of jobs created at the same instant, so the cursor has to order ties too.
+      for (let batch = 0; batch < 5; batch += 1) {
+        const results = await store.jobInsertMany({
+          jobs: Array.from({ length: 5 }, (_, i) => jobInsert({ input: { batch, i } })),
+          now: at(batch),
+        });
+        inserted.push(...results.map((r) => r.job));
+      }
+      inserted.push(await insertJob(store, { now: at(10) }), await insertJob(store, { now: at(11) }));
+      const pages = await walk(store, {}, 5);
+      const listed = pages.flat();
+      expect(pages.slice(0, -1).map((page) => page.length), 'sizes of every page but the last').toEqual(
+        pages.slice(0, -1).map(() => 5),
+      );
+      expect(pages.length).toBeLessThanOrEqual(Math.ceil(inserted.length / 5) + 1);
+      expect(listed.map((job) => job.id).sort(compareIds)).toEqual(inserted.map((job) => job.id).sort(compareIds));
+      expectNewestFirst(listed);
+    });
+
+    group.test('cursor pagination keeps the filter on every page', async ({ store }) => {
+      const wanted: Job[] = [];
+      for (let i = 0; i < 9; i += 1) {
+        wanted.push(await insertJob(store, { task: 'a', now: at(i) }));
+        await insertJob(store, { task: 'b', now: at(i) });
+      }
+      const listed = (await walk(store, { task: 'a' }, 4)).flat();
+      expect(listed.map((job) => job.id)).toEqual([...wanted].reverse().map((job) => job.id));
+    });
+
+    group.test('jobs inserted during a walk do not make it repeat or skip jobs', async ({ store }) => {
+      const existing: Job[] = [];
+      for (let i = 0; i < 12; i += 1) existing.push(await insertJob(store, { now: at(i) }));
+      const pages = await walk(store, {}, 4, async (pageNumber) => {
+        if (pageNumber === 0) {
+          for (let i = 0; i < 3; i += 1) await insertJob(store, { now: at(100 + i) });
+        }
+      });
+      expect(pages.flat().map((job) => job.id)).toEqual([...existing].reverse().map((job) => job.id));
+    });
+  });
+};

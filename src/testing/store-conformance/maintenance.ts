@@ -1,0 +1,137 @@
+import { expect } from 'vitest';
+import type { Job } from '../../job.js';
+import type { Store } from '../../store/store.js';
+import type { SuiteSection } from './context.js';
+import { at, claimJob, getJob, insertJob, jobInState, WORKER_B } from './helpers.js';
+
+/** Every job with its current state, for "nothing else changed" checks. */
+async function reread(store: Store, jobs: Job[]): Promise<Array<Job | null>> {
+  return Promise.all(jobs.map((job) => store.jobGet({ id: job.id })));
+}
+
+export const maintenanceTests: SuiteSection = (suite) => {
+  suite.group('jobRecoverExpiredLeases', { migrate: true }, (group) => {
+    group.test('an expired lease queues the job again, counting the attempt', async ({ store }) => {
+      const running = await jobInState(store, 'running', { maxAttempts: 3 });
+      expect(await store.jobRecoverExpiredLeases({ now: at(62), limit: 10 })).toBe(1);
+      const recovered = await getJob(store, running.id);
+      expect(recovered).toMatchObject({ state: 'queued', attempt: 1, workerId: null });
+      expect(recovered.errors).toHaveLength(1);
+      expect(recovered.errors[0]).toMatchObject({ attempt: 1, message: expect.stringMatching(/lease/i), at: at(62) });
+      const again = await claimJob(store, running, { workerId: WORKER_B, now: at(62) });
+      expect(again.attempt).toBe(2);
+    });
+
+    group.test('an expired lease on the last attempt kills the job', async ({ store }) => {
+      const running = await jobInState(store, 'running', { maxAttempts: 1 });
+      expect(await store.jobRecoverExpiredLeases({ now: at(62), limit: 10 })).toBe(1);
+      const dead = await getJob(store, running.id);
+      expect(dead).toMatchObject({ state: 'dead', attempt: 1, finishedAt: at(62) });
+      expect(dead.errors).toEqual([expect.objectContaining({ attempt: 1, message: expect.stringMatching(/lease/i) })]);
+    });
+
+    group.test('an expired lease with a cancel request cancels the job', async ({ store }) => {
+      const running = await jobInState(store, 'running', { maxAttempts: 3 });
+      await store.jobCancel({ id: running.id, now: at(10) });
+      expect(await store.jobRecoverExpiredLeases({ now: at(62), limit: 10 })).toBe(1);
+      expect(await getJob(store, running.id)).toMatchObject({ state: 'cancelled', finishedAt: at(62) });
+    });
+
+    group.test('leases that have not expired are left alone', async ({ store }) => {
+      const held = await jobInState(store, 'running', { task: 'a' });
+      const queued = await jobInState(store, 'queued', { task: 'b' });
+      expect(await store.jobRecoverExpiredLeases({ now: at(60), limit: 10 })).toBe(0);
+      expect(await reread(store, [held, queued])).toEqual([held, queued]);
+    });
+
+    group.test('limit bounds how many jobs one call recovers', async ({ store }) => {
+      const jobs: Job[] = [];
+      for (const task of ['a', 'b', 'c']) jobs.push(await jobInState(store, 'running', { task }));
+      expect(await store.jobRecoverExpiredLeases({ now: at(62), limit: 2 })).toBe(2);
+      const states = (await reread(store, jobs)).map((job) => job?.state);
+      expect(states.filter((state) => state === 'queued')).toHaveLength(2);
+      expect(await store.jobRecoverExpiredLeases({ now: at(62), limit: 2 })).toBe(1);
+      expect(await store.jobRecoverExpiredLeases({ now: at(62), limit: 2 })).toBe(0);
+      expect((await reread(store, jobs)).map((job) => job?.state)).toEqual(['queued', 'queued', 'queued']);
+    });
+  });
+
+  suite.group('jobPromoteDue', { migrate: true }, (group) => {
+    group.test('queues scheduled and failed jobs whose runAt has come', async ({ store }) => {
+      const scheduledDue = await insertJob(store, { task: 'a', runAt: at(50) });
+      const scheduledLater = await insertJob(store, { task: 'b', runAt: at(5000) });
+      const failedDue = await jobInState(store, 'failed', { task: 'c' }, { retryAt: at(40) });
+      const failedLater = await jobInState(store, 'failed', { task: 'd' }, { retryAt: at(5000) });
+      const queued = await insertJob(store, { task: 'e' });
+      expect(scheduledDue.state).toBe('scheduled');
+      expect(await store.jobPromoteDue({ now: at(60), limit: 10 })).toBe(2);
+      expect(await getJob(store, scheduledDue.id)).toMatchObject({ state: 'queued', attempt: 0 });
+      expect(await getJob(store, failedDue.id)).toMatchObject({ state: 'queued', attempt: 1, errors: failedDue.errors });
+      expect(await reread(store, [scheduledLater, failedLater, queued])).toEqual([scheduledLater, failedLater, queued]);
+      const claimed = await claimJob(store, failedDue, { workerId: WORKER_B, now: at(60) });
+      expect(claimed.attempt).toBe(2);
+    });
+
+    group.test('limit bounds how many jobs one call promotes', async ({ store }) => {
+      const jobs: Job[] = [];
+      for (const task of ['a', 'b', 'c']) jobs.push(await insertJob(store, { task, runAt: at(10) }));
+      expect(await store.jobPromoteDue({ now: at(20), limit: 2 })).toBe(2);
+      expect(await store.jobPromoteDue({ now: at(20), limit: 2 })).toBe(1);
+      expect(await store.jobPromoteDue({ now: at(20), limit: 2 })).toBe(0);
+      expect((await reread(store, jobs)).map((job) => job?.state)).toEqual(['queued', 'queued', 'queued']);
+    });
+  });
+
+  suite.group('jobPruneFinished', { migrate: true }, (group) => {
+    group.test('prunes each finished state by its own cut-off', async ({ store }) => {
+      const finishedAt = (state: 'succeeded' | 'dead' | 'cancelled', second: number) =>
+        jobInState(store, state, { task: `${state}-${second}` }, { finishedAt: at(second) });
+      const succeededEarly = await finishedAt('succeeded', 10);
+      const succeededLate = await finishedAt('succeeded', 30);
+      const deadEarly = await finishedAt('dead', 10);
+      const deadLate = await finishedAt('dead', 30);
+      const cancelledEarly = await finishedAt('cancelled', 10);
+      const cancelledLate = await finishedAt('cancelled', 30);
+      const pruned = await store.jobPruneFinished({
+        succeededBefore: at(20),
+        deadBefore: at(40),
+        cancelledBefore: at(5),
+        limit: 100,
+      });
+      expect(pruned).toBe(3);
+      const all = [succeededEarly, succeededLate, deadEarly, deadLate, cancelledEarly, cancelledLate];
+      expect(await reread(store, all)).toEqual([null, succeededLate, null, null, cancelledEarly, cancelledLate]);
+    });
+
+    group.test('never prunes unfinished jobs', async ({ store }) => {
+      const jobs: Job[] = [];
+      for (const state of ['scheduled', 'queued', 'running', 'failed'] as const) {
+        jobs.push(await jobInState(store, state, { task: state }));
+      }
+      const running = jobs[2];
+      if (running !== undefined) await store.jobCancel({ id: running.id, now: at(3) });
+      const before = await reread(store, jobs);
+      const farFuture = at(10 ** 8);
+      const pruned = await store.jobPruneFinished({
+        succeededBefore: farFuture,
+        deadBefore: farFuture,
+        cancelledBefore: farFuture,
+        limit: 100,
+      });
+      expect(pruned).toBe(0);
+      expect(await reread(store, jobs)).toEqual(before);
+    });
+
+    group.test('limit bounds how many jobs one call deletes', async ({ store }) => {
+      const jobs: Job[] = [];
+      for (const task of ['a', 'b', 'c', 'd', 'e']) jobs.push(await jobInState(store, 'succeeded', { task }));
+      const cutOffs = { succeededBefore: at(100), deadBefore: at(100), cancelledBefore: at(100) };
+      expect(await store.jobPruneFinished({ ...cutOffs, limit: 2 })).toBe(2);
+      expect((await reread(store, jobs)).filter((job) => job === null)).toHaveLength(2);
+      expect(await store.jobPruneFinished({ ...cutOffs, limit: 2 })).toBe(2);
+      expect(await store.jobPruneFinished({ ...cutOffs, limit: 2 })).toBe(1);
+      expect(await store.jobPruneFinished({ ...cutOffs, limit: 2 })).toBe(0);
+      expect(await reread(store, jobs)).toEqual([null, null, null, null, null]);
+    });
+  });
+};

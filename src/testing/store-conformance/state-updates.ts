@@ -1,0 +1,188 @@
+import { expect } from 'vitest';
+import {
+  jobCancelled,
+  jobDead,
+  jobFailed,
+  jobReleased,
+  jobSucceeded,
+} from '../../store/state-updates.js';
+import type { SuiteSection } from './context.js';
+import {
+  applyUpdate,
+  at,
+  attemptError,
+  attemptRef,
+  claimJob,
+  everyOutcome,
+  getJob,
+  jobInState,
+  WORKER_A,
+  WORKER_B,
+} from './helpers.js';
+
+export const stateUpdateTests: SuiteSection = (suite) => {
+  suite.group('jobSetStateIfRunningMany', { migrate: true }, (group) => {
+    group.test('succeeded stores the result and finishedAt', async ({ store }) => {
+      const running = await jobInState(store, 'running');
+      const result = { rows: 3, url: 'https://example.com/report.csv', parts: [1, 2] };
+      expect(await applyUpdate(store, jobSucceeded(attemptRef(running), at(5), result))).toBe(true);
+      expect(await getJob(store, running.id)).toMatchObject({
+        state: 'succeeded',
+        result,
+        finishedAt: at(5),
+        attempt: 1,
+        errors: [],
+      });
+    });
+
+    group.test('failed sets runAt to retryAt and appends the error', async ({ store }) => {
+      const running = await jobInState(store, 'running');
+      const first = attemptError(1, 'connection reset', at(5));
+      expect(await applyUpdate(store, jobFailed(attemptRef(running), at(5), first, at(65)))).toBe(true);
+      expect(await getJob(store, running.id)).toMatchObject({ state: 'failed', runAt: at(65), attempt: 1, errors: [first] });
+
+      await store.jobPromoteDue({ now: at(66), limit: 10 });
+      const second = await claimJob(store, running, { now: at(67) });
+      const secondError = { attempt: 2, message: 'timed out', stack: null, at: at(70) };
+      expect(await applyUpdate(store, jobFailed(attemptRef(second), at(70), secondError, at(200)))).toBe(true);
+      expect(await getJob(store, running.id)).toMatchObject({
+        state: 'failed',
+        runAt: at(200),
+        attempt: 2,
+        errors: [first, secondError],
+      });
+    });
+
+    group.test('dead appends the error and sets finishedAt', async ({ store }) => {
+      const running = await jobInState(store, 'running');
+      const error = attemptError(1, 'invalid account', at(5));
+      expect(await applyUpdate(store, jobDead(attemptRef(running), at(5), error))).toBe(true);
+      expect(await getJob(store, running.id)).toMatchObject({ state: 'dead', finishedAt: at(5), errors: [error] });
+    });
+
+    group.test('cancelled with an error appends it and sets finishedAt', async ({ store }) => {
+      const running = await jobInState(store, 'running');
+      const error = attemptError(1, 'aborted', at(5));
+      expect(await applyUpdate(store, jobCancelled(attemptRef(running), at(5), error))).toBe(true);
+      expect(await getJob(store, running.id)).toMatchObject({ state: 'cancelled', finishedAt: at(5), errors: [error] });
+    });
+
+    group.test('cancelled without an error keeps the errors as they were', async ({ store }) => {
+      const failed = await jobInState(store, 'failed');
+      await store.jobPromoteDue({ now: at(3601), limit: 10 });
+      const running = await claimJob(store, failed, { now: at(3602) });
+      expect(await applyUpdate(store, jobCancelled(attemptRef(running), at(3603), null))).toBe(true);
+      expect(await getJob(store, running.id)).toMatchObject({
+        state: 'cancelled',
+        finishedAt: at(3603),
+        errors: failed.errors,
+      });
+    });
+
+    group.test('released queues the job again without counting the attempt', async ({ store }) => {
+      const running = await jobInState(store, 'running');
+      expect(await applyUpdate(store, jobReleased(attemptRef(running), at(5)))).toBe(true);
+      const released = await getJob(store, running.id);
+      expect(released).toMatchObject({ state: 'queued', attempt: 0, workerId: null, errors: [], finishedAt: null });
+      const again = await claimJob(store, running, { workerId: WORKER_B, now: at(5) });
+      expect(again).toMatchObject({ attempt: 1, workerId: WORKER_B });
+    });
+
+    group.test('an update with the wrong attempt changes nothing', async ({ store }) => {
+      const running = await jobInState(store, 'running');
+      for (const update of everyOutcome({ ...attemptRef(running), attempt: 2 }, at(5))) {
+        expect(await applyUpdate(store, update), `${update.kind} with attempt 2`).toBe(false);
+        expect(await getJob(store, running.id), `after ${update.kind} with attempt 2`).toEqual(running);
+      }
+    });
+
+    group.test('an update from another worker changes nothing', async ({ store }) => {
+      const running = await jobInState(store, 'running');
+      for (const update of everyOutcome({ ...attemptRef(running), workerId: WORKER_B }, at(5))) {
+        expect(await applyUpdate(store, update), `${update.kind} from ${WORKER_B}`).toBe(false);
+        expect(await getJob(store, running.id), `after ${update.kind} from ${WORKER_B}`).toEqual(running);
+      }
+    });
+
+    group.test('an update for a job no longer running changes nothing', async ({ store }) => {
+      const running = await jobInState(store, 'running');
+      const ref = attemptRef(running);
+      expect(await applyUpdate(store, jobSucceeded(ref, at(5), 'first'))).toBe(true);
+      const finished = await getJob(store, running.id);
+      for (const update of everyOutcome(ref, at(6))) {
+        expect(await applyUpdate(store, update), `${update.kind} after success`).toBe(false);
+        expect(await getJob(store, running.id), `after ${update.kind}`).toEqual(finished);
+      }
+    });
+
+    group.test('a worker whose lease was taken over cannot overwrite the new attempt', async ({ store }) => {
+      const lost = await jobInState(store, 'running');
+      expect(await store.jobRecoverExpiredLeases({ now: at(62), limit: 10 })).toBe(1);
+      await claimJob(store, lost, { workerId: WORKER_B, now: at(63) });
+      const current = await getJob(store, lost.id);
+      for (const update of everyOutcome(attemptRef(lost), at(64))) {
+        expect(await applyUpdate(store, update), `stale ${update.kind}`).toBe(false);
+        expect(await getJob(store, lost.id), `after stale ${update.kind}`).toEqual(current);
+      }
+    });
+
+    group.test('a mixed batch applies the valid updates and skips the others', async ({ store }) => {
+      const toSucceed = await jobInState(store, 'running', { task: 'a' });
+      const toFail = await jobInState(store, 'running', { task: 'b' });
+      const foreign = await jobInState(store, 'running', { task: 'c' }, { workerId: WORKER_B });
+      const done = await jobInState(store, 'succeeded', { task: 'd' });
+      const error = attemptError(1, 'boom', at(5));
+      const results = await store.jobSetStateIfRunningMany({
+        updates: [
+          jobSucceeded(attemptRef(toSucceed), at(5), 'ok'),
+          jobDead({ ...attemptRef(foreign), workerId: WORKER_A }, at(5), error),
+          jobFailed(attemptRef(toFail), at(5), error, at(100)),
+          jobDead({ id: done.id, attempt: 1, workerId: WORKER_A }, at(5), error),
+        ],
+      });
+      expect(new Map(results.map((r) => [r.id, r.applied]))).toEqual(
+        new Map([
+          [toSucceed.id, true],
+          [foreign.id, false],
+          [toFail.id, true],
+          [done.id, false],
+        ]),
+      );
+      expect(results).toHaveLength(4);
+      expect(await getJob(store, toSucceed.id)).toMatchObject({ state: 'succeeded', result: 'ok' });
+      expect(await getJob(store, toFail.id)).toMatchObject({ state: 'failed', errors: [error], runAt: at(100) });
+      expect(await getJob(store, foreign.id)).toEqual(foreign);
+      expect(await getJob(store, done.id)).toEqual(done);
+    });
+  });
+
+  suite.group('jobProgressSet', { migrate: true }, (group) => {
+    group.test('stores progress while the lease is held', async ({ store }) => {
+      const running = await jobInState(store, 'running');
+      const ref = attemptRef(running);
+      const half = { fraction: 0.5, message: 'half way' };
+      expect(await store.jobProgressSet({ ...ref, progress: half, now: at(5) })).toBe(true);
+      expect((await getJob(store, running.id)).progress).toEqual(half);
+      const done = { fraction: 1, message: null };
+      expect(await store.jobProgressSet({ ...ref, progress: done, now: at(6) })).toBe(true);
+      expect(await getJob(store, running.id)).toMatchObject({ state: 'running', progress: done });
+    });
+
+    group.test('returns false and changes nothing without the lease', async ({ store }) => {
+      const running = await jobInState(store, 'running', { task: 'a' });
+      const queued = await jobInState(store, 'queued', { task: 'b' });
+      const finished = await jobInState(store, 'succeeded', { task: 'c' });
+      const progress = { fraction: 0.25, message: 'stale' };
+      const attempts = [
+        { what: 'wrong attempt', job: running, ref: { ...attemptRef(running), attempt: 2 } },
+        { what: 'another worker', job: running, ref: { ...attemptRef(running), workerId: WORKER_B } },
+        { what: 'queued job', job: queued, ref: { id: queued.id, attempt: 0, workerId: WORKER_A } },
+        { what: 'finished job', job: finished, ref: { id: finished.id, attempt: 1, workerId: WORKER_A } },
+      ];
+      for (const { what, job, ref } of attempts) {
+        expect(await store.jobProgressSet({ ...ref, progress, now: at(5) }), what).toBe(false);
+        expect(await getJob(store, job.id), what).toEqual(job);
+      }
+    });
+  });
+};

@@ -1,0 +1,76 @@
+import { expect } from 'vitest';
+import type { Store, WorkerRecord } from '../../store/store.js';
+import type { SuiteSection } from './context.js';
+import { at } from './helpers.js';
+
+function workerRecord(id: string, overrides: Partial<WorkerRecord> = {}): WorkerRecord {
+  return {
+    id,
+    host: 'host-1.internal',
+    pid: 4242,
+    queues: ['default', 'reports'],
+    tasks: ['reports.export', 'emails.send'],
+    concurrency: 8,
+    startedAt: at(0),
+    lastHeartbeatAt: at(0),
+    ...overrides,
+  };
+}
+
+async function listedWorkers(store: Store): Promise<WorkerRecord[]> {
+  return [...(await store.workerList())].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+}
+
+export const workerTests: SuiteSection = (suite) => {
+  suite.group('workers', { migrate: true }, (group) => {
+    group.test('a registered worker is listed as it was recorded', async ({ store, harness }) => {
+      const first = workerRecord('worker-1');
+      const second = workerRecord('worker-2', { host: 'host-2', pid: 7, queues: [], tasks: ['only.one'], concurrency: 1 });
+      await store.workerRegister({ worker: first });
+      await store.workerRegister({ worker: second });
+      expect(await listedWorkers(store)).toEqual([first, second]);
+      expect(await listedWorkers(await harness.openAnother()), 'as another store sees them').toEqual([first, second]);
+    });
+
+    group.test('registering a worker again replaces its record', async ({ store }) => {
+      await store.workerRegister({ worker: workerRecord('worker-1') });
+      const restarted = workerRecord('worker-1', { pid: 99, queues: ['urgent'], concurrency: 2, startedAt: at(50), lastHeartbeatAt: at(50) });
+      await store.workerRegister({ worker: restarted });
+      expect(await listedWorkers(store)).toEqual([restarted]);
+    });
+
+    group.test('a heartbeat updates lastHeartbeatAt', async ({ store }) => {
+      const beating = workerRecord('worker-1');
+      const other = workerRecord('worker-2');
+      await store.workerRegister({ worker: beating });
+      await store.workerRegister({ worker: other });
+      expect(await store.workerHeartbeat({ id: 'worker-1', now: at(30) })).toBe(true);
+      expect(await listedWorkers(store)).toEqual([{ ...beating, lastHeartbeatAt: at(30) }, other]);
+    });
+
+    group.test('a heartbeat of an unknown worker returns false and records nothing', async ({ store }) => {
+      expect(await store.workerHeartbeat({ id: 'worker-gone', now: at(30) })).toBe(false);
+      expect(await store.workerList()).toEqual([]);
+    });
+
+    group.test('deregistering removes only that worker', async ({ store }) => {
+      await store.workerRegister({ worker: workerRecord('worker-1') });
+      await store.workerRegister({ worker: workerRecord('worker-2') });
+      await store.workerDeregister({ id: 'worker-1' });
+      await store.workerDeregister({ id: 'worker-unknown' });
+      expect((await listedWorkers(store)).map((w) => w.id)).toEqual(['worker-2']);
+      expect(await store.workerHeartbeat({ id: 'worker-1', now: at(30) })).toBe(false);
+    });
+
+    group.test('prune deletes workers whose heartbeat stopped before the cut-off', async ({ store }) => {
+      await store.workerRegister({ worker: workerRecord('worker-1', { lastHeartbeatAt: at(10) }) });
+      await store.workerRegister({ worker: workerRecord('worker-2', { lastHeartbeatAt: at(30) }) });
+      const alive = workerRecord('worker-3', { lastHeartbeatAt: at(50) });
+      await store.workerRegister({ worker: alive });
+      expect(await store.workerPrune({ heartbeatBefore: at(40) })).toBe(2);
+      expect(await listedWorkers(store)).toEqual([alive]);
+      expect(await store.workerHeartbeat({ id: 'worker-1', now: at(60) })).toBe(false);
+      expect(await store.workerPrune({ heartbeatBefore: at(40) })).toBe(0);
+    });
+  });
+};
