@@ -6,6 +6,13 @@
  * The state lists written out below (`state IN ('scheduled', …)`) repeat the predicates of the
  * partial indexes in `migrations/0001_init.sql` word for word: SQLite uses a partial index only
  * when the query's WHERE clause visibly implies the index's.
+ *
+ * Statements whose cost must not grow with the table name their index with INDEXED BY. Without
+ * ANALYZE statistics (the normal case) SQLite's choice depends on the data: on a small table it
+ * picked `conveyor_jobs_state_idx` and a sort for promotion and lease recovery, and
+ * `conveyor_jobs_task_idx` and a sort for claiming. INDEXED BY also makes a statement fail to
+ * prepare, loudly, if a migration ever drops the index it relies on. `sqlite-smoke.test.ts`
+ * checks each plan.
  */
 
 // ---- migrations ------------------------------------------------------------------------------
@@ -38,31 +45,54 @@ RETURNING *`;
 
 /** The unfinished job holding a dedup key, if any (served by `conveyor_jobs_dedup_idx`). */
 export const JOB_GET_UNFINISHED_BY_DEDUP_KEY = `
-SELECT * FROM conveyor_jobs
+SELECT * FROM conveyor_jobs INDEXED BY conveyor_jobs_dedup_idx
 WHERE task = @task AND dedup_key = @dedupKey
   AND dedup_key IS NOT NULL AND state IN ('scheduled', 'queued', 'running', 'failed')`;
 
 export const JOB_GET = `SELECT * FROM conveyor_jobs WHERE id = @id`;
 
-/**
- * One page of jobs, newest first. A filter left out is passed as NULL; `@states` is a JSON
- * array or NULL. `@afterId` is the last id of the previous page or NULL for the first.
- */
-export const JOB_LIST = `
+// Listing is newest first, `id < @beforeId` paging (the first page passes Number.MAX_SAFE_INTEGER).
+// One statement per leading filter, each walking its own index in id order and stopping after
+// `@limit` rows; the remaining filters are checked row by row (NULL = not filtered).
+
+export const JOB_LIST_ALL = `
 SELECT * FROM conveyor_jobs
-WHERE (@states IS NULL OR state IN (SELECT value FROM json_each(@states)))
-  AND (@task IS NULL OR task = @task)
-  AND (@queue IS NULL OR queue = @queue)
-  AND (@afterId IS NULL OR id < @afterId)
+WHERE id < @beforeId
 ORDER BY id DESC
 LIMIT @limit`;
 
+/** `@states` is a JSON array or NULL. */
+export const JOB_LIST_BY_TASK = `
+SELECT * FROM conveyor_jobs INDEXED BY conveyor_jobs_task_idx
+WHERE task = @task AND id < @beforeId
+  AND (@queue IS NULL OR queue = @queue)
+  AND (@states IS NULL OR state IN (SELECT value FROM json_each(@states)))
+ORDER BY id DESC
+LIMIT @limit`;
+
+/** `@states` is a JSON array or NULL. */
+export const JOB_LIST_BY_QUEUE = `
+SELECT * FROM conveyor_jobs INDEXED BY conveyor_jobs_queue_idx
+WHERE queue = @queue AND id < @beforeId
+  AND (@states IS NULL OR state IN (SELECT value FROM json_each(@states)))
+ORDER BY id DESC
+LIMIT @limit`;
+
+/** ONE state: a list of states would make SQLite sort them all, so the store runs this per state and merges. */
+export const JOB_LIST_BY_STATE = `
+SELECT * FROM conveyor_jobs INDEXED BY conveyor_jobs_state_idx
+WHERE state = @state AND id < @beforeId
+  AND (@task IS NULL OR task = @task)
+  AND (@queue IS NULL OR queue = @queue)
+ORDER BY id DESC
+LIMIT @limit`;
+
+/** CROSS JOIN keeps the states as the outer loop, so each is looked up in `conveyor_jobs_state_idx`. */
 export const JOB_COUNT_BY_GROUP = `
-SELECT task, queue, state, count(*) AS count, min(created_at) AS oldest_created_at
-FROM conveyor_jobs
-WHERE state IN (SELECT value FROM json_each(@states))
-GROUP BY task, queue, state
-ORDER BY task, queue, state`;
+SELECT job.task, job.queue, job.state, count(*) AS count, min(job.created_at) AS oldest_created_at
+FROM json_each(@states) AS wanted CROSS JOIN conveyor_jobs AS job ON job.state = wanted.value
+GROUP BY job.task, job.queue, job.state
+ORDER BY job.task, job.queue, job.state`;
 
 // ---- jobs: claim and leases ------------------------------------------------------------------
 
@@ -72,7 +102,7 @@ ORDER BY task, queue, state`;
  * would make it sort every queued job instead, so the store runs this once per queue and merges.
  */
 export const JOB_CLAIM_CANDIDATES = `
-SELECT id, priority, run_at FROM conveyor_jobs
+SELECT id, priority, run_at FROM conveyor_jobs INDEXED BY conveyor_jobs_claim_idx
 WHERE state = 'queued'
   AND queue = @queue
   AND task IN (SELECT value FROM json_each(@tasks))
@@ -90,65 +120,62 @@ RETURNING *`;
 
 /** Leaves `updated_at` alone: `jobLeaseExtend` is given no clock, and a renewal changes nothing a reader sees. */
 export const JOB_LEASE_EXTEND = `
-UPDATE conveyor_jobs
+UPDATE conveyor_jobs INDEXED BY conveyor_jobs_worker_idx
 SET lease_expires_at = @leaseExpiresAt
 WHERE state = 'running' AND worker_id = @workerId
 RETURNING id, attempt, cancel_requested_at`;
 
 export const JOB_LEASES_EXPIRED = `
-SELECT id, attempt, max_attempts, worker_id, cancel_requested_at FROM conveyor_jobs
+SELECT id, attempt, max_attempts, worker_id, cancel_requested_at FROM conveyor_jobs INDEXED BY conveyor_jobs_lease_idx
 WHERE state = 'running' AND lease_expires_at < @now
 ORDER BY lease_expires_at
 LIMIT @limit`;
 
 // ---- jobs: outcomes of a running attempt, each fenced by (id, attempt, worker_id) -------------
 
-const FENCE = `WHERE id = @id AND state = 'running' AND attempt = @attempt AND worker_id = @workerId`;
-
-/** Appends `@error` (a JSON object) to the job's error history. */
-const APPEND_ERROR = `json_insert(errors, '$[#]', json(@error))`;
+// `@error` is one JSON object, appended to the job's history with json_insert(errors, '$[#]', …).
 
 export const JOB_SET_SUCCEEDED = `
 UPDATE conveyor_jobs
 SET state = 'succeeded', result = @result, finished_at = @at, lease_expires_at = NULL, updated_at = @at
-${FENCE}`;
+WHERE id = @id AND state = 'running' AND attempt = @attempt AND worker_id = @workerId`;
 
 export const JOB_SET_FAILED = `
 UPDATE conveyor_jobs
-SET state = 'failed', run_at = @retryAt, errors = ${APPEND_ERROR}, lease_expires_at = NULL, updated_at = @at
-${FENCE}`;
+SET state = 'failed', run_at = @retryAt, errors = json_insert(errors, '$[#]', json(@error)), lease_expires_at = NULL, updated_at = @at
+WHERE id = @id AND state = 'running' AND attempt = @attempt AND worker_id = @workerId`;
 
 export const JOB_SET_DEAD = `
 UPDATE conveyor_jobs
-SET state = 'dead', finished_at = @at, errors = ${APPEND_ERROR}, lease_expires_at = NULL, updated_at = @at
-${FENCE}`;
+SET state = 'dead', finished_at = @at, errors = json_insert(errors, '$[#]', json(@error)), lease_expires_at = NULL, updated_at = @at
+WHERE id = @id AND state = 'running' AND attempt = @attempt AND worker_id = @workerId`;
 
 /** `@error` may be NULL: a cancel the handler honoured is not an error. */
 export const JOB_SET_CANCELLED = `
 UPDATE conveyor_jobs
 SET state = 'cancelled', finished_at = @at,
-    errors = CASE WHEN @error IS NULL THEN errors ELSE ${APPEND_ERROR} END,
+    errors = CASE WHEN @error IS NULL THEN errors ELSE json_insert(errors, '$[#]', json(@error)) END,
     lease_expires_at = NULL, updated_at = @at
-${FENCE}`;
+WHERE id = @id AND state = 'running' AND attempt = @attempt AND worker_id = @workerId`;
 
 /** Handed back unstarted: the attempt the claim counted is taken back. */
 export const JOB_SET_RELEASED = `
 UPDATE conveyor_jobs
 SET state = 'queued', attempt = attempt - 1, run_at = @at, worker_id = NULL, lease_expires_at = NULL,
     started_at = NULL, updated_at = @at
-${FENCE}`;
+WHERE id = @id AND state = 'running' AND attempt = @attempt AND worker_id = @workerId`;
 
 /** The lease ran out with attempts left: queued again now, the attempt counted. */
 export const JOB_SET_LEASE_EXPIRED_REQUEUED = `
 UPDATE conveyor_jobs
-SET state = 'queued', run_at = @at, worker_id = NULL, errors = ${APPEND_ERROR}, lease_expires_at = NULL,
+SET state = 'queued', run_at = @at, worker_id = NULL, errors = json_insert(errors, '$[#]', json(@error)), lease_expires_at = NULL,
     updated_at = @at
-${FENCE}`;
+WHERE id = @id AND state = 'running' AND attempt = @attempt AND worker_id = @workerId`;
 
 export const JOB_PROGRESS_SET = `
 UPDATE conveyor_jobs
 SET progress_fraction = @fraction, progress_message = @message, updated_at = @now
-${FENCE}`;
+WHERE id = @id AND state = 'running' AND attempt = @attempt AND worker_id = @workerId`;
 
 // ---- jobs: operator actions ------------------------------------------------------------------
 
@@ -176,20 +203,30 @@ export const JOB_PROMOTE_DUE = `
 UPDATE conveyor_jobs
 SET state = 'queued', updated_at = @now
 WHERE id IN (
-  SELECT id FROM conveyor_jobs
+  SELECT id FROM conveyor_jobs INDEXED BY conveyor_jobs_due_idx
   WHERE state IN ('scheduled', 'failed') AND run_at <= @now
   ORDER BY run_at
   LIMIT @limit
 )`;
 
+/**
+ * One range scan of `conveyor_jobs_finished_idx` per state. The repeated `state IN (…)` lets
+ * SQLite see that each branch may use that partial index; an OR of the three would scan every
+ * finished job of each state.
+ */
 export const JOB_PRUNE_FINISHED = `
 DELETE FROM conveyor_jobs
 WHERE id IN (
-  SELECT id FROM conveyor_jobs
-  WHERE state IN ('succeeded', 'dead', 'cancelled')
-    AND ((state = 'succeeded' AND finished_at < @succeededBefore)
-      OR (state = 'dead' AND finished_at < @deadBefore)
-      OR (state = 'cancelled' AND finished_at < @cancelledBefore))
+  SELECT id FROM (
+    SELECT id FROM conveyor_jobs INDEXED BY conveyor_jobs_finished_idx
+    WHERE state IN ('succeeded', 'dead', 'cancelled') AND state = 'succeeded' AND finished_at < @succeededBefore
+    UNION ALL
+    SELECT id FROM conveyor_jobs INDEXED BY conveyor_jobs_finished_idx
+    WHERE state IN ('succeeded', 'dead', 'cancelled') AND state = 'dead' AND finished_at < @deadBefore
+    UNION ALL
+    SELECT id FROM conveyor_jobs INDEXED BY conveyor_jobs_finished_idx
+    WHERE state IN ('succeeded', 'dead', 'cancelled') AND state = 'cancelled' AND finished_at < @cancelledBefore
+  )
   LIMIT @limit
 )`;
 
@@ -206,3 +243,10 @@ export const WORKER_DEREGISTER = `DELETE FROM conveyor_workers WHERE id = @id`;
 export const WORKER_LIST = `SELECT * FROM conveyor_workers ORDER BY started_at, id`;
 
 export const WORKER_PRUNE = `DELETE FROM conveyor_workers WHERE last_heartbeat_at < @heartbeatBefore`;
+
+// ---- connection settings (run through `db.pragma`, which takes no parameters) -----------------
+
+export const PRAGMA_JOURNAL_MODE_WAL = 'journal_mode = WAL';
+export const PRAGMA_SYNCHRONOUS_FULL = 'synchronous = FULL';
+export const PRAGMA_SYNCHRONOUS_NORMAL = 'synchronous = NORMAL';
+export const PRAGMA_FOREIGN_KEYS_ON = 'foreign_keys = ON';

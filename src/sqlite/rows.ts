@@ -1,0 +1,196 @@
+/**
+ * Rows as SQLite returns them, and their mapping to Conveyor's domain types. Nothing snake_case
+ * or millisecond-typed leaves this folder: callers only ever see `Job`, `WorkerRecord` and `Date`s.
+ */
+import { ConveyorError } from '../errors.js';
+import type { Job, JobAttemptError, JobState } from '../job.js';
+import type { AppliedMigration, JobLease, WorkerRecord } from '../store/store.js';
+
+/** A `conveyor_jobs` row. Times are ms since the epoch; `input`, `result` and `errors` are JSON text. */
+export interface JobRow {
+  id: number;
+  task: string;
+  queue: string;
+  input: string;
+  state: JobState;
+  priority: number;
+  run_at: number;
+  attempt: number;
+  max_attempts: number;
+  dedup_key: string | null;
+  progress_fraction: number | null;
+  progress_message: string | null;
+  result: string | null;
+  errors: string;
+  worker_id: string | null;
+  lease_expires_at: number | null;
+  cancel_requested_at: number | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  updated_at: number;
+}
+
+/** A `conveyor_workers` row; `queues` and `tasks` are JSON arrays. */
+export interface WorkerRow {
+  id: string;
+  host: string;
+  pid: number;
+  queues: string;
+  tasks: string;
+  concurrency: number;
+  started_at: number;
+  last_heartbeat_at: number;
+}
+
+export interface MigrationRow {
+  version: number;
+  name: string;
+  checksum: string;
+  applied_at: number;
+}
+
+export interface LeaseRow {
+  id: number;
+  attempt: number;
+  cancel_requested_at: number | null;
+}
+
+/** What lease recovery needs to decide a job's fate. */
+export interface ExpiredLeaseRow {
+  id: number;
+  attempt: number;
+  max_attempts: number;
+  worker_id: string;
+  cancel_requested_at: number | null;
+}
+
+export interface ClaimCandidateRow {
+  id: number;
+  priority: number;
+  run_at: number;
+}
+
+export interface JobCountRow {
+  task: string;
+  queue: string;
+  state: JobState;
+  count: number;
+  oldest_created_at: number;
+}
+
+/** An entry of the `errors` JSON array. */
+interface AttemptErrorJson {
+  attempt: number;
+  message: string;
+  stack: string | null;
+  at: number;
+}
+
+export function jobFromRow(row: JobRow): Job {
+  return {
+    id: String(row.id),
+    task: row.task,
+    queue: row.queue,
+    input: JSON.parse(row.input) as unknown,
+    state: row.state,
+    priority: row.priority,
+    runAt: new Date(row.run_at),
+    attempt: row.attempt,
+    maxAttempts: row.max_attempts,
+    dedupKey: row.dedup_key,
+    progress: row.progress_fraction === null ? null : { fraction: row.progress_fraction, message: row.progress_message },
+    result: row.result === null ? null : (JSON.parse(row.result) as unknown),
+    errors: (JSON.parse(row.errors) as AttemptErrorJson[]).map(attemptErrorFromJson),
+    workerId: row.worker_id,
+    leaseExpiresAt: dateOrNull(row.lease_expires_at),
+    cancelRequestedAt: dateOrNull(row.cancel_requested_at),
+    createdAt: new Date(row.created_at),
+    startedAt: dateOrNull(row.started_at),
+    finishedAt: dateOrNull(row.finished_at),
+    updatedAt: new Date(row.updated_at),
+  };
+}
+
+export function workerFromRow(row: WorkerRow): WorkerRecord {
+  return {
+    id: row.id,
+    host: row.host,
+    pid: row.pid,
+    queues: JSON.parse(row.queues) as string[],
+    tasks: JSON.parse(row.tasks) as string[],
+    concurrency: row.concurrency,
+    startedAt: new Date(row.started_at),
+    lastHeartbeatAt: new Date(row.last_heartbeat_at),
+  };
+}
+
+/** The named parameters of `WORKER_REGISTER`. */
+export function workerToParams(worker: WorkerRecord): Record<string, string | number> {
+  return {
+    id: worker.id,
+    host: worker.host,
+    pid: worker.pid,
+    queues: JSON.stringify(worker.queues),
+    tasks: JSON.stringify(worker.tasks),
+    concurrency: worker.concurrency,
+    startedAt: worker.startedAt.getTime(),
+    lastHeartbeatAt: worker.lastHeartbeatAt.getTime(),
+  };
+}
+
+export function appliedMigrationFromRow(row: MigrationRow): AppliedMigration {
+  return { version: row.version, name: row.name, checksum: row.checksum, appliedAt: new Date(row.applied_at) };
+}
+
+export function leaseFromRow(row: LeaseRow): JobLease {
+  return { id: String(row.id), attempt: row.attempt, cancelRequested: row.cancel_requested_at !== null };
+}
+
+/** The JSON text appended to `errors`. */
+export function attemptErrorToJson(error: JobAttemptError): string {
+  const entry: AttemptErrorJson = {
+    attempt: error.attempt,
+    message: error.message,
+    stack: error.stack,
+    at: error.at.getTime(),
+  };
+  return JSON.stringify(entry);
+}
+
+/**
+ * JSON text for `input` and `result`. `undefined` (a handler that returns nothing) is stored as
+ * JSON null, since JSON has no undefined.
+ */
+export function toJsonText(value: unknown): string {
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * The row id behind a job id, or null for a string that cannot be one (so no such job exists).
+ * Job ids are the decimal form of an INTEGER PRIMARY KEY.
+ */
+export function parseJobId(id: string): number | null {
+  if (!/^[1-9][0-9]{0,15}$/.test(id)) return null;
+  const value = Number(id);
+  return Number.isSafeInteger(value) ? value : null;
+}
+
+/** A `jobList` cursor is the id of the last job of the previous page. */
+export function parseCursor(cursor: string): number {
+  const id = parseJobId(cursor);
+  if (id === null) {
+    throw new ConveyorError(
+      `Invalid job list cursor "${cursor}": pass back the nextCursor of the previous page unchanged, or null for the first page.`,
+    );
+  }
+  return id;
+}
+
+function attemptErrorFromJson(entry: AttemptErrorJson): JobAttemptError {
+  return { attempt: entry.attempt, message: entry.message, stack: entry.stack, at: new Date(entry.at) };
+}
+
+function dateOrNull(ms: number | null): Date | null {
+  return ms === null ? null : new Date(ms);
+}

@@ -1,0 +1,159 @@
+/**
+ * Checks of the SQLite store's own machinery, which the shared conformance suite (run by
+ * `sqlite-store.test.ts`) does not reach: opening the file, the compiled migrations, the
+ * per-queue claim merge and per-index listing paths, and the query plans that keep claiming,
+ * promotion, lease recovery and pruning independent of how many jobs the table holds.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConveyorConfigError } from '../errors.js';
+import { migrationChecksum } from '../store/migration-plan.js';
+import { jobSucceeded } from '../store/state-updates.js';
+import type { JobInsert, JobListFilter, JobListPage } from '../store/store.js';
+import { openSqliteStore, type SqliteStore } from './index.js';
+import { migrations } from './migrations.generated.js';
+import * as sql from './queries.js';
+
+const at = (ms: number): Date => new Date(1_700_000_000_000 + ms);
+
+function jobInsert(overrides: Partial<JobInsert> = {}): JobInsert {
+  return { task: 't', queue: 'q', input: { n: 1 }, priority: 0, runAt: at(0), maxAttempts: 3, dedupKey: null, ...overrides };
+}
+
+let dir: string;
+let path: string;
+let store: SqliteStore;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'conveyor-sqlite-'));
+  path = join(dir, 'nested', 'conveyor.db');
+  store = openSqliteStore({ path });
+  await store.migrationRun({ now: at(0) });
+});
+
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('openSqliteStore', () => {
+  it('creates the missing folder and puts the file in WAL mode', async () => {
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      db.close();
+    }
+    const normal = openSqliteStore({ path: join(dir, 'a', 'b', 'normal.db'), synchronous: 'normal', busyTimeoutMs: 250 });
+    expect(await normal.migrationStatus()).toMatchObject({ databaseVersion: 0 });
+    await normal.close();
+  });
+
+  it('rejects options it cannot use with ConveyorConfigError', () => {
+    expect(() => openSqliteStore({ path: '' })).toThrow(ConveyorConfigError);
+    expect(() => openSqliteStore({ path, busyTimeoutMs: -1 })).toThrow(ConveyorConfigError);
+    expect(() => openSqliteStore({ path, synchronous: 'off' as 'full' })).toThrow(ConveyorConfigError);
+  });
+
+  it('opens :memory: and closes twice without error', async () => {
+    const memory = openSqliteStore({ path: ':memory:' });
+    expect(await memory.migrationRun({ now: at(0) })).toMatchObject({ databaseVersion: 1, pending: [] });
+    await memory.close();
+    await memory.close();
+  });
+});
+
+describe('migrations', () => {
+  it('ships checksums that match the SQL they compile', () => {
+    expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, index) => index + 1));
+    for (const migration of migrations) expect(migration.checksum).toBe(migrationChecksum(migration.sql));
+  });
+});
+
+describe('SqliteStore paths of its own', () => {
+  it('claims the best jobs across several queues, not the best of each', async () => {
+    // Priorities spread so the top five come unevenly from three queues.
+    const specs: Array<[queue: string, priority: number]> = [
+      ['a', 1], ['b', 9], ['c', 5], ['a', 8], ['b', 2], ['c', 7], ['a', 9], ['b', 0], ['c', 6], ['a', 3],
+    ];
+    const inserted = await store.jobInsertMany({ jobs: specs.map(([queue, priority]) => jobInsert({ queue, priority })), now: at(0) });
+    const expected = inserted
+      .map((result) => result.job)
+      .sort((x, y) => y.priority - x.priority || Number(x.id) - Number(y.id))
+      .slice(0, 5)
+      .map((job) => job.id);
+    const claimed = await store.jobClaim({ queues: ['a', 'b', 'c', 'a'], tasks: ['t'], workerId: 'w', limit: 5, now: at(1), leaseExpiresAt: at(9) });
+    expect(claimed.map((job) => job.id)).toEqual(expected);
+  });
+
+  it('lists the same jobs through every index it may walk, page by page', async () => {
+    const jobs = await store.jobInsertMany({
+      jobs: Array.from({ length: 48 }, (_, i) => jobInsert({ task: `t${i % 3}`, queue: `q${i % 2}`, runAt: at(i % 5 === 0 ? 1000 : 0) })),
+      now: at(0),
+    });
+    for (const task of ['t0', 't1', 't2']) {
+      const claimed = await store.jobClaim({ queues: ['q0', 'q1'], tasks: [task], workerId: 'w', limit: 6, now: at(1), leaseExpiresAt: at(9) });
+      const updates = claimed.slice(0, 4).map((job) => jobSucceeded({ id: job.id, attempt: 1, workerId: 'w' }, at(2), null));
+      await store.jobSetStateIfRunningMany({ updates });
+    }
+    for (const result of jobs.filter((_, i) => i % 7 === 3)) await store.jobCancel({ id: result.job.id, now: at(3) });
+    const all = (await store.jobList({ filter: {}, cursor: null, limit: 1000 })).jobs;
+    expect(all).toHaveLength(48);
+    const filters: JobListFilter[] = [
+      {},
+      { states: ['queued', 'running'] },
+      { states: ['succeeded', 'cancelled'] },
+      { states: ['running', 'scheduled'], task: 't1' },
+      { states: ['succeeded'], task: 't2', queue: 'q0' },
+      { states: ['succeeded', 'queued'], queue: 'q1' },
+      { task: 't0', queue: 'q1' },
+      { queue: 'q0' },
+      { states: [] },
+    ];
+    for (const filter of filters) {
+      const expected = all.filter(
+        (job) =>
+          (filter.states === undefined || filter.states.includes(job.state)) &&
+          (filter.task === undefined || job.task === filter.task) &&
+          (filter.queue === undefined || job.queue === filter.queue),
+      );
+      const listed: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: JobListPage = await store.jobList({ filter, cursor, limit: 4 });
+        listed.push(...page.jobs.map((job) => job.id));
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+      expect(listed, JSON.stringify(filter)).toEqual(expected.map((job) => job.id));
+    }
+  });
+});
+
+describe('query plans', () => {
+  /** The plan SQLite picks on a migrated file with no ANALYZE statistics, as in production. */
+  function planOf(statement: string, params: Record<string, unknown>): string[] {
+    const db = new Database(path, { readonly: true });
+    try {
+      return (db.prepare(`EXPLAIN QUERY PLAN ${statement}`).all(params) as Array<{ detail: string }>).map((row) => row.detail);
+    } finally {
+      db.close();
+    }
+  }
+
+  it.each([
+    ['claim', sql.JOB_CLAIM_CANDIDATES, { queue: 'q', tasks: '["t"]', now: 0, limit: 1 }, 'conveyor_jobs_claim_idx (queue=?)'],
+    ['promotion', sql.JOB_PROMOTE_DUE, { now: 0, limit: 1 }, 'conveyor_jobs_due_idx (run_at<?)'],
+    ['lease recovery', sql.JOB_LEASES_EXPIRED, { now: 0, limit: 1 }, 'conveyor_jobs_lease_idx (lease_expires_at<?)'],
+    ['lease renewal', sql.JOB_LEASE_EXTEND, { workerId: 'w', leaseExpiresAt: 0 }, 'conveyor_jobs_worker_idx (worker_id=?)'],
+    ['pruning', sql.JOB_PRUNE_FINISHED, { succeededBefore: 0, deadBefore: 0, cancelledBefore: 0, limit: 1 }, 'conveyor_jobs_finished_idx (state=? AND finished_at<?)'],
+    ['dedup', sql.JOB_GET_UNFINISHED_BY_DEDUP_KEY, { task: 't', dedupKey: 'k' }, 'conveyor_jobs_dedup_idx (task=? AND dedup_key=?)'],
+    ['listing by state', sql.JOB_LIST_BY_STATE, { state: 'dead', task: null, queue: null, beforeId: 1, limit: 1 }, 'conveyor_jobs_state_idx (state=? AND id<?)'],
+  ])('%s walks its index without scanning or sorting the table', (_, statement, params, expected) => {
+    const plan = planOf(statement, params);
+    expect(plan.some((detail) => detail.includes(expected)), plan.join('\n')).toBe(true);
+    expect(plan.filter((detail) => /SCAN conveyor_jobs|TEMP B-TREE/.test(detail)), plan.join('\n')).toEqual([]);
+  });
+});

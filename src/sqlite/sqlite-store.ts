@@ -1,0 +1,403 @@
+/**
+ * The `Store` on one SQLite file, shared by any number of worker processes.
+ *
+ * Concurrency: SQLite allows one writer at a time per file. Every write of more than one statement
+ * runs in a `BEGIN IMMEDIATE` transaction, which takes the write lock up front (waiting up to the
+ * busy timeout), so a read that decides a write can never be overtaken by another process between
+ * the two. Single statements are atomic by themselves. Readers never wait, thanks to WAL.
+ */
+import Database from 'better-sqlite3';
+import { ConveyorError, ConveyorStateError } from '../errors.js';
+import type { Job, JobProgress, JobState } from '../job.js';
+import { planMigrations } from '../store/migration-plan.js';
+import type {
+  AppliedMigration,
+  JobCount,
+  JobInsert,
+  JobInsertResult,
+  JobLease,
+  JobListFilter,
+  JobListPage,
+  JobStateUpdate,
+  MigrationStatus,
+  Store,
+  StoreCapabilities,
+  WorkerRecord,
+} from '../store/store.js';
+import { migrations } from './migrations.generated.js';
+import * as sql from './queries.js';
+import {
+  appliedMigrationFromRow,
+  attemptErrorToJson,
+  jobFromRow,
+  leaseFromRow,
+  parseCursor,
+  parseJobId,
+  toJsonText,
+  workerFromRow,
+  workerToParams,
+  type ClaimCandidateRow,
+  type ExpiredLeaseRow,
+  type JobCountRow,
+  type JobRow,
+  type LeaseRow,
+  type MigrationRow,
+  type WorkerRow,
+} from './rows.js';
+import { PreparedStatements } from './statements.js';
+
+/** Ids are below this; the first page of a listing asks for ids below it. */
+const NO_CURSOR = Number.MAX_SAFE_INTEGER;
+
+/** The SQLite implementation of {@link Store}. Open one with `openSqliteStore`. */
+export class SqliteStore implements Store {
+  readonly dialect = 'sqlite' as const;
+  readonly capabilities: StoreCapabilities = { transactionalEnqueue: false, crossProcessWakeUp: false };
+
+  private readonly db: PreparedStatements;
+
+  /** @param connection an open connection, with its pragmas already set (see `openSqliteStore`). */
+  constructor(connection: Database.Database) {
+    this.db = new PreparedStatements(connection);
+  }
+
+  // ---- migrations ----------------------------------------------------------------------------
+
+  async migrationStatus(): Promise<MigrationStatus> {
+    return planMigrations(migrations, this.readAppliedMigrations());
+  }
+
+  async migrationRun(params: { now: Date }): Promise<MigrationStatus> {
+    // The immediate transaction is the lock: a second process starting at the same moment waits,
+    // then finds nothing pending.
+    return this.db.immediate(() => {
+      this.db.exec(sql.MIGRATIONS_TABLE_CREATE);
+      const { pending } = planMigrations(migrations, this.readAppliedMigrations());
+      for (const migration of migrations.filter((m) => pending.includes(m.version))) {
+        this.db.exec(migration.sql);
+        this.db.run(sql.MIGRATION_RECORD, {
+          version: migration.version,
+          name: migration.name,
+          checksum: migration.checksum,
+          appliedAt: params.now.getTime(),
+        });
+      }
+      return planMigrations(migrations, this.readAppliedMigrations());
+    });
+  }
+
+  // ---- jobs: insert and read -----------------------------------------------------------------
+
+  async jobInsertMany(params: { jobs: JobInsert[]; now: Date }): Promise<JobInsertResult[]> {
+    const now = params.now.getTime();
+    // One transaction, so a job inserted earlier in the batch is seen by the dedup check of a later one.
+    return this.db.immediate(() => params.jobs.map((job) => this.insertJob(job, now)));
+  }
+
+  async jobGet(params: { id: string }): Promise<Job | null> {
+    const id = parseJobId(params.id);
+    const row = id === null ? undefined : this.db.get<JobRow>(sql.JOB_GET, { id });
+    return row === undefined ? null : jobFromRow(row);
+  }
+
+  async jobList(params: { filter: JobListFilter; cursor: string | null; limit: number }): Promise<JobListPage> {
+    const limit = bounded(params.limit);
+    const beforeId = params.cursor === null ? NO_CURSOR : parseCursor(params.cursor);
+    // One row more than asked tells whether another page follows.
+    const rows = this.listJobRows(params.filter, beforeId, limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      jobs: page.map(jobFromRow),
+      nextCursor: rows.length > limit && last !== undefined ? String(last.id) : null,
+    };
+  }
+
+  async jobCountByGroup(params: { states: JobState[] }): Promise<JobCount[]> {
+    if (params.states.length === 0) return [];
+    const rows = this.db.all<JobCountRow>(sql.JOB_COUNT_BY_GROUP, { states: JSON.stringify(unique(params.states)) });
+    return rows.map((row) => ({
+      task: row.task,
+      queue: row.queue,
+      state: row.state,
+      count: row.count,
+      oldestCreatedAt: new Date(row.oldest_created_at),
+    }));
+  }
+
+  // ---- jobs: claim, leases and outcomes ------------------------------------------------------
+
+  async jobClaim(params: {
+    queues: string[];
+    tasks: string[];
+    workerId: string;
+    limit: number;
+    now: Date;
+    leaseExpiresAt: Date;
+  }): Promise<Job[]> {
+    const limit = bounded(params.limit);
+    if (params.queues.length === 0 || params.tasks.length === 0 || limit === 0) return [];
+    const now = params.now.getTime();
+    const tasks = JSON.stringify(unique(params.tasks));
+    return this.db.immediate(() => {
+      // The best `limit` jobs of each queue, merged: the best `limit` overall are among them.
+      const candidates = unique(params.queues)
+        .flatMap((queue) => this.db.all<ClaimCandidateRow>(sql.JOB_CLAIM_CANDIDATES, { queue, tasks, now, limit }))
+        .sort(byClaimOrder)
+        .slice(0, limit);
+      if (candidates.length === 0) return [];
+      const rows = this.db.all<JobRow>(sql.JOB_CLAIM, {
+        ids: JSON.stringify(candidates.map((candidate) => candidate.id)),
+        workerId: params.workerId,
+        leaseExpiresAt: params.leaseExpiresAt.getTime(),
+        now,
+      });
+      return rows.sort(byClaimOrder).map(jobFromRow);
+    });
+  }
+
+  async jobLeaseExtend(params: { workerId: string; leaseExpiresAt: Date }): Promise<JobLease[]> {
+    const rows = this.db.all<LeaseRow>(sql.JOB_LEASE_EXTEND, {
+      workerId: params.workerId,
+      leaseExpiresAt: params.leaseExpiresAt.getTime(),
+    });
+    return rows.map(leaseFromRow);
+  }
+
+  async jobSetStateIfRunningMany(params: {
+    updates: JobStateUpdate[];
+  }): Promise<Array<{ id: string; applied: boolean }>> {
+    return this.db.immediate(() =>
+      params.updates.map((update) => ({ id: update.id, applied: this.applyStateUpdate(update) })),
+    );
+  }
+
+  async jobProgressSet(params: {
+    id: string;
+    attempt: number;
+    workerId: string;
+    progress: JobProgress;
+    now: Date;
+  }): Promise<boolean> {
+    const id = parseJobId(params.id);
+    if (id === null) return false;
+    const changes = this.db.run(sql.JOB_PROGRESS_SET, {
+      id,
+      attempt: params.attempt,
+      workerId: params.workerId,
+      fraction: params.progress.fraction,
+      message: params.progress.message,
+      now: params.now.getTime(),
+    });
+    return changes === 1;
+  }
+
+  async jobRecoverExpiredLeases(params: { now: Date; limit: number }): Promise<number> {
+    const now = params.now.getTime();
+    return this.db.immediate(() => {
+      const expired = this.db.all<ExpiredLeaseRow>(sql.JOB_LEASES_EXPIRED, { now, limit: bounded(params.limit) });
+      return expired.filter((row) => this.recoverExpiredLease(row, now)).length;
+    });
+  }
+
+  // ---- jobs: operator actions ----------------------------------------------------------------
+
+  async jobCancel(params: { id: string; now: Date }): Promise<Job | null> {
+    const id = parseJobId(params.id);
+    if (id === null) return null;
+    const now = params.now.getTime();
+    return this.db.immediate(() => {
+      const row = this.db.get<JobRow>(sql.JOB_GET, { id });
+      if (row === undefined) return null;
+      // A running job is only asked to stop: its worker sees the request at its next lease renewal.
+      // A finished job matches neither statement and is returned unchanged.
+      this.db.run(row.state === 'running' ? sql.JOB_CANCEL_REQUEST : sql.JOB_CANCEL_NOT_RUNNING, { id, now });
+      return this.reread(id);
+    });
+  }
+
+  async jobRetry(params: { id: string; now: Date }): Promise<Job | null> {
+    const id = parseJobId(params.id);
+    if (id === null) return null;
+    const now = params.now.getTime();
+    return this.db.immediate(() => {
+      const row = this.db.get<JobRow>(sql.JOB_GET, { id });
+      if (row === undefined) return null;
+      try {
+        this.db.run(sql.JOB_RETRY, { id, now });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw this.dedupConflictError(row);
+        throw error;
+      }
+      return this.reread(id);
+    });
+  }
+
+  // ---- jobs: maintenance ---------------------------------------------------------------------
+
+  async jobPromoteDue(params: { now: Date; limit: number }): Promise<number> {
+    return this.db.run(sql.JOB_PROMOTE_DUE, { now: params.now.getTime(), limit: bounded(params.limit) });
+  }
+
+  async jobPruneFinished(params: {
+    succeededBefore: Date;
+    deadBefore: Date;
+    cancelledBefore: Date;
+    limit: number;
+  }): Promise<number> {
+    return this.db.run(sql.JOB_PRUNE_FINISHED, {
+      succeededBefore: params.succeededBefore.getTime(),
+      deadBefore: params.deadBefore.getTime(),
+      cancelledBefore: params.cancelledBefore.getTime(),
+      limit: bounded(params.limit),
+    });
+  }
+
+  // ---- workers -------------------------------------------------------------------------------
+
+  async workerRegister(params: { worker: WorkerRecord }): Promise<void> {
+    this.db.run(sql.WORKER_REGISTER, workerToParams(params.worker));
+  }
+
+  async workerHeartbeat(params: { id: string; now: Date }): Promise<boolean> {
+    return this.db.run(sql.WORKER_HEARTBEAT, { id: params.id, now: params.now.getTime() }) === 1;
+  }
+
+  async workerDeregister(params: { id: string }): Promise<void> {
+    this.db.run(sql.WORKER_DEREGISTER, { id: params.id });
+  }
+
+  async workerList(): Promise<WorkerRecord[]> {
+    return this.db.all<WorkerRow>(sql.WORKER_LIST).map(workerFromRow);
+  }
+
+  async workerPrune(params: { heartbeatBefore: Date }): Promise<number> {
+    return this.db.run(sql.WORKER_PRUNE, { heartbeatBefore: params.heartbeatBefore.getTime() });
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  private readAppliedMigrations(): AppliedMigration[] {
+    // No history table yet means an empty database, not an error.
+    if (this.db.get(sql.MIGRATIONS_TABLE_EXISTS) === undefined) return [];
+    return this.db.all<MigrationRow>(sql.MIGRATIONS_APPLIED).map(appliedMigrationFromRow);
+  }
+
+  private insertJob(job: JobInsert, now: number): JobInsertResult {
+    if (job.dedupKey !== null) {
+      const holder = this.db.get<JobRow>(sql.JOB_GET_UNFINISHED_BY_DEDUP_KEY, { task: job.task, dedupKey: job.dedupKey });
+      if (holder !== undefined) return { job: jobFromRow(holder), duplicate: true };
+    }
+    const runAt = job.runAt.getTime();
+    const row = this.db.get<JobRow>(sql.JOB_INSERT, {
+      task: job.task,
+      queue: job.queue,
+      input: toJsonText(job.input),
+      state: runAt > now ? 'scheduled' : 'queued',
+      priority: job.priority,
+      runAt,
+      maxAttempts: job.maxAttempts,
+      dedupKey: job.dedupKey,
+      now,
+    });
+    if (row === undefined) throw new ConveyorError(`SQLite returned no row for the job of task "${job.task}" it inserted.`);
+    return { job: jobFromRow(row), duplicate: false };
+  }
+
+  private listJobRows(filter: JobListFilter, beforeId: number, limit: number): JobRow[] {
+    const states = filter.states === undefined ? null : unique(filter.states);
+    const task = filter.task ?? null;
+    const queue = filter.queue ?? null;
+    // Walk the smallest index that has the filter as its first column. Succeeded jobs outnumber
+    // all others until they are pruned, so the state index leads unless succeeded is asked for.
+    if (states !== null && (!states.includes('succeeded') || (task === null && queue === null))) {
+      // The newest `limit` of each state, merged: the newest `limit` overall are among them.
+      return states
+        .flatMap((state) => this.db.all<JobRow>(sql.JOB_LIST_BY_STATE, { state, task, queue, beforeId, limit }))
+        .sort((a, b) => b.id - a.id)
+        .slice(0, limit);
+    }
+    const statesJson = states === null ? null : JSON.stringify(states);
+    if (task !== null) return this.db.all<JobRow>(sql.JOB_LIST_BY_TASK, { task, queue, states: statesJson, beforeId, limit });
+    if (queue !== null) return this.db.all<JobRow>(sql.JOB_LIST_BY_QUEUE, { queue, states: statesJson, beforeId, limit });
+    return this.db.all<JobRow>(sql.JOB_LIST_ALL, { beforeId, limit });
+  }
+
+  private applyStateUpdate(update: JobStateUpdate): boolean {
+    const id = parseJobId(update.id);
+    if (id === null) return false;
+    const fence = { id, attempt: update.attempt, workerId: update.workerId, at: update.at.getTime() };
+    switch (update.kind) {
+      case 'succeeded':
+        return this.db.run(sql.JOB_SET_SUCCEEDED, { ...fence, result: toJsonText(update.result) }) === 1;
+      case 'failed': {
+        const params = { ...fence, retryAt: update.retryAt.getTime(), error: attemptErrorToJson(update.error) };
+        return this.db.run(sql.JOB_SET_FAILED, params) === 1;
+      }
+      case 'dead':
+        return this.db.run(sql.JOB_SET_DEAD, { ...fence, error: attemptErrorToJson(update.error) }) === 1;
+      case 'cancelled': {
+        const error = update.error === null ? null : attemptErrorToJson(update.error);
+        return this.db.run(sql.JOB_SET_CANCELLED, { ...fence, error }) === 1;
+      }
+      case 'released':
+        return this.db.run(sql.JOB_SET_RELEASED, fence) === 1;
+    }
+  }
+
+  /** Settles one running job whose worker stopped renewing its lease; false if it moved meanwhile. */
+  private recoverExpiredLease(row: ExpiredLeaseRow, now: number): boolean {
+    const error = attemptErrorToJson({
+      attempt: row.attempt,
+      message:
+        `Lease expired: worker ${row.worker_id} stopped renewing it (killed, hung or cut off) ` +
+        `during attempt ${row.attempt}`,
+      stack: null,
+      at: new Date(now),
+    });
+    const statement =
+      row.cancel_requested_at !== null
+        ? sql.JOB_SET_CANCELLED
+        : row.attempt >= row.max_attempts
+          ? sql.JOB_SET_DEAD
+          : sql.JOB_SET_LEASE_EXPIRED_REQUEUED;
+    return this.db.run(statement, { id: row.id, attempt: row.attempt, workerId: row.worker_id, at: now, error }) === 1;
+  }
+
+  private dedupConflictError(job: JobRow): ConveyorStateError {
+    const holder = this.db.get<JobRow>(sql.JOB_GET_UNFINISHED_BY_DEDUP_KEY, { task: job.task, dedupKey: job.dedup_key });
+    return new ConveyorStateError(
+      `Cannot retry job ${job.id}: its dedup key "${job.dedup_key}" (task "${job.task}") is held by unfinished ` +
+        `job ${holder?.id ?? '(unknown)'}${holder === undefined ? '' : ` (${holder.state})`}. ` +
+        `Wait for that job to finish or cancel it, then retry job ${job.id}.`,
+    );
+  }
+
+  private reread(id: number): Job {
+    const row = this.db.get<JobRow>(sql.JOB_GET, { id });
+    if (row === undefined) throw new ConveyorError(`Job ${id} vanished inside the transaction that updated it.`);
+    return jobFromRow(row);
+  }
+}
+
+/** Highest priority first, then oldest `runAt`, then lowest id: the order `jobClaim` promises. */
+function byClaimOrder(a: ClaimCandidateRow, b: ClaimCandidateRow): number {
+  return b.priority - a.priority || a.run_at - b.run_at || a.id - b.id;
+}
+
+/** A whole, non-negative row count: SQLite reads a negative LIMIT as "no limit" and rejects fractions. */
+function bounded(limit: number): number {
+  return Number.isNaN(limit) ? 0 : Math.max(0, Math.floor(Math.min(limit, NO_CURSOR)));
+}
+
+function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
