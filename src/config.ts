@@ -86,7 +86,7 @@ export const DEFAULT_RETENTION: RetentionOptions = Object.freeze({
 });
 
 export function resolveRetention(options: Partial<RetentionOptions> | undefined): RetentionOptions {
-  const retention = { ...DEFAULT_RETENTION, ...options };
+  const retention = { ...DEFAULT_RETENTION, ...definedOnly(options ?? {}) };
   for (const [key, value] of Object.entries(retention)) {
     if (!Number.isInteger(value) || value < 0) {
       throw new ConveyorConfigError(`Conveyor.open({ retention.${key} })`, `must be an integer ≥ 0 of milliseconds, got ${String(value)}`, String(7 * DAY_MS));
@@ -101,4 +101,9 @@ export function checkInteger(setting: string, value: unknown, min: number, max: 
     throw new ConveyorConfigError(setting, `must be an integer from ${min} to ${max}, got ${String(value)}`, String(example));
   }
   return value as number;
+}
+
+/** The fields of `options` that are not undefined: `{ a: undefined }` means "use the default", as omitting it does. */
+export function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

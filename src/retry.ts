@@ -1,4 +1,5 @@
 /** Retry policies and the exponential backoff with jitter between attempts. */
+import { definedOnly } from './config.js';
 import { ConveyorConfigError } from './errors.js';
 
 export interface BackoffPolicy {
@@ -27,7 +28,7 @@ type RetryOptions = Partial<Omit<RetryPolicy, 'backoff'>> & { backoff?: Partial<
 
 /** Fill in defaults and check every number; `where` names the setting in errors. */
 export function resolveRetryPolicy(where: string, options: RetryOptions | undefined): RetryPolicy {
-  const backoff = { ...DEFAULT_RETRY_POLICY.backoff, ...options?.backoff };
+  const backoff = { ...DEFAULT_RETRY_POLICY.backoff, ...definedOnly(options?.backoff ?? {}) };
   const policy: RetryPolicy = { maxAttempts: options?.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts, backoff };
   checkMaxAttempts(`${where}.maxAttempts`, policy.maxAttempts);
   check(`${where}.backoff.initialMs`, backoff.initialMs, Number.isInteger(backoff.initialMs) && backoff.initialMs >= 0, 'an integer ≥ 0', '1000');

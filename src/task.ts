@@ -84,6 +84,9 @@ export type TaskInput<T> = T extends Task<infer S> ? StandardSchemaV1.InferInput
 /** The result type a task's handler returns. */
 export type TaskResult<T> = T extends Task<InputSchema, infer R> ? Awaited<R> : never;
 
+/** The longest delay a Node timer can wait; longer ones fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 /**
@@ -101,15 +104,15 @@ export function defineTask<TSchema extends InputSchema, TResult>(options: TaskOp
   checkName(`${where}.name`, options.name);
   const queue = options.queue ?? 'default';
   checkName(`${where}.queue`, queue);
-  if (options.input === undefined || typeof options.input['~standard']?.validate !== 'function') {
+  if (typeof options.input !== 'object' || options.input === null || typeof options.input['~standard']?.validate !== 'function') {
     throw new ConveyorConfigError(`${where}.input`, 'is not a schema implementing Standard Schema', 'z.object({ userId: z.string() })');
   }
   if (typeof options.run !== 'function') {
     throw new ConveyorConfigError(`${where}.run`, 'is not a function', 'async (input, ctx) => ({ done: true })');
   }
   const timeoutMs = options.timeoutMs ?? 600_000;
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-    throw new ConveyorConfigError(`${where}.timeoutMs`, `must be a positive integer of milliseconds, got ${String(timeoutMs)}`, '30000');
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMER_MS) {
+    throw new ConveyorConfigError(`${where}.timeoutMs`, `must be an integer of milliseconds from 1 to ${MAX_TIMER_MS} (about 24.8 days), got ${String(timeoutMs)}`, '30000');
   }
   const priority = options.priority ?? 0;
   if (!Number.isInteger(priority)) {

@@ -59,17 +59,22 @@ function resolveRunAt(where: string, options: EnqueueOptions, now: Date): Date {
     return options.runAt;
   }
   const delayMs = options.delayMs ?? 0;
-  if (!Number.isInteger(delayMs) || delayMs < 0) {
-    throw new ConveyorConfigError(`${where}.delayMs`, `must be an integer ≥ 0 of milliseconds, got ${String(delayMs)}`, '60000');
+  const runAt = new Date(now.getTime() + delayMs);
+  if (!Number.isInteger(delayMs) || delayMs < 0 || Number.isNaN(runAt.getTime())) {
+    throw new ConveyorConfigError(`${where}.delayMs`, `must be an integer ≥ 0 of milliseconds that yields a valid date, got ${String(delayMs)}`, '60000');
   }
-  return new Date(now.getTime() + delayMs);
+  return runAt;
 }
 
 function resolveDedupKey(where: string, task: Task, input: unknown, options: EnqueueOptions): string | null {
-  const key = options.dedupKey ?? (task.dedup === null ? undefined : task.dedup.key(input as never));
-  if (key === undefined) return null;
+  if (options.dedupKey !== undefined) return checkDedupKey(`${where}.dedupKey`, options.dedupKey);
+  if (task.dedup === null) return null;
+  return checkDedupKey(`defineTask(${JSON.stringify(task.name)}).dedup.key(input)`, task.dedup.key(input as never));
+}
+
+function checkDedupKey(setting: string, key: unknown): string {
   if (typeof key !== 'string' || key.length === 0 || key.length > 512) {
-    throw new ConveyorConfigError(`${where}.dedupKey`, `must be a string of 1 to 512 characters, got ${JSON.stringify(key)}`, '"trace:4711"');
+    throw new ConveyorConfigError(setting, `must be a string of 1 to 512 characters, got ${JSON.stringify(key)}`, '"trace:4711"');
   }
   return key;
 }

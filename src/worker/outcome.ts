@@ -60,7 +60,7 @@ export function attemptError(job: Pick<Job, 'attempt'>, thrown: unknown, at: Dat
 function toJsonResult(value: unknown): { ok: true; value: unknown } | { ok: false; error: Error } {
   if (value === undefined || value === null) return { ok: true, value: null };
   try {
-    JSON.stringify(value);
+    if (JSON.stringify(value) === undefined) throw new Error(`a ${typeof value} has no JSON form`);
     return { ok: true, value };
   } catch (error) {
     return { ok: false, error: new Error(`The handler's result is not JSON-serializable: ${(error as Error).message}`) };

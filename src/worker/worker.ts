@@ -77,12 +77,15 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     this.taskNames = [...this.options.tasks.keys()];
     this.logger = logger.child({ workerId: this.id });
     this.batcher = new CompletionBatcher(store, this.logger);
-    this.heartbeat = new Ticker(this.options.heartbeatIntervalMs, () => this.beat());
-    const maintenance = this.options.maintenance;
-    this.maintenanceTicker =
-      maintenance === false
-        ? null
-        : new Ticker(maintenance.intervalMs, () => new Maintenance(store, { ...maintenance, retention }, this.logger).run());
+    const logError = (error: unknown) => this.logger.error({ err: error }, 'background step failed');
+    this.heartbeat = new Ticker(this.options.heartbeatIntervalMs, () => this.beat(), logError);
+    const { maintenance } = this.options;
+    if (maintenance === false) {
+      this.maintenanceTicker = null;
+    } else {
+      const runner = new Maintenance(store, { ...maintenance, retention }, this.logger);
+      this.maintenanceTicker = new Ticker(maintenance.intervalMs, () => runner.run(), logError);
+    }
   }
 
   get mode(): WorkerMode {
