@@ -1,0 +1,71 @@
+/** Conveyor.open: configuration is checked before anything connects (F7), migrations before anything runs (F8). */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { Conveyor } from './conveyor.js';
+import { ConveyorConfigError, ConveyorMigrationError } from './errors.js';
+import { defineTask } from './task.js';
+import { silentLogger } from './testing/worker-conformance/helpers.js';
+
+describe('Conveyor.open', () => {
+  let dir: string;
+  const savedStoreEnv = process.env.CONVEYOR_STORE;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'conveyor-open-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+    if (savedStoreEnv === undefined) delete process.env.CONVEYOR_STORE;
+    else process.env.CONVEYOR_STORE = savedStoreEnv;
+  });
+
+  it('fails at once on a malformed store URL, naming the setting and a right value', async () => {
+    await expect(Conveyor.open({ store: 'mysql://localhost/jobs', logger: silentLogger })).rejects.toThrow(
+      'Conveyor.open({ store }): has an unknown scheme in "mysql://localhost/jobs"; Conveyor stores are "sqlite:" and "postgres://". Example of a valid value: "sqlite:./.conveyor/conveyor.db"',
+    );
+  });
+
+  it('reads CONVEYOR_STORE when no store is given, and names it in errors', async () => {
+    process.env.CONVEYOR_STORE = 'sqlite:';
+    await expect(Conveyor.open({ logger: silentLogger })).rejects.toThrow(/^CONVEYOR_STORE: names no database file/);
+    process.env.CONVEYOR_STORE = `sqlite:${join(dir, 'env.db')}`;
+    const conveyor = await Conveyor.open({ logger: silentLogger });
+    expect((await conveyor.migrationStatus()).pending).toEqual([]);
+    await conveyor.close();
+  });
+
+  it('refuses a PostgreSQL URL with a clear message until that store ships', async () => {
+    await expect(Conveyor.open({ store: 'postgres://localhost/app', logger: silentLogger })).rejects.toBeInstanceOf(ConveyorConfigError);
+  });
+
+  it('refuses to start on a database migrated by a newer Conveyor, naming both versions, and changes nothing', async () => {
+    const path = join(dir, 'newer.db');
+    await (await Conveyor.open({ store: `sqlite:${path}`, logger: silentLogger })).close();
+    const db = new Database(path);
+    db.prepare("INSERT INTO conveyor_migrations (version, name, checksum, applied_at) VALUES (7, 'from_the_future', 'abc', 0)").run();
+    db.close();
+    const opening = Conveyor.open({ store: `sqlite:${path}`, logger: silentLogger });
+    await expect(opening).rejects.toBeInstanceOf(ConveyorMigrationError);
+    await expect(opening).rejects.toThrow(/database is at migration version 7, but this Conveyor package knows versions up to 1/);
+    const after = new Database(path);
+    expect(after.prepare('SELECT max(version) AS v FROM conveyor_migrations').get()).toEqual({ v: 7 });
+    after.close();
+  });
+
+  it('with migrate: false, refuses a database that needs migrations instead of applying them', async () => {
+    const store = `sqlite:${join(dir, 'fresh.db')}`;
+    await expect(Conveyor.open({ store, migrate: false, logger: silentLogger })).rejects.toThrow(/needs migrations 1 to reach 1; run `conveyor migrate` first/);
+    await (await Conveyor.open({ store, logger: silentLogger })).close();
+    await (await Conveyor.open({ store, migrate: false, logger: silentLogger })).close();
+  });
+
+  it('rejects duplicate task names in the registry', async () => {
+    const task = defineTask({ name: 'twice', input: z.object({}), run: () => null });
+    await expect(Conveyor.open({ store: `sqlite:${join(dir, 'x.db')}`, tasks: [task, task], logger: silentLogger })).rejects.toThrow(
+      'Conveyor.open({ tasks }): lists the task name "twice" twice',
+    );
+  });
+});
