@@ -7,20 +7,10 @@ import {
   resolveRetention,
   resolveStoreUrl,
 } from './config.js';
-import { ConveyorConfigError } from './errors.js';
+import { configError } from './testing/thrown.js';
 
 const SETTING = 'CONVEYOR_STORE';
 
-/** The ConveyorConfigError `fn` throws; fails the test when it throws nothing or something else. */
-function configError(fn: () => unknown): ConveyorConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConveyorConfigError);
-    return error as ConveyorConfigError;
-  }
-  throw new Error('expected a ConveyorConfigError, but nothing was thrown');
-}
 
 describe('parseStoreUrl', () => {
   it.each([

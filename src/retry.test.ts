@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ConveyorConfigError } from './errors.js';
 import { type BackoffPolicy, DEFAULT_RETRY_POLICY, backoffDelayMs, checkMaxAttempts, resolveRetryPolicy } from './retry.js';
+import { configError } from './testing/thrown.js';
 
 const WHERE = 'defineTask("email.send").retry';
 
-function configError(fn: () => unknown): ConveyorConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConveyorConfigError);
-    return error as ConveyorConfigError;
-  }
-  throw new Error('expected a ConveyorConfigError, but nothing was thrown');
-}
 
 describe('resolveRetryPolicy', () => {
   it('defaults to 5 attempts, 1 s doubling up to an hour, a quarter jitter', () => {

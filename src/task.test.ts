@@ -3,19 +3,11 @@ import { z } from 'zod';
 import { ConveyorConfigError } from './errors.js';
 import { DEFAULT_RETRY_POLICY } from './retry.js';
 import { type TaskOptions, defineTask } from './task.js';
+import { configError } from './testing/thrown.js';
 
 const input = z.object({ to: z.string() });
 const run = async () => ({ sent: true });
 
-function configError(fn: () => unknown): ConveyorConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConveyorConfigError);
-    return error as ConveyorConfigError;
-  }
-  throw new Error('expected a ConveyorConfigError, but nothing was thrown');
-}
 
 /** defineTask with options a caller could only pass by going around the types (from JS, or `as any`). */
 function defineLoosely(options: Record<string, unknown>) {
