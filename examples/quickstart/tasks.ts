@@ -1,0 +1,122 @@
+/**
+ * The quick start's tasks. Producers (start.ts) and workers share these definitions, so they cannot
+ * disagree about a task's name, queue or input. Run them in a worker of their own with
+ * `npx conveyor worker examples/quickstart/tasks.ts`.
+ */
+import { defineTask, type ResourceDefinitions } from 'conveyor';
+import { z } from 'zod';
+
+/** A stand-in for an SMTP or HTTP mail client: a resource the worker opens on start and closes on stop. */
+export class Mailer {
+  private sent = 0;
+  private open = true;
+
+  async send(to: string, subject: string, signal: AbortSignal): Promise<string> {
+    if (!this.open) throw new Error('mailer is closed');
+    await pause(80, signal);
+    this.sent += 1;
+    return `<${this.sent}.${Date.now()}@mail.example> to ${to}: ${subject}`;
+  }
+
+  async close(): Promise<void> {
+    this.open = false;
+  }
+}
+
+declare module 'conveyor' {
+  interface Resources {
+    mailer: Mailer;
+  }
+}
+
+/** Created when a worker starts, handed to handlers as `ctx.resources`, closed when it stops. */
+export const resources = {
+  mailer: { create: () => new Mailer(), close: (mailer) => mailer.close() },
+} satisfies ResourceDefinitions;
+
+/** Makes a thumbnail of an uploaded image, reporting progress as it goes. */
+export const resizeThumbnail = defineTask({
+  name: 'thumbnail.resize',
+  queue: 'media',
+  input: z.object({
+    imageUrl: z.url(),
+    width: z.int().min(16).max(2048),
+    height: z.int().min(16).max(2048),
+  }),
+  timeoutMs: 30_000,
+  run: async ({ imageUrl, width, height }, { progress, signal }) => {
+    const steps = ['downloading', 'decoding', 'resizing', 'encoding webp', 'uploading'];
+    for (const [index, step] of steps.entries()) {
+      await progress(index / steps.length, step);
+      await pause(60 + Math.random() * 120, signal);
+    }
+    await progress(1, 'done');
+    return { thumbnailUrl: imageUrl.replace(/\.\w+$/, `_${width}x${height}.webp`), bytes: Math.round(width * height * 0.18) };
+  },
+});
+
+const MAX_RANGE_DAYS = 366;
+const DAY_MS = 86_400_000;
+
+/**
+ * Exports a report for a date range. Bad requests (end before start, ranges over a year, unknown
+ * grouping) are refused at enqueue with the field named, so they never reach a worker. The first
+ * attempt of every export fails on purpose, to show a retry.
+ */
+export const exportReport = defineTask({
+  name: 'report.export',
+  queue: 'reports',
+  input: z
+    .object({
+      from: z.iso.date(),
+      to: z.iso.date(),
+      groupBy: z.enum(['day', 'week', 'month']),
+    })
+    .refine((range) => range.to >= range.from, { path: ['to'], message: 'must not be before `from`' })
+    .refine((range) => daysBetween(range.from, range.to) <= MAX_RANGE_DAYS, { path: ['to'], message: `range must be at most ${MAX_RANGE_DAYS} days` }),
+  retry: { maxAttempts: 3, backoff: { initialMs: 500, jitter: 0 } },
+  // A second request for the same report while the first is unfinished returns the first.
+  dedup: { key: ({ from, to, groupBy }) => `${from}..${to}/${groupBy}` },
+  run: async ({ from, to, groupBy }, { job, progress, signal }) => {
+    if (job.attempt === 1) throw new Error('warehouse query timed out (simulated: first attempts always fail)');
+    const days = daysBetween(from, to) + 1;
+    const rows = groupBy === 'day' ? days : groupBy === 'week' ? Math.ceil(days / 7) : Math.ceil(days / 30);
+    for (let done = 0; done < rows; done += 10) {
+      await progress(done / rows, `${done}/${rows} rows`);
+      await pause(20, signal);
+    }
+    await progress(1, `${rows} rows written`);
+    return { file: `exports/report_${from}_${to}_by-${groupBy}.csv`, rows };
+  },
+});
+
+/** Sends a welcome email through the worker's mailer resource. */
+export const sendWelcomeEmail = defineTask({
+  name: 'email.welcome',
+  queue: 'emails',
+  input: z.object({ to: z.email(), name: z.string().min(1).max(100) }),
+  run: async ({ to, name }, { resources, signal }) => ({ messageId: await resources.mailer.send(to, `Welcome aboard, ${name}!`, signal) }),
+});
+
+/** Every task of the quick start, for `Conveyor.open({ tasks })` and `createWorker({ tasks })`. */
+export const tasks = [resizeThumbnail, exportReport, sendWelcomeEmail];
+
+function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(to) - Date.parse(from)) / DAY_MS);
+}
+
+/** Wait, but give up as soon as the job is aborted (timeout, cancel, shutdown). */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason as Error);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

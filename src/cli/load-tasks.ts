@@ -1,0 +1,81 @@
+/**
+ * Loads a user's task module (TypeScript or JavaScript, through tsx) and collects what a worker
+ * needs from it: every exported task, or array of tasks, and an optional `resources` export.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { register } from 'tsx/esm/api';
+import { ConveyorConfigError } from '../errors.js';
+import type { Task } from '../task.js';
+import type { WorkerOptions } from '../worker/options.js';
+
+export interface TaskModule {
+  /** The module as the user named it. */
+  specifier: string;
+  /** Each task once, ordered by export name (as a module namespace lists them). */
+  tasks: Task[];
+  resources: WorkerOptions['resources'];
+}
+
+const TASK_EXAMPLE = "export const sendEmail = defineTask({ name: 'email.send', input: z.object({ to: z.email() }), run })";
+
+/** Import `specifier` (resolved against `cwd`) and collect its tasks; throws when it exports none. */
+export async function loadTaskModule(specifier: string, cwd: string = process.cwd()): Promise<TaskModule> {
+  const path = resolve(cwd, specifier);
+  if (!existsSync(path)) {
+    throw new ConveyorConfigError(`<module> ${JSON.stringify(specifier)}`, `does not exist (looked for ${path})`, 'src/tasks.ts');
+  }
+  // A global (not namespaced) tsx registration, so the module's `import … from 'conveyor'` gets the
+  // very modules this CLI runs on: with tsImport's private copy, `instanceof PermanentJobError` in
+  // the worker would not recognise the error a handler throws.
+  register();
+  const exports = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  const tasks = collectTasks(exports);
+  if (tasks.length === 0) {
+    throw new ConveyorConfigError(
+      `<module> ${JSON.stringify(specifier)}`,
+      'exports no tasks; export each task made by defineTask, or an array of them (and optionally `export const resources`)',
+      TASK_EXAMPLE,
+    );
+  }
+  return { specifier, tasks, resources: readResources(specifier, exports.resources) };
+}
+
+/**
+ * A task made by defineTask, recognised by shape: the module may hold its own copy of Conveyor
+ * (see `isConveyorError`), so `instanceof`-style checks would miss it.
+ */
+export function isTask(value: unknown): value is Task {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Record<string, unknown>;
+  const input = candidate.input as { '~standard'?: { validate?: unknown } } | undefined;
+  return (
+    typeof candidate.name === 'string' &&
+    typeof candidate.queue === 'string' &&
+    typeof candidate.run === 'function' &&
+    typeof candidate.retry === 'object' &&
+    typeof input?.['~standard']?.validate === 'function'
+  );
+}
+
+function collectTasks(exports: Record<string, unknown>): Task[] {
+  const found = new Set<Task>();
+  for (const value of Object.values(exports)) {
+    if (isTask(value)) found.add(value);
+    else if (Array.isArray(value) && value.length > 0 && value.every(isTask)) value.forEach((task) => found.add(task));
+  }
+  return [...found];
+}
+
+function readResources(specifier: string, value: unknown): WorkerOptions['resources'] {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConveyorConfigError(
+      `${specifier} export "resources"`,
+      `must be an object of { create, close? } definitions, got ${Array.isArray(value) ? 'an array' : typeof value}`,
+      'export const resources = { db: { create: () => new pg.Pool(), close: (pool) => pool.end() } }',
+    );
+  }
+  return value as WorkerOptions['resources'];
+}

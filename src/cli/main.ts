@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+/** The `conveyor` command line: `worker`, `enqueue`, `status`, `migrate`. */
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { enqueueCommand } from './enqueue.js';
+import { reportError } from './errors.js';
+import { migrateCommand } from './migrate.js';
+import { statusCommand } from './status.js';
+import { workerCommand } from './worker.js';
+
+// The same relative path from src/cli and dist/cli.
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const program = new Command('conveyor')
+  .description('Durable background jobs for TypeScript: run workers, enqueue and inspect jobs, migrate the store.')
+  .version(version)
+  .option('--store <url>', 'store URL, e.g. sqlite:./data/jobs.db (default: $CONVEYOR_STORE, else sqlite:./.conveyor/conveyor.db)')
+  .addCommand(workerCommand())
+  .addCommand(enqueueCommand())
+  .addCommand(statusCommand())
+  .addCommand(migrateCommand());
+
+try {
+  await program.parseAsync(process.argv);
+  // Every command closes what it opened; exiting here means a stray handle cannot keep the shell waiting.
+  process.exit(0);
+} catch (error) {
+  reportError(error);
+  process.exit(1);
+}

@@ -1,0 +1,39 @@
+/**
+ * The global `--store` option. Given, it is checked here so an error names `--store`; absent, the
+ * store comes from CONVEYOR_STORE, then the default SQLite file, as for `Conveyor.open()`.
+ */
+import type { Command } from 'commander';
+import { parseStoreUrl, resolveStoreUrl } from '../config.js';
+import { Conveyor } from '../conveyor.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
+import type { Task } from '../task.js';
+
+export interface GlobalOptions {
+  store?: string;
+}
+
+/** The store URL the command should use, and the name of the setting it came from. */
+export function storeSetting(command: Command): { url: string; setting: string } {
+  const { store } = command.optsWithGlobals<GlobalOptions>();
+  if (store !== undefined) return { url: store, setting: '--store' };
+  return resolveStoreUrl(undefined);
+}
+
+/** Open the store, unmigrated (for `migrate`). */
+export async function openCliStore(command: Command): Promise<{ store: Store; url: string }> {
+  const { url, setting } = storeSetting(command);
+  return { store: await openStore(parseStoreUrl(url, setting), setting), url };
+}
+
+/** Open Conveyor on the command's store, migrating it, with these tasks enqueueable by name. */
+export async function openCliConveyor(command: Command, tasks: Task[] = []): Promise<{ conveyor: Conveyor; url: string }> {
+  const { store, url } = await openCliStore(command);
+  try {
+    return { conveyor: await Conveyor.open({ store, tasks }), url };
+  } catch (error) {
+    // Conveyor.open closes the store on a failed migration but not on a bad task list; closing twice is safe.
+    await store.close();
+    throw error;
+  }
+}
