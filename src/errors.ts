@@ -73,6 +73,8 @@ export class ConveyorTimeoutError extends ConveyorError {
   override name = 'ConveyorTimeoutError';
 }
 
+const PERMANENT_BRAND = Symbol.for('conveyor.PermanentJobError');
+
 /**
  * Throw this from a handler to fail the job without further retries: it goes straight to `dead`.
  *
@@ -81,4 +83,13 @@ export class ConveyorTimeoutError extends ConveyorError {
  */
 export class PermanentJobError extends ConveyorError {
   override name = 'PermanentJobError';
+  readonly [PERMANENT_BRAND] = true;
+
+  /**
+   * `instanceof` also recognises a PermanentJobError from another copy of this package (a globally
+   * installed CLI running an app that bundles its own Conveyor), by a registry-wide symbol.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[PERMANENT_BRAND] === true;
+  }
 }

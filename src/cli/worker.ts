@@ -26,10 +26,9 @@ export function workerCommand(): Command {
       try {
         const worker = conveyor.createWorker({ tasks, queues: options.queues, concurrency: options.concurrency, resources: module.resources });
         await worker.start();
-        const queues = options.queues ?? [...new Set(tasks.map((task) => task.queue))];
         process.stdout.write(
-          `conveyor worker ${worker.id} serving ${tasks.length} task(s) [${tasks.map((t) => t.name).join(', ')}] ` +
-            `on queue(s) [${queues.join(', ')}] with concurrency ${options.concurrency ?? 10}, store ${url}; Ctrl-C to stop\n`,
+          `conveyor worker ${worker.id} serving ${tasks.length} task(s) [${worker.taskNamesServed.join(', ')}] ` +
+            `on queue(s) [${worker.queues.join(', ')}] with concurrency ${worker.concurrency}, store ${url}; Ctrl-C to stop\n`,
         );
         const signal = await stopRequested;
         process.stderr.write(`${signal}: stopping after in-flight jobs finish (signal again to exit at once)\n`);

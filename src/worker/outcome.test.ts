@@ -211,3 +211,12 @@ describe('attemptError', () => {
     expect(attemptError({ attempt: 1 }, circular, now).message).toBe('Non-error thrown: [object Object]');
   });
 });
+
+describe('PermanentJobError from another copy of the package', () => {
+  it('is recognised by its brand, so the job dies at once', () => {
+    const foreign = Object.assign(new Error('gone'), { [Symbol.for('conveyor.PermanentJobError')]: true });
+    expect(foreign instanceof PermanentJobError).toBe(true);
+    expect(new Error('plain') instanceof PermanentJobError).toBe(false);
+    expect(outcomeToUpdate(runningJob(), WORKER, { kind: 'threw', error: foreign }, backoff, now)?.kind).toBe('dead');
+  });
+});

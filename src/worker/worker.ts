@@ -92,6 +92,21 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     return this.modeValue;
   }
 
+  /** The queues this worker serves. */
+  get queues(): readonly string[] {
+    return this.options.queues;
+  }
+
+  /** The names of the tasks this worker runs. */
+  get taskNamesServed(): readonly string[] {
+    return this.taskNames;
+  }
+
+  /** How many jobs it runs at once. */
+  get concurrency(): number {
+    return this.options.concurrency;
+  }
+
   /** Jobs running on this worker now. */
   get runningJobIds(): string[] {
     return [...this.running.keys()];
