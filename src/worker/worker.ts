@@ -57,6 +57,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
   private readonly attempts = new Set<Promise<void>>();
   private modeValue: WorkerMode = 'created';
   private resources: ResourceSet | null = null;
+  private starting: Promise<void> | null = null;
   private claimLoop: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
   private wakeRequested = false;
@@ -113,8 +114,13 @@ export class Worker extends EventEmitter<WorkerEventMap> {
   }
 
   /** Create resources, register, and start claiming. Resolves once the worker is serving. */
-  async start(): Promise<void> {
-    if (this.modeValue !== 'created') throw new Error(`Worker ${this.id} was already started (it is ${this.modeValue})`);
+  start(): Promise<void> {
+    if (this.modeValue !== 'created') return Promise.reject(new Error(`Worker ${this.id} was already started (it is ${this.modeValue})`));
+    this.starting = this.startUp();
+    return this.starting;
+  }
+
+  private async startUp(): Promise<void> {
     this.modeValue = 'starting';
     try {
       this.resources = await ResourceSet.create(this.options.resources, this.logger);
@@ -149,6 +155,8 @@ export class Worker extends EventEmitter<WorkerEventMap> {
       this.modeValue = 'stopped';
       return;
     }
+    // A stop during start-up waits for it, so what start-up opened is closed below.
+    if (!(await this.starting?.then(() => true, () => false))) return;
     this.modeValue = 'stopping';
     this.nudge();
     await this.claimLoop;

@@ -68,6 +68,22 @@ export function lifecycleTests(createHarness: WorkerHarnessFactory): void {
       expect(await conveyor.listWorkers()).toEqual([]);
     });
 
+    it('stop() during start-up waits for it, then closes what it opened', async () => {
+      const log: string[] = [];
+      const noop = defineTask({ name: 'noop', input: z.object({}), run: () => null });
+      const conveyor = await t.open();
+      const worker = conveyor.createWorker({
+        tasks: [noop],
+        resources: { slow: { create: async () => (await new Promise((r) => setTimeout(r, 20)), log.push('open')), close: () => void log.push('closed') } },
+      });
+      const starting = worker.start();
+      await worker.stop();
+      await starting;
+      expect(log).toEqual(['open', 'closed']);
+      expect(worker.mode).toBe('stopped');
+      expect(await conveyor.listWorkers()).toEqual([]);
+    });
+
     it('stop() lets in-flight jobs finish within the drain time', async () => {
       const release = deferred();
       const started = deferred();
