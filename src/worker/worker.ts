@@ -179,9 +179,12 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     let failures = 0;
     while (this.modeValue === 'running') {
       this.wakeRequested = false;
+      // With a synchronous store and instant handlers the loop could run on microtasks alone, and
+      // starve timers and I/O (heartbeats, outcome writes): give the event loop a turn per claim.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const free = this.options.concurrency - this.running.size;
       let claimedAll = false;
-      if (free > 0) {
+      if (free > 0 && this.modeValue === 'running') {
         try {
           claimedAll = (await this.claim(free)) === free;
           failures = 0;
