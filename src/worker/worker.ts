@@ -151,12 +151,12 @@ export class Worker extends EventEmitter<WorkerEventMap> {
   }
 
   private async shutDown(): Promise<void> {
-    if (this.modeValue === 'created') {
+    // A stop during start-up waits for it, so what start-up opened is closed below.
+    if (this.modeValue === 'starting') await this.starting?.catch(() => undefined);
+    if (this.modeValue === 'created' || this.modeValue === 'stopped') {
       this.modeValue = 'stopped';
       return;
     }
-    // A stop during start-up waits for it, so what start-up opened is closed below.
-    if (!(await this.starting?.then(() => true, () => false))) return;
     this.modeValue = 'stopping';
     this.nudge();
     await this.claimLoop;
