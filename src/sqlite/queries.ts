@@ -114,7 +114,7 @@ LIMIT @limit`;
 export const JOB_CLAIM = `
 UPDATE conveyor_jobs
 SET state = 'running', attempt = attempt + 1, worker_id = @workerId, lease_expires_at = @leaseExpiresAt,
-    started_at = @now, updated_at = @now
+    started_at = @now, updated_at = @now, progress_fraction = NULL, progress_message = NULL
 WHERE id IN (SELECT value FROM json_each(@ids)) AND state = 'queued'
 RETURNING *`;
 

@@ -136,7 +136,8 @@ export interface Store {
   jobList(params: { filter: JobListFilter; cursor: string | null; limit: number }): Promise<JobListPage>;
   /**
    * Atomically move up to `limit` queued jobs of these queues and tasks to `running`, highest priority
-   * first, then oldest `runAt`, then lowest id; increments `attempt` and sets the lease.
+   * first, then oldest `runAt`, then lowest id; increments `attempt`, sets the lease, and clears the
+   * progress of the previous attempt.
    */
   jobClaim(params: {
     queues: string[];

@@ -55,6 +55,17 @@ export const claimTests: SuiteSection = (suite) => {
       }
     });
 
+    group.test('a new attempt starts without the progress of the previous one', async ({ store }) => {
+      const job = await insertJob(store, { now: at(0) });
+      const first = await claimJob(store, job, { now: at(1) });
+      expect(await store.jobProgressSet({ ...attemptRef(first), progress: { fraction: 0.7, message: 'rows' }, now: at(2) })).toBe(true);
+      await applyUpdate(store, jobFailed(attemptRef(first), at(3), attemptError(1, 'boom', at(3)), at(4)));
+      expect((await getJob(store, job.id)).progress).toEqual({ fraction: 0.7, message: 'rows' });
+      expect(await store.jobPromoteDue({ now: at(5), limit: 10 })).toBe(1);
+      const second = await claimJob(store, job, { now: at(6) });
+      expect(second).toMatchObject({ attempt: 2, progress: null });
+    });
+
     group.test('claims highest priority first, then earliest runAt, then lowest id', async ({ store }) => {
       const specs: Array<[priority: number, runAtSecond: number]> = [
         [0, 50], [-5, 0], [10, 60], [0, 50], [10, 40], [0, 20], [10, 40], [3, 90], [0, 50],
