@@ -203,32 +203,32 @@ export class SqliteStore implements Store {
   // ---- jobs: operator actions ----------------------------------------------------------------
 
   async jobCancel(params: { id: string; now: Date }): Promise<Job | null> {
-    const id = parseJobId(params.id);
-    if (id === null) return null;
-    const now = params.now.getTime();
-    return this.db.immediate(() => {
-      const row = this.db.get<JobRow>(sql.JOB_GET, { id });
-      if (row === undefined) return null;
+    return this.changeJob(params, (row, now) => {
       // A running job is only asked to stop: its worker sees the request at its next lease renewal.
       // A finished job matches neither statement and is returned unchanged.
-      this.db.run(row.state === 'running' ? sql.JOB_CANCEL_REQUEST : sql.JOB_CANCEL_NOT_RUNNING, { id, now });
-      return this.reread(id);
+      this.db.run(row.state === 'running' ? sql.JOB_CANCEL_REQUEST : sql.JOB_CANCEL_NOT_RUNNING, { id: row.id, now });
     });
   }
 
   async jobRetry(params: { id: string; now: Date }): Promise<Job | null> {
-    const id = parseJobId(params.id);
-    if (id === null) return null;
-    const now = params.now.getTime();
-    return this.db.immediate(() => {
-      const row = this.db.get<JobRow>(sql.JOB_GET, { id });
-      if (row === undefined) return null;
+    return this.changeJob(params, (row, now) => {
       try {
-        this.db.run(sql.JOB_RETRY, { id, now });
+        this.db.run(sql.JOB_RETRY, { id: row.id, now });
       } catch (error) {
         if (isUniqueViolation(error)) throw this.dedupConflictError(row);
         throw error;
       }
+    });
+  }
+
+  /** Read a job and change it in one immediate transaction; the job as it is afterwards, or null if absent. */
+  private changeJob(params: { id: string; now: Date }, change: (row: JobRow, now: number) => void): Job | null {
+    const id = parseJobId(params.id);
+    if (id === null) return null;
+    return this.db.immediate(() => {
+      const row = this.db.get<JobRow>(sql.JOB_GET, { id });
+      if (row === undefined) return null;
+      change(row, params.now.getTime());
       return this.reread(id);
     });
   }
