@@ -53,6 +53,10 @@ export class Worker extends EventEmitter<WorkerEventMap> {
   private readonly batcher: CompletionBatcher;
   private readonly heartbeat: Ticker;
   private readonly maintenanceTicker: Ticker | null;
+  /**
+   * Attempts in flight, by job id and attempt: an attempt that lost its lease may still be running
+   * here when the same job, recovered, is claimed again by this very worker.
+   */
   private readonly running = new Map<string, RunningJob>();
   private readonly attempts = new Set<Promise<void>>();
   private modeValue: WorkerMode = 'created';
@@ -110,7 +114,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
 
   /** Jobs running on this worker now. */
   get runningJobIds(): string[] {
-    return [...this.running.keys()];
+    return [...this.running.values()].map((running) => running.job.id);
   }
 
   /** Create resources, register, and start claiming. Resolves once the worker is serving. */
@@ -222,7 +226,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     // Claims filter by this worker's task names, so the task is always known.
     const task = this.options.tasks.get(job.task) as Task;
     const running = new RunningJob(job, claimedAt, task.timeoutMs);
-    this.running.set(job.id, running);
+    this.running.set(attemptKey(job), running);
     const attempt = this.runAttempt(task, running).finally(() => this.attempts.delete(attempt));
     this.attempts.add(attempt);
   }
@@ -232,7 +236,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     this.emit('job-started', job);
     const outcome = await executeAttempt(task, running, { store: this.store, workerId: this.id, logger: this.logger, resources: this.resources!.values });
     const update = outcomeToUpdate(job, this.id, outcome, task.retry.backoff, new Date());
-    this.running.delete(job.id);
+    this.running.delete(attemptKey(job));
     this.onSlotFreed();
     if (update === null) {
       this.logger.warn({ jobId: job.id, attempt: job.attempt }, 'lease lost while running; another worker owns the job now');
@@ -291,7 +295,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
   };
 
   private readonly onCancelRequested = (jobId: string): void => {
-    this.running.get(jobId)?.abort('cancel');
+    for (const running of this.running.values()) if (running.job.id === jobId) running.abort('cancel');
   };
 
   private onSlotFreed(): void {
@@ -329,4 +333,8 @@ export class Worker extends EventEmitter<WorkerEventMap> {
       });
     });
   }
+}
+
+function attemptKey(job: Job): string {
+  return `${job.id}:${job.attempt}`;
 }

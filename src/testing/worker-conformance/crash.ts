@@ -3,11 +3,13 @@
  * second worker completes every job; none is lost, and each job's work is recorded exactly once.
  */
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineTask } from '../../task.js';
 import { openEffects } from '../effects.js';
 import { effectTask } from '../fixtures/tasks.js';
 import { killHard, spawnFixture } from '../processes.js';
 import type { WorkerHarnessFactory } from '../worker-harness.js';
-import { useHarness } from './helpers.js';
+import { deferred, useHarness, whenAborted } from './helpers.js';
 
 const JOBS = 30;
 const CONCURRENCY = 6;
@@ -16,6 +18,38 @@ const LEASE_MS = 1_000;
 export function crashTests(createHarness: WorkerHarnessFactory): void {
   describe('a worker killed with jobs in flight', () => {
     const t = useHarness(createHarness);
+
+    it('a worker whose lease was taken over aborts that attempt and records nothing for it; the job runs again', async () => {
+      const reasons: unknown[] = [];
+      const firstStarted = deferred();
+      const slow = defineTask({
+        name: 'slow.export',
+        input: z.object({}),
+        run: async (_input, ctx) => {
+          if (ctx.job.attempt > 1) return `attempt ${ctx.job.attempt}`;
+          firstStarted.resolve();
+          reasons.push(await whenAborted(ctx.signal));
+          return 'late result of attempt 1';
+        },
+      });
+      const conveyor = await t.open();
+      const worker = await t.startWorker(conveyor, { tasks: [slow], leaseMs: 300, heartbeatIntervalMs: 100, maintenance: false });
+      const firstSettled = new Promise<[unknown, boolean]>((resolve) =>
+        worker.on('job-settled', (job, update, applied) => job.attempt === 1 && resolve([update, applied])),
+      );
+      const { job } = await conveyor.enqueue(slow, {});
+      await firstStarted.promise;
+      // The worker hangs past its lease (this blocks its event loop, heartbeats included); another
+      // node recovers the job, and this worker may well claim it again while attempt 1 is in its hands.
+      const hungUntil = Date.now() + 400;
+      while (Date.now() < hungUntil);
+      expect(await conveyor.store.jobRecoverExpiredLeases({ now: new Date(), limit: 10 })).toBe(1);
+      expect(await firstSettled).toEqual([null, false]);
+      expect(reasons[0]).toMatchObject({ name: 'JobAbortedError', reason: 'lease-lost' });
+      const done = await conveyor.waitFor(job.id);
+      expect(done).toMatchObject({ state: 'succeeded', attempt: 2, result: 'attempt 2' });
+      expect(done.errors.map((e) => e.message)).toEqual([expect.stringContaining(`Lease expired: worker ${worker.id}`)]);
+    });
 
     it('loses no job: another worker completes each one exactly once after the lease expires', async () => {
       const conveyor = await t.open({ workerStaleAfterMs: 500 });
