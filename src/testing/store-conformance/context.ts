@@ -69,6 +69,7 @@ export class ConformanceSuite {
       for (const { title, body } of tests) {
         const reason = this.skipReasons.get(`${name} > ${title}`);
         if (reason !== undefined) {
+          // A skip a store declared through runStoreConformance({ skip }), shown with its reason.
           it.skip(`${title} (skipped: ${reason})`, () => {});
           continue;
         }
