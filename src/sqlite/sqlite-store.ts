@@ -8,16 +8,19 @@
  */
 import Database from 'better-sqlite3';
 import { ConveyorError, ConveyorStateError } from '../errors.js';
-import type { Job, JobProgress, JobState } from '../job.js';
+import type { Job, JobState } from '../job.js';
 import { planMigrations } from '../store/migration-plan.js';
 import type {
   AppliedMigration,
+  JobClaimParams,
   JobCount,
   JobInsert,
   JobInsertResult,
   JobLease,
   JobListFilter,
   JobListPage,
+  JobProgressSetParams,
+  JobPruneFinishedParams,
   JobStateUpdate,
   MigrationStatus,
   Store,
@@ -127,14 +130,7 @@ export class SqliteStore implements Store {
 
   // ---- jobs: claim, leases and outcomes ------------------------------------------------------
 
-  async jobClaim(params: {
-    queues: string[];
-    tasks: string[];
-    workerId: string;
-    limit: number;
-    now: Date;
-    leaseExpiresAt: Date;
-  }): Promise<Job[]> {
+  async jobClaim(params: JobClaimParams): Promise<Job[]> {
     const limit = bounded(params.limit);
     if (params.queues.length === 0 || params.tasks.length === 0 || limit === 0) return [];
     const now = params.now.getTime();
@@ -172,13 +168,7 @@ export class SqliteStore implements Store {
     );
   }
 
-  async jobProgressSet(params: {
-    id: string;
-    attempt: number;
-    workerId: string;
-    progress: JobProgress;
-    now: Date;
-  }): Promise<boolean> {
+  async jobProgressSet(params: JobProgressSetParams): Promise<boolean> {
     const id = parseJobId(params.id);
     if (id === null) return false;
     const changes = this.db.run(sql.JOB_PROGRESS_SET, {
@@ -239,12 +229,7 @@ export class SqliteStore implements Store {
     return this.db.run(sql.JOB_PROMOTE_DUE, { now: params.now.getTime(), limit: bounded(params.limit) });
   }
 
-  async jobPruneFinished(params: {
-    succeededBefore: Date;
-    deadBefore: Date;
-    cancelledBefore: Date;
-    limit: number;
-  }): Promise<number> {
+  async jobPruneFinished(params: JobPruneFinishedParams): Promise<number> {
     return this.db.run(sql.JOB_PRUNE_FINISHED, {
       succeededBefore: params.succeededBefore.getTime(),
       deadBefore: params.deadBefore.getTime(),

@@ -120,6 +120,33 @@ export interface WorkerRecord {
   lastHeartbeatAt: Date;
 }
 
+/** Params of `jobClaim`. */
+export interface JobClaimParams {
+  queues: string[];
+  tasks: string[];
+  workerId: string;
+  limit: number;
+  now: Date;
+  leaseExpiresAt: Date;
+}
+
+/** Params of `jobProgressSet`: the attempt whose lease must still be held, and its progress. */
+export interface JobProgressSetParams {
+  id: string;
+  attempt: number;
+  workerId: string;
+  progress: JobProgress;
+  now: Date;
+}
+
+/** Params of `jobPruneFinished`: a cut-off on `finishedAt` per final state, and a batch size. */
+export interface JobPruneFinishedParams {
+  succeededBefore: Date;
+  deadBefore: Date;
+  cancelledBefore: Date;
+  limit: number;
+}
+
 /** The store behind Conveyor. See the module comment for the rules every method follows. */
 export interface Store {
   readonly dialect: StoreDialect;
@@ -139,20 +166,13 @@ export interface Store {
    * first, then oldest `runAt`, then lowest id; increments `attempt`, sets the lease, and clears the
    * progress of the previous attempt.
    */
-  jobClaim(params: {
-    queues: string[];
-    tasks: string[];
-    workerId: string;
-    limit: number;
-    now: Date;
-    leaseExpiresAt: Date;
-  }): Promise<Job[]>;
+  jobClaim(params: JobClaimParams): Promise<Job[]>;
   /** Extend the lease of every job this worker runs; returns them, so the worker sees cancels and lost leases. */
   jobLeaseExtend(params: { workerId: string; leaseExpiresAt: Date }): Promise<JobLease[]>;
   /** Apply updates in one transaction; an update whose job is no longer running under that lease is skipped. */
   jobSetStateIfRunningMany(params: { updates: JobStateUpdate[] }): Promise<Array<{ id: string; applied: boolean }>>;
   /** Record progress of a running attempt; false when the lease is no longer held. */
-  jobProgressSet(params: { id: string; attempt: number; workerId: string; progress: JobProgress; now: Date }): Promise<boolean>;
+  jobProgressSet(params: JobProgressSetParams): Promise<boolean>;
   /**
    * Cancel a job: one not yet running becomes `cancelled`; a running one gets `cancelRequestedAt` and its
    * worker aborts it. A finished job is returned unchanged. Null when there is no such job.
@@ -168,12 +188,7 @@ export interface Store {
   /** Move `scheduled` and `failed` jobs whose `runAt` has come to `queued`. */
   jobPromoteDue(params: { now: Date; limit: number }): Promise<number>;
   /** Delete at most `limit` finished jobs that finished before the cut-off for their state. */
-  jobPruneFinished(params: {
-    succeededBefore: Date;
-    deadBefore: Date;
-    cancelledBefore: Date;
-    limit: number;
-  }): Promise<number>;
+  jobPruneFinished(params: JobPruneFinishedParams): Promise<number>;
   /** Count jobs in these states by (task, queue, state). */
   jobCountByGroup(params: { states: JobState[] }): Promise<JobCount[]>;
 
