@@ -30,11 +30,24 @@ describe('parseStoreUrl', () => {
   });
 
   it.each(['postgres://user:secret@localhost:5432/app', 'postgresql://user:secret@db.internal/app?sslmode=require'])(
-    'accepts %s as a PostgreSQL URL, kept whole',
+    'accepts %s as a PostgreSQL URL in the default schema',
     (url) => {
-      expect(parseStoreUrl(url, SETTING)).toEqual({ dialect: 'postgres', url });
+      expect(parseStoreUrl(url, SETTING)).toEqual({ dialect: 'postgres', url, schema: 'conveyor' });
     },
   );
+
+  it('takes ?schema= out of the URL the driver sees', () => {
+    expect(parseStoreUrl('postgres://u@db/app?schema=jobs_2&sslmode=require', SETTING)).toEqual({
+      dialect: 'postgres',
+      url: 'postgres://u@db/app?sslmode=require',
+      schema: 'jobs_2',
+    });
+  });
+
+  it.each(['Jobs', '1jobs', 'a-b', '', 'x'.repeat(64)])('refuses schema=%j, naming the rule', (schema) => {
+    const error = configError(() => parseStoreUrl(`postgres://db/app?schema=${schema}`, SETTING));
+    expect(error.message).toContain('lower-case letters, digits and _');
+  });
 
   it.each([
     ['an empty string', ''],

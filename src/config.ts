@@ -6,7 +6,13 @@ import { ConveyorConfigError } from './errors.js';
 
 export type StoreLocation =
   | { dialect: 'sqlite'; path: string; synchronous: 'full' | 'normal' }
-  | { dialect: 'postgres'; url: string };
+  | { dialect: 'postgres'; url: string; schema: string };
+
+/** The PostgreSQL schema Conveyor's tables live in unless the URL says `?schema=…`. */
+export const DEFAULT_POSTGRES_SCHEMA = 'conveyor';
+
+/** A lower-case SQL identifier PostgreSQL accepts unquoted (at most 63 bytes). */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** The store used when neither the option nor `CONVEYOR_STORE` is set. */
 export const DEFAULT_STORE_URL = 'sqlite:./.conveyor/conveyor.db';
@@ -23,18 +29,34 @@ export function parseStoreUrl(value: unknown, setting: string): StoreLocation {
   }
   if (value.startsWith('sqlite:')) return parseSqliteUrl(value, setting);
   if (value.startsWith('postgres://') || value.startsWith('postgresql://')) {
-    try {
-      new URL(value);
-    } catch {
-      throw new ConveyorConfigError(setting, `is not a valid URL: ${JSON.stringify(value)}`, STORE_EXAMPLE);
-    }
-    return { dialect: 'postgres', url: value };
+    return parsePostgresUrl(value, setting);
   }
   throw new ConveyorConfigError(
     setting,
     `has an unknown scheme in ${JSON.stringify(value)}; Conveyor stores are "sqlite:" and "postgres://"`,
     STORE_EXAMPLE,
   );
+}
+
+/** `postgres://…[?schema=name]`: the `schema` option is Conveyor's and is taken out of the URL the driver sees. */
+function parsePostgresUrl(value: string, setting: string): StoreLocation {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConveyorConfigError(setting, `is not a valid URL: ${JSON.stringify(value)}`, STORE_EXAMPLE);
+  }
+  const schemas = url.searchParams.getAll('schema');
+  const schema = schemas.at(-1) ?? DEFAULT_POSTGRES_SCHEMA;
+  if (schemas.length > 1 || !SCHEMA_NAME.test(schema)) {
+    throw new ConveyorConfigError(
+      setting,
+      `has schema=${schemas.map((s) => JSON.stringify(s)).join(', schema=')}; give one schema name of lower-case letters, digits and _ (not starting with a digit, at most 63 characters)`,
+      '"postgres://user:password@localhost:5432/app?schema=conveyor"',
+    );
+  }
+  url.searchParams.delete('schema');
+  return { dialect: 'postgres', url: url.toString(), schema };
 }
 
 function parseSqliteUrl(value: string, setting: string): StoreLocation {

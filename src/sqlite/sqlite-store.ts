@@ -260,6 +260,11 @@ export class SqliteStore implements Store {
     return this.db.run(sql.WORKER_PRUNE, { heartbeatBefore: params.heartbeatBefore.getTime() });
   }
 
+  /** SQLite has no cross-process notices: other processes see new work at their next poll. */
+  noticeListen(): () => void {
+    return () => undefined;
+  }
+
   async close(): Promise<void> {
     this.db.close();
   }

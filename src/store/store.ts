@@ -23,6 +23,19 @@ export interface StoreCapabilities {
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
+/**
+ * A transaction the caller opened on its own connection, for `enqueue(…, { tx })`: the job is stored
+ * if and only if that transaction commits. A `pg` `Client` or `PoolClient` inside `BEGIN` is one.
+ */
+export interface CallerTransaction {
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+/** What a store tells every process listening to it (PostgreSQL: LISTEN/NOTIFY). */
+export type StoreNotice =
+  | { kind: 'jobs-available'; queues: string[] }
+  | { kind: 'cancel-requested'; jobId: string };
+
 /** A migration shipped inside the package. */
 export interface Migration {
   version: number;
@@ -157,8 +170,12 @@ export interface Store {
   /** Apply every pending migration under a lock, in one transaction; throws `ConveyorMigrationError` on a mismatch. */
   migrationRun(params: { now: Date }): Promise<MigrationStatus>;
 
-  /** Insert jobs in one transaction; a (task, dedupKey) already unfinished returns that job instead. */
-  jobInsertMany(params: { jobs: JobInsert[]; now: Date }): Promise<JobInsertResult[]>;
+  /**
+   * Insert jobs in one transaction; a (task, dedupKey) already unfinished returns that job instead.
+   * With `tx` (only when `capabilities.transactionalEnqueue`), the inserts run inside the caller's
+   * transaction and exist only if it commits.
+   */
+  jobInsertMany(params: { jobs: JobInsert[]; now: Date; tx?: CallerTransaction }): Promise<JobInsertResult[]>;
   jobGet(params: { id: string }): Promise<Job | null>;
   jobList(params: { filter: JobListFilter; cursor: string | null; limit: number }): Promise<JobListPage>;
   /**
@@ -200,6 +217,13 @@ export interface Store {
   workerList(): Promise<WorkerRecord[]>;
   /** Delete records of workers whose heartbeat stopped before the cut-off. */
   workerPrune(params: { heartbeatBefore: Date }): Promise<number>;
+
+  /**
+   * Call `listener` with every notice any process sends through this store (jobs available, cancel
+   * requested), until the returned function is called. A store without `crossProcessWakeUp` never
+   * calls it: workers then learn the same facts at their next poll or heartbeat.
+   */
+  noticeListen(listener: (notice: StoreNotice) => void): () => void;
 
   /** Release the connection. Safe to call twice. */
   close(): Promise<void>;
