@@ -47,16 +47,24 @@ function parsePostgresUrl(value: string, setting: string): StoreLocation {
     throw new ConveyorConfigError(setting, `is not a valid URL: ${JSON.stringify(value)}`, STORE_EXAMPLE);
   }
   const schemas = url.searchParams.getAll('schema');
-  const schema = schemas.at(-1) ?? DEFAULT_POSTGRES_SCHEMA;
-  if (schemas.length > 1 || !SCHEMA_NAME.test(schema)) {
+  if (schemas.length > 1) {
+    throw new ConveyorConfigError(setting, `gives schema= ${schemas.length} times; give it once`, '"postgres://user:password@localhost:5432/app?schema=conveyor"');
+  }
+  const schema = checkPostgresSchema(setting, schemas[0] ?? DEFAULT_POSTGRES_SCHEMA);
+  url.searchParams.delete('schema');
+  return { dialect: 'postgres', url: url.toString(), schema };
+}
+
+/** A schema name Conveyor accepts: lower-case letters, digits and _, so it never needs quoting rules. */
+export function checkPostgresSchema(setting: string, schema: unknown): string {
+  if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema)) {
     throw new ConveyorConfigError(
       setting,
-      `has schema=${schemas.map((s) => JSON.stringify(s)).join(', schema=')}; give one schema name of lower-case letters, digits and _ (not starting with a digit, at most 63 characters)`,
+      `has schema ${JSON.stringify(schema)}; a schema name is lower-case letters, digits and _ (not starting with a digit, at most 63 characters)`,
       '"postgres://user:password@localhost:5432/app?schema=conveyor"',
     );
   }
-  url.searchParams.delete('schema');
-  return { dialect: 'postgres', url: url.toString(), schema };
+  return schema;
 }
 
 function parseSqliteUrl(value: string, setting: string): StoreLocation {

@@ -77,7 +77,7 @@ export class Conveyor {
     const staleAfterMs = checkInteger('Conveyor.open({ workerStaleAfterMs })', options.workerStaleAfterMs ?? DEFAULT_WORKER_STALE_AFTER_MS, 100, 86_400_000, 10_000);
     const tasks = taskRegistry(options.tasks ?? []);
     const logger = options.logger ?? createDefaultLogger();
-    const store = typeof options.store === 'object' ? options.store : await openStoreFromUrl(options.store);
+    const store = typeof options.store === 'object' ? options.store : await openStoreFromUrl(options.store, logger);
     try {
       if (options.migrate === false) {
         const status = await store.migrationStatus();
@@ -217,9 +217,9 @@ export class Conveyor {
   }
 }
 
-async function openStoreFromUrl(option: string | undefined): Promise<Store> {
+async function openStoreFromUrl(option: string | undefined, logger: Logger): Promise<Store> {
   const { url, setting } = resolveStoreUrl(option);
-  return openStore(parseStoreUrl(url, setting), setting);
+  return openStore(parseStoreUrl(url, setting), logger);
 }
 
 function taskRegistry(tasks: Task[]): Map<string, Task> {

@@ -27,4 +27,8 @@ describe('entry points', () => {
   it('the sqlite subpath loads better-sqlite3', () => {
     expect(driversLoadedBy('./sqlite/index.ts')).toEqual(['better-sqlite3']);
   });
+
+  it('the postgres subpath loads pg', () => {
+    expect(driversLoadedBy('./postgres/index.ts')).toEqual(['pg']);
+  });
 });

@@ -23,7 +23,7 @@ export function storeSetting(command: Command): { url: string; setting: string }
 /** Open the store, unmigrated (for `migrate`). */
 export async function openCliStore(command: Command): Promise<{ store: Store; url: string }> {
   const { url, setting } = storeSetting(command);
-  return { store: await openStore(parseStoreUrl(url, setting), setting), url };
+  return { store: await openStore(parseStoreUrl(url, setting)), url };
 }
 
 /** Open Conveyor on the command's store, migrating it, with these tasks enqueueable by name. */

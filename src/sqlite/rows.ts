@@ -2,8 +2,8 @@
  * Rows as SQLite returns them, and their mapping to Conveyor's domain types. Nothing snake_case
  * or millisecond-typed leaves this folder: callers only ever see `Job`, `WorkerRecord` and `Date`s.
  */
-import { ConveyorError } from '../errors.js';
-import type { Job, JobAttemptError, JobState } from '../job.js';
+import type { Job, JobState } from '../job.js';
+import { attemptErrorFromJson, type AttemptErrorJson } from '../store/encoding.js';
 import type { AppliedMigration, JobLease, WorkerRecord } from '../store/store.js';
 
 /** A `conveyor_jobs` row. Times are ms since the epoch; `input`, `result` and `errors` are JSON text. */
@@ -79,14 +79,6 @@ export interface JobCountRow {
   oldest_created_at: number;
 }
 
-/** An entry of the `errors` JSON array. */
-interface AttemptErrorJson {
-  attempt: number;
-  message: string;
-  stack: string | null;
-  at: number;
-}
-
 export function jobFromRow(row: JobRow): Job {
   return {
     id: String(row.id),
@@ -145,50 +137,6 @@ export function appliedMigrationFromRow(row: MigrationRow): AppliedMigration {
 
 export function leaseFromRow(row: LeaseRow): JobLease {
   return { id: String(row.id), attempt: row.attempt, cancelRequested: row.cancel_requested_at !== null };
-}
-
-/** The JSON text appended to `errors`. */
-export function attemptErrorToJson(error: JobAttemptError): string {
-  const entry: AttemptErrorJson = {
-    attempt: error.attempt,
-    message: error.message,
-    stack: error.stack,
-    at: error.at.getTime(),
-  };
-  return JSON.stringify(entry);
-}
-
-/**
- * JSON text for `input` and `result`. `undefined` (a handler that returns nothing) is stored as
- * JSON null, since JSON has no undefined.
- */
-export function toJsonText(value: unknown): string {
-  return JSON.stringify(value) ?? 'null';
-}
-
-/**
- * The row id behind a job id, or null for a string that cannot be one (so no such job exists).
- * Job ids are the decimal form of an INTEGER PRIMARY KEY.
- */
-export function parseJobId(id: string): number | null {
-  if (!/^[1-9][0-9]{0,15}$/.test(id)) return null;
-  const value = Number(id);
-  return Number.isSafeInteger(value) ? value : null;
-}
-
-/** A `jobList` cursor is the id of the last job of the previous page. */
-export function parseCursor(cursor: string): number {
-  const id = parseJobId(cursor);
-  if (id === null) {
-    throw new ConveyorError(
-      `Invalid job list cursor "${cursor}": pass back the nextCursor of the previous page unchanged, or null for the first page.`,
-    );
-  }
-  return id;
-}
-
-function attemptErrorFromJson(entry: AttemptErrorJson): JobAttemptError {
-  return { attempt: entry.attempt, message: entry.message, stack: entry.stack, at: new Date(entry.at) };
 }
 
 function dateOrNull(ms: number | null): Date | null {

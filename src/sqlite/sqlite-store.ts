@@ -8,7 +8,8 @@
  */
 import Database from 'better-sqlite3';
 import { ConveyorError, ConveyorStateError } from '../errors.js';
-import type { Job, JobState } from '../job.js';
+import type { Job, JobAttemptError, JobState } from '../job.js';
+import { attemptErrorToJson, leaseExpiredError, parseCursor, parseJobId, toJsonText } from '../store/encoding.js';
 import { planMigrations } from '../store/migration-plan.js';
 import type {
   AppliedMigration,
@@ -31,12 +32,8 @@ import { migrations } from './migrations.generated.js';
 import * as sql from './queries.js';
 import {
   appliedMigrationFromRow,
-  attemptErrorToJson,
   jobFromRow,
   leaseFromRow,
-  parseCursor,
-  parseJobId,
-  toJsonText,
   workerFromRow,
   workerToParams,
   type ClaimCandidateRow,
@@ -325,13 +322,13 @@ export class SqliteStore implements Store {
       case 'succeeded':
         return this.db.run(sql.JOB_SET_SUCCEEDED, { ...fence, result: toJsonText(update.result) }) === 1;
       case 'failed': {
-        const params = { ...fence, retryAt: update.retryAt.getTime(), error: attemptErrorToJson(update.error) };
+        const params = { ...fence, retryAt: update.retryAt.getTime(), error: errorJsonText(update.error) };
         return this.db.run(sql.JOB_SET_FAILED, params) === 1;
       }
       case 'dead':
-        return this.db.run(sql.JOB_SET_DEAD, { ...fence, error: attemptErrorToJson(update.error) }) === 1;
+        return this.db.run(sql.JOB_SET_DEAD, { ...fence, error: errorJsonText(update.error) }) === 1;
       case 'cancelled': {
-        const error = update.error === null ? null : attemptErrorToJson(update.error);
+        const error = update.error === null ? null : errorJsonText(update.error);
         return this.db.run(sql.JOB_SET_CANCELLED, { ...fence, error }) === 1;
       }
       case 'released':
@@ -341,14 +338,7 @@ export class SqliteStore implements Store {
 
   /** Settles one running job whose worker stopped renewing its lease; false if it moved meanwhile. */
   private recoverExpiredLease(row: ExpiredLeaseRow, now: number): boolean {
-    const error = attemptErrorToJson({
-      attempt: row.attempt,
-      message:
-        `Lease expired: worker ${row.worker_id} stopped renewing it (killed, hung or cut off) ` +
-        `during attempt ${row.attempt}`,
-      stack: null,
-      at: new Date(now),
-    });
+    const error = errorJsonText(leaseExpiredError(row.worker_id, row.attempt, new Date(now)));
     const statement =
       row.cancel_requested_at !== null
         ? sql.JOB_SET_CANCELLED
@@ -386,6 +376,11 @@ function bounded(limit: number): number {
 
 function unique<T>(values: readonly T[]): T[] {
   return [...new Set(values)];
+}
+
+/** The JSON text `json_insert(errors, '$[#]', json(@error))` appends. */
+function errorJsonText(error: JobAttemptError): string {
+  return JSON.stringify(attemptErrorToJson(error));
 }
 
 function isUniqueViolation(error: unknown): boolean {

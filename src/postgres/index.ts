@@ -1,0 +1,58 @@
+/**
+ * `conveyor/postgres`: the PostgreSQL store. Imported only from this subpath, so `import … from 'conveyor'`
+ * never loads the `pg` driver.
+ */
+import pg from 'pg';
+import { checkPostgresSchema, parseStoreUrl } from '../config.js';
+import { ConveyorConfigError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { PostgresStore } from './postgres-store.js';
+
+export { PostgresStore } from './postgres-store.js';
+
+export interface PostgresStoreOptions {
+  /** A `postgres://` URL; a `?schema=` in it is used unless `schema` is given. */
+  url: string;
+  /** The schema Conveyor's tables live in, created on first migration. @default 'conveyor' */
+  schema?: string;
+  /** Most connections the store's pool opens (the notice listener uses one more). @default 10 */
+  poolSize?: number;
+  /** How long to wait for a new connection before a statement fails. @default 10_000 */
+  connectTimeoutMs?: number;
+  /** Where connection trouble is logged (pool errors, the notice listener reconnecting). */
+  logger?: Logger;
+}
+
+/**
+ * Opens a pool on a PostgreSQL database for Conveyor. It does not connect or migrate yet: the engine
+ * calls `migrationRun` when it starts.
+ *
+ * @example
+ * const store = openPostgresStore({ url: 'postgres://app@localhost:5432/app', schema: 'conveyor' });
+ */
+export function openPostgresStore(options: PostgresStoreOptions): PostgresStore {
+  const location = parseStoreUrl(options.url, 'postgres url');
+  if (location.dialect !== 'postgres') {
+    throw new ConveyorConfigError('postgres url', `must be a postgres:// URL, got ${JSON.stringify(options.url)}`, '"postgres://user:password@localhost:5432/app"');
+  }
+  const schema = options.schema === undefined ? location.schema : checkPostgresSchema('postgres schema', options.schema);
+  const poolSize = options.poolSize ?? 10;
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+  if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000) {
+    throw new ConveyorConfigError('postgres poolSize', `must be an integer from 1 to 1000, got ${String(poolSize)}`, '10');
+  }
+  if (!Number.isInteger(connectTimeoutMs) || connectTimeoutMs < 1) {
+    throw new ConveyorConfigError('postgres connectTimeoutMs', `must be an integer ≥ 1 of milliseconds, got ${String(connectTimeoutMs)}`, '10000');
+  }
+  const clientConfig: pg.ClientConfig = {
+    connectionString: location.url,
+    connectionTimeoutMillis: connectTimeoutMs,
+    keepAlive: true,
+    application_name: 'conveyor',
+  };
+  const pool = new pg.Pool({ ...clientConfig, max: poolSize });
+  // An idle connection that the server closes (restart, pg_terminate_backend) errors here; the pool
+  // drops it and opens a new one for the next statement. Without a listener Node would crash.
+  pool.on('error', (error) => options.logger?.warn({ err: error }, 'store: an idle PostgreSQL connection was closed; the pool replaces it'));
+  return new PostgresStore({ pool, clientConfig, schema, logger: options.logger ?? null });
+}

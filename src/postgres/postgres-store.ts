@@ -1,0 +1,507 @@
+/**
+ * The `Store` on PostgreSQL, for any number of workers on any number of machines.
+ *
+ * Concurrency: every write is one statement, or one transaction that locks the rows it decides on
+ * (`FOR UPDATE`; `SKIP LOCKED` where any other row will do, so claims and maintenance never queue
+ * behind each other). Maintenance is therefore safe to run from every worker at once: no leader.
+ *
+ * Connections: a pool for statements, plus one LISTEN connection (`NoticeListener`) once anything
+ * subscribes to notices. A connection that drops is discarded by the pool and the next statement
+ * opens a new one; the caller (the worker) retries failed statements with backoff.
+ */
+import pg from 'pg';
+import { ConveyorError, ConveyorStateError } from '../errors.js';
+import type { Job, JobState } from '../job.js';
+import type { Logger } from '../logger.js';
+import { attemptErrorToJson, leaseExpiredError, parseCursor, parseJobId, toJsonText } from '../store/encoding.js';
+import { planMigrations } from '../store/migration-plan.js';
+import type {
+  AppliedMigration,
+  CallerTransaction,
+  JobClaimParams,
+  JobCount,
+  JobInsert,
+  JobInsertResult,
+  JobLease,
+  JobListFilter,
+  JobListPage,
+  JobProgressSetParams,
+  JobPruneFinishedParams,
+  JobStateUpdate,
+  MigrationStatus,
+  Store,
+  StoreCapabilities,
+  StoreNotice,
+  WorkerRecord,
+} from '../store/store.js';
+import { migrations } from './migrations.generated.js';
+import { NoticeListener } from './notice-listener.js';
+import { noticeChannel, postgresQueries, type PostgresQueries } from './queries.js';
+import {
+  appliedMigrationFromRow,
+  jobFromRow,
+  leaseFromRow,
+  workerFromRow,
+  type ExpiredLeaseRow,
+  type JobCountRow,
+  type JobRow,
+  type LeaseRow,
+  type MigrationRow,
+  type WorkerRow,
+} from './rows.js';
+
+/** Ids are below this; the first page of a listing asks for ids below it. */
+const NO_CURSOR = Number.MAX_SAFE_INTEGER;
+
+/** How often an insert retries a dedup key whose holder finished between the insert and the lookup. */
+const DEDUP_RACE_RETRIES = 5;
+
+/** What the store runs statements on: the pool, a client in a transaction, or the caller's transaction. */
+type Queryable = Pick<pg.ClientBase, 'query'> | CallerTransaction;
+
+/** An outcome as `JOB_SET_STATE_IF_RUNNING` reads it. */
+interface UpdateRecord {
+  id: number;
+  attempt: number;
+  worker_id: string;
+  kind: JobStateUpdate['kind'] | 'requeued';
+  at: string;
+  result: string | null;
+  error: ReturnType<typeof attemptErrorToJson> | null;
+  retry_at: string | null;
+}
+
+export interface PostgresStoreConfig {
+  pool: pg.Pool;
+  /** How the notice listener connects (the pool's settings). */
+  clientConfig: pg.ClientConfig;
+  schema: string;
+  logger: Logger | null;
+}
+
+/** The PostgreSQL implementation of {@link Store}. Open one with `openPostgresStore`. */
+export class PostgresStore implements Store {
+  readonly dialect = 'postgres' as const;
+  readonly capabilities: StoreCapabilities = { transactionalEnqueue: true, crossProcessWakeUp: true };
+  /** The schema Conveyor's tables live in. */
+  readonly schema: string;
+
+  private readonly pool: pg.Pool;
+  private readonly sql: PostgresQueries;
+  private readonly notices: NoticeListener;
+  private closing: Promise<void> | null = null;
+
+  constructor(config: PostgresStoreConfig) {
+    this.pool = config.pool;
+    this.schema = config.schema;
+    this.sql = postgresQueries(config.schema);
+    this.notices = new NoticeListener(config.clientConfig, noticeChannel(config.schema), this.sql.LISTEN, config.logger);
+  }
+
+  // ---- migrations ----------------------------------------------------------------------------
+
+  async migrationStatus(): Promise<MigrationStatus> {
+    return planMigrations(migrations, await this.readAppliedMigrations(this.pool));
+  }
+
+  async migrationRun(params: { now: Date }): Promise<MigrationStatus> {
+    return this.transaction(async (client) => {
+      // The advisory lock serialises migrating processes: the second one waits, then finds nothing pending.
+      await client.query(this.sql.MIGRATION_LOCK, [this.schema]);
+      await client.query(this.sql.SCHEMA_CREATE);
+      await client.query(this.sql.MIGRATIONS_TABLE_CREATE);
+      const { pending } = planMigrations(migrations, await this.readAppliedMigrations(client));
+      if (pending.length > 0) await client.query(this.sql.SEARCH_PATH_SET);
+      for (const migration of migrations.filter((m) => pending.includes(m.version))) {
+        await client.query(migration.sql);
+        await client.query(this.sql.MIGRATION_RECORD, [migration.version, migration.name, migration.checksum, params.now]);
+      }
+      return planMigrations(migrations, await this.readAppliedMigrations(client));
+    });
+  }
+
+  // ---- jobs: insert and read -----------------------------------------------------------------
+
+  async jobInsertMany(params: { jobs: JobInsert[]; now: Date; tx?: CallerTransaction }): Promise<JobInsertResult[]> {
+    if (params.jobs.length === 0) return [];
+    if (params.tx !== undefined) return this.insertJobs(params.tx, params.jobs, params.now);
+    // One statement is atomic by itself; a batch with dedup keys may need a second lookup, so it
+    // runs in a transaction to stay all-or-nothing.
+    const needsTransaction = params.jobs.length > 1 && params.jobs.some((job) => job.dedupKey !== null);
+    if (!needsTransaction) return this.insertJobs(this.pool, params.jobs, params.now);
+    return this.transaction((client) => this.insertJobs(client, params.jobs, params.now));
+  }
+
+  async jobGet(params: { id: string }): Promise<Job | null> {
+    const id = parseJobId(params.id);
+    if (id === null) return null;
+    const row = await this.one<JobRow>(this.pool, this.sql.JOB_GET, [id]);
+    return row === undefined ? null : jobFromRow(row);
+  }
+
+  async jobList(params: { filter: JobListFilter; cursor: string | null; limit: number }): Promise<JobListPage> {
+    const limit = bounded(params.limit);
+    const beforeId = params.cursor === null ? NO_CURSOR : parseCursor(params.cursor);
+    const { states, task, queue } = params.filter;
+    // One row more than asked tells whether another page follows.
+    const rows = await this.all<JobRow>(this.pool, this.sql.JOB_LIST, [
+      beforeId,
+      states === undefined ? null : unique(states),
+      task ?? null,
+      queue ?? null,
+      limit + 1,
+    ]);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return { jobs: page.map(jobFromRow), nextCursor: rows.length > limit && last !== undefined ? last.id : null };
+  }
+
+  async jobCountByGroup(params: { states: JobState[] }): Promise<JobCount[]> {
+    if (params.states.length === 0) return [];
+    const rows = await this.all<JobCountRow>(this.pool, this.sql.JOB_COUNT_BY_GROUP, [unique(params.states)]);
+    return rows.map((row) => ({ task: row.task, queue: row.queue, state: row.state, count: row.count, oldestCreatedAt: row.oldest_created_at }));
+  }
+
+  // ---- jobs: claim, leases and outcomes ------------------------------------------------------
+
+  async jobClaim(params: JobClaimParams): Promise<Job[]> {
+    const limit = bounded(params.limit);
+    if (params.queues.length === 0 || params.tasks.length === 0 || limit === 0) return [];
+    const rows = await this.all<JobRow>(this.pool, this.sql.JOB_CLAIM, [
+      unique(params.queues),
+      unique(params.tasks),
+      params.now,
+      limit,
+      params.workerId,
+      params.leaseExpiresAt,
+    ]);
+    return rows.sort(byClaimOrder).map(jobFromRow);
+  }
+
+  async jobLeaseExtend(params: { workerId: string; leaseExpiresAt: Date }): Promise<JobLease[]> {
+    const rows = await this.all<LeaseRow>(this.pool, this.sql.JOB_LEASE_EXTEND, [params.workerId, params.leaseExpiresAt]);
+    return rows.map(leaseFromRow);
+  }
+
+  async jobSetStateIfRunningMany(params: { updates: JobStateUpdate[] }): Promise<Array<{ id: string; applied: boolean }>> {
+    const records = params.updates.map(updateRecord);
+    const valid = records.filter((record): record is UpdateRecord => record !== null);
+    const applied = valid.length === 0 ? [] : await this.applyUpdates(this.pool, valid);
+    // Each id is reported applied once: a second update of the same attempt in one batch found it settled.
+    const remaining = new Set(applied);
+    return params.updates.map((update) => ({ id: update.id, applied: remaining.delete(update.id) }));
+  }
+
+  async jobProgressSet(params: JobProgressSetParams): Promise<boolean> {
+    const id = parseJobId(params.id);
+    if (id === null) return false;
+    const { rowCount } = await this.pool.query(this.sql.JOB_PROGRESS_SET, [
+      id,
+      params.attempt,
+      params.workerId,
+      params.progress.fraction,
+      params.progress.message,
+      params.now,
+    ]);
+    return rowCount === 1;
+  }
+
+  async jobRecoverExpiredLeases(params: { now: Date; limit: number }): Promise<number> {
+    const limit = bounded(params.limit);
+    if (limit === 0) return 0;
+    return this.transaction(async (client) => {
+      const expired = await this.all<ExpiredLeaseRow>(client, this.sql.JOB_LEASES_EXPIRED, [params.now, limit]);
+      if (expired.length === 0) return 0;
+      const records = expired.map((row) => recoveryRecord(row, params.now));
+      return (await this.applyUpdates(client, records)).length;
+    });
+  }
+
+  // ---- jobs: operator actions ----------------------------------------------------------------
+
+  async jobCancel(params: { id: string; now: Date }): Promise<Job | null> {
+    const job = await this.changeJob(params, async (client, row) => {
+      // A running job is only asked to stop: its worker hears the notice, or sees the request at its next lease renewal.
+      const statement = row.state === 'running' ? this.sql.JOB_CANCEL_REQUEST : this.sql.JOB_CANCEL_NOT_RUNNING;
+      const { rowCount } = await client.query(statement, [row.id, params.now]);
+      if (row.state === 'running' && rowCount === 1) await client.query(this.sql.NOTIFY_CANCEL, [row.id]);
+    });
+    return job;
+  }
+
+  async jobRetry(params: { id: string; now: Date }): Promise<Job | null> {
+    return this.changeJob(params, async (client, row) => {
+      // A unique violation aborts the statement; the savepoint keeps the transaction usable for naming the holder.
+      await client.query('SAVEPOINT retry');
+      try {
+        const changed = await client.query(this.sql.JOB_RETRY, [row.id, params.now]);
+        if (changed.rowCount === 1) await client.query(this.sql.NOTIFY_QUEUES, [[row.queue]]);
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        await client.query('ROLLBACK TO SAVEPOINT retry');
+        throw await this.dedupConflictError(client, row);
+      }
+    });
+  }
+
+  // ---- jobs: maintenance ---------------------------------------------------------------------
+
+  async jobPromoteDue(params: { now: Date; limit: number }): Promise<number> {
+    const limit = bounded(params.limit);
+    if (limit === 0) return 0;
+    const rows = await this.all<{ queue: string }>(this.pool, this.sql.JOB_PROMOTE_DUE, [params.now, limit]);
+    await this.notifyQueues(rows.map((row) => row.queue));
+    return rows.length;
+  }
+
+  async jobPruneFinished(params: JobPruneFinishedParams): Promise<number> {
+    const limit = bounded(params.limit);
+    if (limit === 0) return 0;
+    const { rowCount } = await this.pool.query(this.sql.JOB_PRUNE_FINISHED, [
+      params.succeededBefore,
+      params.deadBefore,
+      params.cancelledBefore,
+      limit,
+    ]);
+    return rowCount ?? 0;
+  }
+
+  // ---- workers -------------------------------------------------------------------------------
+
+  async workerRegister(params: { worker: WorkerRecord }): Promise<void> {
+    const { worker } = params;
+    await this.pool.query(this.sql.WORKER_REGISTER, [
+      worker.id,
+      worker.host,
+      worker.pid,
+      worker.queues,
+      worker.tasks,
+      worker.concurrency,
+      worker.startedAt,
+      worker.lastHeartbeatAt,
+    ]);
+  }
+
+  async workerHeartbeat(params: { id: string; now: Date }): Promise<boolean> {
+    const { rowCount } = await this.pool.query(this.sql.WORKER_HEARTBEAT, [params.id, params.now]);
+    return rowCount === 1;
+  }
+
+  async workerDeregister(params: { id: string }): Promise<void> {
+    await this.pool.query(this.sql.WORKER_DEREGISTER, [params.id]);
+  }
+
+  async workerList(): Promise<WorkerRecord[]> {
+    return (await this.all<WorkerRow>(this.pool, this.sql.WORKER_LIST, [])).map(workerFromRow);
+  }
+
+  async workerPrune(params: { heartbeatBefore: Date }): Promise<number> {
+    const { rowCount } = await this.pool.query(this.sql.WORKER_PRUNE, [params.heartbeatBefore]);
+    return rowCount ?? 0;
+  }
+
+  // ---- notices and lifecycle -----------------------------------------------------------------
+
+  noticeListen(listener: (notice: StoreNotice) => void): () => void {
+    return this.notices.subscribe(listener);
+  }
+
+  /** Resolves once the LISTEN connection is up (after the first `noticeListen`). */
+  async noticesReady(): Promise<void> {
+    await this.notices.ready();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.notices.close();
+      await this.pool.end();
+    })();
+    return this.closing;
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  private async readAppliedMigrations(db: Queryable): Promise<AppliedMigration[]> {
+    // No history table yet means an empty database, not an error.
+    const exists = await this.one<{ present: boolean }>(db, this.sql.MIGRATIONS_TABLE_EXISTS, [this.sql.migrationsTableName]);
+    if (exists?.present !== true) return [];
+    return (await this.all<MigrationRow>(db, this.sql.MIGRATIONS_APPLIED, [])).map(appliedMigrationFromRow);
+  }
+
+  /**
+   * Inserts in input order. A job whose dedup key is held gets the holder back; if the holder
+   * finished between the insert and the lookup, the job is inserted again.
+   */
+  private async insertJobs(db: Queryable, jobs: JobInsert[], now: Date): Promise<JobInsertResult[]> {
+    const results: Array<JobInsertResult | undefined> = new Array(jobs.length);
+    let pending = jobs.map((job, index) => ({ job, index }));
+    for (let round = 0; pending.length > 0; round++) {
+      if (round > DEDUP_RACE_RETRIES) {
+        throw new ConveyorError(`Enqueue gave up after ${DEDUP_RACE_RETRIES} rounds: the dedup key holders kept finishing between insert and lookup.`);
+      }
+      const inserted = await this.all<JobRow>(db, this.sql.JOB_INSERT, [JSON.stringify(pending.map(({ job }, ord) => insertRecord(job, ord, now))), now]);
+      // Rows come back in id order, which is input order; a job without a key always goes in.
+      const withoutKey = inserted.filter((row) => row.dedup_key === null);
+      const byKey = new Map(inserted.filter((row) => row.dedup_key !== null).map((row) => [dedupIdentity(row.task, row.dedup_key), row]));
+      const skipped: typeof pending = [];
+      for (const item of pending) {
+        if (item.job.dedupKey === null) {
+          results[item.index] = { job: jobFromRow(withoutKey.shift() as JobRow), duplicate: false };
+          continue;
+        }
+        const identity = dedupIdentity(item.job.task, item.job.dedupKey);
+        const row = byKey.get(identity);
+        if (row === undefined) {
+          skipped.push(item);
+        } else {
+          results[item.index] = { job: jobFromRow(row), duplicate: false };
+          byKey.delete(identity); // a later job of the batch with the same key is a duplicate of this one
+        }
+      }
+      if (skipped.length === 0) break;
+      const holders = await this.all<JobRow>(db, this.sql.JOB_GET_UNFINISHED_BY_DEDUP_KEYS, [
+        skipped.map(({ job }) => job.task),
+        skipped.map(({ job }) => job.dedupKey),
+      ]);
+      const holderByKey = new Map(holders.map((row) => [dedupIdentity(row.task, row.dedup_key), row]));
+      pending = [];
+      for (const item of skipped) {
+        const holder = holderByKey.get(dedupIdentity(item.job.task, item.job.dedupKey));
+        if (holder === undefined) pending.push(item);
+        else results[item.index] = { job: jobFromRow(holder), duplicate: true };
+      }
+    }
+    return results as JobInsertResult[];
+  }
+
+  /** Apply outcome records; returns the ids changed, and wakes workers for jobs put back in their queue. */
+  private async applyUpdates(db: Queryable, records: UpdateRecord[]): Promise<string[]> {
+    const rows = await this.all<{ id: string; state: JobState; queue: string }>(db, this.sql.JOB_SET_STATE_IF_RUNNING, [JSON.stringify(records)]);
+    const requeued = rows.filter((row) => row.state === 'queued').map((row) => row.queue);
+    if (requeued.length > 0) await db.query(this.sql.NOTIFY_QUEUES, [unique(requeued)]);
+    return rows.map((row) => row.id);
+  }
+
+  private async notifyQueues(queues: string[]): Promise<void> {
+    if (queues.length > 0) await this.pool.query(this.sql.NOTIFY_QUEUES, [unique(queues)]);
+  }
+
+  /** Lock a job, change it, and return it as it is afterwards; null if there is no such job. */
+  private async changeJob(params: { id: string }, change: (client: pg.PoolClient, row: JobRow) => Promise<void>): Promise<Job | null> {
+    const id = parseJobId(params.id);
+    if (id === null) return null;
+    return this.transaction(async (client) => {
+      const row = await this.one<JobRow>(client, this.sql.JOB_GET_FOR_UPDATE, [id]);
+      if (row === undefined) return null;
+      await change(client, row);
+      const after = await this.one<JobRow>(client, this.sql.JOB_GET, [id]);
+      if (after === undefined) throw new ConveyorError(`Job ${id} vanished inside the transaction that updated it.`);
+      return jobFromRow(after);
+    });
+  }
+
+  private async dedupConflictError(db: Queryable, job: JobRow): Promise<ConveyorStateError> {
+    const [holder] = await this.all<JobRow>(db, this.sql.JOB_GET_UNFINISHED_BY_DEDUP_KEYS, [[job.task], [job.dedup_key]]);
+    return new ConveyorStateError(
+      `Cannot retry job ${job.id}: its dedup key "${job.dedup_key}" (task "${job.task}") is held by unfinished ` +
+        `job ${holder?.id ?? '(unknown)'}${holder === undefined ? '' : ` (${holder.state})`}. ` +
+        `Wait for that job to finish or cancel it, then retry job ${job.id}.`,
+    );
+  }
+
+  /** Run `work` in a transaction on one pooled connection; rolled back if it throws. */
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw error;
+    } finally {
+      // A connection whose rollback failed is in an unknown state: the pool discards it.
+      client.release(broken);
+    }
+  }
+
+  private async all<Row>(db: Queryable, text: string, values: unknown[]): Promise<Row[]> {
+    return (await db.query(text, values)).rows as Row[];
+  }
+
+  private async one<Row>(db: Queryable, text: string, values: unknown[]): Promise<Row | undefined> {
+    return (await this.all<Row>(db, text, values))[0];
+  }
+}
+
+function insertRecord(job: JobInsert, ord: number, now: Date): Record<string, unknown> {
+  return {
+    ord,
+    task: job.task,
+    queue: job.queue,
+    input: toJsonText(job.input),
+    state: job.runAt.getTime() > now.getTime() ? 'scheduled' : 'queued',
+    priority: job.priority,
+    run_at: job.runAt.toISOString(),
+    max_attempts: job.maxAttempts,
+    dedup_key: job.dedupKey,
+  };
+}
+
+/** The record for one outcome, or null when the id cannot name a job (so nothing is running under it). */
+function updateRecord(update: JobStateUpdate): UpdateRecord | null {
+  const id = parseJobId(update.id);
+  if (id === null) return null;
+  const base = { id, attempt: update.attempt, worker_id: update.workerId, kind: update.kind, at: update.at.toISOString(), result: null, error: null, retry_at: null };
+  switch (update.kind) {
+    case 'succeeded':
+      return { ...base, result: toJsonText(update.result) };
+    case 'failed':
+      return { ...base, error: attemptErrorToJson(update.error), retry_at: update.retryAt.toISOString() };
+    case 'dead':
+      return { ...base, error: attemptErrorToJson(update.error) };
+    case 'cancelled':
+      return { ...base, error: update.error === null ? null : attemptErrorToJson(update.error) };
+    case 'released':
+      return base;
+  }
+}
+
+/** How lease recovery settles one running job whose worker stopped renewing its lease. */
+function recoveryRecord(row: ExpiredLeaseRow, now: Date): UpdateRecord {
+  const kind = row.cancel_requested_at !== null ? 'cancelled' : row.attempt >= row.max_attempts ? 'dead' : 'requeued';
+  return {
+    id: Number(row.id),
+    attempt: row.attempt,
+    worker_id: row.worker_id,
+    kind,
+    at: now.toISOString(),
+    result: null,
+    error: attemptErrorToJson(leaseExpiredError(row.worker_id, row.attempt, now)),
+    retry_at: null,
+  };
+}
+
+function dedupIdentity(task: string, dedupKey: string | null): string {
+  return JSON.stringify([task, dedupKey]);
+}
+
+/** Highest priority first, then oldest `runAt`, then lowest id: the order `jobClaim` promises. */
+function byClaimOrder(a: JobRow, b: JobRow): number {
+  return b.priority - a.priority || a.run_at.getTime() - b.run_at.getTime() || Number(a.id) - Number(b.id);
+}
+
+/** A whole, non-negative row count. */
+function bounded(limit: number): number {
+  return Number.isNaN(limit) ? 0 : Math.max(0, Math.floor(Math.min(limit, NO_CURSOR)));
+}
+
+function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Error && (error as { code?: unknown }).code === '23505';
+}

@@ -1,0 +1,260 @@
+/**
+ * Every SQL statement the PostgreSQL store runs, built once per store for its schema. Values are
+ * bound as `$n` parameters, never spliced in; lists travel as arrays, batches as one jsonb array
+ * read with `jsonb_to_recordset`. Times travel as ISO-8601 strings and are cast to timestamptz.
+ *
+ * Every statement that writes is one statement, or runs in one transaction with the statements
+ * that read what it decides on, under row locks (`FOR UPDATE`, `SKIP LOCKED` where any other free
+ * row will do), so many workers on many machines can run any of them at the same time.
+ */
+
+/** The channel every process of one schema LISTENs on. */
+export function noticeChannel(schema: string): string {
+  return `conveyor:${schema}`;
+}
+
+/** Notice payloads: `j:<queue>` when jobs became runnable in a queue, `c:<jobId>` when a cancel was requested. */
+export const NOTICE_JOBS_PREFIX = 'j:';
+export const NOTICE_CANCEL_PREFIX = 'c:';
+
+/** `"name"`: an identifier PostgreSQL takes as written. Schema names are checked to be [a-z0-9_] before they get here. */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** Columns of one job in the jsonb records `JOB_INSERT` reads. */
+const INSERT_RECORD = `(ord int, task text, queue text, input text, state text, priority int, run_at timestamptz,
+  max_attempts int, dedup_key text)`;
+
+/**
+ * Columns of one outcome in the jsonb records `JOB_SET_STATE_IF_RUNNING` reads. `kind` is a
+ * `JobStateUpdate` kind or `requeued` (a lease recovery with attempts left).
+ */
+const UPDATE_RECORD = `(id bigint, attempt int, worker_id text, kind text, at timestamptz, result text, error jsonb,
+  retry_at timestamptz)`;
+
+/** States a dedup key is unique among: the predicate of `jobs_dedup_idx`, word for word. */
+const DEDUP_PREDICATE = `dedup_key IS NOT NULL AND state IN ('scheduled', 'queued', 'running', 'failed')`;
+
+export type PostgresQueries = ReturnType<typeof postgresQueries>;
+
+export function postgresQueries(schema: string) {
+  const s = quoteIdentifier(schema);
+  const jobs = `${s}.jobs`;
+  const workers = `${s}.workers`;
+  const migrations = `${s}.migrations`;
+  const channel = noticeChannel(schema);
+
+  return {
+    // ---- migrations ----------------------------------------------------------------------------
+
+    /** Held until the migrating transaction ends: ten processes starting at once migrate once. */
+    MIGRATION_LOCK: `SELECT pg_advisory_xact_lock(hashtextextended('conveyor migrations ' || $1::text, 0))`,
+    SCHEMA_CREATE: `CREATE SCHEMA IF NOT EXISTS ${s}`,
+    /** The history table lives outside the numbered migrations: the runner needs it to read them. */
+    MIGRATIONS_TABLE_CREATE: `
+CREATE TABLE IF NOT EXISTS ${migrations} (
+  version integer PRIMARY KEY,
+  name text NOT NULL,
+  checksum text NOT NULL,
+  applied_at timestamptz NOT NULL
+)`,
+    /** Null when the history table does not exist (an empty database). */
+    MIGRATIONS_TABLE_EXISTS: `SELECT to_regclass($1) IS NOT NULL AS present`,
+    migrationsTableName: `${schema}.migrations`,
+    MIGRATIONS_APPLIED: `SELECT version, name, checksum, applied_at FROM ${migrations} ORDER BY version`,
+    MIGRATION_RECORD: `INSERT INTO ${migrations} (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)`,
+    /** Migrations are written unqualified; they run with the schema first on the path. */
+    SEARCH_PATH_SET: `SET LOCAL search_path TO ${s}, pg_catalog`,
+
+    // ---- jobs: insert and read -------------------------------------------------------------------
+
+    /**
+     * Inserts a batch ($1: jsonb array of `INSERT_RECORD`s, in order) in one statement. A job whose
+     * (task, dedup_key) an unfinished job holds is skipped; so is a later job of the batch with the
+     * key of an earlier one. The notice for the queues that got queued jobs goes out when the
+     * statement's transaction commits (the caller's, with `enqueue({ tx })`).
+     */
+    JOB_INSERT: `
+WITH inserted AS (
+  INSERT INTO ${jobs} (task, queue, input, state, priority, run_at, max_attempts, dedup_key, created_at, updated_at)
+  SELECT task, queue, input::json, state, priority, run_at, max_attempts, dedup_key, $2::timestamptz, $2::timestamptz
+  FROM jsonb_to_recordset($1::jsonb) AS r${INSERT_RECORD}
+  ORDER BY ord
+  ON CONFLICT (task, dedup_key) WHERE ${DEDUP_PREDICATE} DO NOTHING
+  RETURNING *
+)
+SELECT inserted.*,
+  (SELECT count(pg_notify('${channel}', '${NOTICE_JOBS_PREFIX}' || queue))
+   FROM (SELECT DISTINCT queue FROM inserted WHERE state = 'queued') AS queued) AS notices
+FROM inserted
+ORDER BY id`,
+
+    /** The unfinished jobs holding these (task, dedup_key) pairs ($1 tasks, $2 keys). */
+    JOB_GET_UNFINISHED_BY_DEDUP_KEYS: `
+SELECT job.* FROM ${jobs} AS job
+JOIN unnest($1::text[], $2::text[]) AS wanted(task, dedup_key)
+  ON job.task = wanted.task AND job.dedup_key = wanted.dedup_key
+WHERE job.dedup_key IS NOT NULL AND job.state IN ('scheduled', 'queued', 'running', 'failed')`,
+
+    JOB_GET: `SELECT * FROM ${jobs} WHERE id = $1`,
+    JOB_GET_FOR_UPDATE: `SELECT * FROM ${jobs} WHERE id = $1 FOR UPDATE`,
+
+    /**
+     * Newest first, `id < $1` paging; $2 states (text[] or null), $3 task, $4 queue (null = not
+     * filtered), $5 limit. Sent unnamed, so it is planned with the values and the null filters fold away.
+     */
+    JOB_LIST: `
+SELECT * FROM ${jobs}
+WHERE id < $1
+  AND ($2::text[] IS NULL OR state = ANY($2::text[]))
+  AND ($3::text IS NULL OR task = $3)
+  AND ($4::text IS NULL OR queue = $4)
+ORDER BY id DESC
+LIMIT $5`,
+
+    JOB_COUNT_BY_GROUP: `
+SELECT task, queue, state, count(*)::int AS count, min(created_at) AS oldest_created_at
+FROM ${jobs}
+WHERE state = ANY($1::text[])
+GROUP BY task, queue, state
+ORDER BY task, queue, state`,
+
+    // ---- jobs: claim and leases ------------------------------------------------------------------
+
+    /**
+     * Claims up to $4 queued jobs of the queues $1 and tasks $2 that are due at $3. Per queue, the
+     * claim index is walked in claim order and stops after $4 unlocked rows (`queue = ANY(…)` would
+     * make PostgreSQL sort every queued job instead); the best $4 of those are taken. Rows another
+     * worker is claiming are skipped, not waited for.
+     */
+    JOB_CLAIM: `
+WITH candidates AS (
+  SELECT candidate.id
+  FROM unnest($1::text[]) AS served(queue)
+  CROSS JOIN LATERAL (
+    SELECT id, priority, run_at FROM ${jobs}
+    WHERE state = 'queued' AND queue = served.queue AND task = ANY($2::text[]) AND run_at <= $3
+    ORDER BY priority DESC, run_at, id
+    LIMIT $4
+    FOR UPDATE SKIP LOCKED
+  ) AS candidate
+  ORDER BY candidate.priority DESC, candidate.run_at, candidate.id
+  LIMIT $4
+)
+UPDATE ${jobs} AS job
+SET state = 'running', attempt = job.attempt + 1, worker_id = $5, lease_expires_at = $6,
+    started_at = $3, updated_at = $3, progress_fraction = NULL, progress_message = NULL
+FROM candidates
+WHERE job.id = candidates.id
+RETURNING job.*`,
+
+    /** Leaves `updated_at` alone: `jobLeaseExtend` is given no clock, and a renewal changes nothing a reader sees. */
+    JOB_LEASE_EXTEND: `
+UPDATE ${jobs} SET lease_expires_at = $2
+WHERE state = 'running' AND worker_id = $1
+RETURNING id, attempt, cancel_requested_at`,
+
+    /** Running jobs whose lease expired before $1, oldest first, at most $2, locked for recovery. */
+    JOB_LEASES_EXPIRED: `
+SELECT id, attempt, max_attempts, worker_id, cancel_requested_at FROM ${jobs}
+WHERE state = 'running' AND lease_expires_at < $1
+ORDER BY lease_expires_at
+LIMIT $2
+FOR UPDATE SKIP LOCKED`,
+
+    // ---- jobs: outcomes of running attempts, each fenced by (id, attempt, worker_id) ---------------
+
+    /**
+     * Applies a batch of outcomes ($1: jsonb array of `UPDATE_RECORD`s) in one statement. An outcome
+     * whose job is no longer running under that attempt and worker matches no row and is skipped.
+     * Returns the ids it changed, and the queues that got queued jobs back (released, requeued).
+     */
+    JOB_SET_STATE_IF_RUNNING: `
+UPDATE ${jobs} AS job
+SET state = CASE u.kind WHEN 'released' THEN 'queued' WHEN 'requeued' THEN 'queued' ELSE u.kind END,
+    result = CASE WHEN u.kind = 'succeeded' THEN u.result::json ELSE job.result END,
+    finished_at = CASE WHEN u.kind IN ('succeeded', 'dead', 'cancelled') THEN u.at ELSE job.finished_at END,
+    run_at = CASE u.kind WHEN 'failed' THEN u.retry_at WHEN 'released' THEN u.at WHEN 'requeued' THEN u.at ELSE job.run_at END,
+    errors = CASE WHEN u.error IS NULL THEN job.errors ELSE job.errors || jsonb_build_array(u.error) END,
+    attempt = CASE WHEN u.kind = 'released' THEN job.attempt - 1 ELSE job.attempt END,
+    worker_id = CASE WHEN u.kind IN ('released', 'requeued') THEN NULL ELSE job.worker_id END,
+    started_at = CASE WHEN u.kind = 'released' THEN NULL ELSE job.started_at END,
+    lease_expires_at = NULL,
+    updated_at = u.at
+FROM jsonb_to_recordset($1::jsonb) AS u${UPDATE_RECORD}
+WHERE job.id = u.id AND job.state = 'running' AND job.attempt = u.attempt AND job.worker_id = u.worker_id
+RETURNING job.id, job.state, job.queue`,
+
+    JOB_PROGRESS_SET: `
+UPDATE ${jobs}
+SET progress_fraction = $4, progress_message = $5, updated_at = $6
+WHERE id = $1 AND state = 'running' AND attempt = $2 AND worker_id = $3`,
+
+    // ---- jobs: operator actions ------------------------------------------------------------------
+
+    JOB_CANCEL_NOT_RUNNING: `
+UPDATE ${jobs} SET state = 'cancelled', finished_at = $2, updated_at = $2
+WHERE id = $1 AND state IN ('scheduled', 'queued', 'failed')`,
+
+    JOB_CANCEL_REQUEST: `
+UPDATE ${jobs} SET cancel_requested_at = $2, updated_at = $2
+WHERE id = $1 AND state = 'running' AND cancel_requested_at IS NULL`,
+
+    /** Errors stay: they are the job's history. `started_at` stays until the next attempt starts. */
+    JOB_RETRY: `
+UPDATE ${jobs}
+SET state = 'queued', run_at = $2, max_attempts = greatest(max_attempts, attempt + 1),
+    finished_at = NULL, cancel_requested_at = NULL, worker_id = NULL, lease_expires_at = NULL,
+    result = NULL, progress_fraction = NULL, progress_message = NULL, updated_at = $2
+WHERE id = $1 AND state IN ('failed', 'dead', 'cancelled', 'succeeded')`,
+
+    // ---- jobs: maintenance -----------------------------------------------------------------------
+
+    /** Queues up to $2 scheduled and failed jobs due at $1; returns the queues they are in. */
+    JOB_PROMOTE_DUE: `
+WITH due AS (
+  SELECT id FROM ${jobs}
+  WHERE state IN ('scheduled', 'failed') AND run_at <= $1
+  ORDER BY run_at
+  LIMIT $2
+  FOR UPDATE SKIP LOCKED
+)
+UPDATE ${jobs} AS job SET state = 'queued', updated_at = $1
+FROM due WHERE job.id = due.id
+RETURNING job.queue`,
+
+    /** One range scan of `jobs_finished_idx` per state, at most $4 rows in all. */
+    JOB_PRUNE_FINISHED: `
+DELETE FROM ${jobs} WHERE id IN (
+  SELECT id FROM (
+    (SELECT id FROM ${jobs} WHERE state = 'succeeded' AND finished_at < $1 LIMIT $4)
+    UNION ALL
+    (SELECT id FROM ${jobs} WHERE state = 'dead' AND finished_at < $2 LIMIT $4)
+    UNION ALL
+    (SELECT id FROM ${jobs} WHERE state = 'cancelled' AND finished_at < $3 LIMIT $4)
+  ) AS finished
+  LIMIT $4
+)`,
+
+    // ---- notices ---------------------------------------------------------------------------------
+
+    /** Tell every listening process that jobs became runnable in these queues ($1). */
+    NOTIFY_QUEUES: `SELECT count(pg_notify('${channel}', '${NOTICE_JOBS_PREFIX}' || queue)) FROM unnest($1::text[]) AS queued(queue)`,
+    /** Tell every listening process that a cancel of job $1 was requested. */
+    NOTIFY_CANCEL: `SELECT pg_notify('${channel}', '${NOTICE_CANCEL_PREFIX}' || $1::text)`,
+    LISTEN: `LISTEN ${quoteIdentifier(channel)}`,
+
+    // ---- workers ---------------------------------------------------------------------------------
+
+    WORKER_REGISTER: `
+INSERT INTO ${workers} (id, host, pid, queues, tasks, concurrency, started_at, last_heartbeat_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, queues = excluded.queues, tasks = excluded.tasks,
+  concurrency = excluded.concurrency, started_at = excluded.started_at, last_heartbeat_at = excluded.last_heartbeat_at`,
+    WORKER_HEARTBEAT: `UPDATE ${workers} SET last_heartbeat_at = $2 WHERE id = $1`,
+    WORKER_DEREGISTER: `DELETE FROM ${workers} WHERE id = $1`,
+    WORKER_LIST: `SELECT * FROM ${workers} ORDER BY started_at, id`,
+    WORKER_PRUNE: `DELETE FROM ${workers} WHERE last_heartbeat_at < $1`,
+  };
+}

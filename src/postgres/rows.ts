@@ -1,0 +1,119 @@
+/**
+ * Rows as node-postgres returns them (bigint as a decimal string, timestamptz as a Date, json and
+ * jsonb parsed), and their mapping to Conveyor's domain types.
+ */
+import type { Job, JobState } from '../job.js';
+import { attemptErrorFromJson, type AttemptErrorJson } from '../store/encoding.js';
+import type { AppliedMigration, JobLease, WorkerRecord } from '../store/store.js';
+
+/** A `jobs` row. */
+export interface JobRow {
+  id: string;
+  task: string;
+  queue: string;
+  input: unknown;
+  state: JobState;
+  priority: number;
+  run_at: Date;
+  attempt: number;
+  max_attempts: number;
+  dedup_key: string | null;
+  progress_fraction: number | null;
+  progress_message: string | null;
+  result: unknown;
+  errors: AttemptErrorJson[];
+  worker_id: string | null;
+  lease_expires_at: Date | null;
+  cancel_requested_at: Date | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  updated_at: Date;
+}
+
+export interface WorkerRow {
+  id: string;
+  host: string;
+  pid: number;
+  queues: string[];
+  tasks: string[];
+  concurrency: number;
+  started_at: Date;
+  last_heartbeat_at: Date;
+}
+
+export interface MigrationRow {
+  version: number;
+  name: string;
+  checksum: string;
+  applied_at: Date;
+}
+
+export interface LeaseRow {
+  id: string;
+  attempt: number;
+  cancel_requested_at: Date | null;
+}
+
+/** What lease recovery needs to decide a job's fate. */
+export interface ExpiredLeaseRow {
+  id: string;
+  attempt: number;
+  max_attempts: number;
+  worker_id: string;
+  cancel_requested_at: Date | null;
+}
+
+export interface JobCountRow {
+  task: string;
+  queue: string;
+  state: JobState;
+  count: number;
+  oldest_created_at: Date;
+}
+
+export function jobFromRow(row: JobRow): Job {
+  return {
+    id: row.id,
+    task: row.task,
+    queue: row.queue,
+    input: row.input,
+    state: row.state,
+    priority: row.priority,
+    runAt: row.run_at,
+    attempt: row.attempt,
+    maxAttempts: row.max_attempts,
+    dedupKey: row.dedup_key,
+    progress: row.progress_fraction === null ? null : { fraction: row.progress_fraction, message: row.progress_message },
+    result: row.result,
+    errors: row.errors.map(attemptErrorFromJson),
+    workerId: row.worker_id,
+    leaseExpiresAt: row.lease_expires_at,
+    cancelRequestedAt: row.cancel_requested_at,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function workerFromRow(row: WorkerRow): WorkerRecord {
+  return {
+    id: row.id,
+    host: row.host,
+    pid: row.pid,
+    queues: row.queues,
+    tasks: row.tasks,
+    concurrency: row.concurrency,
+    startedAt: row.started_at,
+    lastHeartbeatAt: row.last_heartbeat_at,
+  };
+}
+
+export function appliedMigrationFromRow(row: MigrationRow): AppliedMigration {
+  return { version: row.version, name: row.name, checksum: row.checksum, appliedAt: row.applied_at };
+}
+
+export function leaseFromRow(row: LeaseRow): JobLease {
+  return { id: row.id, attempt: row.attempt, cancelRequested: row.cancel_requested_at !== null };
+}
