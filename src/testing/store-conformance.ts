@@ -18,6 +18,7 @@ import { insertTests } from './store-conformance/insert-and-dedup.js';
 import { listCountTests } from './store-conformance/list-count.js';
 import { maintenanceTests } from './store-conformance/maintenance.js';
 import { migrationTests } from './store-conformance/migrations.js';
+import { noticeTests } from './store-conformance/notices.js';
 import { stateMachineTests } from './store-conformance/state-machine.js';
 import { stateUpdateTests } from './store-conformance/state-updates.js';
 import { workerTests } from './store-conformance/workers.js';
@@ -48,6 +49,7 @@ const SECTIONS: readonly SuiteSection[] = [
   maintenanceTests,
   listCountTests,
   workerTests,
+  noticeTests,
   stateMachineTests,
 ];
 

@@ -9,6 +9,16 @@ async function reread(store: Store, jobs: Job[]): Promise<Array<Job | null>> {
   return Promise.all(jobs.map((job) => store.jobGet({ id: job.id })));
 }
 
+/** Run a bounded maintenance step until it finds nothing left; how many rows this caller handled. */
+async function untilNone(step: () => Promise<number>): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const count = await step();
+    if (count === 0) return total;
+    total += count;
+  }
+}
+
 export const maintenanceTests: SuiteSection = (suite) => {
   suite.group('jobRecoverExpiredLeases', { migrate: true }, (group) => {
     group.test('an expired lease queues the job again, counting the attempt', async ({ store }) => {
@@ -54,9 +64,30 @@ export const maintenanceTests: SuiteSection = (suite) => {
       expect(await store.jobRecoverExpiredLeases({ now: at(62), limit: 2 })).toBe(0);
       expect((await reread(store, jobs)).map((job) => job?.state)).toEqual(['queued', 'queued', 'queued']);
     });
+
+    group.test('three stores recovering at once settle each expired lease exactly once', async ({ store, harness }) => {
+      const jobs: Job[] = [];
+      for (let n = 0; n < 30; n++) jobs.push(await jobInState(store, 'running', { task: `t${n}` }));
+      const stores = [store, await harness.openAnother(), await harness.openAnother()];
+      const recovered = await Promise.all(stores.map((each) => untilNone(() => each.jobRecoverExpiredLeases({ now: at(62), limit: 4 }))));
+      expect(recovered.reduce((sum, count) => sum + count, 0)).toBe(30);
+      for (const job of await reread(store, jobs)) {
+        expect(job).toMatchObject({ state: 'queued', attempt: 1 });
+        expect(job?.errors).toHaveLength(1);
+      }
+    });
   });
 
   suite.group('jobPromoteDue', { migrate: true }, (group) => {
+    group.test('three stores promoting at once queue each due job exactly once', async ({ store, harness }) => {
+      const jobs: Job[] = [];
+      for (let n = 0; n < 30; n++) jobs.push(await insertJob(store, { task: `t${n}`, runAt: at(50) }));
+      const stores = [store, await harness.openAnother(), await harness.openAnother()];
+      const promoted = await Promise.all(stores.map((each) => untilNone(() => each.jobPromoteDue({ now: at(60), limit: 4 }))));
+      expect(promoted.reduce((sum, count) => sum + count, 0)).toBe(30);
+      expect((await reread(store, jobs)).map((job) => job?.state)).toEqual(Array(30).fill('queued'));
+    });
+
     group.test('queues scheduled and failed jobs whose runAt has come', async ({ store }) => {
       const scheduledDue = await insertJob(store, { task: 'a', runAt: at(50) });
       const scheduledLater = await insertJob(store, { task: 'b', runAt: at(5000) });
@@ -79,6 +110,18 @@ export const maintenanceTests: SuiteSection = (suite) => {
       expect(await store.jobPromoteDue({ now: at(20), limit: 2 })).toBe(1);
       expect(await store.jobPromoteDue({ now: at(20), limit: 2 })).toBe(0);
       expect((await reread(store, jobs)).map((job) => job?.state)).toEqual(['queued', 'queued', 'queued']);
+    });
+
+    group.test('three stores recovering at once settle each expired lease exactly once', async ({ store, harness }) => {
+      const jobs: Job[] = [];
+      for (let n = 0; n < 30; n++) jobs.push(await jobInState(store, 'running', { task: `t${n}` }));
+      const stores = [store, await harness.openAnother(), await harness.openAnother()];
+      const recovered = await Promise.all(stores.map((each) => untilNone(() => each.jobRecoverExpiredLeases({ now: at(62), limit: 4 }))));
+      expect(recovered.reduce((sum, count) => sum + count, 0)).toBe(30);
+      for (const job of await reread(store, jobs)) {
+        expect(job).toMatchObject({ state: 'queued', attempt: 1 });
+        expect(job?.errors).toHaveLength(1);
+      }
     });
   });
 
