@@ -37,10 +37,6 @@ describe('Conveyor.open', () => {
     await conveyor.close();
   });
 
-  it('refuses a PostgreSQL URL with a clear message until that store ships', async () => {
-    await expect(Conveyor.open({ store: 'postgres://localhost/app', logger: silentLogger })).rejects.toBeInstanceOf(ConveyorConfigError);
-  });
-
   it('refuses to start on a database migrated by a newer Conveyor, naming both versions, and changes nothing', async () => {
     const path = join(dir, 'newer.db');
     await (await Conveyor.open({ store: `sqlite:${path}`, logger: silentLogger })).close();
@@ -67,5 +63,45 @@ describe('Conveyor.open', () => {
     await expect(Conveyor.open({ store: `sqlite:${join(dir, 'x.db')}`, tasks: [task, task], logger: silentLogger })).rejects.toThrow(
       'Conveyor.open({ tasks }): lists the task name "twice" twice',
     );
+  });
+});
+
+describe('enqueue inside a caller transaction ({ tx })', () => {
+  let dir: string;
+  let conveyor: Conveyor;
+  const task = defineTask({ name: 'email.send', input: z.object({ to: z.string() }), run: () => null });
+  /** A client as `pg` gives one: the option's shape is right, only the store cannot join it. */
+  const client = { query: async () => ({ rows: [] }) };
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'conveyor-tx-'));
+    conveyor = await Conveyor.open({ store: `sqlite:${join(dir, 'jobs.db')}`, tasks: [task], logger: silentLogger });
+  });
+  afterEach(async () => {
+    await conveyor.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('on SQLite, refuses tx with a ConveyorConfigError naming the option and what to do, and stores nothing', async () => {
+    const enqueuing = conveyor.enqueue(task, { to: 'a@example.com' }, { tx: client });
+    await expect(enqueuing).rejects.toBeInstanceOf(ConveyorConfigError);
+    await expect(enqueuing).rejects.toThrow(
+      /^enqueue\(task, input, \{ tx \}\): the sqlite store cannot join a caller's transaction .*open Conveyor on a postgres:\/\/ store/,
+    );
+    await expect(conveyor.enqueueMany([{ task, input: { to: 'b@example.com' } }], { tx: client })).rejects.toThrow(
+      /^enqueueMany\(items, \{ tx \}\): the sqlite store cannot join a caller's transaction/,
+    );
+    expect((await conveyor.listJobs()).jobs).toEqual([]);
+  });
+
+  it('refuses tx inside one item of enqueueMany: the transaction belongs to the call', async () => {
+    const items = [{ task, input: { to: 'a@example.com' } }, { task, input: { to: 'b@example.com' }, options: { tx: client } as never }];
+    await expect(conveyor.enqueueMany(items)).rejects.toThrow(/^enqueueMany items\[1\]\.options\.tx: is not an option of one job/);
+    expect((await conveyor.listJobs()).jobs).toEqual([]);
+  });
+
+  it('without tx, enqueues as before and keeps tx out of the job', async () => {
+    const { job } = await conveyor.enqueue(task, { to: 'a@example.com' }, { tx: undefined, priority: 3 });
+    expect(job).toMatchObject({ state: 'queued', priority: 3, input: { to: 'a@example.com' } });
   });
 });

@@ -11,7 +11,7 @@ import { ConveyorEvents } from './events.js';
 import type { Job, JobState } from './job.js';
 import { createDefaultLogger, type Logger } from './logger.js';
 import { openStore } from './store/open-store.js';
-import type { JobInsert, JobListFilter, JobListPage, MigrationStatus, Store, WorkerRecord } from './store/store.js';
+import type { CallerTransaction, JobInsert, JobListFilter, JobListPage, MigrationStatus, Store, WorkerRecord } from './store/store.js';
 import type { Task, TaskInput, TaskResult } from './task.js';
 import type { WorkerOptions } from './worker/options.js';
 import { Worker } from './worker/worker.js';
@@ -42,6 +42,23 @@ export interface EnqueueItem {
   task: Task | string;
   input: unknown;
   options?: EnqueueOptions;
+}
+
+/** Options of one `enqueue` or `enqueueMany` call, as opposed to options of the job. */
+export interface EnqueueCallOptions {
+  /**
+   * A transaction you opened on your own connection: the jobs are inserted inside it, so they exist
+   * if and only if it commits (no job for a rolled-back order, no order without its job). Workers
+   * see the jobs once you commit. PostgreSQL stores only (`store.capabilities.transactionalEnqueue`).
+   *
+   * @example
+   * const client = await pool.connect();
+   * await client.query('BEGIN');
+   * await client.query('INSERT INTO orders …');
+   * await conveyor.enqueue(sendEmail, input, { tx: client });
+   * await client.query('COMMIT');
+   */
+  tx?: CallerTransaction;
 }
 
 export interface WorkerStatus extends WorkerRecord {
@@ -99,22 +116,38 @@ export class Conveyor {
    * or an option is invalid. With a dedup key held by an unfinished job, that job is returned with
    * `duplicate: true`.
    */
-  async enqueue<T extends Task>(task: T, input: TaskInput<T>, options?: EnqueueOptions): Promise<EnqueueResult<TaskInput<T>, TaskResult<T>>>;
-  async enqueue(task: string, input: unknown, options?: EnqueueOptions): Promise<EnqueueResult>;
-  async enqueue(task: Task | string, input: unknown, options: EnqueueOptions = {}): Promise<EnqueueResult> {
-    const [result] = await this.enqueueMany([{ task, input, options }]);
+  async enqueue<T extends Task>(task: T, input: TaskInput<T>, options?: EnqueueOptions & EnqueueCallOptions): Promise<EnqueueResult<TaskInput<T>, TaskResult<T>>>;
+  async enqueue(task: string, input: unknown, options?: EnqueueOptions & EnqueueCallOptions): Promise<EnqueueResult>;
+  async enqueue(task: Task | string, input: unknown, options: EnqueueOptions & EnqueueCallOptions = {}): Promise<EnqueueResult> {
+    const { tx, ...jobOptions } = options;
+    const [result] = await this.insertJobs([{ task, input, options: jobOptions }], checkCallerTransaction(this.store, 'enqueue(task, input, { tx })', tx));
     return result as EnqueueResult;
   }
 
-  /** Enqueue several jobs in one transaction: all are validated first, and all are stored or none. */
-  async enqueueMany(items: EnqueueItem[]): Promise<EnqueueResult[]> {
+  /**
+   * Enqueue several jobs in one transaction: all are validated first, and all are stored or none.
+   * With `{ tx }`, that transaction is yours (see `EnqueueCallOptions.tx`).
+   */
+  async enqueueMany(items: EnqueueItem[], options: EnqueueCallOptions = {}): Promise<EnqueueResult[]> {
+    const tx = checkCallerTransaction(this.store, 'enqueueMany(items, { tx })', options.tx);
+    for (const [index, item] of items.entries()) {
+      if (item.options !== undefined && 'tx' in item.options) {
+        throw new ConveyorConfigError(`enqueueMany items[${index}].options.tx`, 'is not an option of one job: all the jobs of a call go in one transaction', 'conveyor.enqueueMany(items, { tx: client })');
+      }
+    }
+    return this.insertJobs(items, tx);
+  }
+
+  private async insertJobs(items: EnqueueItem[], tx: CallerTransaction | undefined): Promise<EnqueueResult[]> {
     const now = new Date();
     const inserts: JobInsert[] = [];
     for (const [index, item] of items.entries()) {
       inserts.push(await this.withItemIndex(items.length, index, () => buildJobInsert(this.resolveTask(item.task), item.input, item.options ?? {}, now)));
     }
     if (inserts.length === 0) return [];
-    const results = await this.store.jobInsertMany({ jobs: inserts, now });
+    const results = await this.store.jobInsertMany(tx === undefined ? { jobs: inserts, now } : { jobs: inserts, now, tx });
+    // Jobs inside a caller's transaction are invisible until it commits: the store's own notice wakes workers then.
+    if (tx !== undefined) return results;
     const queues = [...new Set(results.filter((r) => r.job.state === 'queued').map((r) => r.job.queue))];
     if (queues.length > 0) this.events.emit('jobs-available', queues);
     return results;
@@ -131,9 +164,9 @@ export class Conveyor {
   }
 
   /**
-   * Cancel a job. One that has not started is cancelled at once; a running one has its signal fired
-   * (immediately on a worker in this process, at its next heartbeat elsewhere). A finished job is
-   * returned unchanged.
+   * Cancel a job. One that has not started is cancelled at once; a running one has its signal fired:
+   * at once on a worker in this process, or in another process through the store's notices
+   * (PostgreSQL), else at that worker's next heartbeat. A finished job is returned unchanged.
    */
   async cancel(id: string): Promise<Job> {
     const job = await this.store.jobCancel({ id, now: new Date() });
@@ -215,6 +248,31 @@ export class Conveyor {
       throw error;
     }
   }
+}
+
+const TX_EXAMPLE = "const client = await pool.connect(); await client.query('BEGIN'); … { tx: client }; await client.query('COMMIT')";
+
+/** The caller's transaction, checked: this store must be able to join it, and it must look like a client. */
+function checkCallerTransaction(store: Store, setting: string, tx: unknown): CallerTransaction | undefined {
+  if (tx === undefined) return undefined;
+  if (!store.capabilities.transactionalEnqueue) {
+    throw new ConveyorConfigError(
+      setting,
+      `the ${store.dialect} store cannot join a caller's transaction (it writes through its own connection, so the job would not commit or roll back with yours); ` +
+        'open Conveyor on a postgres:// store to enqueue inside your transaction, or drop { tx } and enqueue after your transaction commits',
+      "Conveyor.open({ store: 'postgres://app@localhost:5432/app' }), then { tx: client }",
+    );
+  }
+  if (typeof tx !== 'object' || tx === null || typeof (tx as { query?: unknown }).query !== 'function') {
+    throw new ConveyorConfigError(setting, `must be a database client inside a transaction you opened (an object with a query() function, such as a pg PoolClient after BEGIN), got ${describeValue(tx)}`, TX_EXAMPLE);
+  }
+  return tx as CallerTransaction;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return `an object with keys ${JSON.stringify(Object.keys(value).slice(0, 5))}`;
+  return `${typeof value} ${String(value)}`;
 }
 
 async function openStoreFromUrl(option: string | undefined, logger: Logger): Promise<Store> {

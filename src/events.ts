@@ -1,7 +1,8 @@
 /**
  * In-process signals between a Conveyor's client and the workers it created, so a worker in the same
  * process starts a new job (or aborts a cancelled one) at once instead of at its next poll.
- * Other processes learn the same facts from the store, on their next poll or heartbeat.
+ * Other processes learn the same facts from the store: through its notices where it has them
+ * (`Store.noticeListen`, PostgreSQL's LISTEN/NOTIFY), else on their next poll or heartbeat.
  */
 import { EventEmitter } from 'node:events';
 

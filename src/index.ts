@@ -3,13 +3,14 @@
  *
  * This entry point loads no database driver; stores live on their own subpaths (`conveyor/sqlite`).
  */
-export { Conveyor, type ConveyorOptions, type EnqueueItem, type WorkerStatus } from './conveyor.js';
+export { Conveyor, type ConveyorOptions, type EnqueueCallOptions, type EnqueueItem, type WorkerStatus } from './conveyor.js';
 export { defineTask, type Task, type TaskOptions, type TaskContext, type JobInfo, type Resources, type TaskInput, type TaskResult, type InputSchema } from './task.js';
 export type { EnqueueOptions, EnqueueResult } from './client/enqueue.js';
 export type { WaitForOptions } from './client/wait-for.js';
 export type { OrphanGroup, OrphanReport } from './client/orphans.js';
 export { Worker, type WorkerMode, type WorkerEventMap } from './worker/worker.js';
 export type { WorkerOptions } from './worker/options.js';
+export type { StoreConnectionState, StoreConnectionStatus } from './worker/store-connection.js';
 export type { ResourceDefinition, ResourceDefinitions } from './worker/resources.js';
 export { JobAbortedError } from './worker/running-job.js';
 export type { AbortReason } from './worker/outcome.js';

@@ -6,6 +6,7 @@
 import type { RetentionOptions } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
+import type { StoreConnectionTracker } from './store-connection.js';
 
 export interface MaintenanceOptions {
   /** How often to promote due jobs and recover expired leases. @default 1000 */
@@ -27,21 +28,26 @@ export class Maintenance {
     private readonly store: Store,
     private readonly options: MaintenanceOptions,
     private readonly logger: Logger,
+    private readonly connection: StoreConnectionTracker,
   ) {}
 
-  /** One run of every step that is due; errors are logged, the next run tries again. */
+  /** One run of every step that is due; a failure is reported to the connection tracker, and the next run tries again. */
   async run(now = new Date()): Promise<void> {
     try {
-      const promoted = await this.store.jobPromoteDue({ now, limit: this.options.batchSize });
-      const recovered = await this.store.jobRecoverExpiredLeases({ now, limit: this.options.batchSize });
-      if (recovered > 0) this.logger.warn({ recovered }, 'recovered jobs whose lease expired');
-      if (promoted > 0) this.logger.debug({ promoted }, 'promoted due jobs');
-      if (now.getTime() - this.lastPruneAt >= this.options.pruneIntervalMs) {
-        this.lastPruneAt = now.getTime();
-        await this.prune(now);
-      }
-    } catch (error) {
-      this.logger.error({ err: error }, 'maintenance failed; will retry');
+      await this.connection.observe('maintenance', () => this.runSteps(now));
+    } catch {
+      // The connection tracker logged it.
+    }
+  }
+
+  private async runSteps(now: Date): Promise<void> {
+    const promoted = await this.store.jobPromoteDue({ now, limit: this.options.batchSize });
+    const recovered = await this.store.jobRecoverExpiredLeases({ now, limit: this.options.batchSize });
+    if (recovered > 0) this.logger.warn({ recovered }, 'recovered jobs whose lease expired');
+    if (promoted > 0) this.logger.debug({ promoted }, 'promoted due jobs');
+    if (now.getTime() - this.lastPruneAt >= this.options.pruneIntervalMs) {
+      this.lastPruneAt = now.getTime();
+      await this.prune(now);
     }
   }
 

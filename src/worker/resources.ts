@@ -5,6 +5,10 @@
 import { ConveyorConfigError, ConveyorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Resources } from '../task.js';
+import { settledWithin } from './settled-within.js';
+
+/** How long one resource may take to close when the caller gives no bound. */
+const RESOURCE_CLOSE_TIMEOUT_MS = 10_000;
 
 /** How to make and dispose of one resource. */
 export interface ResourceDefinition<T> {
@@ -42,13 +46,18 @@ export class ResourceSet {
     return set;
   }
 
-  /** Close every resource, newest first; a failing close is logged and the rest still close. */
-  async close(logger: Logger): Promise<void> {
+  /**
+   * Close every resource, newest first; a failing close is logged and the rest still close. A close
+   * that has not finished after `timeoutMs` (a pool ending against a server that is gone) is logged
+   * and left behind, so stopping a worker never hangs on one.
+   */
+  async close(logger: Logger, timeoutMs = RESOURCE_CLOSE_TIMEOUT_MS): Promise<void> {
     for (const { name, close } of this.closers.splice(0).reverse()) {
-      try {
-        await close();
-      } catch (error) {
-        logger.error({ err: error, resource: name }, 'resource failed to close');
+      const closing = Promise.resolve()
+        .then(close)
+        .catch((error: unknown) => logger.error({ err: error, resource: name }, 'resource failed to close'));
+      if (!(await settledWithin(closing, timeoutMs))) {
+        logger.error({ resource: name, timeoutMs }, 'resource did not close in time; moving on without it');
       }
     }
   }

@@ -6,13 +6,22 @@
  * - CREATED: nothing open yet.
  * - STARTING: resources are created and the worker registers itself in the store.
  * - RUNNING: the claim loop alternates between CLAIMING (one atomic batch claim for the free slots)
- *   and WAITING (until a slot frees, a job arrives in this process, or the poll interval passes).
- *   Beside it, the heartbeat renews the registry record and every lease this worker holds, and
- *   aborts jobs that were cancelled or whose lease was lost; maintenance promotes, recovers, prunes.
+ *   and WAITING (until a slot frees, a job arrives in this process or the store says one arrived
+ *   elsewhere, or the poll interval passes). Beside it, the heartbeat renews the registry record and
+ *   every lease this worker holds, and aborts jobs that were cancelled or whose lease was lost;
+ *   maintenance promotes, recovers, prunes.
  * - STOPPING: no more claims; in-flight jobs get `drainMs` to finish, then are aborted and handed
  *   back (released) so another worker takes them at once; outcomes are flushed, the record removed,
  *   resources closed.
  * - STOPPED.
+ *
+ * Store outages (F9): every background store call reports to a `StoreConnectionTracker`, which the
+ * worker exposes as `storeConnection` and the `store-connection` event. During an outage claims and
+ * outcome writes retry with backoff and jitter, and running jobs go on: a failed heartbeat aborts
+ * nothing. When the store answers again, the heartbeat runs at once: leases still held are renewed,
+ * and attempts whose lease expired meanwhile are aborted as lost. Each step of `stop()` after the
+ * drain is bounded, so a worker stops even while its store is unreachable; outcomes it could not
+ * record are named in a warning, and their jobs run again once their leases expire (at least once).
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
@@ -21,7 +30,7 @@ import type { RetentionOptions } from '../config.js';
 import type { ConveyorEvents } from '../events.js';
 import type { Job } from '../job.js';
 import type { Logger } from '../logger.js';
-import type { JobStateUpdate, Store, WorkerRecord } from '../store/store.js';
+import type { JobLease, JobStateUpdate, Store, StoreNotice, WorkerRecord } from '../store/store.js';
 import type { Task } from '../task.js';
 import { CompletionBatcher } from './completion-batcher.js';
 import { executeAttempt } from './execute-job.js';
@@ -30,7 +39,11 @@ import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } 
 import { outcomeToUpdate } from './outcome.js';
 import { ResourceSet } from './resources.js';
 import { RunningJob } from './running-job.js';
+import { settledWithin } from './settled-within.js';
+import { StoreConnectionTracker, type StoreConnectionStatus } from './store-connection.js';
+import { storeRetryDelayMs } from './store-retry.js';
 import { Ticker } from './ticker.js';
+import { WakeSignal } from './wake-signal.js';
 
 export type WorkerMode = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -39,18 +52,27 @@ export interface WorkerEventMap {
   'job-started': [job: Job];
   /**
    * An attempt ended and its outcome was recorded. `update` is null, and `applied` false, when the
-   * lease had been lost and another worker owns the job.
+   * lease had been lost and another worker owns the job. `applied` is also false when the lease was
+   * lost by the time the outcome was written, or when `stop()` gave up writing it during an outage.
    */
   'job-settled': [job: Job, update: JobStateUpdate | null, applied: boolean];
+  /** The store became unreachable, or reachable again. `previous` holds the error and start of an outage that ended. */
+  'store-connection': [status: StoreConnectionStatus, previous: StoreConnectionStatus];
 }
 
-const CLAIM_ERROR_MAX_BACKOFF_MS = 5_000;
+/**
+ * Each step of `stop()` after the drain (flushing outcomes, stopping background steps, deregistering,
+ * closing each resource) waits at most `drainMs`, and at least this, so `drainMs: 0` still lets a
+ * healthy store take the last outcomes.
+ */
+const STOP_STEP_MIN_MS = 1_000;
 
 export class Worker extends EventEmitter<WorkerEventMap> {
   readonly id = randomUUID();
   private readonly options: ResolvedWorkerOptions;
   private readonly logger: Logger;
   private readonly batcher: CompletionBatcher;
+  private readonly connection: StoreConnectionTracker;
   private readonly heartbeat: Ticker;
   private readonly maintenanceTicker: Ticker | null;
   /**
@@ -64,9 +86,13 @@ export class Worker extends EventEmitter<WorkerEventMap> {
   private starting: Promise<void> | null = null;
   private claimLoop: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
-  private wakeRequested = false;
-  private wake: (() => void) | null = null;
+  private readonly wakeSignal = new WakeSignal();
   private idleWaiters: Array<() => void> = [];
+  private stopListening: (() => void) | null = null;
+  /** Set when `stop()` stopped waiting for a claim in flight: whatever it claims later is not run here. */
+  private claimAbandoned = false;
+  /** Set once `stop()` removes the registry record: a late heartbeat must not add it back. */
+  private deregistering = false;
   private readonly startedAt = new Date();
   private readonly taskNames: string[];
 
@@ -81,14 +107,15 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     this.options = resolveWorkerOptions(options);
     this.taskNames = [...this.options.tasks.keys()];
     this.logger = logger.child({ workerId: this.id });
-    this.batcher = new CompletionBatcher(store, this.logger);
+    this.connection = new StoreConnectionTracker(this.logger, (status, previous) => this.onStoreConnection(status, previous));
+    this.batcher = new CompletionBatcher(store, this.connection);
     const logError = (error: unknown) => this.logger.error({ err: error }, 'background step failed');
     this.heartbeat = new Ticker(this.options.heartbeatIntervalMs, () => this.beat(), logError);
     const { maintenance } = this.options;
     if (maintenance === false) {
       this.maintenanceTicker = null;
     } else {
-      const runner = new Maintenance(store, { ...maintenance, retention }, this.logger);
+      const runner = new Maintenance(store, { ...maintenance, retention }, this.logger, this.connection);
       this.maintenanceTicker = new Ticker(maintenance.intervalMs, () => runner.run(), logError);
     }
   }
@@ -112,6 +139,11 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     return this.options.concurrency;
   }
 
+  /** Whether the store answers this worker's background calls, since when, and the latest error if not. */
+  get storeConnection(): StoreConnectionStatus {
+    return this.connection.status;
+  }
+
   /** Jobs running on this worker now. */
   get runningJobIds(): string[] {
     return [...this.running.values()].map((running) => running.job.id);
@@ -128,9 +160,12 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     this.modeValue = 'starting';
     try {
       this.resources = await ResourceSet.create(this.options.resources, this.logger);
+      // Listening before registering, so a job that arrives in between still wakes the claim loop.
+      this.stopListening = this.store.noticeListen(this.onNotice);
       await this.store.workerRegister({ worker: this.record(new Date()) });
     } catch (error) {
-      await this.resources?.close(this.logger);
+      this.stopListening?.();
+      await this.resources?.close(this.logger, this.stopStepMs);
       this.modeValue = 'stopped';
       throw error;
     }
@@ -163,26 +198,58 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     }
     this.modeValue = 'stopping';
     this.nudge();
-    await this.claimLoop;
+    if (!(await settledWithin(this.claimLoop!, this.stopStepMs))) {
+      this.claimAbandoned = true;
+      this.logger.warn({ timeoutMs: this.stopStepMs }, 'a claim still had no answer from the store; stopping without it');
+    }
     if (!(await this.waitForIdle(this.options.drainMs))) {
       this.logger.warn({ jobs: this.runningJobIds }, 'drain time passed; aborting and releasing in-flight jobs');
       for (const running of this.running.values()) running.abort('shutdown');
     }
-    await Promise.all(this.attempts);
-    await this.batcher.drain();
-    await Promise.all([this.heartbeat.stop(), this.maintenanceTicker?.stop()]);
+    await this.flushOutcomes();
+    if (!(await settledWithin(Promise.all([this.heartbeat.stop(), this.maintenanceTicker?.stop()]), this.stopStepMs))) {
+      this.logger.warn({ timeoutMs: this.stopStepMs }, 'a heartbeat or maintenance run still had no answer from the store; stopping without it');
+    }
     this.events.off('jobs-available', this.onJobsAvailable);
     this.events.off('cancel-requested', this.onCancelRequested);
-    await this.store.workerDeregister({ id: this.id }).catch((error: unknown) => this.logger.error({ err: error }, 'deregistering failed'));
-    await this.resources?.close(this.logger);
+    this.stopListening?.();
+    this.stopListening = null;
+    await this.deregister();
+    await this.resources?.close(this.logger, this.stopStepMs);
     this.modeValue = 'stopped';
     this.logger.info('worker stopped');
+  }
+
+  /** Hand every outcome to the store, giving up after `stopStepMs` while it is unreachable. */
+  private async flushOutcomes(): Promise<void> {
+    // Aborted attempts settle at once, whatever their handlers do; each one then hands its outcome to the batcher.
+    await this.waitForIdle(Number.POSITIVE_INFINITY);
+    const unrecorded = await this.batcher.drain(this.stopStepMs);
+    if (unrecorded.length > 0) {
+      this.logger.warn(
+        { jobIds: unrecorded.map((update) => update.id), timeoutMs: this.stopStepMs, storeConnection: this.connection.status },
+        'stopping without recording these outcomes (the store did not take them in time); those jobs run again once their leases expire',
+      );
+    }
+    await Promise.all(this.attempts);
+  }
+
+  private async deregister(): Promise<void> {
+    this.deregistering = true;
+    const removing = this.store.workerDeregister({ id: this.id }).catch((error: unknown) => this.logger.error({ err: error }, 'deregistering failed; the record stays until pruned'));
+    if (!(await settledWithin(removing, this.stopStepMs))) {
+      this.logger.warn({ timeoutMs: this.stopStepMs }, 'deregistering had no answer from the store; the record stays until pruned');
+    }
+  }
+
+  private get stopStepMs(): number {
+    return Math.max(this.options.drainMs, STOP_STEP_MIN_MS);
   }
 
   private async runClaimLoop(): Promise<void> {
     let failures = 0;
     while (this.modeValue === 'running') {
-      this.wakeRequested = false;
+      this.wakeSignal.reset();
       // With a synchronous store and instant handlers the loop could run on microtasks alone, and
       // starve timers and I/O (heartbeats, outcome writes): give the event loop a turn per claim.
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -192,30 +259,34 @@ export class Worker extends EventEmitter<WorkerEventMap> {
         try {
           claimedAll = (await this.claim(free)) === free;
           failures = 0;
-        } catch (error) {
+        } catch {
+          // The connection tracker logged it. A wake-up (a job arrived, the store is back) cuts the wait short.
           failures += 1;
-          const backoffMs = Math.min(CLAIM_ERROR_MAX_BACKOFF_MS, this.options.pollIntervalMs * 2 ** failures);
-          this.logger.error({ err: error, retryInMs: backoffMs }, 'claiming jobs failed');
-          await this.sleep(backoffMs);
+          await this.wakeSignal.sleep(storeRetryDelayMs(failures, this.options.pollIntervalMs * 2));
           continue;
         }
       }
       // A full batch means more may be waiting: claim again as soon as a slot is free.
       if (claimedAll && this.running.size < this.options.concurrency) continue;
-      if (!this.wakeRequested) await this.sleep(this.options.pollIntervalMs);
+      if (!this.wakeSignal.pending) await this.wakeSignal.sleep(this.options.pollIntervalMs);
     }
   }
 
   private async claim(limit: number): Promise<number> {
     const now = new Date();
-    const jobs = await this.store.jobClaim({
+    const claimParams = {
       queues: this.options.queues,
       tasks: this.taskNames,
       workerId: this.id,
       limit,
       now,
       leaseExpiresAt: new Date(now.getTime() + this.options.leaseMs),
-    });
+    };
+    const jobs = await this.connection.observe('claiming jobs', () => this.store.jobClaim(claimParams));
+    if (this.claimAbandoned) {
+      if (jobs.length > 0) this.logger.warn({ jobIds: jobs.map((job) => job.id) }, 'claimed after stop() moved on; not running these, they run again once their leases expire');
+      return 0;
+    }
     // Taken after the claim committed: a heartbeat that began later is sure to see these leases.
     const claimedAt = Date.now();
     for (const job of jobs) this.startAttempt(job, claimedAt);
@@ -243,7 +314,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
       this.emit('job-settled', job, null, false);
       return;
     }
-    const applied = await this.batcher.record(update);
+    const applied = (await this.batcher.record(update)) === 'applied';
     if (update.kind === 'failed' || update.kind === 'dead') {
       this.logger.warn({ jobId: job.id, task: job.task, attempt: job.attempt, state: update.kind, error: update.error.message }, 'job attempt failed');
     }
@@ -253,41 +324,39 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     this.emit('job-settled', job, update, applied);
   }
 
-  /** Renew this worker's record and leases; abort what was cancelled or lost. */
+  /** Renew this worker's record and leases; abort what was cancelled or lost. A failure aborts nothing. */
   private async beat(): Promise<void> {
     const startedAt = Date.now();
     const now = new Date(startedAt);
+    let leases: JobLease[];
     try {
-      if (!(await this.store.workerHeartbeat({ id: this.id, now }))) {
-        // Pruned as dead (e.g. after a long pause): come back.
-        await this.store.workerRegister({ worker: this.record(now) });
+      leases = await this.connection.observe('heartbeat', () => this.renew(now));
+    } catch {
+      // The connection tracker logged it. Leases were not renewed; the next beat tries again.
+      return;
+    }
+    const held = new Map(leases.map((lease) => [lease.id, lease]));
+    for (const running of this.running.values()) {
+      const lease = held.get(running.job.id);
+      if (lease === undefined || lease.attempt !== running.job.attempt) {
+        if (running.claimedAt < startedAt) running.abort('lease-lost');
+      } else if (lease.cancelRequested) {
+        running.abort('cancel');
       }
-      const leases = await this.store.jobLeaseExtend({ workerId: this.id, leaseExpiresAt: new Date(startedAt + this.options.leaseMs) });
-      const held = new Map(leases.map((lease) => [lease.id, lease]));
-      for (const running of this.running.values()) {
-        const lease = held.get(running.job.id);
-        if (lease === undefined || lease.attempt !== running.job.attempt) {
-          if (running.claimedAt < startedAt) running.abort('lease-lost');
-        } else if (lease.cancelRequested) {
-          running.abort('cancel');
-        }
-      }
-    } catch (error) {
-      this.logger.error({ err: error }, 'heartbeat failed; leases were not renewed');
     }
   }
 
+  private async renew(now: Date): Promise<JobLease[]> {
+    if (!(await this.store.workerHeartbeat({ id: this.id, now })) && !this.deregistering) {
+      // Pruned as dead (e.g. after a long pause or outage): come back.
+      await this.store.workerRegister({ worker: this.record(now) });
+    }
+    return this.store.jobLeaseExtend({ workerId: this.id, leaseExpiresAt: new Date(now.getTime() + this.options.leaseMs) });
+  }
+
   private record(now: Date): WorkerRecord {
-    return {
-      id: this.id,
-      host: hostname(),
-      pid: process.pid,
-      queues: this.options.queues,
-      tasks: this.taskNames,
-      concurrency: this.options.concurrency,
-      startedAt: this.startedAt,
-      lastHeartbeatAt: now,
-    };
+    const { queues, concurrency } = this.options;
+    return { id: this.id, host: hostname(), pid: process.pid, queues, tasks: this.taskNames, concurrency, startedAt: this.startedAt, lastHeartbeatAt: now };
   }
 
   private readonly onJobsAvailable = (queues: string[]): void => {
@@ -298,35 +367,39 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     for (const running of this.running.values()) if (running.job.id === jobId) running.abort('cancel');
   };
 
+  /** The same facts as the in-process events, from any process that shares the store. */
+  private readonly onNotice = (notice: StoreNotice): void => {
+    if (notice.kind === 'jobs-available') this.onJobsAvailable(notice.queues);
+    else this.onCancelRequested(notice.jobId);
+  };
+
+  private onStoreConnection(status: StoreConnectionStatus, previous: StoreConnectionStatus): void {
+    if (status.state === 'connected') {
+      // Renew the leases still held before they expire, and claim without waiting out the backoff.
+      void this.heartbeat.runNow();
+      this.nudge();
+    }
+    try {
+      this.emit('store-connection', status, previous);
+    } catch (error) {
+      this.logger.error({ err: error }, 'a store-connection listener threw');
+    }
+  }
+
   private onSlotFreed(): void {
     this.nudge();
     if (this.running.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   private nudge(): void {
-    this.wakeRequested = true;
-    this.wake?.();
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
-        this.wake = null;
-        done();
-      };
-    });
+    this.wakeSignal.request();
   }
 
   /** True when no job is running, or becomes so within `ms`. */
   private waitForIdle(ms: number): Promise<boolean> {
     if (this.running.size === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), ms);
+      const timer = Number.isFinite(ms) ? setTimeout(() => resolve(false), ms) : undefined;
       this.idleWaiters.push(() => {
         clearTimeout(timer);
         resolve(true);
