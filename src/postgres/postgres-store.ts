@@ -413,6 +413,10 @@ export class PostgresStore implements Store {
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // The pool listens for errors only on idle connections: one that drops while checked out (server
+    // restart, pg_terminate_backend) would otherwise emit an unhandled 'error' and end the process.
+    const onError = (error: Error) => (broken = error);
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -422,7 +426,8 @@ export class PostgresStore implements Store {
       await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
       throw error;
     } finally {
-      // A connection whose rollback failed is in an unknown state: the pool discards it.
+      // A connection that errored or whose rollback failed is in an unknown state: the pool discards it.
+      client.off('error', onError);
       client.release(broken);
     }
   }

@@ -53,7 +53,7 @@ export function crashTests(createHarness: WorkerHarnessFactory): void {
 
     it('loses no job: another worker completes each one exactly once after the lease expires', async () => {
       const conveyor = await t.open({ workerStaleAfterMs: 500 });
-      const effects = openEffects(t.harness.storeUrl);
+      const effects = await openEffects(t.harness.storeUrl);
       try {
         const enqueued = await conveyor.enqueueMany(Array.from({ length: JOBS }, (_, n) => ({ task: effectTask, input: { n } })));
         const doomed = spawnFixture('worker-process.ts', {
@@ -76,7 +76,7 @@ export function crashTests(createHarness: WorkerHarnessFactory): void {
           const finished = await Promise.all(enqueued.map(({ job }) => conveyor.waitFor(job.id, { timeoutMs: 20_000 })));
           expect(finished.map((job) => job.state)).toEqual(Array(JOBS).fill('succeeded'));
 
-          const effectCounts = effects.countByJob();
+          const effectCounts = await effects.countByJob();
           expect(effectCounts.size).toBe(JOBS);
           expect([...effectCounts.values()].every((count) => count === 1)).toBe(true);
 
@@ -96,7 +96,7 @@ export function crashTests(createHarness: WorkerHarnessFactory): void {
           expect((await rescuer.exited).code).toBe(0);
         }
       } finally {
-        effects.close();
+        await effects.close();
       }
     }, 60_000);
   });
