@@ -98,10 +98,10 @@ describe('defineTask', () => {
     expect(() => defineTask({ name: 'email.send', input, run, timeoutMs: 2 ** 31 })).toThrow(ConveyorConfigError);
   });
 
-  it.each([0.5, Number.NaN, Number.POSITIVE_INFINITY])('rejects priority %s', (priority) => {
+  it.each([0.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31, -(2 ** 31) - 1])('rejects priority %s', (priority) => {
     const error = configError(() => defineTask({ name: 'email.send', input, run, priority }));
     expect(error.setting).toBe('defineTask("email.send").priority');
-    expect(error.message).toBe(`defineTask("email.send").priority: must be an integer, got ${String(priority)}. Example of a valid value: 10`);
+    expect(error.message).toBe(`defineTask("email.send").priority: must be an integer from -2147483648 to 2147483647, got ${String(priority)}. Example of a valid value: 10`);
   });
 
   it.each([

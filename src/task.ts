@@ -114,10 +114,7 @@ export function defineTask<TSchema extends InputSchema, TResult>(options: TaskOp
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMER_MS) {
     throw new ConveyorConfigError(`${where}.timeoutMs`, `must be an integer of milliseconds from 1 to ${MAX_TIMER_MS} (about 24.8 days), got ${String(timeoutMs)}`, '30000');
   }
-  const priority = options.priority ?? 0;
-  if (!Number.isInteger(priority)) {
-    throw new ConveyorConfigError(`${where}.priority`, `must be an integer, got ${String(priority)}`, '10');
-  }
+  const priority = checkPriority(`${where}.priority`, options.priority ?? 0);
   return Object.freeze({
     name: options.name,
     queue,
@@ -138,4 +135,15 @@ function checkName(setting: string, value: unknown): void {
       '"reports.export"',
     );
   }
+}
+
+/** Priorities are 32-bit integers, the range every store keeps exactly. */
+const PRIORITY_LIMIT = 2 ** 31;
+
+/** Check a priority option; `setting` names it in the error. */
+export function checkPriority(setting: string, priority: unknown): number {
+  if (!Number.isInteger(priority) || (priority as number) < -PRIORITY_LIMIT || (priority as number) >= PRIORITY_LIMIT) {
+    throw new ConveyorConfigError(setting, `must be an integer from ${-PRIORITY_LIMIT} to ${PRIORITY_LIMIT - 1}, got ${String(priority)}`, '10');
+  }
+  return priority as number;
 }

@@ -117,10 +117,10 @@ describe('buildJobInsert', () => {
     });
   });
 
-  it.each([0.5, Number.NaN])('rejects priority %s', async (priority) => {
+  it.each([0.5, Number.NaN, 2 ** 31])('rejects priority %s', async (priority) => {
     const error = await configError(buildJobInsert(sendEmail, email, { priority }, now));
     expect(error.setting).toBe(`${WHERE}.priority`);
-    expect(error.message).toBe(`${WHERE}.priority: must be an integer, got ${String(priority)}. Example of a valid value: 10`);
+    expect(error.message).toBe(`${WHERE}.priority: must be an integer from -2147483648 to 2147483647, got ${String(priority)}. Example of a valid value: 10`);
   });
 
   it.each([0, 1001, 2.5])('rejects maxAttempts %s', async (maxAttempts) => {

@@ -6,7 +6,7 @@ import { ConveyorConfigError, ConveyorValidationError } from '../errors.js';
 import type { Job } from '../job.js';
 import { checkMaxAttempts } from '../retry.js';
 import type { JobInsert } from '../store/store.js';
-import type { Task } from '../task.js';
+import { checkPriority, type Task } from '../task.js';
 import { parseTaskInput } from '../validate.js';
 
 export interface EnqueueOptions {
@@ -35,8 +35,7 @@ export async function buildJobInsert(task: Task, input: unknown, options: Enqueu
   const where = `enqueue(${JSON.stringify(task.name)}) options`;
   const maxAttempts = options.maxAttempts ?? task.retry.maxAttempts;
   checkMaxAttempts(`${where}.maxAttempts`, maxAttempts);
-  const priority = options.priority ?? task.priority;
-  if (!Number.isInteger(priority)) throw new ConveyorConfigError(`${where}.priority`, `must be an integer, got ${String(priority)}`, '10');
+  const priority = checkPriority(`${where}.priority`, options.priority ?? task.priority);
   return {
     task: task.name,
     queue: task.queue,
