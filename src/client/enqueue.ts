@@ -72,8 +72,8 @@ function resolveDedupKey(where: string, task: Task, input: unknown, options: Enq
 }
 
 function checkDedupKey(setting: string, key: unknown): string {
-  if (typeof key !== 'string' || key.length === 0 || key.length > 512) {
-    throw new ConveyorConfigError(setting, `must be a string of 1 to 512 characters, got ${JSON.stringify(key)}`, '"trace:4711"');
+  if (typeof key !== 'string' || key.length === 0 || key.length > 512 || key.includes('\u0000')) {
+    throw new ConveyorConfigError(setting, `must be a string of 1 to 512 characters without NUL (\\u0000), got ${JSON.stringify(key)}`, '"trace:4711"');
   }
   return key;
 }

@@ -13,7 +13,7 @@ import pg from 'pg';
 import { ConveyorError, ConveyorStateError } from '../errors.js';
 import type { Job, JobState } from '../job.js';
 import type { Logger } from '../logger.js';
-import { attemptErrorToJson, leaseExpiredError, parseCursor, parseJobId, toJsonText } from '../store/encoding.js';
+import { attemptErrorToJson, leaseExpiredError, parseCursor, parseJobId, storableText, toJsonText } from '../store/encoding.js';
 import { planMigrations } from '../store/migration-plan.js';
 import type {
   AppliedMigration,
@@ -200,7 +200,7 @@ export class PostgresStore implements Store {
       params.attempt,
       params.workerId,
       params.progress.fraction,
-      params.progress.message,
+      params.progress.message === null ? null : storableText(params.progress.message),
       params.now,
     ]);
     return rowCount === 1;

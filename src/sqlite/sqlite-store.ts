@@ -9,7 +9,7 @@
 import Database from 'better-sqlite3';
 import { ConveyorError, ConveyorStateError } from '../errors.js';
 import type { Job, JobAttemptError, JobState } from '../job.js';
-import { attemptErrorToJson, leaseExpiredError, parseCursor, parseJobId, toJsonText } from '../store/encoding.js';
+import { attemptErrorToJson, leaseExpiredError, parseCursor, parseJobId, storableText, toJsonText } from '../store/encoding.js';
 import { planMigrations } from '../store/migration-plan.js';
 import type {
   AppliedMigration,
@@ -173,7 +173,7 @@ export class SqliteStore implements Store {
       attempt: params.attempt,
       workerId: params.workerId,
       fraction: params.progress.fraction,
-      message: params.progress.message,
+      message: params.progress.message === null ? null : storableText(params.progress.message),
       now: params.now.getTime(),
     });
     return changes === 1;

@@ -14,7 +14,21 @@ export interface AttemptErrorJson {
 }
 
 export function attemptErrorToJson(error: JobAttemptError): AttemptErrorJson {
-  return { attempt: error.attempt, message: error.message, stack: error.stack, at: error.at.getTime() };
+  return {
+    attempt: error.attempt,
+    message: storableText(error.message),
+    stack: error.stack === null ? null : storableText(error.stack),
+    at: error.at.getTime(),
+  };
+}
+
+/**
+ * Text a store keeps as text (error messages and stacks, progress messages): NUL, which PostgreSQL
+ * text and jsonb refuse, becomes U+FFFD on every store, so one odd error can never block the
+ * outcomes written beside it.
+ */
+export function storableText(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
 }
 
 export function attemptErrorFromJson(entry: AttemptErrorJson): JobAttemptError {

@@ -60,6 +60,18 @@ export const stateUpdateTests: SuiteSection = (suite) => {
       expect(await getJob(store, running.id)).toMatchObject({ state: 'dead', finishedAt: at(5), errors: [error] });
     });
 
+    group.test('a NUL in an error message or stack is stored as U+FFFD, and the batch beside it applies', async ({ store }) => {
+      const odd = await jobInState(store, 'running', { task: 'a' });
+      const plain = await jobInState(store, 'running', { task: 'b' });
+      const error = { attempt: 1, message: 'bad byte \u0000 in row', stack: 'Error\u0000\n    at parse', at: at(5) };
+      const results = await store.jobSetStateIfRunningMany({
+        updates: [jobDead(attemptRef(odd), at(5), error), jobSucceeded(attemptRef(plain), at(5), 'fine')],
+      });
+      expect(results).toEqual([{ id: odd.id, applied: true }, { id: plain.id, applied: true }]);
+      expect((await getJob(store, odd.id)).errors).toEqual([{ ...error, message: 'bad byte \uFFFD in row', stack: 'Error\uFFFD\n    at parse' }]);
+      expect(await getJob(store, plain.id)).toMatchObject({ state: 'succeeded', result: 'fine' });
+    });
+
     group.test('cancelled with an error appends it and sets finishedAt', async ({ store }) => {
       const running = await jobInState(store, 'running');
       const error = attemptError(1, 'aborted', at(5));
@@ -157,6 +169,12 @@ export const stateUpdateTests: SuiteSection = (suite) => {
   });
 
   suite.group('jobProgressSet', { migrate: true }, (group) => {
+    group.test('a NUL in a progress message is stored as U+FFFD', async ({ store }) => {
+      const running = await jobInState(store, 'running');
+      expect(await store.jobProgressSet({ ...attemptRef(running), progress: { fraction: 0.1, message: 'row\u00007' }, now: at(5) })).toBe(true);
+      expect((await getJob(store, running.id)).progress).toEqual({ fraction: 0.1, message: 'row\uFFFD7' });
+    });
+
     group.test('stores progress while the lease is held', async ({ store }) => {
       const running = await jobInState(store, 'running');
       const ref = attemptRef(running);
