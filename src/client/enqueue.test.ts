@@ -149,10 +149,11 @@ describe('buildJobInsert', () => {
       ['513 characters', 'k'.repeat(513), JSON.stringify('k'.repeat(513))],
       ['a number', 42, '42'],
       ['a NUL character, which PostgreSQL text cannot hold', 'a\u0000b', '"a\\u0000b"'],
+      ['an unpaired surrogate', 'a\ud800', '"a\\ud800"'],
     ])('rejects %s', async (_label, dedupKey, shown) => {
       const error = await configError(buildJobInsert(sendEmail, email, { dedupKey: dedupKey as string }, now));
       expect(error.setting).toBe(`${WHERE}.dedupKey`);
-      expect(error.message).toBe(`${WHERE}.dedupKey: must be a string of 1 to 512 characters without NUL (\\u0000), got ${shown}. Example of a valid value: "trace:4711"`);
+      expect(error.message).toBe(`${WHERE}.dedupKey: must be a string of 1 to 512 characters without NUL (\\u0000) or unpaired surrogates, got ${shown}. Example of a valid value: "trace:4711"`);
     });
 
     it("names the task's dedup.key, not an option, when the key it derives is bad", async () => {

@@ -6,6 +6,7 @@ import { ConveyorConfigError, ConveyorValidationError } from '../errors.js';
 import type { Job } from '../job.js';
 import { checkMaxAttempts } from '../retry.js';
 import type { JobInsert } from '../store/store.js';
+import { isStorableText } from '../store/encoding.js';
 import { checkPriority, type Task } from '../task.js';
 import { parseTaskInput } from '../validate.js';
 
@@ -72,8 +73,8 @@ function resolveDedupKey(where: string, task: Task, input: unknown, options: Enq
 }
 
 function checkDedupKey(setting: string, key: unknown): string {
-  if (typeof key !== 'string' || key.length === 0 || key.length > 512 || key.includes('\u0000')) {
-    throw new ConveyorConfigError(setting, `must be a string of 1 to 512 characters without NUL (\\u0000), got ${JSON.stringify(key)}`, '"trace:4711"');
+  if (typeof key !== 'string' || key.length === 0 || key.length > 512 || !isStorableText(key)) {
+    throw new ConveyorConfigError(setting, `must be a string of 1 to 512 characters without NUL (\\u0000) or unpaired surrogates, got ${JSON.stringify(key)}`, '"trace:4711"');
   }
   return key;
 }

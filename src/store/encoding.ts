@@ -22,13 +22,21 @@ export function attemptErrorToJson(error: JobAttemptError): AttemptErrorJson {
   };
 }
 
+/** NUL, and a UTF-16 surrogate without its pair: what PostgreSQL text and jsonb refuse. */
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
 /**
- * Text a store keeps as text (error messages and stacks, progress messages): NUL, which PostgreSQL
- * text and jsonb refuse, becomes U+FFFD on every store, so one odd error can never block the
- * outcomes written beside it.
+ * Text a store keeps as text (error messages and stacks, progress messages), with NUL and unpaired
+ * surrogates replaced by U+FFFD on every store, so one odd error can never block the outcomes
+ * written beside it.
  */
 export function storableText(text: string): string {
-  return text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
+  return text.replace(UNSTORABLE, '\uFFFD');
+}
+
+/** Whether `text` can be stored as it is (see `storableText`). */
+export function isStorableText(text: string): boolean {
+  return text.search(UNSTORABLE) === -1;
 }
 
 export function attemptErrorFromJson(entry: AttemptErrorJson): JobAttemptError {

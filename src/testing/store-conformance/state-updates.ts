@@ -60,15 +60,15 @@ export const stateUpdateTests: SuiteSection = (suite) => {
       expect(await getJob(store, running.id)).toMatchObject({ state: 'dead', finishedAt: at(5), errors: [error] });
     });
 
-    group.test('a NUL in an error message or stack is stored as U+FFFD, and the batch beside it applies', async ({ store }) => {
+    group.test('a NUL or unpaired surrogate in an error is stored as U+FFFD, and the batch beside it applies', async ({ store }) => {
       const odd = await jobInState(store, 'running', { task: 'a' });
       const plain = await jobInState(store, 'running', { task: 'b' });
-      const error = { attempt: 1, message: 'bad byte \u0000 in row', stack: 'Error\u0000\n    at parse', at: at(5) };
+      const error = { attempt: 1, message: 'bad byte \u0000 in row \ud83d', stack: 'Error\u0000\n    at parse 😀', at: at(5) };
       const results = await store.jobSetStateIfRunningMany({
         updates: [jobDead(attemptRef(odd), at(5), error), jobSucceeded(attemptRef(plain), at(5), 'fine')],
       });
       expect(results).toEqual([{ id: odd.id, applied: true }, { id: plain.id, applied: true }]);
-      expect((await getJob(store, odd.id)).errors).toEqual([{ ...error, message: 'bad byte \uFFFD in row', stack: 'Error\uFFFD\n    at parse' }]);
+      expect((await getJob(store, odd.id)).errors).toEqual([{ ...error, message: 'bad byte \uFFFD in row \uFFFD', stack: 'Error\uFFFD\n    at parse 😀' }]);
       expect(await getJob(store, plain.id)).toMatchObject({ state: 'succeeded', result: 'fine' });
     });
 
