@@ -55,6 +55,19 @@ function parsePostgresUrl(value: string, setting: string): StoreLocation {
   return { dialect: 'postgres', url: url.toString(), schema };
 }
 
+/** The store URL to show in logs and messages: a password in it is replaced by `***`. */
+export function redactStoreUrl(value: string): string {
+  if (!value.startsWith('postgres://') && !value.startsWith('postgresql://')) return value;
+  try {
+    const url = new URL(value);
+    if (url.password === '') return value;
+    url.password = '***';
+    return url.toString();
+  } catch {
+    return value;
+  }
+}
+
 /** A schema name Conveyor accepts: lower-case letters, digits and _, so it never needs quoting rules. */
 export function checkPostgresSchema(setting: string, schema: unknown): string {
   if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema)) {

@@ -58,6 +58,14 @@ export class ConveyorMigrationError extends ConveyorError {
   override name = 'ConveyorMigrationError';
 }
 
+/**
+ * The store did not answer: the server is down or unreachable, or refused the login or database.
+ * `cause` holds the driver's error.
+ */
+export class ConveyorStoreUnavailableError extends ConveyorError {
+  override name = 'ConveyorStoreUnavailableError';
+}
+
 /** A job, task or other named thing does not exist. */
 export class ConveyorNotFoundError extends ConveyorError {
   override name = 'ConveyorNotFoundError';

@@ -3,7 +3,7 @@
  * store comes from CONVEYOR_STORE, then the default SQLite file, as for `Conveyor.open()`.
  */
 import type { Command } from 'commander';
-import { parseStoreUrl, resolveStoreUrl } from '../config.js';
+import { parseStoreUrl, redactStoreUrl, resolveStoreUrl } from '../config.js';
 import { Conveyor } from '../conveyor.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
@@ -23,7 +23,7 @@ export function storeSetting(command: Command): { url: string; setting: string }
 /** Open the store, unmigrated (for `migrate`). */
 export async function openCliStore(command: Command): Promise<{ store: Store; url: string }> {
   const { url, setting } = storeSetting(command);
-  return { store: await openStore(parseStoreUrl(url, setting)), url };
+  return { store: await openStore(parseStoreUrl(url, setting)), url: redactStoreUrl(url) };
 }
 
 /** Open Conveyor on the command's store, migrating it, with these tasks enqueueable by name. */

@@ -3,7 +3,7 @@
  * never loads the `pg` driver.
  */
 import pg from 'pg';
-import { checkPostgresSchema, parseStoreUrl } from '../config.js';
+import { checkPostgresSchema, parseStoreUrl, redactStoreUrl } from '../config.js';
 import { ConveyorConfigError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { PostgresStore } from './postgres-store.js';
@@ -54,5 +54,5 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
   // An idle connection that the server closes (restart, pg_terminate_backend) errors here; the pool
   // drops it and opens a new one for the next statement. Without a listener Node would crash.
   pool.on('error', (error) => options.logger?.warn({ err: error }, 'store: an idle PostgreSQL connection was closed; the pool replaces it'));
-  return new PostgresStore({ pool, clientConfig, schema, logger: options.logger ?? null });
+  return new PostgresStore({ pool, clientConfig, schema, displayUrl: redactStoreUrl(location.url), logger: options.logger ?? null });
 }

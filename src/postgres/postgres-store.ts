@@ -34,6 +34,7 @@ import type {
   StoreNotice,
   WorkerRecord,
 } from '../store/store.js';
+import { naming } from './connection-errors.js';
 import { migrations } from './migrations.generated.js';
 import { NoticeListener } from './notice-listener.js';
 import { noticeChannel, postgresQueries, type PostgresQueries } from './queries.js';
@@ -76,6 +77,8 @@ export interface PostgresStoreConfig {
   /** How the notice listener connects (the pool's settings). */
   clientConfig: pg.ClientConfig;
   schema: string;
+  /** The URL as errors show it (password redacted). */
+  displayUrl: string;
   logger: Logger | null;
 }
 
@@ -87,6 +90,7 @@ export class PostgresStore implements Store {
   readonly schema: string;
 
   private readonly pool: pg.Pool;
+  private readonly displayUrl: string;
   private readonly sql: PostgresQueries;
   private readonly notices: NoticeListener;
   private closing: Promise<void> | null = null;
@@ -94,17 +98,24 @@ export class PostgresStore implements Store {
   constructor(config: PostgresStoreConfig) {
     this.pool = config.pool;
     this.schema = config.schema;
+    this.displayUrl = config.displayUrl;
     this.sql = postgresQueries(config.schema);
     this.notices = new NoticeListener(config.clientConfig, noticeChannel(config.schema), this.sql.LISTEN, config.logger);
   }
 
   // ---- migrations ----------------------------------------------------------------------------
 
+  // The first calls a process makes: a server that cannot be reached is named in the error.
+
   async migrationStatus(): Promise<MigrationStatus> {
-    return planMigrations(migrations, await this.readAppliedMigrations(this.pool));
+    return naming(this.displayUrl, async () => planMigrations(migrations, await this.readAppliedMigrations(this.pool)));
   }
 
   async migrationRun(params: { now: Date }): Promise<MigrationStatus> {
+    return naming(this.displayUrl, () => this.migrate(params.now));
+  }
+
+  private async migrate(now: Date): Promise<MigrationStatus> {
     return this.transaction(async (client) => {
       // The advisory lock serialises migrating processes: the second one waits, then finds nothing pending.
       await client.query(this.sql.MIGRATION_LOCK, [this.schema]);
@@ -114,7 +125,7 @@ export class PostgresStore implements Store {
       if (pending.length > 0) await client.query(this.sql.SEARCH_PATH_SET);
       for (const migration of migrations.filter((m) => pending.includes(m.version))) {
         await client.query(migration.sql);
-        await client.query(this.sql.MIGRATION_RECORD, [migration.version, migration.name, migration.checksum, params.now]);
+        await client.query(this.sql.MIGRATION_RECORD, [migration.version, migration.name, migration.checksum, now]);
       }
       return planMigrations(migrations, await this.readAppliedMigrations(client));
     });
