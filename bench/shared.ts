@@ -1,4 +1,4 @@
-/** What both sides of the bench share: the no-op task, fresh database files, timing and statistics. */
+/** What both sides of the bench share: the no-op task, fresh database files, timing and statistics (the PostgreSQL bench uses all but the files). */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,11 +23,13 @@ export const noop = defineTask({ name: TASK, queue: QUEUE, input: z.object({ n: 
 const ignore = (): void => {};
 export const silentLogger: Logger = { debug: ignore, info: ignore, warn: ignore, error: ignore, child: () => silentLogger };
 
-const root = mkdtempSync(join(tmpdir(), 'conveyor-bench-'));
+/** The temporary directory of this run's database files, made by the first `freshDatabase` (not at import). */
+let root: string | null = null;
 let files = 0;
 
 /** A path for a new database file, migrated to the current schema by the store itself. */
 export async function freshDatabase(): Promise<string> {
+  root ??= mkdtempSync(join(tmpdir(), 'conveyor-bench-'));
   files += 1;
   const path = join(root, `run-${files}.db`);
   const store = openSqliteStore({ path });
@@ -37,7 +39,8 @@ export async function freshDatabase(): Promise<string> {
 }
 
 export function removeDatabases(): void {
-  rmSync(root, { recursive: true, force: true });
+  if (root !== null) rmSync(root, { recursive: true, force: true });
+  root = null;
 }
 
 /** A raw connection with the pragmas `openSqliteStore` sets (WAL, synchronous=full, busy timeout). */
@@ -94,6 +97,10 @@ export async function atSteadyRate(count: number, perSecond: number, send: (i: n
 /** Start `bench/<file>` in a new Node process (through tsx) and wait for it to print `ready`. */
 export async function startChild(file: string, args: string[]): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(file, import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // A bench that exits early (an error, Ctrl-C) must not leave a worker running behind it.
+  const killOnExit = (): void => void child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   let output = '';
   child.stdout!.setEncoding('utf8');
   await new Promise<void>((resolve, reject) => {
