@@ -6,10 +6,11 @@
  * Shapes, as the store's: an enqueue is one autocommit `JOB_INSERT` of a jsonb batch (its NOTIFY rides
  * along); a claim is one autocommit `JOB_CLAIM` (LATERAL walk of the claim index, FOR UPDATE SKIP
  * LOCKED); outcomes are one `JOB_SET_STATE_IF_RUNNING` per batch from `jsonb_to_recordset`, written
- * in the background while the next claim runs, as the worker's completion batcher does.
+ * in the background while the next claim runs, as the worker's completion batcher does. Insert,
+ * claim and outcome statements are named (prepared once per connection), as the store names them.
  */
 import pg from 'pg';
-import type { PostgresQueries } from '../../src/postgres/queries.js';
+import { statementName, type PostgresQueries } from '../../src/postgres/queries.js';
 import { QUEUE } from '../shared.js';
 import { insertRecords, succeededRecord, type ClaimedJob } from './jobs.js';
 
@@ -27,6 +28,11 @@ export function rawPool(connectionString: string): pg.Pool {
   return pool;
 }
 
+/** A statement named as the store names it (`PREPARED_STATEMENTS`): parsed once per connection, its plan cached. */
+function named(text: string, values: unknown[]): pg.QueryConfig {
+  return { name: statementName(text), text, values };
+}
+
 /** The three statements of the floor, for jobs of one task. */
 export class RawStatements {
   constructor(
@@ -38,13 +44,13 @@ export class RawStatements {
   /** `jobInsertMany` without dedup keys: one statement, no explicit transaction. */
   async insert(inputs: unknown[]): Promise<void> {
     const now = new Date();
-    await this.pool.query(this.sql.JOB_INSERT, [JSON.stringify(insertRecords(this.task, inputs, now)), now]);
+    await this.pool.query(named(this.sql.JOB_INSERT, [JSON.stringify(insertRecords(this.task, inputs, now)), now]));
   }
 
   /** `jobClaim`: up to `limit` queued jobs, leased to the floor's worker id. */
   async claim(limit: number): Promise<ClaimedJob[]> {
     const now = new Date();
-    const { rows } = await this.pool.query<ClaimedJob>(this.sql.JOB_CLAIM, [[QUEUE], [this.task], now, limit, WORKER_ID, new Date(now.getTime() + LEASE_MS)]);
+    const { rows } = await this.pool.query<ClaimedJob>(named(this.sql.JOB_CLAIM, [[QUEUE], [this.task], now, limit, WORKER_ID, new Date(now.getTime() + LEASE_MS)]));
     return rows;
   }
 
@@ -52,7 +58,8 @@ export class RawStatements {
   async complete(outcomes: Array<{ job: ClaimedJob; result: unknown }>): Promise<void> {
     const at = new Date();
     const records = outcomes.map(({ job, result }) => succeededRecord(job, WORKER_ID, at, result));
-    const { rowCount } = await this.pool.query(this.sql.JOB_SET_STATE_IF_RUNNING, [JSON.stringify(records)]);
+    const ids = records.map((record) => record.id);
+    const { rowCount } = await this.pool.query(named(this.sql.JOB_SET_STATE_IF_RUNNING, [JSON.stringify(records), ids]));
     if (rowCount !== outcomes.length) throw new Error(`the floor recorded ${rowCount} of ${outcomes.length} outcomes`);
   }
 }

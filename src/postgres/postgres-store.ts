@@ -37,7 +37,7 @@ import type {
 import { naming } from './connection-errors.js';
 import { migrations } from './migrations.generated.js';
 import { NoticeListener } from './notice-listener.js';
-import { noticeChannel, postgresQueries, type PostgresQueries } from './queries.js';
+import { noticeChannel, postgresQueries, PREPARED_STATEMENTS, statementName, type PostgresQueries } from './queries.js';
 import {
   appliedMigrationFromRow,
   jobFromRow,
@@ -93,6 +93,10 @@ export class PostgresStore implements Store {
   private readonly displayUrl: string;
   private readonly sql: PostgresQueries;
   private readonly notices: NoticeListener;
+  /** Statement names of `PREPARED_STATEMENTS`, by text. */
+  private readonly preparedNames: Map<string, string>;
+  /** Connections this store checked out of its pool for a transaction (as opposed to a caller's). */
+  private readonly ownClients = new WeakSet<object>();
   private closing: Promise<void> | null = null;
 
   constructor(config: PostgresStoreConfig) {
@@ -100,6 +104,7 @@ export class PostgresStore implements Store {
     this.schema = config.schema;
     this.displayUrl = config.displayUrl;
     this.sql = postgresQueries(config.schema);
+    this.preparedNames = new Map(PREPARED_STATEMENTS.map((key) => [this.sql[key], statementName(this.sql[key])]));
     this.notices = new NoticeListener(config.clientConfig, noticeChannel(config.schema), this.sql.LISTEN, config.logger);
   }
 
@@ -206,7 +211,7 @@ export class PostgresStore implements Store {
   async jobProgressSet(params: JobProgressSetParams): Promise<boolean> {
     const id = parseJobId(params.id);
     if (id === null) return false;
-    const { rowCount } = await this.pool.query(this.sql.JOB_PROGRESS_SET, [
+    const changed = await this.run(this.pool, this.sql.JOB_PROGRESS_SET, [
       id,
       params.attempt,
       params.workerId,
@@ -214,7 +219,7 @@ export class PostgresStore implements Store {
       params.progress.message === null ? null : storableText(params.progress.message),
       params.now,
     ]);
-    return rowCount === 1;
+    return changed === 1;
   }
 
   async jobRecoverExpiredLeases(params: { now: Date; limit: number }): Promise<number> {
@@ -294,8 +299,7 @@ export class PostgresStore implements Store {
   }
 
   async workerHeartbeat(params: { id: string; now: Date }): Promise<boolean> {
-    const { rowCount } = await this.pool.query(this.sql.WORKER_HEARTBEAT, [params.id, params.now]);
-    return rowCount === 1;
+    return (await this.run(this.pool, this.sql.WORKER_HEARTBEAT, [params.id, params.now])) === 1;
   }
 
   async workerDeregister(params: { id: string }): Promise<void> {
@@ -387,14 +391,17 @@ export class PostgresStore implements Store {
 
   /** Apply outcome records; returns the ids changed, and wakes workers for jobs put back in their queue. */
   private async applyUpdates(db: Queryable, records: UpdateRecord[]): Promise<string[]> {
-    const rows = await this.all<{ id: string; state: JobState; queue: string }>(db, this.sql.JOB_SET_STATE_IF_RUNNING, [JSON.stringify(records)]);
+    const rows = await this.all<{ id: string; state: JobState; queue: string }>(db, this.sql.JOB_SET_STATE_IF_RUNNING, [
+      JSON.stringify(records),
+      records.map((record) => record.id),
+    ]);
     const requeued = rows.filter((row) => row.state === 'queued').map((row) => row.queue);
-    if (requeued.length > 0) await db.query(this.sql.NOTIFY_QUEUES, [unique(requeued)]);
+    if (requeued.length > 0) await this.query(db, this.sql.NOTIFY_QUEUES, [unique(requeued)]);
     return rows.map((row) => row.id);
   }
 
   private async notifyQueues(queues: string[]): Promise<void> {
-    if (queues.length > 0) await this.pool.query(this.sql.NOTIFY_QUEUES, [unique(queues)]);
+    if (queues.length > 0) await this.query(this.pool, this.sql.NOTIFY_QUEUES, [unique(queues)]);
   }
 
   /** Lock a job, change it, and return it as it is afterwards; null if there is no such job. */
@@ -423,6 +430,7 @@ export class PostgresStore implements Store {
   /** Run `work` in a transaction on one pooled connection; rolled back if it throws. */
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    this.ownClients.add(client);
     let broken: Error | undefined;
     // The pool listens for errors only on idle connections: one that drops while checked out (server
     // restart, pg_terminate_backend) would otherwise emit an unhandled 'error' and end the process.
@@ -443,8 +451,24 @@ export class PostgresStore implements Store {
     }
   }
 
+  /**
+   * Run a statement. The hot ones (`PREPARED_STATEMENTS`) are named on the store's own connections,
+   * so each connection parses and plans them once; on a caller's transaction everything is unnamed,
+   * leaving nothing behind in the caller's session.
+   */
+  private async query(db: Queryable, text: string, values: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }> {
+    const name = db === this.pool || this.ownClients.has(db) ? this.preparedNames.get(text) : undefined;
+    if (name === undefined) return (await db.query(text, values)) as { rows: unknown[]; rowCount: number | null };
+    return (db as pg.Pool | pg.PoolClient).query({ name, text, values });
+  }
+
+  /** Run a statement and return how many rows it changed. */
+  private async run(db: Queryable, text: string, values: unknown[]): Promise<number> {
+    return (await this.query(db, text, values)).rowCount ?? 0;
+  }
+
   private async all<Row>(db: Queryable, text: string, values: unknown[]): Promise<Row[]> {
-    return (await db.query(text, values)).rows as Row[];
+    return (await this.query(db, text, values)).rows as Row[];
   }
 
   private async one<Row>(db: Queryable, text: string, values: unknown[]): Promise<Row | undefined> {

@@ -8,6 +8,8 @@
  * row will do), so many workers on many machines can run any of them at the same time.
  */
 
+import { createHash } from 'node:crypto';
+
 /** The channel every process of one schema LISTENs on. */
 export function noticeChannel(schema: string): string {
   return `conveyor:${schema}`;
@@ -37,6 +39,28 @@ const UPDATE_RECORD = `(id bigint, attempt int, worker_id text, kind text, at ti
 const DEDUP_PREDICATE = `dedup_key IS NOT NULL AND state IN ('scheduled', 'queued', 'running', 'failed')`;
 
 export type PostgresQueries = ReturnType<typeof postgresQueries>;
+
+/**
+ * Statements a worker runs for every job or every beat: the store names them, so each connection
+ * parses them once and, after five runs, PostgreSQL may keep one generic plan. Each is written so
+ * that plan does not depend on the values (`JOB_CLAIM` and `JOB_SET_STATE_IF_RUNNING` reach jobs
+ * through an id array for that reason). Planning the claim afresh cost ~0.6 ms of a 0.9 ms claim.
+ */
+export const PREPARED_STATEMENTS = [
+  'JOB_INSERT',
+  'JOB_CLAIM',
+  'JOB_GET',
+  'JOB_SET_STATE_IF_RUNNING',
+  'JOB_LEASE_EXTEND',
+  'JOB_PROGRESS_SET',
+  'NOTIFY_QUEUES',
+  'WORKER_HEARTBEAT',
+] as const satisfies ReadonlyArray<keyof PostgresQueries>;
+
+/** A statement's name on the server: from its text, so the same text in any store gets the same name. */
+export function statementName(text: string): string {
+  return `conveyor_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+}
 
 export function postgresQueries(schema: string) {
   const s = quoteIdentifier(schema);
@@ -126,10 +150,15 @@ ORDER BY task, queue, state`,
      * Claims up to $4 queued jobs of the queues $1 and tasks $2 that are due at $3. Per queue, the
      * claim index is walked in claim order and stops after $4 unlocked rows (`queue = ANY(…)` would
      * make PostgreSQL sort every queued job instead); the best $4 of those are taken. Rows another
-     * worker is claiming are skipped, not waited for.
+     * worker is claiming are skipped, not waited for. The chosen ids travel as an array, so even the
+     * generic plan of this named statement updates them through the primary key (joining the
+     * candidates instead, it guessed thousands of rows for an unknown LIMIT and scanned the table).
      */
     JOB_CLAIM: `
-WITH candidates AS (
+UPDATE ${jobs} AS job
+SET state = 'running', attempt = job.attempt + 1, worker_id = $5, lease_expires_at = $6,
+    started_at = $3, updated_at = $3, progress_fraction = NULL, progress_message = NULL
+WHERE job.state = 'queued' AND job.id = ANY(ARRAY(
   SELECT candidate.id
   FROM unnest($1::text[]) AS served(queue)
   CROSS JOIN LATERAL (
@@ -141,12 +170,7 @@ WITH candidates AS (
   ) AS candidate
   ORDER BY candidate.priority DESC, candidate.run_at, candidate.id
   LIMIT $4
-)
-UPDATE ${jobs} AS job
-SET state = 'running', attempt = job.attempt + 1, worker_id = $5, lease_expires_at = $6,
-    started_at = $3, updated_at = $3, progress_fraction = NULL, progress_message = NULL
-FROM candidates
-WHERE job.id = candidates.id
+))
 RETURNING job.*`,
 
     /** Leaves `updated_at` alone: `jobLeaseExtend` is given no clock, and a renewal changes nothing a reader sees. */
@@ -166,9 +190,11 @@ FOR UPDATE SKIP LOCKED`,
     // ---- jobs: outcomes of running attempts, each fenced by (id, attempt, worker_id) ---------------
 
     /**
-     * Applies a batch of outcomes ($1: jsonb array of `UPDATE_RECORD`s) in one statement. An outcome
-     * whose job is no longer running under that attempt and worker matches no row and is skipped.
-     * Returns the ids it changed, and the queues that got queued jobs back (released, requeued).
+     * Applies a batch of outcomes ($1: jsonb array of `UPDATE_RECORD`s, $2: their ids) in one
+     * statement. An outcome whose job is no longer running under that attempt and worker matches no
+     * row and is skipped. Returns the ids it changed, and the queues that got queued jobs back
+     * (released, requeued). The planner guesses 100 rows for any jsonb_to_recordset; the id array
+     * makes it look the jobs up by primary key instead of scanning every running job.
      */
     JOB_SET_STATE_IF_RUNNING: `
 UPDATE ${jobs} AS job
@@ -183,7 +209,8 @@ SET state = CASE u.kind WHEN 'released' THEN 'queued' WHEN 'requeued' THEN 'queu
     lease_expires_at = NULL,
     updated_at = u.at
 FROM jsonb_to_recordset($1::jsonb) AS u${UPDATE_RECORD}
-WHERE job.id = u.id AND job.state = 'running' AND job.attempt = u.attempt AND job.worker_id = u.worker_id
+WHERE job.id = ANY($2::bigint[])
+  AND job.id = u.id AND job.state = 'running' AND job.attempt = u.attempt AND job.worker_id = u.worker_id
 RETURNING job.id, job.state, job.queue`,
 
     JOB_PROGRESS_SET: `
