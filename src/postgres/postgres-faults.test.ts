@@ -14,24 +14,13 @@ import { defineTask } from '../task.js';
 import { captureLogger, type CaptureLogger } from '../testing/capture-logger.js';
 import { describePostgres, freshTestSchema, TEST_POSTGRES_URL, type TestSchema } from '../testing/postgres-env.js';
 import { startTcpProxy, type TcpProxy } from '../testing/tcp-proxy.js';
-import { deferred, FAST_WORKER, silentLogger, whenAborted } from '../testing/worker-conformance/helpers.js';
-import type { StoreConnectionState } from '../worker/store-connection.js';
-import type { Worker } from '../worker/worker.js';
+import { deferred, FAST_WORKER, silentLogger, whenAborted, whenStoreConnection } from '../testing/worker-conformance/helpers.js';
+import { STORE_CONNECTION_LOG, type StoreConnectionState } from '../worker/store-connection.js';
 import type { PostgresStore } from './index.js';
 
-const LOST = 'store unreachable; retrying with backoff, running jobs go on';
-const BACK = 'store reachable again';
+const LOST = STORE_CONNECTION_LOG.lost;
+const BACK = STORE_CONNECTION_LOG.restored;
 
-function whenConnection(worker: Worker, state: StoreConnectionState): Promise<void> {
-  return new Promise((resolve) => {
-    const listener = (status: { state: StoreConnectionState }) => {
-      if (status.state !== state) return;
-      worker.off('store-connection', listener);
-      resolve();
-    };
-    worker.on('store-connection', listener);
-  });
-}
 
 /** The test server's URL with its host and port replaced by the proxy's. */
 function throughProxy(storeUrl: string, proxy: TcpProxy): string {
@@ -101,7 +90,7 @@ describePostgres('store faults and notices: postgres', () => {
     const long = await direct.enqueue(task, { long: true });
     await longStarted.promise;
 
-    const lost = whenConnection(worker, 'unreachable');
+    const lost = whenStoreConnection(worker, 'unreachable');
     proxy.cut();
     await lost;
     expect(worker.storeConnection).toMatchObject({ state: 'unreachable', lastError: expect.any(String) });
@@ -109,7 +98,7 @@ describePostgres('store faults and notices: postgres', () => {
     // The job running across the cut finishes during it; its outcome waits for the store.
     longRelease.resolve();
 
-    const back = whenConnection(worker, 'connected');
+    const back = whenStoreConnection(worker, 'connected');
     proxy.restore();
     await back;
     expect(worker.storeConnection).toMatchObject({ state: 'connected', lastError: null });
@@ -145,7 +134,7 @@ describePostgres('store faults and notices: postgres', () => {
     const { job } = await direct.enqueue(task, {});
     await started;
 
-    const lost = whenConnection(worker, 'unreachable');
+    const lost = whenStoreConnection(worker, 'unreachable');
     proxy.cut();
     await lost;
     // Another process's maintenance takes the job back once the lease is past (the cut worker cannot renew it).
@@ -166,7 +155,7 @@ describePostgres('store faults and notices: postgres', () => {
     await worker.start();
     const { job } = await direct.enqueue(task, {});
     await started.promise;
-    const lost = whenConnection(worker, 'unreachable');
+    const lost = whenStoreConnection(worker, 'unreachable');
     proxy.cut();
     await lost;
     release.resolve();

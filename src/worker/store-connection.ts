@@ -27,6 +27,13 @@ export interface StoreConnectionStatus {
   readonly lastError: string | null;
 }
 
+/** The tracker's log messages: one on loss (error), one on recovery (info), debug in between. */
+export const STORE_CONNECTION_LOG = Object.freeze({
+  lost: 'store unreachable; retrying with backoff, running jobs go on',
+  restored: 'store reachable again',
+  stillDown: 'store call failed; store still unreachable',
+});
+
 export type StoreConnectionListener = (status: StoreConnectionStatus, previous: StoreConnectionStatus) => void;
 
 export class StoreConnectionTracker {
@@ -68,7 +75,7 @@ export class StoreConnectionTracker {
     const previous = this.current;
     const at = this.now();
     this.change({ state: 'connected', since: at, lastError: null });
-    this.logger.info({ downMs: at.getTime() - previous.since.getTime(), lastError: previous.lastError }, 'store reachable again');
+    this.logger.info({ downMs: at.getTime() - previous.since.getTime(), lastError: previous.lastError }, STORE_CONNECTION_LOG.restored);
     this.onChange(this.current, previous);
   }
 
@@ -76,13 +83,13 @@ export class StoreConnectionTracker {
     const message = errorMessage(error);
     if (this.current.state === 'unreachable') {
       this.current = Object.freeze({ ...this.current, lastError: message });
-      this.logger.debug({ err: error, step }, 'store call failed; store still unreachable');
+      this.logger.debug({ err: error, step }, STORE_CONNECTION_LOG.stillDown);
       return;
     }
     if (startedUnder !== this.changes) return;
     const previous = this.current;
     this.change({ state: 'unreachable', since: this.now(), lastError: message });
-    this.logger.error({ err: error, step }, 'store unreachable; retrying with backoff, running jobs go on');
+    this.logger.error({ err: error, step }, STORE_CONNECTION_LOG.lost);
     this.onChange(this.current, previous);
   }
 

@@ -16,24 +16,13 @@ import { openSqliteStore } from '../sqlite/index.js';
 import type { JobStateUpdate } from '../store/store.js';
 import { defineTask } from '../task.js';
 import { captureLogger, type CaptureLogger } from '../testing/capture-logger.js';
-import { deferred, FAST_WORKER } from '../testing/worker-conformance/helpers.js';
-import type { StoreConnectionState } from './store-connection.js';
-import type { Worker } from './worker.js';
+import { deferred, FAST_WORKER, whenStoreConnection } from '../testing/worker-conformance/helpers.js';
+import { STORE_CONNECTION_LOG, type StoreConnectionState } from './store-connection.js';
 
-const LOST = 'store unreachable; retrying with backoff, running jobs go on';
-const BACK = 'store reachable again';
-const STILL_DOWN = 'store call failed; store still unreachable';
+const LOST = STORE_CONNECTION_LOG.lost;
+const BACK = STORE_CONNECTION_LOG.restored;
+const STILL_DOWN = STORE_CONNECTION_LOG.stillDown;
 
-function whenConnection(worker: Worker, state: StoreConnectionState): Promise<void> {
-  return new Promise((resolve) => {
-    const listener = (status: { state: StoreConnectionState }) => {
-      if (status.state !== state) return;
-      worker.off('store-connection', listener);
-      resolve();
-    };
-    worker.on('store-connection', listener);
-  });
-}
 
 describe('store connection faults (sqlite, write lock held by another connection)', () => {
   let dir: string;
@@ -79,7 +68,7 @@ describe('store connection faults (sqlite, write lock held by another connection
     const { job } = await conveyor.enqueue(task, {});
     await started.promise;
 
-    const lost = whenConnection(worker, 'unreachable');
+    const lost = whenStoreConnection(worker, 'unreachable');
     cutStore();
     await lost;
     expect(worker.storeConnection).toMatchObject({ state: 'unreachable', lastError: 'database is locked' });
@@ -89,7 +78,7 @@ describe('store connection faults (sqlite, write lock held by another connection
     expect(worker.runningJobIds).toEqual([]);
 
     const settled = once(worker, 'job-settled') as Promise<[unknown, JobStateUpdate, boolean]>;
-    const back = whenConnection(worker, 'connected');
+    const back = whenStoreConnection(worker, 'connected');
     restoreStore();
     await back;
     const [, update, applied] = await settled;
@@ -147,7 +136,7 @@ describe('store connection faults (sqlite, write lock held by another connection
     worker.on('job-settled', (_job, _update, applied) => settled.push(applied));
     const { job } = await conveyor.enqueue(task, {});
     await started.promise;
-    const lost = whenConnection(worker, 'unreachable');
+    const lost = whenStoreConnection(worker, 'unreachable');
     cutStore();
     await lost;
     release.resolve();

@@ -3,6 +3,7 @@ import { afterEach, beforeEach } from 'vitest';
 import { pino } from 'pino';
 import { Conveyor, type ConveyorOptions } from '../../conveyor.js';
 import type { WorkerOptions } from '../../worker/options.js';
+import type { StoreConnectionState } from '../../worker/store-connection.js';
 import type { Worker } from '../../worker/worker.js';
 import type { WorkerHarness, WorkerHarnessFactory } from '../worker-harness.js';
 
@@ -64,5 +65,17 @@ export function whenAborted(signal: AbortSignal): Promise<unknown> {
   return new Promise((resolve) => {
     if (signal.aborted) resolve(signal.reason);
     else signal.addEventListener('abort', () => resolve(signal.reason), { once: true });
+  });
+}
+
+/** Resolves when the worker reports `state` for its store connection (the `store-connection` event). */
+export function whenStoreConnection(worker: Worker, state: StoreConnectionState): Promise<void> {
+  return new Promise((resolve) => {
+    const listener = (status: { state: StoreConnectionState }) => {
+      if (status.state !== state) return;
+      worker.off('store-connection', listener);
+      resolve();
+    };
+    worker.on('store-connection', listener);
   });
 }
