@@ -9,7 +9,7 @@ const SERVER_CODES = new Set(['57P01', '57P02', '57P03', '3D000']);
 
 /** True when `error` says the server could not be reached or would not let us in, rather than that a statement was wrong. */
 export function isConnectionError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
+  if (!(error instanceof Error) || error instanceof ConveyorStoreUnavailableError) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
     // Class 08: connection exception; class 28: invalid authorization.
@@ -19,7 +19,7 @@ export function isConnectionError(error: unknown): boolean {
   return /timeout exceeded when trying to connect|Connection terminated/i.test(error.message);
 }
 
-/** Run `work`; a connection error becomes a `ConveyorStoreUnavailableError` that names the server. */
+/** Run `work`; a connection error becomes a `ConveyorStoreUnavailableError` that names the server (once). */
 export async function naming<T>(displayUrl: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { Conveyor } from '../conveyor.js';
-import { ConveyorConfigError } from '../errors.js';
+import { ConveyorConfigError, ConveyorStoreUnavailableError } from '../errors.js';
 import type { Job } from '../job.js';
 import type { JobStateUpdate } from '../store/store.js';
 import { defineTask } from '../task.js';
@@ -62,6 +62,21 @@ describePostgres('store faults and notices: postgres', () => {
     opened.push(conveyor);
     return conveyor;
   }
+
+  it('a client call while the store is out of reach fails at once, naming the server; it works again after', async () => {
+    const task = defineTask({ name: 'faults.client', input: z.object({}), run: () => null });
+    const proxied = await openThroughProxy();
+    proxy.cut();
+    const error = await proxied.enqueue(task, {}).then(
+      () => null,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(ConveyorStoreUnavailableError);
+    expect((error as Error).message).toMatch(/^Cannot reach the PostgreSQL store at postgres:\/\/\S+@/);
+    expect((error as Error).message).toContain(new URL(throughProxy(schema.storeUrl, proxy)).host);
+    proxy.restore();
+    expect((await proxied.enqueue(task, {})).job.state).toBe('queued');
+  });
 
   it('a cut network: the worker reports unreachable, then connected, and runs every job exactly once', async () => {
     const runs = new Map<string, number>();

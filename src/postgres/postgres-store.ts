@@ -110,17 +110,11 @@ export class PostgresStore implements Store {
 
   // ---- migrations ----------------------------------------------------------------------------
 
-  // The first calls a process makes: a server that cannot be reached is named in the error.
-
   async migrationStatus(): Promise<MigrationStatus> {
-    return naming(this.displayUrl, async () => planMigrations(migrations, await this.readAppliedMigrations(this.pool)));
+    return planMigrations(migrations, await this.readAppliedMigrations(this.pool));
   }
 
   async migrationRun(params: { now: Date }): Promise<MigrationStatus> {
-    return naming(this.displayUrl, () => this.migrate(params.now));
-  }
-
-  private async migrate(now: Date): Promise<MigrationStatus> {
     return this.transaction(async (client) => {
       // The advisory lock serialises migrating processes: the second one waits, then finds nothing pending.
       await client.query(this.sql.MIGRATION_LOCK, [this.schema]);
@@ -130,7 +124,7 @@ export class PostgresStore implements Store {
       if (pending.length > 0) await client.query(this.sql.SEARCH_PATH_SET);
       for (const migration of migrations.filter((m) => pending.includes(m.version))) {
         await client.query(migration.sql);
-        await client.query(this.sql.MIGRATION_RECORD, [migration.version, migration.name, migration.checksum, now]);
+        await client.query(this.sql.MIGRATION_RECORD, [migration.version, migration.name, migration.checksum, params.now]);
       }
       return planMigrations(migrations, await this.readAppliedMigrations(client));
     });
@@ -273,20 +267,14 @@ export class PostgresStore implements Store {
   async jobPruneFinished(params: JobPruneFinishedParams): Promise<number> {
     const limit = bounded(params.limit);
     if (limit === 0) return 0;
-    const { rowCount } = await this.pool.query(this.sql.JOB_PRUNE_FINISHED, [
-      params.succeededBefore,
-      params.deadBefore,
-      params.cancelledBefore,
-      limit,
-    ]);
-    return rowCount ?? 0;
+    return this.run(this.pool, this.sql.JOB_PRUNE_FINISHED, [params.succeededBefore, params.deadBefore, params.cancelledBefore, limit]);
   }
 
   // ---- workers -------------------------------------------------------------------------------
 
   async workerRegister(params: { worker: WorkerRecord }): Promise<void> {
     const { worker } = params;
-    await this.pool.query(this.sql.WORKER_REGISTER, [
+    await this.run(this.pool, this.sql.WORKER_REGISTER, [
       worker.id,
       worker.host,
       worker.pid,
@@ -303,7 +291,7 @@ export class PostgresStore implements Store {
   }
 
   async workerDeregister(params: { id: string }): Promise<void> {
-    await this.pool.query(this.sql.WORKER_DEREGISTER, [params.id]);
+    await this.run(this.pool, this.sql.WORKER_DEREGISTER, [params.id]);
   }
 
   async workerList(): Promise<WorkerRecord[]> {
@@ -311,8 +299,7 @@ export class PostgresStore implements Store {
   }
 
   async workerPrune(params: { heartbeatBefore: Date }): Promise<number> {
-    const { rowCount } = await this.pool.query(this.sql.WORKER_PRUNE, [params.heartbeatBefore]);
-    return rowCount ?? 0;
+    return this.run(this.pool, this.sql.WORKER_PRUNE, [params.heartbeatBefore]);
   }
 
   // ---- notices and lifecycle -----------------------------------------------------------------
@@ -427,8 +414,15 @@ export class PostgresStore implements Store {
     );
   }
 
-  /** Run `work` in a transaction on one pooled connection; rolled back if it throws. */
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /**
+   * Run `work` in a transaction on one pooled connection; rolled back if it throws. A server that
+   * cannot be reached is named in a `ConveyorStoreUnavailableError`.
+   */
+  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return naming(this.displayUrl, () => this.transactionOnce(work));
+  }
+
+  private async transactionOnce<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     this.ownClients.add(client);
     let broken: Error | undefined;
@@ -458,8 +452,10 @@ export class PostgresStore implements Store {
    */
   private async query(db: Queryable, text: string, values: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }> {
     const name = db === this.pool || this.ownClients.has(db) ? this.preparedNames.get(text) : undefined;
-    if (name === undefined) return (await db.query(text, values)) as { rows: unknown[]; rowCount: number | null };
-    return (db as pg.Pool | pg.PoolClient).query({ name, text, values });
+    return naming(this.displayUrl, async () => {
+      if (name === undefined) return (await db.query(text, values)) as { rows: unknown[]; rowCount: number | null };
+      return (db as pg.Pool | pg.PoolClient).query({ name, text, values });
+    });
   }
 
   /** Run a statement and return how many rows it changed. */
