@@ -7,8 +7,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Conveyor } from './conveyor.js';
 import { ConveyorConfigError, ConveyorMigrationError } from './errors.js';
+import { migrations } from './sqlite/migrations.generated.js';
 import { defineTask } from './task.js';
 import { silentLogger } from './testing/worker-conformance/helpers.js';
+
+/** The migration versions the SQLite store ships, and the newest. */
+const ALL_VERSIONS = migrations.map((migration) => migration.version);
+const SHIPPED = Math.max(...ALL_VERSIONS);
 
 describe('Conveyor.open', () => {
   let dir: string;
@@ -45,7 +50,7 @@ describe('Conveyor.open', () => {
     db.close();
     const opening = Conveyor.open({ store: `sqlite:${path}`, logger: silentLogger });
     await expect(opening).rejects.toBeInstanceOf(ConveyorMigrationError);
-    await expect(opening).rejects.toThrow(/database is at migration version 7, but this Conveyor package knows versions up to 1/);
+    await expect(opening).rejects.toThrow(`database is at migration version 7, but this Conveyor package knows versions up to ${SHIPPED}`);
     const after = new Database(path);
     expect(after.prepare('SELECT max(version) AS v FROM conveyor_migrations').get()).toEqual({ v: 7 });
     after.close();
@@ -53,7 +58,7 @@ describe('Conveyor.open', () => {
 
   it('with migrate: false, refuses a database that needs migrations instead of applying them', async () => {
     const store = `sqlite:${join(dir, 'fresh.db')}`;
-    await expect(Conveyor.open({ store, migrate: false, logger: silentLogger })).rejects.toThrow(/needs migrations 1 to reach 1; run `conveyor migrate` first/);
+    await expect(Conveyor.open({ store, migrate: false, logger: silentLogger })).rejects.toThrow(`needs migrations ${ALL_VERSIONS.join(', ')} to reach ${SHIPPED}; run \`conveyor migrate\` first`);
     await (await Conveyor.open({ store, logger: silentLogger })).close();
     await (await Conveyor.open({ store, migrate: false, logger: silentLogger })).close();
   });
