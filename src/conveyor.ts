@@ -5,14 +5,16 @@
 import { checkInteger, parseStoreUrl, resolveRetention, resolveStoreUrl, type RetentionOptions } from './config.js';
 import { buildJobInsert, type EnqueueOptions, type EnqueueResult } from './client/enqueue.js';
 import { DEFAULT_WORKER_STALE_AFTER_MS, findOrphans, isWorkerLive, type OrphanReport } from './client/orphans.js';
+import { checkScheduleNames, ScheduleClient } from './client/schedules.js';
 import { waitForJob, type WaitForOptions } from './client/wait-for.js';
 import { ConveyorConfigError, ConveyorNotFoundError, ConveyorStateError, ConveyorValidationError } from './errors.js';
 import { ConveyorEvents } from './events.js';
 import type { Job, JobState } from './job.js';
 import { createDefaultLogger, type Logger } from './logger.js';
+import type { Schedule } from './schedule/define-schedule.js';
 import { openStore } from './store/open-store.js';
-import type { CallerTransaction, JobInsert, JobListFilter, JobListPage, MigrationStatus, Store, WorkerRecord } from './store/store.js';
-import type { Task, TaskInput, TaskResult } from './task.js';
+import type { CallerTransaction, JobInsert, JobListFilter, JobListPage, MigrationStatus, QueueState, Store, WorkerRecord } from './store/store.js';
+import { checkName, type Task, type TaskInput, type TaskResult } from './task.js';
 import type { WorkerOptions } from './worker/options.js';
 import { Worker } from './worker/worker.js';
 
@@ -35,6 +37,12 @@ export interface ConveyorOptions {
   retention?: Partial<RetentionOptions>;
   /** A worker whose heartbeat is older than this is stalled, and the jobs only it served are orphans. @default 10_000 */
   workerStaleAfterMs?: number;
+  /**
+   * Cron schedules (`defineSchedule`) to store on open. One already stored keeps its next tick when
+   * its cron and time zone are unchanged. Schedules stored earlier and not listed stay: remove them
+   * with `conveyor.schedules.remove(name)`.
+   */
+  schedules?: Schedule[];
 }
 
 /** A job enqueued with `enqueueMany`. */
@@ -71,6 +79,8 @@ export class Conveyor {
   private readonly events = new ConveyorEvents();
   private readonly workers = new Set<Worker>();
   private closing: Promise<void> | null = null;
+  /** Cron schedules: upsert, list, pause, resume, remove. Workers fire them. */
+  readonly schedules: ScheduleClient;
 
   private constructor(
     /** The store this Conveyor talks to. */
@@ -81,6 +91,7 @@ export class Conveyor {
     private readonly workerStaleAfterMs: number,
   ) {
     this.tasks = tasks;
+    this.schedules = new ScheduleClient(store);
   }
 
   /**
@@ -93,6 +104,7 @@ export class Conveyor {
     const retention = resolveRetention(options.retention);
     const staleAfterMs = checkInteger('Conveyor.open({ workerStaleAfterMs })', options.workerStaleAfterMs ?? DEFAULT_WORKER_STALE_AFTER_MS, 100, 86_400_000, 10_000);
     const tasks = taskRegistry(options.tasks ?? []);
+    checkScheduleNames('Conveyor.open({ schedules })', options.schedules ?? []);
     const logger = options.logger ?? createDefaultLogger();
     const store = typeof options.store === 'object' ? options.store : await openStoreFromUrl(options.store, logger);
     try {
@@ -104,6 +116,8 @@ export class Conveyor {
       } else {
         await store.migrationRun({ now: new Date() });
       }
+      const scheduleClient = new ScheduleClient(store);
+      for (const schedule of options.schedules ?? []) await scheduleClient.upsert(schedule);
     } catch (error) {
       await store.close();
       throw error;
@@ -197,6 +211,36 @@ export class Conveyor {
   async listWorkers(): Promise<WorkerStatus[]> {
     const now = new Date();
     return (await this.store.workerList()).map((worker) => ({ ...worker, live: isWorkerLive(worker, now, this.workerStaleAfterMs) }));
+  }
+
+  /**
+   * Pause a queue: once this resolves, no worker in any process claims its jobs until `resumeQueue`.
+   * (A claim already in flight when the pause lands may still take a batch: it read the queue as
+   * running.) Jobs already running finish normally, and jobs can still be enqueued. Pausing a paused
+   * queue changes nothing.
+   *
+   * @example
+   * await conveyor.pauseQueue('emails'); // e.g. while the mail provider is down
+   */
+  async pauseQueue(name: string): Promise<QueueState> {
+    checkName('pauseQueue(name)', name);
+    return this.store.queuePause({ name, now: new Date() });
+  }
+
+  /**
+   * Let workers claim from a paused queue again. Idle workers of this process start at once, and on
+   * PostgreSQL those of every process; on SQLite, other processes start at their next poll.
+   */
+  async resumeQueue(name: string): Promise<QueueState> {
+    checkName('resumeQueue(name)', name);
+    const state = await this.store.queueResume({ name, now: new Date() });
+    this.events.emit('jobs-available', [name]);
+    return state;
+  }
+
+  /** Every queue that was ever paused or resumed, by name; any other queue is running. */
+  async listQueues(): Promise<QueueState[]> {
+    return this.store.queueList();
   }
 
   /** Queued jobs no live worker serves, and workers whose heartbeat stopped (F1). */

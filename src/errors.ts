@@ -37,7 +37,8 @@ export class ConveyorValidationError extends ConveyorError {
 }
 
 /**
- * A setting had a value Conveyor cannot use. Raised at start-up, before anything connects.
+ * A setting had a value Conveyor cannot use. Raised at start-up, before anything connects, or by a
+ * call given an argument it cannot use (`snooze(delayMs)`, `discard(reason)`).
  */
 export class ConveyorConfigError extends ConveyorError {
   override name = 'ConveyorConfigError';

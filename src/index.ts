@@ -6,6 +6,8 @@
 export { Conveyor, type ConveyorOptions, type EnqueueCallOptions, type EnqueueItem, type WorkerStatus } from './conveyor.js';
 export { defineTask, type Task, type TaskOptions, type TaskContext, type JobInfo, type Resources, type TaskInput, type TaskResult, type InputSchema } from './task.js';
 export type { EnqueueOptions, EnqueueResult } from './client/enqueue.js';
+export { defineSchedule, type Schedule, type ScheduleOptions } from './schedule/define-schedule.js';
+export type { ScheduleClient } from './client/schedules.js';
 export type { WaitForOptions } from './client/wait-for.js';
 export type { OrphanGroup, OrphanReport } from './client/orphans.js';
 export { Worker, type WorkerMode, type WorkerEventMap } from './worker/worker.js';
@@ -19,4 +21,5 @@ export { DEFAULT_RETRY_POLICY, backoffDelayMs, type RetryPolicy, type BackoffPol
 export { DEFAULT_STORE_URL, DEFAULT_RETENTION, parseStoreUrl, type RetentionOptions, type StoreLocation } from './config.js';
 export type { Logger, LogFn } from './logger.js';
 export * from './errors.js';
+export { snooze, discard, JobSnooze, MAX_SNOOZE_MS } from './handler-outcomes.js';
 export type * from './store/store.js';

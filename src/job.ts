@@ -32,7 +32,7 @@ export function isFinalState(state: JobState): boolean {
 export const JOB_TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
   scheduled: ['queued', 'cancelled'],
   queued: ['running', 'cancelled'],
-  running: ['succeeded', 'failed', 'dead', 'cancelled', 'queued'],
+  running: ['succeeded', 'failed', 'dead', 'cancelled', 'queued', 'scheduled'],
   failed: ['queued', 'cancelled'],
   succeeded: ['queued'],
   dead: ['queued'],
@@ -65,7 +65,7 @@ export interface Job<TInput = unknown, TResult = unknown> {
   priority: number;
   /** When the job becomes (or became) eligible to run. */
   runAt: Date;
-  /** Attempts started so far; the running attempt included. */
+  /** Attempts counted so far, the running one included; a released or snoozed run gives its count back. */
   attempt: number;
   maxAttempts: number;
   dedupKey: string | null;

@@ -127,7 +127,8 @@ export function defineTask<TSchema extends InputSchema, TResult>(options: TaskOp
   });
 }
 
-function checkName(setting: string, value: unknown): void {
+/** Check a task or queue name; `setting` names it in the error. */
+export function checkName(setting: string, value: unknown): void {
   if (typeof value !== 'string' || !NAME_PATTERN.test(value)) {
     throw new ConveyorConfigError(
       setting,

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-/** The `conveyor` command line: `worker`, `enqueue`, `status`, `migrate`. */
+/** The `conveyor` command line: `worker`, `enqueue`, `status`, `migrate`, `queue`. */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { enqueueCommand } from './enqueue.js';
 import { reportError } from './errors.js';
 import { migrateCommand } from './migrate.js';
+import { queueCommand } from './queue.js';
 import { statusCommand } from './status.js';
 import { workerCommand } from './worker.js';
 
@@ -18,7 +19,8 @@ const program = new Command('conveyor')
   .addCommand(workerCommand())
   .addCommand(enqueueCommand())
   .addCommand(statusCommand())
-  .addCommand(migrateCommand());
+  .addCommand(migrateCommand())
+  .addCommand(queueCommand());
 
 try {
   await program.parseAsync(process.argv);

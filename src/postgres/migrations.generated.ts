@@ -78,4 +78,51 @@ CREATE TABLE workers (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'queues',
+    checksum: 'b0d73dbddeb640d366b661fea4afb3f72b0e9455bbfb9729d9af0317942084c3',
+    sql: `-- Queue controls, version 2 (the same version as SQLite's 0002_queues). A queue has a row only once
+-- an operator changed something about it; a queue without a row is running with no limits.
+
+CREATE TABLE queues (
+  name text PRIMARY KEY,
+  -- Set while the queue is paused: workers claim nothing from it; running jobs finish.
+  paused_at timestamptz,
+  updated_at timestamptz NOT NULL
+);
+`,
+  },
+  {
+    version: 3,
+    name: 'schedules',
+    checksum: '99c4d1a0de3a523388308c5e8e3e9ae4e37ed331578db467e86a3b16b036b2f2',
+    sql: `-- Cron schedules, version 3 (the same version as SQLite's 0003_schedules). Each row enqueues its
+-- task once per tick across every process: the process that moves next_run_at from the tick it saw
+-- to the following one (compare-and-set) is the one that inserts the job, in the same transaction.
+
+CREATE TABLE schedules (
+  name text PRIMARY KEY,
+  task text NOT NULL,
+  queue text NOT NULL,
+  -- 5 fields (minute precision) or 6 (with seconds first).
+  cron text NOT NULL,
+  -- IANA time zone the cron expression is read in, e.g. 'Europe/Berlin'.
+  time_zone text NOT NULL,
+  -- The job input.
+  input json NOT NULL,
+  -- What to do with ticks missed while nothing ran: 'skip' them, or 'run-once' for all of them.
+  missed text NOT NULL CHECK (missed IN ('skip', 'run-once')),
+  paused_at timestamptz,
+  next_run_at timestamptz NOT NULL,
+  last_run_at timestamptz,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+
+-- Firing: the schedules whose next tick has come.
+CREATE INDEX schedules_due_idx ON schedules (next_run_at)
+  WHERE paused_at IS NULL;
+`,
+  },
 ];

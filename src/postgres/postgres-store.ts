@@ -29,6 +29,11 @@ import type {
   JobPruneFinishedParams,
   JobStateUpdate,
   MigrationStatus,
+  QueueState,
+  ScheduleFireParams,
+  ScheduleFireResult,
+  ScheduleRecord,
+  ScheduleUpsert,
   Store,
   StoreCapabilities,
   StoreNotice,
@@ -42,12 +47,16 @@ import {
   appliedMigrationFromRow,
   jobFromRow,
   leaseFromRow,
+  queueFromRow,
+  scheduleFromRow,
   workerFromRow,
   type ExpiredLeaseRow,
   type JobCountRow,
   type JobRow,
   type LeaseRow,
   type MigrationRow,
+  type QueueRow,
+  type ScheduleRow,
   type WorkerRow,
 } from './rows.js';
 
@@ -69,7 +78,7 @@ interface UpdateRecord {
   at: string;
   result: string | null;
   error: ReturnType<typeof attemptErrorToJson> | null;
-  retry_at: string | null;
+  run_at: string | null;
 }
 
 export interface PostgresStoreConfig {
@@ -302,6 +311,86 @@ export class PostgresStore implements Store {
     return this.run(this.pool, this.sql.WORKER_PRUNE, [params.heartbeatBefore]);
   }
 
+  // ---- queues --------------------------------------------------------------------------------
+
+  async queuePause(params: { name: string; now: Date }): Promise<QueueState> {
+    return this.changeQueue(this.sql.QUEUE_PAUSE, params);
+  }
+
+  /** Also notifies the queue's workers in every process, so idle ones claim at once. */
+  async queueResume(params: { name: string; now: Date }): Promise<QueueState> {
+    return this.changeQueue(this.sql.QUEUE_RESUME, params);
+  }
+
+  async queueList(): Promise<QueueState[]> {
+    return (await this.all<QueueRow>(this.pool, this.sql.QUEUE_LIST, [])).map(queueFromRow);
+  }
+
+  private async changeQueue(statement: string, params: { name: string; now: Date }): Promise<QueueState> {
+    const row = await this.one<QueueRow>(this.pool, statement, [params.name, params.now]);
+    if (row === undefined) throw new ConveyorError(`PostgreSQL returned no row for queue "${params.name}" it changed.`);
+    return queueFromRow(row);
+  }
+
+  // ---- schedules -----------------------------------------------------------------------------
+
+  async scheduleUpsert(params: { schedule: ScheduleUpsert; now: Date }): Promise<ScheduleRecord> {
+    const { schedule } = params;
+    const row = await this.one<ScheduleRow>(this.pool, this.sql.SCHEDULE_UPSERT, [
+      schedule.name,
+      schedule.task,
+      schedule.queue,
+      schedule.cron,
+      schedule.timeZone,
+      toJsonText(schedule.input),
+      schedule.missed,
+      schedule.nextRunAt,
+      params.now,
+    ]);
+    if (row === undefined) throw new ConveyorError(`PostgreSQL returned no row for schedule "${schedule.name}" it upserted.`);
+    return scheduleFromRow(row);
+  }
+
+  async scheduleList(): Promise<ScheduleRecord[]> {
+    return (await this.all<ScheduleRow>(this.pool, this.sql.SCHEDULE_LIST, [])).map(scheduleFromRow);
+  }
+
+  async schedulePause(params: { name: string; now: Date }): Promise<ScheduleRecord | null> {
+    const row = await this.one<ScheduleRow>(this.pool, this.sql.SCHEDULE_PAUSE, [params.name, params.now]);
+    return row === undefined ? null : scheduleFromRow(row);
+  }
+
+  async scheduleResume(params: { name: string; nextRunAt: Date; now: Date }): Promise<ScheduleRecord | null> {
+    const row = await this.one<ScheduleRow>(this.pool, this.sql.SCHEDULE_RESUME, [params.name, params.nextRunAt, params.now]);
+    return row === undefined ? null : scheduleFromRow(row);
+  }
+
+  async scheduleRemove(params: { name: string }): Promise<boolean> {
+    return (await this.run(this.pool, this.sql.SCHEDULE_REMOVE, [params.name])) === 1;
+  }
+
+  async scheduleDueList(params: { now: Date; limit: number }): Promise<ScheduleRecord[]> {
+    const rows = await this.all<ScheduleRow>(this.pool, this.sql.SCHEDULE_DUE_LIST, [params.now, bounded(params.limit)]);
+    return rows.map(scheduleFromRow);
+  }
+
+  async scheduleFire(params: ScheduleFireParams): Promise<ScheduleFireResult> {
+    return this.transaction(async (client) => {
+      const advanced = await this.run(client, this.sql.SCHEDULE_ADVANCE, [
+        params.name,
+        params.expectedNextRunAt,
+        params.nextRunAt,
+        params.tick,
+        params.now,
+      ]);
+      if (advanced === 0) return { fired: false, job: null };
+      if (params.job === null) return { fired: true, job: null };
+      // The same insert as enqueue, so its NOTIFY wakes workers of the queue when this commits.
+      const [inserted] = await this.insertJobs(client, [params.job], params.now);
+      return { fired: true, job: inserted?.job ?? null };
+    });
+  }
+
   // ---- notices and lifecycle -----------------------------------------------------------------
 
   noticeListen(listener: (notice: StoreNotice) => void): () => void {
@@ -490,18 +579,20 @@ function insertRecord(job: JobInsert, ord: number, now: Date): Record<string, un
 function updateRecord(update: JobStateUpdate): UpdateRecord | null {
   const id = parseJobId(update.id);
   if (id === null) return null;
-  const base = { id, attempt: update.attempt, worker_id: update.workerId, kind: update.kind, at: update.at.toISOString(), result: null, error: null, retry_at: null };
+  const base = { id, attempt: update.attempt, worker_id: update.workerId, kind: update.kind, at: update.at.toISOString(), result: null, error: null, run_at: null };
   switch (update.kind) {
     case 'succeeded':
       return { ...base, result: toJsonText(update.result) };
     case 'failed':
-      return { ...base, error: attemptErrorToJson(update.error), retry_at: update.retryAt.toISOString() };
+      return { ...base, error: attemptErrorToJson(update.error), run_at: update.retryAt.toISOString() };
     case 'dead':
       return { ...base, error: attemptErrorToJson(update.error) };
     case 'cancelled':
       return { ...base, error: update.error === null ? null : attemptErrorToJson(update.error) };
     case 'released':
       return base;
+    case 'snoozed':
+      return { ...base, run_at: update.runAt.toISOString() };
   }
 }
 
@@ -516,7 +607,7 @@ function recoveryRecord(row: ExpiredLeaseRow, now: Date): UpdateRecord {
     at: now.toISOString(),
     result: null,
     error: attemptErrorToJson(leaseExpiredError(row.worker_id, row.attempt, now)),
-    retry_at: null,
+    run_at: null,
   };
 }
 

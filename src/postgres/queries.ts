@@ -30,10 +30,11 @@ const INSERT_RECORD = `(ord int, task text, queue text, input text, state text, 
 
 /**
  * Columns of one outcome in the jsonb records `JOB_SET_STATE_IF_RUNNING` reads. `kind` is a
- * `JobStateUpdate` kind or `requeued` (a lease recovery with attempts left).
+ * `JobStateUpdate` kind or `requeued` (a lease recovery with attempts left). `run_at` is when the
+ * job runs next: a failed attempt's retry, or a snooze's end.
  */
 const UPDATE_RECORD = `(id bigint, attempt int, worker_id text, kind text, at timestamptz, result text, error jsonb,
-  retry_at timestamptz)`;
+  run_at timestamptz)`;
 
 /** States a dedup key is unique among: the predicate of `jobs_dedup_idx`, word for word. */
 const DEDUP_PREDICATE = `dedup_key IS NOT NULL AND state IN ('scheduled', 'queued', 'running', 'failed')`;
@@ -66,7 +67,9 @@ export function postgresQueries(schema: string) {
   const s = quoteIdentifier(schema);
   const jobs = `${s}.jobs`;
   const workers = `${s}.workers`;
+  const queues = `${s}.queues`;
   const migrations = `${s}.migrations`;
+  const schedules = `${s}.schedules`;
   const channel = noticeChannel(schema);
 
   return {
@@ -153,6 +156,9 @@ ORDER BY task, queue, state`,
      * worker is claiming are skipped, not waited for. The chosen ids travel as an array, so even the
      * generic plan of this named statement updates them through the primary key (joining the
      * candidates instead, it guessed thousands of rows for an unknown LIMIT and scanned the table).
+     * Paused queues are dropped from $1 before their walk, by one primary-key lookup per queue (a
+     * correlated subquery: as NOT EXISTS, the generic plan hashed the whole queues table). A pause
+     * that committed before this statement began is always seen: its snapshot is taken at the start.
      */
     JOB_CLAIM: `
 UPDATE ${jobs} AS job
@@ -160,7 +166,10 @@ SET state = 'running', attempt = job.attempt + 1, worker_id = $5, lease_expires_
     started_at = $3, updated_at = $3, progress_fraction = NULL, progress_message = NULL
 WHERE job.state = 'queued' AND job.id = ANY(ARRAY(
   SELECT candidate.id
-  FROM unnest($1::text[]) AS served(queue)
+  FROM (
+    SELECT queue FROM unnest($1::text[]) AS requested(queue)
+    WHERE (SELECT queue.paused_at FROM ${queues} AS queue WHERE queue.name = requested.queue) IS NULL
+  ) AS served
   CROSS JOIN LATERAL (
     SELECT id, priority, run_at FROM ${jobs}
     WHERE state = 'queued' AND queue = served.queue AND task = ANY($2::text[]) AND run_at <= $3
@@ -198,14 +207,15 @@ FOR UPDATE SKIP LOCKED`,
      */
     JOB_SET_STATE_IF_RUNNING: `
 UPDATE ${jobs} AS job
-SET state = CASE u.kind WHEN 'released' THEN 'queued' WHEN 'requeued' THEN 'queued' ELSE u.kind END,
+SET state = CASE u.kind WHEN 'released' THEN 'queued' WHEN 'requeued' THEN 'queued'
+      WHEN 'snoozed' THEN CASE WHEN u.run_at <= u.at THEN 'queued' ELSE 'scheduled' END ELSE u.kind END,
     result = CASE WHEN u.kind = 'succeeded' THEN u.result::json ELSE job.result END,
     finished_at = CASE WHEN u.kind IN ('succeeded', 'dead', 'cancelled') THEN u.at ELSE job.finished_at END,
-    run_at = CASE u.kind WHEN 'failed' THEN u.retry_at WHEN 'released' THEN u.at WHEN 'requeued' THEN u.at ELSE job.run_at END,
+    run_at = CASE WHEN u.kind IN ('failed', 'snoozed') THEN u.run_at WHEN u.kind IN ('released', 'requeued') THEN u.at ELSE job.run_at END,
     errors = CASE WHEN u.error IS NULL THEN job.errors ELSE job.errors || jsonb_build_array(u.error) END,
-    attempt = CASE WHEN u.kind = 'released' THEN job.attempt - 1 ELSE job.attempt END,
-    worker_id = CASE WHEN u.kind IN ('released', 'requeued') THEN NULL ELSE job.worker_id END,
-    started_at = CASE WHEN u.kind = 'released' THEN NULL ELSE job.started_at END,
+    attempt = CASE WHEN u.kind IN ('released', 'snoozed') THEN job.attempt - 1 ELSE job.attempt END,
+    worker_id = CASE WHEN u.kind IN ('released', 'requeued', 'snoozed') THEN NULL ELSE job.worker_id END,
+    started_at = CASE WHEN u.kind IN ('released', 'snoozed') THEN NULL ELSE job.started_at END,
     lease_expires_at = NULL,
     updated_at = u.at
 FROM jsonb_to_recordset($1::jsonb) AS u${UPDATE_RECORD}
@@ -283,5 +293,64 @@ ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, queues 
     WORKER_DEREGISTER: `DELETE FROM ${workers} WHERE id = $1`,
     WORKER_LIST: `SELECT * FROM ${workers} ORDER BY started_at, id`,
     WORKER_PRUNE: `DELETE FROM ${workers} WHERE last_heartbeat_at < $1`,
+
+    // ---- queues ----------------------------------------------------------------------------------
+
+    /** Pauses queue $1 at $2; pausing a paused queue keeps its first `paused_at`. */
+    QUEUE_PAUSE: `
+INSERT INTO ${queues} AS queue (name, paused_at, updated_at) VALUES ($1, $2, $2)
+ON CONFLICT (name) DO UPDATE SET paused_at = coalesce(queue.paused_at, excluded.paused_at), updated_at = excluded.updated_at
+RETURNING *`,
+    /** Resumes queue $1 at $2 and, when that commits, wakes the workers that serve it. */
+    QUEUE_RESUME: `
+WITH resumed AS (
+  INSERT INTO ${queues} AS queue (name, paused_at, updated_at) VALUES ($1, NULL, $2)
+  ON CONFLICT (name) DO UPDATE SET paused_at = NULL, updated_at = excluded.updated_at
+  RETURNING *
+)
+SELECT resumed.*, pg_notify('${channel}', '${NOTICE_JOBS_PREFIX}' || resumed.name) AS notice FROM resumed`,
+    QUEUE_LIST: `SELECT * FROM ${queues} ORDER BY name`,
+
+    // ---- schedules -------------------------------------------------------------------------------
+
+    /**
+     * Creates or replaces schedule $1 ($2 task, $3 queue, $4 cron, $5 time zone, $6 input JSON text,
+     * $7 missed, $8 next_run_at, $9 now). `next_run_at` is replaced only when the cron or time zone
+     * changed, so a restart with the same definition does not fire a tick again.
+     */
+    SCHEDULE_UPSERT: `
+INSERT INTO ${schedules} AS schedule (name, task, queue, cron, time_zone, input, missed, next_run_at, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6::json, $7, $8, $9, $9)
+ON CONFLICT (name) DO UPDATE SET
+  task = excluded.task,
+  queue = excluded.queue,
+  input = excluded.input,
+  missed = excluded.missed,
+  next_run_at = CASE WHEN schedule.cron = excluded.cron AND schedule.time_zone = excluded.time_zone
+    THEN schedule.next_run_at ELSE excluded.next_run_at END,
+  cron = excluded.cron,
+  time_zone = excluded.time_zone,
+  updated_at = excluded.updated_at
+RETURNING *`,
+    SCHEDULE_LIST: `SELECT * FROM ${schedules} ORDER BY name`,
+    /** Pauses schedule $1 at $2; pausing a paused schedule keeps its first `paused_at`. */
+    SCHEDULE_PAUSE: `UPDATE ${schedules} SET paused_at = coalesce(paused_at, $2), updated_at = $2 WHERE name = $1 RETURNING *`,
+    /** Resumes schedule $1 from tick $2, at $3. */
+    SCHEDULE_RESUME: `UPDATE ${schedules} SET paused_at = NULL, next_run_at = $2, updated_at = $3 WHERE name = $1 RETURNING *`,
+    SCHEDULE_REMOVE: `DELETE FROM ${schedules} WHERE name = $1`,
+    /** Unpaused schedules due at $1, earliest first, at most $2 (served by `schedules_due_idx`). */
+    SCHEDULE_DUE_LIST: `
+SELECT * FROM ${schedules}
+WHERE paused_at IS NULL AND next_run_at <= $1
+ORDER BY next_run_at
+LIMIT $2`,
+    /**
+     * The compare-and-set of firing ($1 name, $2 tick as read, $3 following tick, $4 tick fired, $5 now):
+     * of concurrent transactions, the first to update the row wins; the others wait on its row lock,
+     * then find `next_run_at` moved and change nothing.
+     */
+    SCHEDULE_ADVANCE: `
+UPDATE ${schedules} SET next_run_at = $3, last_run_at = $4, updated_at = $5
+WHERE name = $1 AND next_run_at = $2 AND paused_at IS NULL`,
   };
 }

@@ -4,7 +4,7 @@
  */
 import type { Job, JobState } from '../job.js';
 import { attemptErrorFromJson, type AttemptErrorJson } from '../store/encoding.js';
-import type { AppliedMigration, JobLease, WorkerRecord } from '../store/store.js';
+import type { AppliedMigration, JobLease, QueueState, ScheduleMissedPolicy, ScheduleRecord, WorkerRecord } from '../store/store.js';
 
 /** A `jobs` row. */
 export interface JobRow {
@@ -107,6 +107,50 @@ export function workerFromRow(row: WorkerRow): WorkerRecord {
     concurrency: row.concurrency,
     startedAt: row.started_at,
     lastHeartbeatAt: row.last_heartbeat_at,
+  };
+}
+
+/** A `queues` row. */
+export interface QueueRow {
+  name: string;
+  paused_at: Date | null;
+  updated_at: Date;
+}
+
+export function queueFromRow(row: QueueRow): QueueState {
+  return { name: row.name, paused: row.paused_at !== null, pausedAt: row.paused_at, updatedAt: row.updated_at };
+}
+
+/** A `schedules` row; `input` arrives parsed (a json column). */
+export interface ScheduleRow {
+  name: string;
+  task: string;
+  queue: string;
+  cron: string;
+  time_zone: string;
+  input: unknown;
+  missed: ScheduleMissedPolicy;
+  paused_at: Date | null;
+  next_run_at: Date;
+  last_run_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export function scheduleFromRow(row: ScheduleRow): ScheduleRecord {
+  return {
+    name: row.name,
+    task: row.task,
+    queue: row.queue,
+    cron: row.cron,
+    timeZone: row.time_zone,
+    input: row.input,
+    missed: row.missed,
+    pausedAt: row.paused_at,
+    nextRunAt: row.next_run_at,
+    lastRunAt: row.last_run_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
   };
 }
 

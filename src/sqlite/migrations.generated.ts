@@ -77,4 +77,51 @@ CREATE TABLE conveyor_workers (
 ) STRICT;
 `,
   },
+  {
+    version: 2,
+    name: 'queues',
+    checksum: '4da2f322f288f67acb2b2ddbb51c4696d0ded0b2f8d76ee53a1c5142e0be4b78',
+    sql: `-- Queue controls, version 2. A queue has a row only once an operator changed something about it;
+-- a queue without a row is running with no limits.
+
+CREATE TABLE conveyor_queues (
+  name TEXT PRIMARY KEY,
+  -- Set while the queue is paused: workers claim nothing from it; running jobs finish.
+  paused_at INTEGER,
+  updated_at INTEGER NOT NULL
+) STRICT;
+`,
+  },
+  {
+    version: 3,
+    name: 'schedules',
+    checksum: 'a675e98b647f72f19b80b203565e2c73619cde2b941ac616de261b82def40f9a',
+    sql: `-- Cron schedules, version 3. Each row enqueues its task once per tick across every process: the
+-- process that moves next_run_at from the tick it saw to the following one (compare-and-set) is the
+-- one that inserts the job, in the same transaction.
+
+CREATE TABLE conveyor_schedules (
+  name TEXT PRIMARY KEY,
+  task TEXT NOT NULL,
+  queue TEXT NOT NULL,
+  -- 5 fields (minute precision) or 6 (with seconds first).
+  cron TEXT NOT NULL,
+  -- IANA time zone the cron expression is read in, e.g. 'Europe/Berlin'.
+  time_zone TEXT NOT NULL,
+  -- The job input, JSON text.
+  input TEXT NOT NULL,
+  -- What to do with ticks missed while nothing ran: 'skip' them, or 'run-once' for all of them.
+  missed TEXT NOT NULL CHECK (missed IN ('skip', 'run-once')),
+  paused_at INTEGER,
+  next_run_at INTEGER NOT NULL,
+  last_run_at INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+
+-- Firing: the schedules whose next tick has come.
+CREATE INDEX conveyor_schedules_due_idx ON conveyor_schedules (next_run_at)
+  WHERE paused_at IS NULL;
+`,
+  },
 ];

@@ -165,6 +165,16 @@ SET state = 'queued', attempt = attempt - 1, run_at = @at, worker_id = NULL, lea
     started_at = NULL, updated_at = @at
 WHERE id = @id AND state = 'running' AND attempt = @attempt AND worker_id = @workerId`;
 
+/**
+ * The handler snoozed: waits for `@runAt` (queued at once when it is due), the attempt taken back,
+ * no error recorded. Progress stays, for a reader to see why it waits, until the next claim clears it.
+ */
+export const JOB_SET_SNOOZED = `
+UPDATE conveyor_jobs
+SET state = CASE WHEN @runAt <= @at THEN 'queued' ELSE 'scheduled' END, attempt = attempt - 1, run_at = @runAt,
+    worker_id = NULL, lease_expires_at = NULL, started_at = NULL, updated_at = @at
+WHERE id = @id AND state = 'running' AND attempt = @attempt AND worker_id = @workerId`;
+
 /** The lease ran out with attempts left: queued again now, the attempt counted. */
 export const JOB_SET_LEASE_EXPIRED_REQUEUED = `
 UPDATE conveyor_jobs
@@ -243,6 +253,73 @@ export const WORKER_DEREGISTER = `DELETE FROM conveyor_workers WHERE id = @id`;
 export const WORKER_LIST = `SELECT * FROM conveyor_workers ORDER BY started_at, id`;
 
 export const WORKER_PRUNE = `DELETE FROM conveyor_workers WHERE last_heartbeat_at < @heartbeatBefore`;
+
+// ---- queues ----------------------------------------------------------------------------------
+
+/** Pausing a paused queue keeps its first `paused_at`. */
+export const QUEUE_PAUSE = `
+INSERT INTO conveyor_queues (name, paused_at, updated_at) VALUES (@name, @now, @now)
+ON CONFLICT (name) DO UPDATE SET paused_at = coalesce(paused_at, excluded.paused_at), updated_at = excluded.updated_at
+RETURNING *`;
+
+export const QUEUE_RESUME = `
+INSERT INTO conveyor_queues (name, paused_at, updated_at) VALUES (@name, NULL, @now)
+ON CONFLICT (name) DO UPDATE SET paused_at = NULL, updated_at = excluded.updated_at
+RETURNING *`;
+
+export const QUEUE_LIST = `SELECT * FROM conveyor_queues ORDER BY name`;
+
+/** Which of the queues `@queues` (a JSON array) are paused: `jobClaim` skips them. */
+export const QUEUES_PAUSED_AMONG = `
+SELECT name FROM conveyor_queues
+WHERE name IN (SELECT value FROM json_each(@queues)) AND paused_at IS NOT NULL`;
+
+// ---- schedules -------------------------------------------------------------------------------
+
+/**
+ * Create or replace a schedule. `next_run_at` is replaced only when the cron or time zone changed,
+ * so a process restarting with the same definition does not fire a tick again. (The right-hand
+ * sides read the row as it was before this update.)
+ */
+export const SCHEDULE_UPSERT = `
+INSERT INTO conveyor_schedules (name, task, queue, cron, time_zone, input, missed, next_run_at, created_at, updated_at)
+VALUES (@name, @task, @queue, @cron, @timeZone, @input, @missed, @nextRunAt, @now, @now)
+ON CONFLICT (name) DO UPDATE SET
+  task = excluded.task,
+  queue = excluded.queue,
+  input = excluded.input,
+  missed = excluded.missed,
+  next_run_at = CASE WHEN cron = excluded.cron AND time_zone = excluded.time_zone THEN next_run_at ELSE excluded.next_run_at END,
+  cron = excluded.cron,
+  time_zone = excluded.time_zone,
+  updated_at = excluded.updated_at
+RETURNING *`;
+
+export const SCHEDULE_LIST = `SELECT * FROM conveyor_schedules ORDER BY name`;
+
+export const SCHEDULE_PAUSE = `
+UPDATE conveyor_schedules SET paused_at = coalesce(paused_at, @now), updated_at = @now
+WHERE name = @name
+RETURNING *`;
+
+export const SCHEDULE_RESUME = `
+UPDATE conveyor_schedules SET paused_at = NULL, next_run_at = @nextRunAt, updated_at = @now
+WHERE name = @name
+RETURNING *`;
+
+export const SCHEDULE_REMOVE = `DELETE FROM conveyor_schedules WHERE name = @name`;
+
+/** Walks `conveyor_schedules_due_idx`; the WHERE repeats its predicate so SQLite may use it. */
+export const SCHEDULE_DUE_LIST = `
+SELECT * FROM conveyor_schedules INDEXED BY conveyor_schedules_due_idx
+WHERE paused_at IS NULL AND next_run_at <= @now
+ORDER BY next_run_at
+LIMIT @limit`;
+
+/** The compare-and-set of firing: changes one row only for the process that saw this tick first. */
+export const SCHEDULE_ADVANCE = `
+UPDATE conveyor_schedules SET next_run_at = @nextRunAt, last_run_at = @tick, updated_at = @now
+WHERE name = @name AND next_run_at = @expectedNextRunAt AND paused_at IS NULL`;
 
 // ---- connection settings (run through `db.pragma`, which takes no parameters) -----------------
 

@@ -4,7 +4,7 @@
  */
 import type { Job, JobState } from '../job.js';
 import { attemptErrorFromJson, type AttemptErrorJson } from '../store/encoding.js';
-import type { AppliedMigration, JobLease, WorkerRecord } from '../store/store.js';
+import type { AppliedMigration, JobLease, QueueState, ScheduleMissedPolicy, ScheduleRecord, WorkerRecord } from '../store/store.js';
 
 /** A `conveyor_jobs` row. Times are ms since the epoch; `input`, `result` and `errors` are JSON text. */
 export interface JobRow {
@@ -128,6 +128,55 @@ export function workerToParams(worker: WorkerRecord): Record<string, string | nu
     concurrency: worker.concurrency,
     startedAt: worker.startedAt.getTime(),
     lastHeartbeatAt: worker.lastHeartbeatAt.getTime(),
+  };
+}
+
+/** A `conveyor_queues` row; times are ms since the epoch. */
+export interface QueueRow {
+  name: string;
+  paused_at: number | null;
+  updated_at: number;
+}
+
+export function queueFromRow(row: QueueRow): QueueState {
+  return {
+    name: row.name,
+    paused: row.paused_at !== null,
+    pausedAt: row.paused_at === null ? null : new Date(row.paused_at),
+    updatedAt: new Date(row.updated_at),
+  };
+}
+
+/** A `conveyor_schedules` row; times are ms since the epoch, `input` is JSON text. */
+export interface ScheduleRow {
+  name: string;
+  task: string;
+  queue: string;
+  cron: string;
+  time_zone: string;
+  input: string;
+  missed: ScheduleMissedPolicy;
+  paused_at: number | null;
+  next_run_at: number;
+  last_run_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export function scheduleFromRow(row: ScheduleRow): ScheduleRecord {
+  return {
+    name: row.name,
+    task: row.task,
+    queue: row.queue,
+    cron: row.cron,
+    timeZone: row.time_zone,
+    input: JSON.parse(row.input) as unknown,
+    missed: row.missed,
+    pausedAt: row.paused_at === null ? null : new Date(row.paused_at),
+    nextRunAt: new Date(row.next_run_at),
+    lastRunAt: row.last_run_at === null ? null : new Date(row.last_run_at),
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
   };
 }
 

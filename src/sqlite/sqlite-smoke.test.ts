@@ -145,12 +145,15 @@ describe('query plans', () => {
 
   it.each([
     ['claim', sql.JOB_CLAIM_CANDIDATES, { queue: 'q', tasks: '["t"]', now: 0, limit: 1 }, 'conveyor_jobs_claim_idx (queue=?)'],
+    ['paused queues of a claim', sql.QUEUES_PAUSED_AMONG, { queues: '["q"]' }, 'SEARCH conveyor_queues USING INDEX sqlite_autoindex_conveyor_queues_1 (name=?)'],
     ['promotion', sql.JOB_PROMOTE_DUE, { now: 0, limit: 1 }, 'conveyor_jobs_due_idx (run_at<?)'],
     ['lease recovery', sql.JOB_LEASES_EXPIRED, { now: 0, limit: 1 }, 'conveyor_jobs_lease_idx (lease_expires_at<?)'],
     ['lease renewal', sql.JOB_LEASE_EXTEND, { workerId: 'w', leaseExpiresAt: 0 }, 'conveyor_jobs_worker_idx (worker_id=?)'],
     ['pruning', sql.JOB_PRUNE_FINISHED, { succeededBefore: 0, deadBefore: 0, cancelledBefore: 0, limit: 1 }, 'conveyor_jobs_finished_idx (state=? AND finished_at<?)'],
     ['dedup', sql.JOB_GET_UNFINISHED_BY_DEDUP_KEY, { task: 't', dedupKey: 'k' }, 'conveyor_jobs_dedup_idx (task=? AND dedup_key=?)'],
     ['listing by state', sql.JOB_LIST_BY_STATE, { state: 'dead', task: null, queue: null, beforeId: 1, limit: 1 }, 'conveyor_jobs_state_idx (state=? AND id<?)'],
+    ['due schedules', sql.SCHEDULE_DUE_LIST, { now: 0, limit: 1 }, 'conveyor_schedules_due_idx (next_run_at<?)'],
+    ['firing a schedule', sql.SCHEDULE_ADVANCE, { name: 's', expectedNextRunAt: 0, nextRunAt: 1, tick: 0, now: 0 }, 'sqlite_autoindex_conveyor_schedules_1 (name=?)'],
   ])('%s walks its index without scanning or sorting the table', (_, statement, params, expected) => {
     const plan = planOf(statement, params);
     expect(plan.some((detail) => detail.includes(expected)), plan.join('\n')).toBe(true);

@@ -24,6 +24,11 @@ import type {
   JobPruneFinishedParams,
   JobStateUpdate,
   MigrationStatus,
+  QueueState,
+  ScheduleFireParams,
+  ScheduleFireResult,
+  ScheduleRecord,
+  ScheduleUpsert,
   Store,
   StoreCapabilities,
   WorkerRecord,
@@ -34,6 +39,8 @@ import {
   appliedMigrationFromRow,
   jobFromRow,
   leaseFromRow,
+  queueFromRow,
+  scheduleFromRow,
   workerFromRow,
   workerToParams,
   type ClaimCandidateRow,
@@ -42,6 +49,8 @@ import {
   type JobRow,
   type LeaseRow,
   type MigrationRow,
+  type QueueRow,
+  type ScheduleRow,
   type WorkerRow,
 } from './rows.js';
 import { PreparedStatements } from './statements.js';
@@ -132,9 +141,13 @@ export class SqliteStore implements Store {
     if (params.queues.length === 0 || params.tasks.length === 0 || limit === 0) return [];
     const now = params.now.getTime();
     const tasks = JSON.stringify(unique(params.tasks));
+    const queues = unique(params.queues);
     return this.db.immediate(() => {
-      // The best `limit` jobs of each queue, merged: the best `limit` overall are among them.
-      const candidates = unique(params.queues)
+      // Read under the write lock a pause also takes: a pause that returned before this claim is seen.
+      const paused = this.db.all<{ name: string }>(sql.QUEUES_PAUSED_AMONG, { queues: JSON.stringify(queues) }).map((row) => row.name);
+      // The best `limit` jobs of each running queue, merged: the best `limit` overall are among them.
+      const candidates = queues
+        .filter((queue) => !paused.includes(queue))
         .flatMap((queue) => this.db.all<ClaimCandidateRow>(sql.JOB_CLAIM_CANDIDATES, { queue, tasks, now, limit }))
         .sort(byClaimOrder)
         .slice(0, limit);
@@ -257,6 +270,88 @@ export class SqliteStore implements Store {
     return this.db.run(sql.WORKER_PRUNE, { heartbeatBefore: params.heartbeatBefore.getTime() });
   }
 
+  // ---- queues --------------------------------------------------------------------------------
+
+  async queuePause(params: { name: string; now: Date }): Promise<QueueState> {
+    return this.changeQueue(sql.QUEUE_PAUSE, params);
+  }
+
+  /** Workers of other processes see the queue running again at their next poll. */
+  async queueResume(params: { name: string; now: Date }): Promise<QueueState> {
+    return this.changeQueue(sql.QUEUE_RESUME, params);
+  }
+
+  async queueList(): Promise<QueueState[]> {
+    return this.db.all<QueueRow>(sql.QUEUE_LIST).map(queueFromRow);
+  }
+
+  private changeQueue(statement: string, params: { name: string; now: Date }): QueueState {
+    const row = this.db.get<QueueRow>(statement, { name: params.name, now: params.now.getTime() });
+    if (row === undefined) throw new ConveyorError(`SQLite returned no row for queue "${params.name}" it changed.`);
+    return queueFromRow(row);
+  }
+
+  // ---- schedules -----------------------------------------------------------------------------
+
+  async scheduleUpsert(params: { schedule: ScheduleUpsert; now: Date }): Promise<ScheduleRecord> {
+    const { schedule } = params;
+    const row = this.db.get<ScheduleRow>(sql.SCHEDULE_UPSERT, {
+      name: schedule.name,
+      task: schedule.task,
+      queue: schedule.queue,
+      cron: schedule.cron,
+      timeZone: schedule.timeZone,
+      input: toJsonText(schedule.input),
+      missed: schedule.missed,
+      nextRunAt: schedule.nextRunAt.getTime(),
+      now: params.now.getTime(),
+    });
+    if (row === undefined) throw new ConveyorError(`SQLite returned no row for schedule "${schedule.name}" it upserted.`);
+    return scheduleFromRow(row);
+  }
+
+  async scheduleList(): Promise<ScheduleRecord[]> {
+    return this.db.all<ScheduleRow>(sql.SCHEDULE_LIST).map(scheduleFromRow);
+  }
+
+  async schedulePause(params: { name: string; now: Date }): Promise<ScheduleRecord | null> {
+    const row = this.db.get<ScheduleRow>(sql.SCHEDULE_PAUSE, { name: params.name, now: params.now.getTime() });
+    return row === undefined ? null : scheduleFromRow(row);
+  }
+
+  async scheduleResume(params: { name: string; nextRunAt: Date; now: Date }): Promise<ScheduleRecord | null> {
+    const row = this.db.get<ScheduleRow>(sql.SCHEDULE_RESUME, {
+      name: params.name,
+      nextRunAt: params.nextRunAt.getTime(),
+      now: params.now.getTime(),
+    });
+    return row === undefined ? null : scheduleFromRow(row);
+  }
+
+  async scheduleRemove(params: { name: string }): Promise<boolean> {
+    return this.db.run(sql.SCHEDULE_REMOVE, { name: params.name }) === 1;
+  }
+
+  async scheduleDueList(params: { now: Date; limit: number }): Promise<ScheduleRecord[]> {
+    const rows = this.db.all<ScheduleRow>(sql.SCHEDULE_DUE_LIST, { now: params.now.getTime(), limit: bounded(params.limit) });
+    return rows.map(scheduleFromRow);
+  }
+
+  async scheduleFire(params: ScheduleFireParams): Promise<ScheduleFireResult> {
+    const now = params.now.getTime();
+    return this.db.immediate(() => {
+      const advanced = this.db.run(sql.SCHEDULE_ADVANCE, {
+        name: params.name,
+        expectedNextRunAt: params.expectedNextRunAt.getTime(),
+        nextRunAt: params.nextRunAt.getTime(),
+        tick: params.tick.getTime(),
+        now,
+      });
+      if (advanced === 0) return { fired: false, job: null };
+      return { fired: true, job: params.job === null ? null : this.insertJob(params.job, now).job };
+    });
+  }
+
   /** SQLite has no cross-process notices: other processes see new work at their next poll. */
   noticeListen(): () => void {
     return () => undefined;
@@ -333,6 +428,8 @@ export class SqliteStore implements Store {
       }
       case 'released':
         return this.db.run(sql.JOB_SET_RELEASED, fence) === 1;
+      case 'snoozed':
+        return this.db.run(sql.JOB_SET_SNOOZED, { ...fence, runAt: update.runAt.getTime() }) === 1;
     }
   }
 

@@ -35,6 +35,11 @@ export function jobReleased(ref: AttemptRef, at: Date): JobStateUpdate {
   return { kind: 'released', ...pick(ref), at };
 }
 
+/** The handler snoozed: runs again at `runAt` (scheduled, or queued if due), this attempt not counted. */
+export function jobSnoozed(ref: AttemptRef, at: Date, runAt: Date): JobStateUpdate {
+  return { kind: 'snoozed', ...pick(ref), at, runAt };
+}
+
 function pick(ref: AttemptRef): AttemptRef {
   return { id: ref.id, attempt: ref.attempt, workerId: ref.workerId };
 }

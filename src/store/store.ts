@@ -109,7 +109,9 @@ export type JobStateUpdate =
   | { kind: 'dead'; id: string; attempt: number; workerId: string; at: Date; error: JobAttemptError }
   | { kind: 'cancelled'; id: string; attempt: number; workerId: string; at: Date; error: JobAttemptError | null }
   /** Give the job back unstarted (worker shutting down): queued again, this attempt not counted. */
-  | { kind: 'released'; id: string; attempt: number; workerId: string; at: Date };
+  | { kind: 'released'; id: string; attempt: number; workerId: string; at: Date }
+  /** The handler snoozed: scheduled for `runAt` (queued if `runAt` ≤ `at`), this attempt not counted, no error. */
+  | { kind: 'snoozed'; id: string; attempt: number; workerId: string; at: Date; runAt: Date };
 
 /** Jobs counted by (task, queue, state). */
 export interface JobCount {
@@ -131,6 +133,17 @@ export interface WorkerRecord {
   concurrency: number;
   startedAt: Date;
   lastHeartbeatAt: Date;
+}
+
+/** A queue as an operator left it. Queues no operator changed have no state and are running. */
+export interface QueueState {
+  name: string;
+  /** True while workers claim nothing from the queue; its running jobs go on. */
+  paused: boolean;
+  /** When the queue was paused; null while it runs. */
+  pausedAt: Date | null;
+  /** When an operator last paused or resumed it. */
+  updatedAt: Date;
 }
 
 /** Params of `jobClaim`. */
@@ -160,6 +173,64 @@ export interface JobPruneFinishedParams {
   limit: number;
 }
 
+/** What a schedule does with ticks that passed while nothing ran: drop them, or enqueue one job for all of them. */
+export type ScheduleMissedPolicy = 'skip' | 'run-once';
+
+/** A cron schedule as the store holds it. */
+export interface ScheduleRecord {
+  name: string;
+  task: string;
+  queue: string;
+  /** 5 fields, or 6 with seconds first. */
+  cron: string;
+  /** IANA time zone the expression is read in. */
+  timeZone: string;
+  input: unknown;
+  missed: ScheduleMissedPolicy;
+  /** When it was paused; null while it runs. */
+  pausedAt: Date | null;
+  /** The tick it fires next. */
+  nextRunAt: Date;
+  /** The tick it last enqueued (or skipped); null before the first. */
+  lastRunAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A schedule to create or replace, with its first tick computed by the engine. */
+export interface ScheduleUpsert {
+  name: string;
+  task: string;
+  queue: string;
+  cron: string;
+  timeZone: string;
+  input: unknown;
+  missed: ScheduleMissedPolicy;
+  /** Used when the schedule is new or its cron or time zone changed; otherwise the stored tick stays. */
+  nextRunAt: Date;
+}
+
+/** Params of `scheduleFire`. */
+export interface ScheduleFireParams {
+  name: string;
+  /** `nextRunAt` as read by `scheduleDueList`: the compare-and-set key. */
+  expectedNextRunAt: Date;
+  /** The tick fired, recorded as `lastRunAt`. */
+  tick: Date;
+  /** The following tick. */
+  nextRunAt: Date;
+  /** The job of this tick; null to move past skipped ticks without enqueuing. */
+  job: JobInsert | null;
+  now: Date;
+}
+
+export interface ScheduleFireResult {
+  /** False when another process fired this tick first, or the schedule was paused or removed. */
+  fired: boolean;
+  /** The job inserted (or its dedup holder); null when not fired or when `job` was null. */
+  job: Job | null;
+}
+
 /** The store behind Conveyor. See the module comment for the rules every method follows. */
 export interface Store {
   readonly dialect: StoreDialect;
@@ -181,7 +252,7 @@ export interface Store {
   /**
    * Atomically move up to `limit` queued jobs of these queues and tasks to `running`, highest priority
    * first, then oldest `runAt`, then lowest id; increments `attempt`, sets the lease, and clears the
-   * progress of the previous attempt.
+   * progress of the previous attempt. Jobs of paused queues (`queuePause`) are left alone.
    */
   jobClaim(params: JobClaimParams): Promise<Job[]>;
   /** Extend the lease of every job this worker runs; returns them, so the worker sees cancels and lost leases. */
@@ -217,6 +288,36 @@ export interface Store {
   workerList(): Promise<WorkerRecord[]>;
   /** Delete records of workers whose heartbeat stopped before the cut-off. */
   workerPrune(params: { heartbeatBefore: Date }): Promise<number>;
+
+  /**
+   * Pause a queue: once this returns, no `jobClaim` takes its jobs until `queueResume`; running jobs
+   * are untouched. A claim already under way when the pause commits may still take some (it read the
+   * queue as running). Pausing a paused queue keeps its first `pausedAt`.
+   */
+  queuePause(params: { name: string; now: Date }): Promise<QueueState>;
+  /** Let workers claim from a queue again; stores with `crossProcessWakeUp` wake idle workers of it. */
+  queueResume(params: { name: string; now: Date }): Promise<QueueState>;
+  /** Every queue an operator paused or resumed, by name. */
+  queueList(): Promise<QueueState[]>;
+
+  /** Create a schedule, or replace its definition; `paused`, `lastRunAt` and (with the same cron and time zone) `nextRunAt` stay. */
+  scheduleUpsert(params: { schedule: ScheduleUpsert; now: Date }): Promise<ScheduleRecord>;
+  /** Every schedule, by name. */
+  scheduleList(): Promise<ScheduleRecord[]>;
+  /** Stop a schedule firing; pausing a paused one keeps its first `pausedAt`. Null when there is no such schedule. */
+  schedulePause(params: { name: string; now: Date }): Promise<ScheduleRecord | null>;
+  /** Let a schedule fire again from `nextRunAt` (so ticks passed while paused are not due). Null when there is no such schedule. */
+  scheduleResume(params: { name: string; nextRunAt: Date; now: Date }): Promise<ScheduleRecord | null>;
+  /** Delete a schedule; false when there was none. */
+  scheduleRemove(params: { name: string }): Promise<boolean>;
+  /** Unpaused schedules whose `nextRunAt` is at or before `now`, earliest first. */
+  scheduleDueList(params: { now: Date; limit: number }): Promise<ScheduleRecord[]>;
+  /**
+   * In one transaction: move the schedule from `expectedNextRunAt` to `nextRunAt` if it is still there
+   * and unpaused (compare-and-set), and only then insert `job`. Of many processes firing one tick,
+   * exactly one gets `fired: true`.
+   */
+  scheduleFire(params: ScheduleFireParams): Promise<ScheduleFireResult>;
 
   /**
    * Call `listener` with every notice any process sends through this store (jobs available, cancel

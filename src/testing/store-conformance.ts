@@ -19,6 +19,8 @@ import { listCountTests } from './store-conformance/list-count.js';
 import { maintenanceTests } from './store-conformance/maintenance.js';
 import { migrationTests } from './store-conformance/migrations.js';
 import { noticeTests } from './store-conformance/notices.js';
+import { scheduleTests } from './store-conformance/schedules.js';
+import { queueTests } from './store-conformance/queues.js';
 import { stateMachineTests } from './store-conformance/state-machine.js';
 import { stateUpdateTests } from './store-conformance/state-updates.js';
 import { workerTests } from './store-conformance/workers.js';
@@ -50,6 +52,8 @@ const SECTIONS: readonly SuiteSection[] = [
   listCountTests,
   workerTests,
   noticeTests,
+  scheduleTests,
+  queueTests,
   stateMachineTests,
 ];
 

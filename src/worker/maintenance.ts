@@ -11,6 +11,11 @@ import type { StoreConnectionTracker } from './store-connection.js';
 export interface MaintenanceOptions {
   /** How often to promote due jobs and recover expired leases. @default 1000 */
   intervalMs: number;
+  /**
+   * How often to fire due cron schedules (one indexed query when none is due); below a second so an
+   * every-second schedule fires on time. @default 250
+   */
+  scheduleIntervalMs: number;
   /** How often to prune. @default 60_000 */
   pruneIntervalMs: number;
   /** Rows per store operation. @default 1000 */

@@ -92,6 +92,7 @@ function checkQueues(queues: string[], tasks: Map<string, Task>): void {
 function resolveMaintenance(options: Partial<Omit<MaintenanceOptions, 'retention'>>): Omit<MaintenanceOptions, 'retention'> {
   return {
     intervalMs: checkInteger('worker maintenance.intervalMs', options.intervalMs ?? 1000, 10, 3_600_000, 1000),
+    scheduleIntervalMs: checkInteger('worker maintenance.scheduleIntervalMs', options.scheduleIntervalMs ?? 250, 10, 3_600_000, 250),
     pruneIntervalMs: checkInteger('worker maintenance.pruneIntervalMs', options.pruneIntervalMs ?? 60_000, 10, 86_400_000, 60_000),
     batchSize: checkInteger('worker maintenance.batchSize', options.batchSize ?? 1000, 1, 100_000, 1000),
   };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PermanentJobError } from '../errors.js';
+import { discard, snooze } from '../handler-outcomes.js';
 import type { Job } from '../job.js';
 import type { BackoffPolicy } from '../retry.js';
 import { attemptError, outcomeToUpdate } from './outcome.js';
@@ -135,6 +136,29 @@ describe('outcomeToUpdate', () => {
       });
     });
 
+    it('snoozes until now + delay without an error, even on the last attempt', () => {
+      const update = outcomeToUpdate(runningJob({ attempt: 3, maxAttempts: 3 }), WORKER, { kind: 'threw', error: snooze(30_000) }, backoff, now);
+      expect(update).toEqual({ kind: 'snoozed', id: 'job-1', attempt: 3, workerId: WORKER, at: now, runAt: inMs(30_000) });
+    });
+
+    it('snoozes with no delay until now', () => {
+      const update = outcomeToUpdate(runningJob(), WORKER, { kind: 'threw', error: snooze(0) }, backoff, now);
+      expect(update).toMatchObject({ kind: 'snoozed', runAt: now });
+    });
+
+    it('kills the job at once on discard, recording the reason as the attempt error', () => {
+      const error = discard('customer deleted');
+      const update = outcomeToUpdate(runningJob({ attempt: 1, maxAttempts: 5 }), WORKER, { kind: 'threw', error }, backoff, now);
+      expect(update).toEqual({
+        kind: 'dead',
+        id: 'job-1',
+        attempt: 1,
+        workerId: WORKER,
+        at: now,
+        error: { attempt: 1, message: 'Discarded: customer deleted', stack: error.stack, at: now },
+      });
+    });
+
     it('records a thrown non-Error and still retries', () => {
       const update = outcomeToUpdate(runningJob(), WORKER, { kind: 'threw', error: 'plain string' }, backoff, now);
       expect(update).toMatchObject({ kind: 'failed', error: { attempt: 1, message: 'Non-error thrown: plain string', stack: null, at: now } });
@@ -209,6 +233,13 @@ describe('attemptError', () => {
     const circular: Record<string, unknown> = {};
     circular.self = circular;
     expect(attemptError({ attempt: 1 }, circular, now).message).toBe('Non-error thrown: [object Object]');
+  });
+});
+
+describe('JobSnooze from another copy of the package', () => {
+  it('is recognised by its brand, so the job snoozes', () => {
+    const foreign = Object.assign(new Error('Snoozed for 5000 ms'), { delayMs: 5000, [Symbol.for('conveyor.JobSnooze')]: true });
+    expect(outcomeToUpdate(runningJob(), WORKER, { kind: 'threw', error: foreign }, backoff, now)).toMatchObject({ kind: 'snoozed', runAt: inMs(5000) });
   });
 });
 

@@ -3,9 +3,10 @@
  * Every decision about retrying, dying or giving a job back is made here and nowhere else.
  */
 import { PermanentJobError } from '../errors.js';
+import { JobSnooze } from '../handler-outcomes.js';
 import type { Job, JobAttemptError } from '../job.js';
 import { backoffDelayMs, type BackoffPolicy } from '../retry.js';
-import { type AttemptRef, jobCancelled, jobDead, jobFailed, jobReleased, jobSucceeded } from '../store/state-updates.js';
+import { type AttemptRef, jobCancelled, jobDead, jobFailed, jobReleased, jobSnoozed, jobSucceeded } from '../store/state-updates.js';
 import type { JobStateUpdate } from '../store/store.js';
 
 /** Why a worker aborted a handler through its signal. */
@@ -29,6 +30,7 @@ export function outcomeToUpdate(job: Job, workerId: string, outcome: AttemptOutc
       return failure(job, ref, attemptError(job, result.error, now), backoff, now);
     }
     case 'threw': {
+      if (outcome.error instanceof JobSnooze) return jobSnoozed(ref, now, new Date(now.getTime() + outcome.error.delayMs));
       const error = attemptError(job, outcome.error, now);
       if (outcome.error instanceof PermanentJobError) return jobDead(ref, now, error);
       return failure(job, ref, error, backoff, now);

@@ -35,6 +35,7 @@ import type { Task } from '../task.js';
 import { CompletionBatcher } from './completion-batcher.js';
 import { executeAttempt } from './execute-job.js';
 import { Maintenance } from './maintenance.js';
+import { ScheduleFiring } from './schedule-firing.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
 import { outcomeToUpdate } from './outcome.js';
 import { ResourceSet } from './resources.js';
@@ -75,6 +76,8 @@ export class Worker extends EventEmitter<WorkerEventMap> {
   private readonly connection: StoreConnectionTracker;
   private readonly heartbeat: Ticker;
   private readonly maintenanceTicker: Ticker | null;
+  /** Fires due cron schedules; runs more often than maintenance, and only where maintenance runs. */
+  private readonly scheduleTicker: Ticker | null;
   /**
    * Attempts in flight, by job id and attempt: an attempt that lost its lease may still be running
    * here when the same job, recovered, is claimed again by this very worker.
@@ -114,9 +117,12 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     const { maintenance } = this.options;
     if (maintenance === false) {
       this.maintenanceTicker = null;
+      this.scheduleTicker = null;
     } else {
       const runner = new Maintenance(store, { ...maintenance, retention }, this.logger, this.connection);
       this.maintenanceTicker = new Ticker(maintenance.intervalMs, () => runner.run(), logError);
+      const schedules = new ScheduleFiring(store, this.options.tasks, events, this.logger, this.connection);
+      this.scheduleTicker = new Ticker(maintenance.scheduleIntervalMs, () => schedules.run(), logError);
     }
   }
 
@@ -174,6 +180,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     this.modeValue = 'running';
     this.heartbeat.start();
     this.maintenanceTicker?.start();
+    this.scheduleTicker?.start();
     this.claimLoop = this.runClaimLoop();
     this.logger.info({ queues: this.options.queues, tasks: this.taskNames, concurrency: this.options.concurrency }, 'worker started');
   }
@@ -187,6 +194,11 @@ export class Worker extends EventEmitter<WorkerEventMap> {
   /** Run maintenance once now (tests and the CLI use it instead of waiting for the interval). */
   async runMaintenance(): Promise<void> {
     await this.maintenanceTicker?.runNow();
+  }
+
+  /** Fire due cron schedules once now (tests use it instead of waiting for the interval). */
+  async runSchedules(): Promise<void> {
+    await this.scheduleTicker?.runNow();
   }
 
   private async shutDown(): Promise<void> {
@@ -207,7 +219,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
       for (const running of this.running.values()) running.abort('shutdown');
     }
     await this.flushOutcomes();
-    if (!(await settledWithin(Promise.all([this.heartbeat.stop(), this.maintenanceTicker?.stop()]), this.stopStepMs))) {
+    if (!(await settledWithin(Promise.all([this.heartbeat.stop(), this.maintenanceTicker?.stop(), this.scheduleTicker?.stop()]), this.stopStepMs))) {
       this.logger.warn({ timeoutMs: this.stopStepMs }, 'a heartbeat or maintenance run still had no answer from the store; stopping without it');
     }
     this.events.off('jobs-available', this.onJobsAvailable);

@@ -10,6 +10,7 @@ import {
   jobDead,
   jobFailed,
   jobReleased,
+  jobSnoozed,
   jobSucceeded,
 } from '../../store/state-updates.js';
 import type { JobInsert, JobStateUpdate, Store } from '../../store/store.js';
@@ -158,6 +159,8 @@ export function everyOutcome(ref: AttemptRef, when: Date): JobStateUpdate[] {
     jobCancelled(ref, when, error),
     jobCancelled(ref, when, null),
     jobReleased(ref, when),
+    jobSnoozed(ref, when, at(3600)),
+    jobSnoozed(ref, when, when),
   ];
 }
 

@@ -11,7 +11,7 @@ import { claimJob, insertJob, at } from './helpers.js';
 const NOTICE_WAIT_MS = 5_000;
 
 /** Collects the notices a store delivers; `next` waits for one matching `predicate`. */
-function collect(store: Store): { notices: StoreNotice[]; next(predicate: (notice: StoreNotice) => boolean): Promise<StoreNotice>; stop(): void } {
+export function collect(store: Store): { notices: StoreNotice[]; next(predicate: (notice: StoreNotice) => boolean): Promise<StoreNotice>; stop(): void } {
   const notices: StoreNotice[] = [];
   const waiters: Array<{ predicate: (notice: StoreNotice) => boolean; resolve: (notice: StoreNotice) => void }> = [];
   const stop = store.noticeListen((notice) => {
@@ -35,13 +35,13 @@ function collect(store: Store): { notices: StoreNotice[]; next(predicate: (notic
 }
 
 /** Give notices in flight time to arrive, so a test of "no notice" is not passed by being quick. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
+export const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
 
 /**
  * Wait until the listener hears notices: listening starts in the background, and a notice sent
  * before it is in place is lost (workers poll as well), so probe until one arrives.
  */
-async function listening(store: Store, listener: ReturnType<typeof collect>): Promise<void> {
+export async function listening(store: Store, listener: ReturnType<typeof collect>): Promise<void> {
   if (!store.capabilities.crossProcessWakeUp) return;
   const heard = () => listener.notices.some((notice) => notice.kind === 'jobs-available' && notice.queues.includes('probe'));
   for (let probe = 0; !heard(); probe++) {

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { JOB_STATES, JOB_TRANSITIONS, type JobState } from '../../job.js';
-import { jobCancelled, jobDead, jobFailed, jobReleased, jobSucceeded } from '../../store/state-updates.js';
+import { jobCancelled, jobDead, jobFailed, jobReleased, jobSnoozed, jobSucceeded } from '../../store/state-updates.js';
 import type { Store } from '../../store/store.js';
 import type { SuiteSection } from './context.js';
 import { applyUpdate, at, attemptError, attemptRef, claimJob, getJob, insertJob, WORKER_A } from './helpers.js';
@@ -89,6 +89,14 @@ export const stateMachineTests: SuiteSection = (suite) => {
       const d = new JobWalk(store, abandoned.id, abandoned.state, seen);
       await d.step('claiming', 'running', () => claimJob(store, abandoned, { now: at(1), leaseExpiresAt: at(61) }));
       await d.step('recovering the expired lease', 'queued', () => store.jobRecoverExpiredLeases({ now: at(62), limit: 10 }));
+
+      const snoozing = await insertJob(store, { task: 'snoozing' });
+      const e = new JobWalk(store, snoozing.id, snoozing.state, seen);
+      await e.step('claiming', 'running', () => running(snoozing.id, at(1)));
+      await e.step('snoozing', 'scheduled', async () => {
+        await applyUpdate(store, jobSnoozed(attemptRef(await getJob(store, snoozing.id)), at(2), at(100)));
+      });
+      await e.step('promoting the snoozed job', 'queued', () => store.jobPromoteDue({ now: at(100), limit: 10 }));
 
       const allowed = JOB_STATES.flatMap((from) => JOB_TRANSITIONS[from].map((to) => `${from} → ${to}`));
       expect([...seen].sort(), 'transitions exercised by this test').toEqual([...allowed].sort());

@@ -4,6 +4,7 @@ import {
   jobDead,
   jobFailed,
   jobReleased,
+  jobSnoozed,
   jobSucceeded,
 } from '../../store/state-updates.js';
 import type { SuiteSection } from './context.js';
@@ -98,6 +99,48 @@ export const stateUpdateTests: SuiteSection = (suite) => {
       expect(released).toMatchObject({ state: 'queued', attempt: 0, workerId: null, errors: [], finishedAt: null });
       const again = await claimJob(store, running, { workerId: WORKER_B, now: at(5) });
       expect(again).toMatchObject({ attempt: 1, workerId: WORKER_B });
+    });
+
+    group.test('snoozed schedules the job for runAt without counting the attempt or recording an error', async ({ store }) => {
+      const running = await jobInState(store, 'running');
+      const progress = { fraction: 0.4, message: 'waiting for the export' };
+      expect(await store.jobProgressSet({ ...attemptRef(running), progress, now: at(4) })).toBe(true);
+      expect(await applyUpdate(store, jobSnoozed(attemptRef(running), at(5), at(65)))).toBe(true);
+      expect(await getJob(store, running.id)).toMatchObject({
+        state: 'scheduled',
+        runAt: at(65),
+        attempt: 0,
+        workerId: null,
+        leaseExpiresAt: null,
+        startedAt: null,
+        finishedAt: null,
+        errors: [],
+        progress,
+        updatedAt: at(5),
+      });
+      expect(await store.jobPromoteDue({ now: at(64), limit: 10 })).toBe(0);
+      expect((await getJob(store, running.id)).state).toBe('scheduled');
+      await store.jobPromoteDue({ now: at(65), limit: 10 });
+      const again = await claimJob(store, running, { workerId: WORKER_B, now: at(66) });
+      expect(again).toMatchObject({ attempt: 1, workerId: WORKER_B, progress: null });
+    });
+
+    group.test('snoozed with runAt already due queues the job at once', async ({ store }) => {
+      const running = await jobInState(store, 'running');
+      expect(await applyUpdate(store, jobSnoozed(attemptRef(running), at(5), at(5)))).toBe(true);
+      expect(await getJob(store, running.id)).toMatchObject({ state: 'queued', runAt: at(5), attempt: 0, workerId: null, errors: [] });
+      expect(await claimJob(store, running, { now: at(5) })).toMatchObject({ attempt: 1 });
+    });
+
+    group.test('snoozed on the last attempt keeps the earlier errors and leaves that attempt to run', async ({ store }) => {
+      const failed = await jobInState(store, 'failed', { maxAttempts: 2 }, { retryAt: at(10) });
+      await store.jobPromoteDue({ now: at(10), limit: 10 });
+      const last = await claimJob(store, failed, { now: at(11) });
+      expect(last.attempt).toBe(2);
+      expect(await applyUpdate(store, jobSnoozed(attemptRef(last), at(12), at(20)))).toBe(true);
+      expect(await getJob(store, last.id)).toMatchObject({ state: 'scheduled', attempt: 1, maxAttempts: 2, errors: failed.errors });
+      await store.jobPromoteDue({ now: at(20), limit: 10 });
+      expect(await claimJob(store, last, { now: at(21) })).toMatchObject({ attempt: 2 });
     });
 
     group.test('an update with the wrong attempt changes nothing', async ({ store }) => {

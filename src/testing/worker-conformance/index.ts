@@ -10,16 +10,22 @@ import { dedupTests } from './dedup.js';
 import { enqueueTests } from './enqueue.js';
 import { lifecycleTests } from './lifecycle.js';
 import { maintenanceTests } from './maintenance.js';
+import { queueTests } from './queues.js';
+import { outcomeTests } from './outcomes.js';
 import { registryTests } from './registry.js';
 import { retryTests } from './retries.js';
+import { scheduleTests } from './schedules.js';
 
 export function runWorkerConformance(createHarness: WorkerHarnessFactory): void {
   enqueueTests(createHarness);
   lifecycleTests(createHarness);
   retryTests(createHarness);
+  outcomeTests(createHarness);
   cancelTests(createHarness);
   dedupTests(createHarness);
   registryTests(createHarness);
   maintenanceTests(createHarness);
+  queueTests(createHarness);
   crashTests(createHarness);
+  scheduleTests(createHarness);
 }

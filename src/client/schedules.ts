@@ -1,0 +1,77 @@
+/**
+ * `conveyor.schedules`: store, list, pause, resume and remove cron schedules. Firing them is the
+ * workers' job (`src/worker/schedule-firing.ts`).
+ */
+import { ConveyorConfigError, ConveyorNotFoundError } from '../errors.js';
+import { parseCron } from '../schedule/cron.js';
+import type { Schedule } from '../schedule/define-schedule.js';
+import { NEVER } from '../schedule/fire-plan.js';
+import type { ScheduleRecord, Store } from '../store/store.js';
+import { buildJobInsert } from './enqueue.js';
+
+export class ScheduleClient {
+  constructor(private readonly store: Store) {}
+
+  /**
+   * Store a schedule, or replace its definition. Its next tick is kept when the cron expression and
+   * time zone are unchanged, so restarting every process with the same schedules fires no tick twice;
+   * a changed expression starts again from the first tick after now. A paused schedule stays paused.
+   */
+  async upsert(schedule: Schedule): Promise<ScheduleRecord> {
+    const now = new Date();
+    // The job's checks, now: an asynchronous schema, or input that is not JSON, fails here and not at the first tick.
+    await buildJobInsert(schedule.task, schedule.input, {}, now);
+    return this.store.scheduleUpsert({
+      schedule: {
+        name: schedule.name,
+        task: schedule.task.name,
+        queue: schedule.task.queue,
+        cron: schedule.cron,
+        timeZone: schedule.timeZone,
+        input: schedule.input,
+        missed: schedule.missed,
+        nextRunAt: schedule.clock.tickAfter(now) ?? NEVER,
+      },
+      now,
+    });
+  }
+
+  /** Every stored schedule, by name. */
+  async list(): Promise<ScheduleRecord[]> {
+    return this.store.scheduleList();
+  }
+
+  /** Stop a schedule from firing, in every process, until `resume`. */
+  async pause(name: string): Promise<ScheduleRecord> {
+    return this.found(name, await this.store.schedulePause({ name, now: new Date() }));
+  }
+
+  /** Let a paused schedule fire again, from its first tick after now: ticks passed while paused are not enqueued. */
+  async resume(name: string): Promise<ScheduleRecord> {
+    const stored = this.found(name, (await this.store.scheduleList()).find((schedule) => schedule.name === name) ?? null);
+    const now = new Date();
+    const nextRunAt = parseCron(`schedule "${name}" cron`, stored.cron, stored.timeZone).tickAfter(now) ?? NEVER;
+    return this.found(name, await this.store.scheduleResume({ name, nextRunAt, now }));
+  }
+
+  /** Delete a schedule; jobs it already enqueued stay. False when there was no such schedule. */
+  async remove(name: string): Promise<boolean> {
+    return this.store.scheduleRemove({ name });
+  }
+
+  private found(name: string, schedule: ScheduleRecord | null): ScheduleRecord {
+    if (schedule === null) throw new ConveyorNotFoundError(`No schedule named "${name}"`);
+    return schedule;
+  }
+}
+
+/** Check that no two schedules share a name; throws `ConveyorConfigError`. */
+export function checkScheduleNames(setting: string, schedules: readonly Schedule[]): void {
+  const seen = new Set<string>();
+  for (const schedule of schedules) {
+    if (seen.has(schedule.name)) {
+      throw new ConveyorConfigError(setting, `lists the schedule name "${schedule.name}" twice; schedule names must be unique`, '[nightlyReport, hourlySync]');
+    }
+    seen.add(schedule.name);
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The generic plan of `JOB_CLAIM`, the named statement every worker runs per claim: PostgreSQL may
+ * keep it after five runs, so it must reach jobs and paused queues through their indexes whatever
+ * the values. Checked with `plan_cache_mode = force_generic_plan` on tables with enough rows that a
+ * scan would be cheaper than nothing.
+ */
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { describePostgres, dropSchema, freshSchemaName, quoteIdentifier, TEST_POSTGRES_URL, withPostgresClient } from '../testing/postgres-env.js';
+import { openPostgresStore } from './index.js';
+import { postgresQueries } from './queries.js';
+
+describePostgres('postgres query plans', () => {
+  let schema: string;
+
+  beforeEach(async () => {
+    schema = freshSchemaName();
+    const store = openPostgresStore({ url: TEST_POSTGRES_URL, schema });
+    try {
+      await store.migrationRun({ now: new Date() });
+    } finally {
+      await store.close();
+    }
+  });
+
+  afterEach(async () => {
+    await dropSchema(schema);
+  });
+
+  it('the generic claim plan walks the claim index per running queue and looks paused queues up by key', async () => {
+    const s = quoteIdentifier(schema);
+    const plan = await withPostgresClient(async (client) => {
+      await client.query(`
+INSERT INTO ${s}.jobs (task, queue, input, state, priority, run_at, max_attempts, created_at, updated_at)
+SELECT 't', 'q' || (i % 5), '{}', CASE WHEN i % 3 = 0 THEN 'succeeded' ELSE 'queued' END, 0, now(), 3, now(), now()
+FROM generate_series(1, 20000) AS i`);
+      await client.query(`INSERT INTO ${s}.queues (name, paused_at, updated_at) SELECT 'x' || i, CASE WHEN i % 2 = 0 THEN now() END, now() FROM generate_series(1, 2000) AS i`);
+      await client.query(`INSERT INTO ${s}.queues (name, paused_at, updated_at) VALUES ('q1', now(), now())`);
+      await client.query(`ANALYZE ${s}.jobs`);
+      await client.query(`ANALYZE ${s}.queues`);
+      await client.query(`PREPARE claim(text[], text[], timestamptz, int, text, timestamptz) AS ${postgresQueries(schema).JOB_CLAIM}`);
+      await client.query('SET plan_cache_mode = force_generic_plan');
+      await client.query('BEGIN');
+      try {
+        const result = await client.query<{ 'QUERY PLAN': string }>(
+          `EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) EXECUTE claim(ARRAY['q0', 'q1', 'q2'], ARRAY['t'], now(), 10, 'w', now() + interval '1 minute')`,
+        );
+        return result.rows.map((row) => row['QUERY PLAN']).join('\n');
+      } finally {
+        await client.query('ROLLBACK');
+      }
+    });
+    expect(plan).toMatch(/Index Scan using queues_pkey on queues/);
+    expect(plan).toMatch(/Index Scan using jobs_claim_idx on jobs/);
+    expect(plan).toMatch(/Index Scan using jobs_pkey on jobs job/);
+    expect(plan).not.toMatch(/Seq Scan|Hash/);
+    // The paused queue q1 was dropped before its walk: the claim index was walked for q0 and q2 only.
+    expect(plan).toMatch(/Index Scan using jobs_claim_idx on jobs \(actual rows=\d+ loops=2\)/);
+  });
+});

@@ -1,0 +1,80 @@
+/** Cron schedules end to end: every worker fires them, the store makes sure each tick is enqueued once. */
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineSchedule } from '../../schedule/define-schedule.js';
+import { defineTask } from '../../task.js';
+import { effectTask } from '../fixtures/tasks.js';
+import { killHard, spawnFixture, type TestProcess } from '../processes.js';
+import type { WorkerHarnessFactory } from '../worker-harness.js';
+import { deferred, FAST_WORKER, useHarness } from './helpers.js';
+
+const SCHEDULE_PREFIX = 'schedule:test.schedule:';
+
+export function scheduleTests(createHarness: WorkerHarnessFactory): void {
+  describe('schedules', () => {
+    const t = useHarness(createHarness);
+
+    it('an every-second schedule run by 3 worker processes for 10 s enqueues about 10 jobs, never two for one tick', async () => {
+      const workers: TestProcess[] = Array.from({ length: 3 }, () =>
+        spawnFixture('worker-process.ts', { STORE_URL: t.harness.storeUrl, SCHEDULE_CRON: '* * * * * *' }),
+      );
+      const conveyor = await t.open();
+      try {
+        await Promise.all(workers.map((w) => w.waitForLine((line) => line.startsWith('ready '), 30_000)));
+        const windowStart = Date.now();
+        await new Promise((resolve) => setTimeout(resolve, 10_000));
+        // Pausing stops every process at once, so the window ends here whatever the processes' shutdown takes.
+        await conveyor.schedules.pause('test.schedule');
+        const windowEnd = Date.now();
+
+        const jobs = (await conveyor.listJobs({ task: effectTask.name }, { limit: 1000 })).jobs;
+        const ticks = jobs.map((job) => {
+          expect(job.dedupKey?.startsWith(SCHEDULE_PREFIX)).toBe(true);
+          return new Date(job.dedupKey!.slice(SCHEDULE_PREFIX.length)).getTime();
+        });
+        expect(new Set(ticks).size, 'one job per tick').toBe(ticks.length);
+        const inWindow = ticks.filter((tick) => tick > windowStart && tick <= windowEnd);
+        expect(inWindow.length).toBeGreaterThanOrEqual(8);
+        expect(inWindow.length).toBeLessThanOrEqual(12);
+        const [schedule] = await conveyor.schedules.list();
+        expect(schedule).toMatchObject({ name: 'test.schedule', cron: '* * * * * *' });
+        expect(schedule?.pausedAt).not.toBeNull();
+      } finally {
+        await Promise.all(workers.map((w) => killHard(w)));
+      }
+    }, 60_000);
+
+    it('a schedule defined on open fires in a worker; paused it fires no more; a restart keeps its next tick', async () => {
+      const ran: string[] = [];
+      const fired = deferred();
+      const beat = defineTask({ name: 'test.beat', input: z.object({ tag: z.string() }), run: async ({ tag }) => void (ran.push(tag), fired.resolve()) });
+      const schedule = defineSchedule({ name: 'beat', task: beat, cron: '* * * * * *', input: { tag: 'a' } });
+      const conveyor = await t.open({ tasks: [beat], schedules: [schedule] });
+      const worker = await t.startWorker(conveyor, { ...FAST_WORKER, tasks: [beat] });
+      await fired.promise;
+      expect(ran[0]).toBe('a');
+
+      const paused = await conveyor.schedules.pause('beat');
+      const reopened = await t.open({ tasks: [beat], schedules: [schedule] });
+      const afterRestart = (await reopened.schedules.list())[0]!;
+      expect(afterRestart.pausedAt, 'an upsert keeps the pause').toEqual(paused.pausedAt);
+      expect(afterRestart.nextRunAt, 'an upsert with the same cron keeps the next tick').toEqual(paused.nextRunAt);
+      const count = (await conveyor.listJobs({ task: beat.name })).jobs.length;
+      // Let the next tick pass, then fire explicitly: a paused schedule enqueues nothing.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, paused.nextRunAt.getTime() - Date.now()) + 100));
+      await worker.runSchedules();
+      expect((await conveyor.listJobs({ task: beat.name })).jobs.length).toBe(count);
+
+      const changed = await conveyor.schedules.upsert(defineSchedule({ name: 'beat', task: beat, cron: '0 0 1 1 *', input: { tag: 'b' } }));
+      expect(changed.nextRunAt.getUTCMonth(), 'a changed cron recomputes the next tick').toBe(0);
+      expect(changed.nextRunAt.getUTCDate()).toBe(1);
+
+      const resumed = await conveyor.schedules.resume('beat');
+      expect(resumed.pausedAt).toBeNull();
+      expect(resumed.nextRunAt.getTime()).toBeGreaterThan(Date.now() - 1_000);
+      expect(await conveyor.schedules.remove('beat')).toBe(true);
+      expect(await conveyor.schedules.list()).toEqual([]);
+      await expect(conveyor.schedules.pause('beat')).rejects.toThrow(/No schedule named "beat"/);
+    }, 30_000);
+  });
+}
