@@ -28,7 +28,8 @@ export class ResourceSet {
   /** Create every resource in declaration order; if one fails, close those already made and throw. */
   static async create(definitions: Partial<Record<string, ResourceDefinition<unknown>>>, logger: Logger): Promise<ResourceSet> {
     const values: Record<string, unknown> = {};
-    const set = new ResourceSet(values as Resources, []);
+    // Filled in below from the definitions; `Resources` is whatever the app declared it to be.
+    const set = new ResourceSet(values as unknown as Resources, []);
     for (const [name, definition] of Object.entries(definitions)) {
       if (definition === undefined || typeof definition.create !== 'function') {
         throw new ConveyorConfigError(`worker resources.${name}`, 'must be { create, close? } with create a function', '{ create: () => new pg.Pool(), close: (pool) => pool.end() }');
