@@ -3,6 +3,7 @@
  * and gives back the client API and a factory for workers that share its store.
  */
 import { checkInteger, parseStoreUrl, resolveRetention, resolveStoreUrl, type RetentionOptions } from './config.js';
+import { mergeQueueLimits, NO_QUEUE_LIMITS, type QueueLimitsOptions } from './client/queue-limits.js';
 import { buildJobInsert, type EnqueueOptions, type EnqueueResult } from './client/enqueue.js';
 import { DEFAULT_WORKER_STALE_AFTER_MS, findOrphans, isWorkerLive, type OrphanReport } from './client/orphans.js';
 import { checkScheduleNames, ScheduleClient } from './client/schedules.js';
@@ -238,9 +239,28 @@ export class Conveyor {
     return state;
   }
 
-  /** Every queue that was ever paused or resumed, by name; any other queue is running. */
+  /** Every queue that was ever paused, resumed or limited, by name, with its limits; any other queue is running without limits. */
   async listQueues(): Promise<QueueState[]> {
     return this.store.queueList();
+  }
+
+  /**
+   * Limit a queue across every worker of every process: how many of its jobs run at once, how many
+   * run at once per concurrency key (the task's `concurrencyKey(input)`, e.g. a tenant id), and how
+   * many start per interval (in any window of that length, not per fixed tick). A limit left out
+   * stays; `null` removes it. Workers obey a new limit from their next claim.
+   *
+   * @example
+   * await conveyor.setQueueLimits('reports', { concurrency: 10, perKey: 2, rate: { limit: 20, intervalMs: 1000 } });
+   */
+  async setQueueLimits(name: string, limits: QueueLimitsOptions): Promise<QueueState> {
+    checkName('setQueueLimits(name)', name);
+    const current = (await this.store.queueList()).find((queue) => queue.name === name)?.limits ?? NO_QUEUE_LIMITS;
+    const merged = mergeQueueLimits('setQueueLimits(name, limits)', current, limits);
+    const state = await this.store.queueLimitsSet({ name, limits: merged, now: new Date() });
+    // Raised or removed limits may leave room for jobs idle workers of this process passed over.
+    this.events.emit('jobs-available', [name]);
+    return state;
   }
 
   /** Queued jobs no live worker serves, and workers whose heartbeat stopped (F1). */

@@ -6,6 +6,7 @@
 export { Conveyor, type ConveyorOptions, type EnqueueCallOptions, type EnqueueItem, type WorkerStatus } from './conveyor.js';
 export { defineTask, type Task, type TaskOptions, type TaskContext, type JobInfo, type Resources, type TaskInput, type TaskResult, type InputSchema } from './task.js';
 export type { EnqueueOptions, EnqueueResult } from './client/enqueue.js';
+export type { QueueLimitsOptions } from './client/queue-limits.js';
 export { defineSchedule, type Schedule, type ScheduleOptions } from './schedule/define-schedule.js';
 export type { ScheduleClient } from './client/schedules.js';
 export type { WaitForOptions } from './client/wait-for.js';

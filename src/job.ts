@@ -69,6 +69,8 @@ export interface Job<TInput = unknown, TResult = unknown> {
   attempt: number;
   maxAttempts: number;
   dedupKey: string | null;
+  /** What its queue's per-key concurrency limit counts it under (the task's `concurrencyKey(input)`); null = no key. */
+  concurrencyKey: string | null;
   progress: JobProgress | null;
   result: TResult | null;
   /** One entry per failed attempt, oldest first. */

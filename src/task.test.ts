@@ -26,6 +26,7 @@ describe('defineTask', () => {
       timeoutMs: 600_000,
       dedup: null,
       priority: 0,
+      concurrencyKey: null,
     });
   });
 
@@ -40,12 +41,20 @@ describe('defineTask', () => {
       timeoutMs: 30_000,
       dedup,
       priority: -3,
+      concurrencyKey: ({ to }) => to,
     });
     expect(task.queue).toBe('reports');
     expect(task.retry).toEqual({ maxAttempts: 2, backoff: { ...DEFAULT_RETRY_POLICY.backoff, initialMs: 50 } });
     expect(task.timeoutMs).toBe(30_000);
     expect(task.dedup).toBe(dedup);
     expect(task.priority).toBe(-3);
+    expect(task.concurrencyKey?.({ to: 'a@x.io' })).toBe('a@x.io');
+  });
+
+  it('refuses a concurrencyKey that is not a function', () => {
+    expect(() => defineTask({ name: 'email.send', input, run, concurrencyKey: 'tenantId' as never })).toThrow(
+      'defineTask("email.send").concurrencyKey: is not a function. Example of a valid value: (input) => input.tenantId',
+    );
   });
 
   it('returns a frozen task', () => {

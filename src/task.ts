@@ -61,6 +61,12 @@ export interface TaskOptions<TSchema extends InputSchema, TResult> {
   dedup?: { key: (input: StandardSchemaV1.InferInput<TSchema>) => string };
   /** @default 0 (higher runs first) */
   priority?: number;
+  /**
+   * Derive the key the queue's per-key concurrency limit counts a job under (see
+   * `conveyor.setQueueLimits(queue, { perKey })`); a string of 1 to 512 characters.
+   * @example (input) => input.tenantId
+   */
+  concurrencyKey?: (input: StandardSchemaV1.InferInput<TSchema>) => string;
 }
 
 /**
@@ -77,6 +83,7 @@ export interface Task<TSchema extends InputSchema = any, TResult = any> {
   readonly timeoutMs: number;
   readonly dedup: NonNullable<TaskOptions<TSchema, TResult>['dedup']> | null;
   readonly priority: number;
+  readonly concurrencyKey: NonNullable<TaskOptions<TSchema, TResult>['concurrencyKey']> | null;
 }
 
 /** The input type a task accepts at enqueue. */
@@ -115,6 +122,9 @@ export function defineTask<TSchema extends InputSchema, TResult>(options: TaskOp
     throw new ConveyorConfigError(`${where}.timeoutMs`, `must be an integer of milliseconds from 1 to ${MAX_TIMER_MS} (about 24.8 days), got ${String(timeoutMs)}`, '30000');
   }
   const priority = checkPriority(`${where}.priority`, options.priority ?? 0);
+  if (options.concurrencyKey !== undefined && typeof options.concurrencyKey !== 'function') {
+    throw new ConveyorConfigError(`${where}.concurrencyKey`, 'is not a function', '(input) => input.tenantId');
+  }
   return Object.freeze({
     name: options.name,
     queue,
@@ -124,6 +134,7 @@ export function defineTask<TSchema extends InputSchema, TResult>(options: TaskOp
     timeoutMs,
     dedup: options.dedup ?? null,
     priority,
+    concurrencyKey: options.concurrencyKey ?? null,
   });
 }
 

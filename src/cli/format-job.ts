@@ -8,6 +8,7 @@ export function formatJob(job: Job): string {
     ['priority', String(job.priority)],
   ];
   if (job.dedupKey !== null) rows.push(['dedup key', job.dedupKey]);
+  if (job.concurrencyKey !== null) rows.push(['concurrency key', job.concurrencyKey]);
   if (job.progress !== null) rows.push(['progress', `${Math.round(job.progress.fraction * 100)}%${job.progress.message === null ? '' : ` ${job.progress.message}`}`]);
   rows.push(['created', job.createdAt.toISOString()]);
   if (job.state === 'scheduled' || job.state === 'failed') rows.push(['runs at', job.runAt.toISOString()]);

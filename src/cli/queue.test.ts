@@ -40,6 +40,16 @@ describe('conveyor queue', () => {
     expect(listed).toEqual([expect.objectContaining({ name: 'mail', paused: false, pausedAt: null })]);
   });
 
+  it('lists the limits of a limited queue', async () => {
+    const conveyor = await Conveyor.open({ store: storeUrl, logger: silentLogger });
+    try {
+      await conveyor.setQueueLimits('sync', { concurrency: 10, perKey: 2, rate: { limit: 20, intervalMs: 1000 } });
+    } finally {
+      await conveyor.close();
+    }
+    expect((await cli(['--store', storeUrl, 'queue', 'list'])).stdout).toBe('sync: running (limits: concurrency 10, 2 per key, 20 starts per 1000 ms)\n');
+  });
+
   it('refuses a name no queue can have, saying what a valid one looks like, and changes nothing', async () => {
     const result = await cli(['--store', storeUrl, 'queue', 'pause', 'no spaces']);
     expect(result.code).toBe(1);

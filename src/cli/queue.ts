@@ -11,7 +11,7 @@ export function queueCommand(): Command {
     .addCommand(changeCommand('resume', 'let workers claim jobs of <name> again', (conveyor, name) => conveyor.resumeQueue(name)))
     .addCommand(
       new Command('list')
-        .description('print every queue that was paused or resumed, and whether it is paused now')
+        .description('print every queue that was paused, resumed or limited: whether it is paused now, and its limits')
         .option('--json', 'print the queues as JSON')
         .action(async (options: { json?: boolean }, command: Command) => {
           await withConveyor(command, async (conveyor) => {
@@ -46,7 +46,14 @@ async function withConveyor(command: Command, use: (conveyor: Conveyor) => Promi
 }
 
 function formatQueue(queue: QueueState): string {
-  return queue.pausedAt === null ? `${queue.name}: running` : `${queue.name}: paused since ${queue.pausedAt.toISOString()}`;
+  const state = queue.pausedAt === null ? `${queue.name}: running` : `${queue.name}: paused since ${queue.pausedAt.toISOString()}`;
+  const { concurrency, perKey, rate } = queue.limits;
+  const limits = [
+    concurrency === null ? null : `concurrency ${concurrency}`,
+    perKey === null ? null : `${perKey} per key`,
+    rate === null ? null : `${rate.limit} starts per ${rate.intervalMs} ms`,
+  ].filter((limit) => limit !== null);
+  return limits.length === 0 ? state : `${state} (limits: ${limits.join(', ')})`;
 }
 
 function print(text: string): void {

@@ -58,6 +58,7 @@ describe('buildJobInsert', () => {
       runAt: now,
       maxAttempts: 4,
       dedupKey: null,
+      concurrencyKey: null,
     });
   });
 
@@ -127,6 +128,25 @@ describe('buildJobInsert', () => {
     const error = await configError(buildJobInsert(sendEmail, email, { maxAttempts }, now));
     expect(error.setting).toBe(`${WHERE}.maxAttempts`);
     expect(error.message).toBe(`${WHERE}.maxAttempts: must be an integer from 1 to 1000, got ${maxAttempts}. Example of a valid value: 5`);
+  });
+
+  describe('concurrencyKey', () => {
+    const perTenant = defineTask({ name: 'tenant.sync', input: z.object({ tenantId: z.string() }), run: () => null, concurrencyKey: (input) => input.tenantId });
+
+    it("comes from the task's concurrencyKey, given the input as enqueued", async () => {
+      expect((await buildJobInsert(perTenant, { tenantId: 't42' }, {}, now)).concurrencyKey).toBe('t42');
+    });
+
+    it.each([
+      ['an empty string', '', '""'],
+      ['513 characters', 'k'.repeat(513), JSON.stringify('k'.repeat(513))],
+      ['a NUL character', 'a\u0000b', '"a\\u0000b"'],
+    ])('rejects %s, naming the task option', async (_label, tenantId, shown) => {
+      const error = await configError(buildJobInsert(perTenant, { tenantId }, {}, now));
+      expect(error.message).toBe(
+        `defineTask("tenant.sync").concurrencyKey(input): must be a string of 1 to 512 characters without NUL (\\u0000) or unpaired surrogates, got ${shown}. Example of a valid value: "tenant:42"`,
+      );
+    });
   });
 
   describe('dedupKey', () => {

@@ -45,7 +45,14 @@ export async function buildJobInsert(task: Task, input: unknown, options: Enqueu
     runAt: resolveRunAt(where, options, now),
     maxAttempts,
     dedupKey: resolveDedupKey(where, task, input, options),
+    concurrencyKey: resolveConcurrencyKey(task, input),
   };
+}
+
+/** The key the queue's per-key concurrency limit counts the job under: the task's `concurrencyKey(input)`, or null. */
+export function resolveConcurrencyKey(task: Task, input: unknown): string | null {
+  if (task.concurrencyKey === null) return null;
+  return checkDedupKey(`defineTask(${JSON.stringify(task.name)}).concurrencyKey(input)`, task.concurrencyKey(input as never), '"tenant:42"');
 }
 
 function resolveRunAt(where: string, options: EnqueueOptions, now: Date): Date {
@@ -72,9 +79,10 @@ function resolveDedupKey(where: string, task: Task, input: unknown, options: Enq
   return checkDedupKey(`defineTask(${JSON.stringify(task.name)}).dedup.key(input)`, task.dedup.key(input as never));
 }
 
-function checkDedupKey(setting: string, key: unknown): string {
+/** Dedup and concurrency keys: what both stores index and compare exactly. */
+function checkDedupKey(setting: string, key: unknown, example = '"trace:4711"'): string {
   if (typeof key !== 'string' || key.length === 0 || key.length > 512 || !isStorableText(key)) {
-    throw new ConveyorConfigError(setting, `must be a string of 1 to 512 characters without NUL (\\u0000) or unpaired surrogates, got ${JSON.stringify(key)}`, '"trace:4711"');
+    throw new ConveyorConfigError(setting, `must be a string of 1 to 512 characters without NUL (\\u0000) or unpaired surrogates, got ${JSON.stringify(key)}`, example);
   }
   return key;
 }

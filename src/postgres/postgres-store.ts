@@ -15,6 +15,7 @@ import type { Job, JobState } from '../job.js';
 import type { Logger } from '../logger.js';
 import { attemptErrorToJson, leaseExpiredError, parseCursor, parseJobId, storableText, toJsonText } from '../store/encoding.js';
 import { planMigrations } from '../store/migration-plan.js';
+import { claimAllowance, limitsToColumns, startsPruneBefore } from '../store/queue-limits.js';
 import type {
   AppliedMigration,
   CallerTransaction,
@@ -29,6 +30,7 @@ import type {
   JobPruneFinishedParams,
   JobStateUpdate,
   MigrationStatus,
+  QueueLimits,
   QueueState,
   ScheduleFireParams,
   ScheduleFireResult,
@@ -65,6 +67,9 @@ const NO_CURSOR = Number.MAX_SAFE_INTEGER;
 
 /** How often an insert retries a dedup key whose holder finished between the insert and the lookup. */
 const DEDUP_RACE_RETRIES = 5;
+
+/** How long `jobClaim` trusts its list of limited queues. */
+const LIMITED_QUEUES_TTL_MS = 1_000;
 
 /** What the store runs statements on: the pool, a client in a transaction, or the caller's transaction. */
 type Queryable = Pick<pg.ClientBase, 'query'> | CallerTransaction;
@@ -107,6 +112,8 @@ export class PostgresStore implements Store {
   /** Connections this store checked out of its pool for a transaction (as opposed to a caller's). */
   private readonly ownClients = new WeakSet<object>();
   private closing: Promise<void> | null = null;
+  /** Queues with limits, as last read (see `limitedQueues`). */
+  private limited: { names: Set<string>; readAt: number } | null = null;
 
   constructor(config: PostgresStoreConfig) {
     this.pool = config.pool;
@@ -183,18 +190,64 @@ export class PostgresStore implements Store {
 
   // ---- jobs: claim, leases and outcomes ------------------------------------------------------
 
+  /**
+   * Limited queues first, each in its own transaction under the queue's lock; then the rest in the
+   * one `JOB_CLAIM` statement, which passes over limited queues however stale `limitedQueues` is.
+   * (So claim order holds within a queue, and across the unlimited queues of a claim.)
+   */
   async jobClaim(params: JobClaimParams): Promise<Job[]> {
     const limit = bounded(params.limit);
     if (params.queues.length === 0 || params.tasks.length === 0 || limit === 0) return [];
-    const rows = await this.all<JobRow>(this.pool, this.sql.JOB_CLAIM, [
-      unique(params.queues),
-      unique(params.tasks),
-      params.now,
-      limit,
-      params.workerId,
-      params.leaseExpiresAt,
-    ]);
-    return rows.sort(byClaimOrder).map(jobFromRow);
+    const queues = unique(params.queues);
+    const tasks = unique(params.tasks);
+    const limited = await this.limitedQueues();
+    const claimed: JobRow[] = [];
+    for (const queue of queues.filter((name) => limited.has(name))) {
+      if (claimed.length >= limit) break;
+      claimed.push(...(await this.claimLimited(queue, { ...params, tasks, limit: limit - claimed.length })));
+    }
+    if (claimed.length < limit) {
+      claimed.push(
+        ...(await this.all<JobRow>(this.pool, this.sql.JOB_CLAIM, [queues, tasks, params.now, limit - claimed.length, params.workerId, params.leaseExpiresAt])),
+      );
+    }
+    return claimed.sort(byClaimOrder).map(jobFromRow);
+  }
+
+  /** Claim from one limited queue: lock its row, count under the lock, take what its limits leave free, record the starts. */
+  private async claimLimited(queue: string, params: JobClaimParams): Promise<JobRow[]> {
+    return this.transaction(async (client) => {
+      const row = await this.one<QueueRow>(client, this.sql.QUEUE_LOCK, [queue]);
+      if (row === undefined || row.paused_at !== null) return [];
+      const { limits } = queueFromRow(row);
+      const since = new Date(params.now.getTime() - (limits.rate?.intervalMs ?? 0));
+      if (limits.rate !== null) {
+        await this.run(client, this.sql.QUEUE_STARTS_PRUNE, [queue, new Date(startsPruneBefore(params.now.getTime(), limits.rate.intervalMs))]);
+      }
+      const load = await this.one<{ running: number; recent_starts: number }>(client, this.sql.QUEUE_LOAD, [queue, since]);
+      const allowed = claimAllowance(limits, { running: load?.running ?? 0, recentStarts: limits.rate === null ? 0 : (load?.recent_starts ?? 0) }, params.limit);
+      if (allowed === 0) return [];
+      const claim = [queue, params.tasks, params.now, allowed, params.workerId, params.leaseExpiresAt];
+      const rows =
+        limits.perKey === null
+          ? await this.all<JobRow>(client, this.sql.JOB_CLAIM_LIMITED, claim)
+          : await this.all<JobRow>(client, this.sql.JOB_CLAIM_LIMITED_PER_KEY, [...claim, limits.perKey]);
+      if (limits.rate !== null && rows.length > 0) await this.run(client, this.sql.QUEUE_STARTS_RECORD, [queue, params.now, rows.length]);
+      return rows;
+    });
+  }
+
+  /**
+   * Names of the queues with limits, read at most once a second: a limit set by another process is
+   * obeyed at once (`JOB_CLAIM` skips the queue), but its jobs are claimed only from the next read.
+   */
+  private async limitedQueues(): Promise<Set<string>> {
+    if (this.limited === null || Date.now() - this.limited.readAt >= LIMITED_QUEUES_TTL_MS) {
+      const readAt = Date.now();
+      const rows = await this.all<{ name: string }>(this.pool, this.sql.QUEUES_LIMITED, []);
+      this.limited = { names: new Set(rows.map((row) => row.name)), readAt };
+    }
+    return this.limited.names;
   }
 
   async jobLeaseExtend(params: { workerId: string; leaseExpiresAt: Date }): Promise<JobLease[]> {
@@ -324,6 +377,22 @@ export class PostgresStore implements Store {
 
   async queueList(): Promise<QueueState[]> {
     return (await this.all<QueueRow>(this.pool, this.sql.QUEUE_LIST, [])).map(queueFromRow);
+  }
+
+  async queueLimitsSet(params: { name: string; limits: QueueLimits; now: Date }): Promise<QueueState> {
+    const columns = limitsToColumns(params.limits);
+    const row = await this.one<QueueRow>(this.pool, this.sql.QUEUE_LIMITS_SET, [
+      params.name,
+      params.now,
+      columns.concurrency_limit,
+      columns.key_concurrency_limit,
+      columns.rate_limit,
+      columns.rate_interval_ms,
+    ]);
+    if (row === undefined) throw new ConveyorError(`PostgreSQL returned no row for queue "${params.name}" it limited.`);
+    // This store's next claim reads the limited queues afresh.
+    this.limited = null;
+    return queueFromRow(row);
   }
 
   private async changeQueue(statement: string, params: { name: string; now: Date }): Promise<QueueState> {
@@ -572,6 +641,7 @@ function insertRecord(job: JobInsert, ord: number, now: Date): Record<string, un
     run_at: job.runAt.toISOString(),
     max_attempts: job.maxAttempts,
     dedup_key: job.dedupKey,
+    concurrency_key: job.concurrencyKey,
   };
 }
 

@@ -26,7 +26,7 @@ export function quoteIdentifier(name: string): string {
 
 /** Columns of one job in the jsonb records `JOB_INSERT` reads. */
 const INSERT_RECORD = `(ord int, task text, queue text, input text, state text, priority int, run_at timestamptz,
-  max_attempts int, dedup_key text)`;
+  max_attempts int, dedup_key text, concurrency_key text)`;
 
 /**
  * Columns of one outcome in the jsonb records `JOB_SET_STATE_IF_RUNNING` reads. `kind` is a
@@ -38,6 +38,14 @@ const UPDATE_RECORD = `(id bigint, attempt int, worker_id text, kind text, at ti
 
 /** States a dedup key is unique among: the predicate of `jobs_dedup_idx`, word for word. */
 const DEDUP_PREDICATE = `dedup_key IS NOT NULL AND state IN ('scheduled', 'queued', 'running', 'failed')`;
+
+/** True for a `queues` row (as `queue`) with any limit. */
+const LIMITED = `(queue.concurrency_limit IS NOT NULL OR queue.key_concurrency_limit IS NOT NULL OR queue.rate_limit IS NOT NULL)`;
+const LIMITED_OR_PAUSED = `(queue.paused_at IS NOT NULL OR ${LIMITED})`;
+
+/** What a claim sets ($3 now, $5 worker, $6 lease expiry). */
+const CLAIM_SET = `state = 'running', attempt = job.attempt + 1, worker_id = $5, lease_expires_at = $6,
+    started_at = $3, updated_at = $3, progress_fraction = NULL, progress_message = NULL`;
 
 export type PostgresQueries = ReturnType<typeof postgresQueries>;
 
@@ -68,6 +76,7 @@ export function postgresQueries(schema: string) {
   const jobs = `${s}.jobs`;
   const workers = `${s}.workers`;
   const queues = `${s}.queues`;
+  const queueStarts = `${s}.queue_starts`;
   const migrations = `${s}.migrations`;
   const schedules = `${s}.schedules`;
   const channel = noticeChannel(schema);
@@ -104,8 +113,8 @@ CREATE TABLE IF NOT EXISTS ${migrations} (
      */
     JOB_INSERT: `
 WITH inserted AS (
-  INSERT INTO ${jobs} (task, queue, input, state, priority, run_at, max_attempts, dedup_key, created_at, updated_at)
-  SELECT task, queue, input::json, state, priority, run_at, max_attempts, dedup_key, $2::timestamptz, $2::timestamptz
+  INSERT INTO ${jobs} (task, queue, input, state, priority, run_at, max_attempts, dedup_key, concurrency_key, created_at, updated_at)
+  SELECT task, queue, input::json, state, priority, run_at, max_attempts, dedup_key, concurrency_key, $2::timestamptz, $2::timestamptz
   FROM jsonb_to_recordset($1::jsonb) AS r${INSERT_RECORD}
   ORDER BY ord
   ON CONFLICT (task, dedup_key) WHERE ${DEDUP_PREDICATE} DO NOTHING
@@ -156,9 +165,10 @@ ORDER BY task, queue, state`,
      * worker is claiming are skipped, not waited for. The chosen ids travel as an array, so even the
      * generic plan of this named statement updates them through the primary key (joining the
      * candidates instead, it guessed thousands of rows for an unknown LIMIT and scanned the table).
-     * Paused queues are dropped from $1 before their walk, by one primary-key lookup per queue (a
-     * correlated subquery: as NOT EXISTS, the generic plan hashed the whole queues table). A pause
-     * that committed before this statement began is always seen: its snapshot is taken at the start.
+     * Paused and limited queues are dropped from $1 before their walk, by one primary-key lookup per
+     * queue (a correlated subquery: as NOT EXISTS, the generic plan hashed the whole queues table). A
+     * pause or limit that committed before this statement began is always seen: its snapshot is taken
+     * at the start. Limited queues are claimed from by `JOB_CLAIM_LIMITED…`, under their row lock.
      */
     JOB_CLAIM: `
 UPDATE ${jobs} AS job
@@ -168,7 +178,7 @@ WHERE job.state = 'queued' AND job.id = ANY(ARRAY(
   SELECT candidate.id
   FROM (
     SELECT queue FROM unnest($1::text[]) AS requested(queue)
-    WHERE (SELECT queue.paused_at FROM ${queues} AS queue WHERE queue.name = requested.queue) IS NULL
+    WHERE (SELECT ${LIMITED_OR_PAUSED} FROM ${queues} AS queue WHERE queue.name = requested.queue) IS NOT TRUE
   ) AS served
   CROSS JOIN LATERAL (
     SELECT id, priority, run_at FROM ${jobs}
@@ -178,6 +188,69 @@ WHERE job.state = 'queued' AND job.id = ANY(ARRAY(
     FOR UPDATE SKIP LOCKED
   ) AS candidate
   ORDER BY candidate.priority DESC, candidate.run_at, candidate.id
+  LIMIT $4
+))
+RETURNING job.*`,
+
+    /**
+     * Claims of a limited queue run in one transaction: this lock on the queue's row first, so claims
+     * of the queue from every process take turns, and each later statement (a fresh READ COMMITTED
+     * snapshot) sees the jobs the previous claim started and every job finished since.
+     */
+    QUEUE_LOCK: `SELECT * FROM ${queues} WHERE name = $1 FOR UPDATE`,
+
+    /** Running jobs of queue $1, and its starts after $2 (the start of the rate interval ending now). */
+    QUEUE_LOAD: `
+SELECT (SELECT count(*)::int FROM ${jobs} WHERE state = 'running' AND queue = $1) AS running,
+       (SELECT count(*)::int FROM ${queueStarts} WHERE queue = $1 AND started_at > $2) AS recent_starts`,
+
+    /** Starts of queue $1 at or before $2, long out of every rate interval a claim might still count (see `startsPruneBefore`). */
+    QUEUE_STARTS_PRUNE: `DELETE FROM ${queueStarts} WHERE queue = $1 AND started_at <= $2`,
+
+    /** Records $3 starts of queue $1 at $2. */
+    QUEUE_STARTS_RECORD: `INSERT INTO ${queueStarts} (queue, started_at) SELECT $1::text, $2::timestamptz FROM generate_series(1, $3::int)`,
+
+    /**
+     * Claims up to $4 queued jobs of ONE limited queue $1 (tasks $2, due at $3) for worker $5 until
+     * $6, in claim order; the caller holds the queue's lock and computed $4 from its limits.
+     */
+    JOB_CLAIM_LIMITED: `
+UPDATE ${jobs} AS job
+SET ${CLAIM_SET}
+WHERE job.state = 'queued' AND job.id = ANY(ARRAY(
+  SELECT id FROM ${jobs}
+  WHERE state = 'queued' AND queue = $1 AND task = ANY($2::text[]) AND run_at <= $3
+  ORDER BY priority DESC, run_at, id
+  LIMIT $4
+  FOR UPDATE SKIP LOCKED
+))
+RETURNING job.*`,
+
+    /**
+     * As `JOB_CLAIM_LIMITED`, for a queue with a per-key limit $7: a job is taken while the running
+     * jobs of its key plus the jobs of its key ranked before it in this claim stay within $7. Jobs
+     * without a key are not limited by key. The ranking reads every due queued job of the queue, so
+     * only queues with a per-key limit pay for it. (A window function rules out SKIP LOCKED: a row
+     * changed meanwhile fails the `state = 'queued'` recheck of the UPDATE instead.)
+     */
+    JOB_CLAIM_LIMITED_PER_KEY: `
+UPDATE ${jobs} AS job
+SET ${CLAIM_SET}
+WHERE job.state = 'queued' AND job.id = ANY(ARRAY(
+  WITH running AS (
+    SELECT concurrency_key, count(*) AS n FROM ${jobs}
+    WHERE state = 'running' AND queue = $1 AND concurrency_key IS NOT NULL
+    GROUP BY concurrency_key
+  ),
+  ranked AS (
+    SELECT id, priority, run_at, concurrency_key,
+      row_number() OVER (PARTITION BY concurrency_key ORDER BY priority DESC, run_at, id) AS key_rank
+    FROM ${jobs}
+    WHERE state = 'queued' AND queue = $1 AND task = ANY($2::text[]) AND run_at <= $3
+  )
+  SELECT ranked.id FROM ranked LEFT JOIN running ON running.concurrency_key = ranked.concurrency_key
+  WHERE ranked.concurrency_key IS NULL OR ranked.key_rank + coalesce(running.n, 0) <= $7
+  ORDER BY ranked.priority DESC, ranked.run_at, ranked.id
   LIMIT $4
 ))
 RETURNING job.*`,
@@ -310,6 +383,19 @@ WITH resumed AS (
 )
 SELECT resumed.*, pg_notify('${channel}', '${NOTICE_JOBS_PREFIX}' || resumed.name) AS notice FROM resumed`,
     QUEUE_LIST: `SELECT * FROM ${queues} ORDER BY name`,
+    /** Replaces every limit of queue $1 at $2 ($3 concurrency, $4 per key, $5 rate limit, $6 rate interval ms); a new row is running. */
+    QUEUE_LIMITS_SET: `
+INSERT INTO ${queues} AS queue (name, paused_at, updated_at, concurrency_limit, key_concurrency_limit, rate_limit, rate_interval_ms)
+VALUES ($1, NULL, $2, $3, $4, $5, $6)
+ON CONFLICT (name) DO UPDATE SET
+  concurrency_limit = excluded.concurrency_limit,
+  key_concurrency_limit = excluded.key_concurrency_limit,
+  rate_limit = excluded.rate_limit,
+  rate_interval_ms = excluded.rate_interval_ms,
+  updated_at = excluded.updated_at
+RETURNING *`,
+    /** Names of every queue with a limit: a worker reads them now and then to know which queues to claim under a lock. */
+    QUEUES_LIMITED: `SELECT name FROM ${queues} AS queue WHERE ${LIMITED}`,
 
     // ---- schedules -------------------------------------------------------------------------------
 

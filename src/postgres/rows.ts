@@ -2,6 +2,7 @@
  * Rows as node-postgres returns them (bigint as a decimal string, timestamptz as a Date, json and
  * jsonb parsed), and their mapping to Conveyor's domain types.
  */
+import { limitsFromColumns, type QueueLimitColumns } from '../store/queue-limits.js';
 import type { Job, JobState } from '../job.js';
 import { attemptErrorFromJson, type AttemptErrorJson } from '../store/encoding.js';
 import type { AppliedMigration, JobLease, QueueState, ScheduleMissedPolicy, ScheduleRecord, WorkerRecord } from '../store/store.js';
@@ -18,6 +19,7 @@ export interface JobRow {
   attempt: number;
   max_attempts: number;
   dedup_key: string | null;
+  concurrency_key: string | null;
   progress_fraction: number | null;
   progress_message: string | null;
   result: unknown;
@@ -84,6 +86,7 @@ export function jobFromRow(row: JobRow): Job {
     attempt: row.attempt,
     maxAttempts: row.max_attempts,
     dedupKey: row.dedup_key,
+    concurrencyKey: row.concurrency_key,
     progress: row.progress_fraction === null ? null : { fraction: row.progress_fraction, message: row.progress_message },
     result: row.result,
     errors: row.errors.map(attemptErrorFromJson),
@@ -111,14 +114,14 @@ export function workerFromRow(row: WorkerRow): WorkerRecord {
 }
 
 /** A `queues` row. */
-export interface QueueRow {
+export interface QueueRow extends QueueLimitColumns {
   name: string;
   paused_at: Date | null;
   updated_at: Date;
 }
 
 export function queueFromRow(row: QueueRow): QueueState {
-  return { name: row.name, paused: row.paused_at !== null, pausedAt: row.paused_at, updatedAt: row.updated_at };
+  return { name: row.name, paused: row.paused_at !== null, pausedAt: row.paused_at, updatedAt: row.updated_at, limits: limitsFromColumns(row) };
 }
 
 /** A `schedules` row; `input` arrives parsed (a json column). */

@@ -39,8 +39,8 @@ VALUES (@version, @name, @checksum, @appliedAt)`;
 // ---- jobs: insert and read -------------------------------------------------------------------
 
 export const JOB_INSERT = `
-INSERT INTO conveyor_jobs (task, queue, input, state, priority, run_at, max_attempts, dedup_key, created_at, updated_at)
-VALUES (@task, @queue, @input, @state, @priority, @runAt, @maxAttempts, @dedupKey, @now, @now)
+INSERT INTO conveyor_jobs (task, queue, input, state, priority, run_at, max_attempts, dedup_key, concurrency_key, created_at, updated_at)
+VALUES (@task, @queue, @input, @state, @priority, @runAt, @maxAttempts, @dedupKey, @concurrencyKey, @now, @now)
 RETURNING *`;
 
 /** The unfinished job holding a dedup key, if any (served by `conveyor_jobs_dedup_idx`). */
@@ -109,6 +109,49 @@ WHERE state = 'queued'
   AND run_at <= @now
 ORDER BY priority DESC, run_at, id
 LIMIT @limit`;
+
+/**
+ * The next jobs of ONE queue with a per-key limit, in claim order: a job is a candidate while the
+ * running jobs of its key plus the jobs of its key ranked before it in this claim stay within
+ * `@perKey`. Jobs without a key are not limited by key. This reads every due queued job of the
+ * queue (the ranking needs them all); only queues with a per-key limit pay for it.
+ */
+export const JOB_CLAIM_CANDIDATES_PER_KEY = `
+WITH running AS (
+  SELECT concurrency_key, count(*) AS n FROM conveyor_jobs INDEXED BY conveyor_jobs_running_key_idx
+  WHERE state = 'running' AND queue = @queue AND concurrency_key IS NOT NULL
+  GROUP BY concurrency_key
+),
+ranked AS (
+  SELECT id, priority, run_at, concurrency_key,
+    row_number() OVER (PARTITION BY concurrency_key ORDER BY priority DESC, run_at, id) AS key_rank
+  FROM conveyor_jobs INDEXED BY conveyor_jobs_claim_idx
+  WHERE state = 'queued'
+    AND queue = @queue
+    AND task IN (SELECT value FROM json_each(@tasks))
+    AND run_at <= @now
+)
+SELECT id, priority, run_at FROM ranked
+WHERE concurrency_key IS NULL
+   OR key_rank + coalesce((SELECT n FROM running WHERE running.concurrency_key = ranked.concurrency_key), 0) <= @perKey
+ORDER BY priority DESC, run_at, id
+LIMIT @limit`;
+
+/** Running jobs of one queue, in every process. */
+export const QUEUE_RUNNING_COUNT = `
+SELECT count(*) AS n FROM conveyor_jobs INDEXED BY conveyor_jobs_running_key_idx
+WHERE state = 'running' AND queue = @queue`;
+
+/** Starts of one queue after `@since` (the start of the rate interval ending now). */
+export const QUEUE_STARTS_COUNT = `
+SELECT count(*) AS n FROM conveyor_queue_starts WHERE queue = @queue AND started_at > @since`;
+
+/** Starts long out of every rate interval a claim might still count (see `startsPruneBefore`). */
+export const QUEUE_STARTS_PRUNE = `
+DELETE FROM conveyor_queue_starts WHERE queue = @queue AND started_at <= @before`;
+
+export const QUEUE_START_RECORD = `
+INSERT INTO conveyor_queue_starts (queue, started_at) VALUES (@queue, @now)`;
 
 /** Takes the chosen candidates; `@ids` is a JSON array of ids. */
 export const JOB_CLAIM = `
@@ -267,12 +310,23 @@ INSERT INTO conveyor_queues (name, paused_at, updated_at) VALUES (@name, NULL, @
 ON CONFLICT (name) DO UPDATE SET paused_at = NULL, updated_at = excluded.updated_at
 RETURNING *`;
 
+/** Replaces every limit of a queue; a new row is running (not paused). */
+export const QUEUE_LIMITS_SET = `
+INSERT INTO conveyor_queues (name, paused_at, updated_at, concurrency_limit, key_concurrency_limit, rate_limit, rate_interval_ms)
+VALUES (@name, NULL, @now, @concurrency_limit, @key_concurrency_limit, @rate_limit, @rate_interval_ms)
+ON CONFLICT (name) DO UPDATE SET
+  concurrency_limit = excluded.concurrency_limit,
+  key_concurrency_limit = excluded.key_concurrency_limit,
+  rate_limit = excluded.rate_limit,
+  rate_interval_ms = excluded.rate_interval_ms,
+  updated_at = excluded.updated_at
+RETURNING *`;
+
 export const QUEUE_LIST = `SELECT * FROM conveyor_queues ORDER BY name`;
 
-/** Which of the queues `@queues` (a JSON array) are paused: `jobClaim` skips them. */
-export const QUEUES_PAUSED_AMONG = `
-SELECT name FROM conveyor_queues
-WHERE name IN (SELECT value FROM json_each(@queues)) AND paused_at IS NOT NULL`;
+/** The rows of those of the queues `@queues` (a JSON array) that have one: `jobClaim` skips paused ones and limits limited ones. */
+export const QUEUES_AMONG = `
+SELECT * FROM conveyor_queues WHERE name IN (SELECT value FROM json_each(@queues))`;
 
 // ---- schedules -------------------------------------------------------------------------------
 

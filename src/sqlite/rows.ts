@@ -3,6 +3,7 @@
  * or millisecond-typed leaves this folder: callers only ever see `Job`, `WorkerRecord` and `Date`s.
  */
 import type { Job, JobState } from '../job.js';
+import { limitsFromColumns, type QueueLimitColumns } from '../store/queue-limits.js';
 import { attemptErrorFromJson, type AttemptErrorJson } from '../store/encoding.js';
 import type { AppliedMigration, JobLease, QueueState, ScheduleMissedPolicy, ScheduleRecord, WorkerRecord } from '../store/store.js';
 
@@ -18,6 +19,7 @@ export interface JobRow {
   attempt: number;
   max_attempts: number;
   dedup_key: string | null;
+  concurrency_key: string | null;
   progress_fraction: number | null;
   progress_message: string | null;
   result: string | null;
@@ -91,6 +93,7 @@ export function jobFromRow(row: JobRow): Job {
     attempt: row.attempt,
     maxAttempts: row.max_attempts,
     dedupKey: row.dedup_key,
+    concurrencyKey: row.concurrency_key,
     progress: row.progress_fraction === null ? null : { fraction: row.progress_fraction, message: row.progress_message },
     result: row.result === null ? null : (JSON.parse(row.result) as unknown),
     errors: (JSON.parse(row.errors) as AttemptErrorJson[]).map(attemptErrorFromJson),
@@ -132,7 +135,7 @@ export function workerToParams(worker: WorkerRecord): Record<string, string | nu
 }
 
 /** A `conveyor_queues` row; times are ms since the epoch. */
-export interface QueueRow {
+export interface QueueRow extends QueueLimitColumns {
   name: string;
   paused_at: number | null;
   updated_at: number;
@@ -144,6 +147,7 @@ export function queueFromRow(row: QueueRow): QueueState {
     paused: row.paused_at !== null,
     pausedAt: row.paused_at === null ? null : new Date(row.paused_at),
     updatedAt: new Date(row.updated_at),
+    limits: limitsFromColumns(row),
   };
 }
 

@@ -20,7 +20,7 @@ import * as sql from './queries.js';
 const at = (ms: number): Date => new Date(1_700_000_000_000 + ms);
 
 function jobInsert(overrides: Partial<JobInsert> = {}): JobInsert {
-  return { task: 't', queue: 'q', input: { n: 1 }, priority: 0, runAt: at(0), maxAttempts: 3, dedupKey: null, ...overrides };
+  return { task: 't', queue: 'q', input: { n: 1 }, priority: 0, runAt: at(0), maxAttempts: 3, dedupKey: null, concurrencyKey: null, ...overrides };
 }
 
 let dir: string;
@@ -145,7 +145,9 @@ describe('query plans', () => {
 
   it.each([
     ['claim', sql.JOB_CLAIM_CANDIDATES, { queue: 'q', tasks: '["t"]', now: 0, limit: 1 }, 'conveyor_jobs_claim_idx (queue=?)'],
-    ['paused queues of a claim', sql.QUEUES_PAUSED_AMONG, { queues: '["q"]' }, 'SEARCH conveyor_queues USING INDEX sqlite_autoindex_conveyor_queues_1 (name=?)'],
+    ['paused and limited queues of a claim', sql.QUEUES_AMONG, { queues: '["q"]' }, 'SEARCH conveyor_queues USING INDEX sqlite_autoindex_conveyor_queues_1 (name=?)'],
+    ['running jobs of a limited queue', sql.QUEUE_RUNNING_COUNT, { queue: 'q' }, 'conveyor_jobs_running_key_idx (queue=?)'],
+    ['recent starts of a rate-limited queue', sql.QUEUE_STARTS_COUNT, { queue: 'q', since: 0 }, 'conveyor_queue_starts_idx (queue=? AND started_at>?)'],
     ['promotion', sql.JOB_PROMOTE_DUE, { now: 0, limit: 1 }, 'conveyor_jobs_due_idx (run_at<?)'],
     ['lease recovery', sql.JOB_LEASES_EXPIRED, { now: 0, limit: 1 }, 'conveyor_jobs_lease_idx (lease_expires_at<?)'],
     ['lease renewal', sql.JOB_LEASE_EXTEND, { workerId: 'w', leaseExpiresAt: 0 }, 'conveyor_jobs_worker_idx (worker_id=?)'],

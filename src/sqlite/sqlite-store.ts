@@ -11,6 +11,7 @@ import { ConveyorError, ConveyorStateError } from '../errors.js';
 import type { Job, JobAttemptError, JobState } from '../job.js';
 import { attemptErrorToJson, leaseExpiredError, parseCursor, parseJobId, storableText, toJsonText } from '../store/encoding.js';
 import { planMigrations } from '../store/migration-plan.js';
+import { claimAllowance, hasQueueLimits, limitsToColumns, startsPruneBefore } from '../store/queue-limits.js';
 import type {
   AppliedMigration,
   JobClaimParams,
@@ -24,6 +25,7 @@ import type {
   JobPruneFinishedParams,
   JobStateUpdate,
   MigrationStatus,
+  QueueLimits,
   QueueState,
   ScheduleFireParams,
   ScheduleFireResult,
@@ -143,23 +145,48 @@ export class SqliteStore implements Store {
     const tasks = JSON.stringify(unique(params.tasks));
     const queues = unique(params.queues);
     return this.db.immediate(() => {
-      // Read under the write lock a pause also takes: a pause that returned before this claim is seen.
-      const paused = this.db.all<{ name: string }>(sql.QUEUES_PAUSED_AMONG, { queues: JSON.stringify(queues) }).map((row) => row.name);
+      // Read under the write lock every claim and every pause also take: a pause or a limit that
+      // returned before this claim is seen, and no other claim changes the counts before this one writes.
+      const rows = this.db.all<QueueRow>(sql.QUEUES_AMONG, { queues: JSON.stringify(queues) });
+      const controls = new Map(rows.map((row) => [row.name, queueFromRow(row)]));
       // The best `limit` jobs of each running queue, merged: the best `limit` overall are among them.
       const candidates = queues
-        .filter((queue) => !paused.includes(queue))
-        .flatMap((queue) => this.db.all<ClaimCandidateRow>(sql.JOB_CLAIM_CANDIDATES, { queue, tasks, now, limit }))
+        .flatMap((queue) => this.claimCandidates(queue, controls.get(queue), { tasks, now, limit }))
         .sort(byClaimOrder)
         .slice(0, limit);
       if (candidates.length === 0) return [];
-      const rows = this.db.all<JobRow>(sql.JOB_CLAIM, {
+      const claimed = this.db.all<JobRow>(sql.JOB_CLAIM, {
         ids: JSON.stringify(candidates.map((candidate) => candidate.id)),
         workerId: params.workerId,
         leaseExpiresAt: params.leaseExpiresAt.getTime(),
         now,
       });
-      return rows.sort(byClaimOrder).map(jobFromRow);
+      // Every start of a rate-limited queue is logged: the next claim counts those inside its interval.
+      for (const row of claimed) {
+        const rate = controls.get(row.queue)?.limits.rate ?? null;
+        if (rate !== null) this.db.run(sql.QUEUE_START_RECORD, { queue: row.queue, now });
+      }
+      return claimed.sort(byClaimOrder).map(jobFromRow);
     });
+  }
+
+  /** The next jobs of one queue a claim may take: none when paused, only what its limits leave free when limited. */
+  private claimCandidates(queue: string, control: QueueState | undefined, claim: { tasks: string; now: number; limit: number }): ClaimCandidateRow[] {
+    if (control === undefined) return this.db.all<ClaimCandidateRow>(sql.JOB_CLAIM_CANDIDATES, { queue, ...claim });
+    if (control.paused) return [];
+    const { limits } = control;
+    if (!hasQueueLimits(limits)) return this.db.all<ClaimCandidateRow>(sql.JOB_CLAIM_CANDIDATES, { queue, ...claim });
+    let recentStarts = 0;
+    if (limits.rate !== null) {
+      const since = claim.now - limits.rate.intervalMs;
+      this.db.run(sql.QUEUE_STARTS_PRUNE, { queue, before: startsPruneBefore(claim.now, limits.rate.intervalMs) });
+      recentStarts = this.db.get<{ n: number }>(sql.QUEUE_STARTS_COUNT, { queue, since })?.n ?? 0;
+    }
+    const running = limits.concurrency === null ? 0 : (this.db.get<{ n: number }>(sql.QUEUE_RUNNING_COUNT, { queue })?.n ?? 0);
+    const limit = claimAllowance(limits, { running, recentStarts }, claim.limit);
+    if (limit === 0) return [];
+    if (limits.perKey === null) return this.db.all<ClaimCandidateRow>(sql.JOB_CLAIM_CANDIDATES, { queue, ...claim, limit });
+    return this.db.all<ClaimCandidateRow>(sql.JOB_CLAIM_CANDIDATES_PER_KEY, { queue, ...claim, limit, perKey: limits.perKey });
   }
 
   async jobLeaseExtend(params: { workerId: string; leaseExpiresAt: Date }): Promise<JobLease[]> {
@@ -285,6 +312,12 @@ export class SqliteStore implements Store {
     return this.db.all<QueueRow>(sql.QUEUE_LIST).map(queueFromRow);
   }
 
+  async queueLimitsSet(params: { name: string; limits: QueueLimits; now: Date }): Promise<QueueState> {
+    const row = this.db.get<QueueRow>(sql.QUEUE_LIMITS_SET, { name: params.name, now: params.now.getTime(), ...limitsToColumns(params.limits) });
+    if (row === undefined) throw new ConveyorError(`SQLite returned no row for queue "${params.name}" it limited.`);
+    return queueFromRow(row);
+  }
+
   private changeQueue(statement: string, params: { name: string; now: Date }): QueueState {
     const row = this.db.get<QueueRow>(statement, { name: params.name, now: params.now.getTime() });
     if (row === undefined) throw new ConveyorError(`SQLite returned no row for queue "${params.name}" it changed.`);
@@ -384,6 +417,7 @@ export class SqliteStore implements Store {
       runAt,
       maxAttempts: job.maxAttempts,
       dedupKey: job.dedupKey,
+      concurrencyKey: job.concurrencyKey,
       now,
     });
     if (row === undefined) throw new ConveyorError(`SQLite returned no row for the job of task "${job.task}" it inserted.`);

@@ -71,6 +71,8 @@ export interface JobInsert {
   runAt: Date;
   maxAttempts: number;
   dedupKey: string | null;
+  /** What the queue's per-key concurrency limit counts this job under (e.g. a tenant id); null = no key. */
+  concurrencyKey: string | null;
 }
 
 export interface JobInsertResult {
@@ -142,8 +144,20 @@ export interface QueueState {
   paused: boolean;
   /** When the queue was paused; null while it runs. */
   pausedAt: Date | null;
-  /** When an operator last paused or resumed it. */
+  /** When an operator last paused, resumed or limited it. */
   updatedAt: Date;
+  /** What every claim of every process obeys for this queue. */
+  limits: QueueLimits;
+}
+
+/** Limits of one queue; null means no limit of that kind. */
+export interface QueueLimits {
+  /** At most this many of the queue's jobs run at once, across all workers. */
+  concurrency: number | null;
+  /** At most this many of the queue's jobs with the same `concurrencyKey` run at once (jobs without a key are not counted). */
+  perKey: number | null;
+  /** At most `limit` jobs of the queue start in any window of `intervalMs` milliseconds. */
+  rate: { limit: number; intervalMs: number } | null;
 }
 
 /** Params of `jobClaim`. */
@@ -252,7 +266,9 @@ export interface Store {
   /**
    * Atomically move up to `limit` queued jobs of these queues and tasks to `running`, highest priority
    * first, then oldest `runAt`, then lowest id; increments `attempt`, sets the lease, and clears the
-   * progress of the previous attempt. Jobs of paused queues (`queuePause`) are left alone.
+   * progress of the previous attempt. Jobs of paused queues (`queuePause`) are left alone. A queue
+   * with limits (`queueLimitsSet`) gets only as many jobs as its limits leave free, counted against
+   * every process's running jobs and recent starts; claims of one limited queue are serialised.
    */
   jobClaim(params: JobClaimParams): Promise<Job[]>;
   /** Extend the lease of every job this worker runs; returns them, so the worker sees cancels and lost leases. */
@@ -297,8 +313,10 @@ export interface Store {
   queuePause(params: { name: string; now: Date }): Promise<QueueState>;
   /** Let workers claim from a queue again; stores with `crossProcessWakeUp` wake idle workers of it. */
   queueResume(params: { name: string; now: Date }): Promise<QueueState>;
-  /** Every queue an operator paused or resumed, by name. */
+  /** Every queue an operator paused, resumed or limited, by name. */
   queueList(): Promise<QueueState[]>;
+  /** Replace a queue's limits (all of them: a null limit is cleared); its pause state stays. */
+  queueLimitsSet(params: { name: string; limits: QueueLimits; now: Date }): Promise<QueueState>;
 
   /** Create a schedule, or replace its definition; `paused`, `lastRunAt` and (with the same cron and time zone) `nextRunAt` stay. */
   scheduleUpsert(params: { schedule: ScheduleUpsert; now: Date }): Promise<ScheduleRecord>;

@@ -15,6 +15,7 @@ import { cancelTests } from './store-conformance/cancel-retry.js';
 import { claimTests } from './store-conformance/claim-and-lease.js';
 import { ConformanceSuite, type SuiteSection } from './store-conformance/context.js';
 import { insertTests } from './store-conformance/insert-and-dedup.js';
+import { limitTests } from './store-conformance/limits.js';
 import { listCountTests } from './store-conformance/list-count.js';
 import { maintenanceTests } from './store-conformance/maintenance.js';
 import { migrationTests } from './store-conformance/migrations.js';
@@ -54,6 +55,7 @@ const SECTIONS: readonly SuiteSection[] = [
   noticeTests,
   scheduleTests,
   queueTests,
+  limitTests,
   stateMachineTests,
 ];
 

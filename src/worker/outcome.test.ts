@@ -22,6 +22,7 @@ function runningJob(overrides: Partial<Job> = {}): Job {
     attempt: 1,
     maxAttempts: 3,
     dedupKey: null,
+    concurrencyKey: null,
     progress: null,
     result: null,
     errors: [],

@@ -8,6 +8,7 @@ import type { ConveyorEvents } from '../events.js';
 import type { Logger } from '../logger.js';
 import { DEFAULT_RETRY_POLICY } from '../retry.js';
 import { parseCron } from '../schedule/cron.js';
+import { resolveConcurrencyKey } from '../client/enqueue.js';
 import { planFire, scheduleDedupKey } from '../schedule/fire-plan.js';
 import type { JobInsert, ScheduleRecord, Store } from '../store/store.js';
 import type { Task } from '../task.js';
@@ -78,6 +79,7 @@ export class ScheduleFiring {
       runAt: now,
       maxAttempts: task?.retry.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts,
       dedupKey: scheduleDedupKey(schedule.name, tick),
+      concurrencyKey: task === undefined ? null : resolveConcurrencyKey(task, schedule.input),
     };
   }
 }

@@ -35,6 +35,7 @@ export function jobInsert(overrides: Partial<JobInsert> = {}): JobInsert {
     runAt: t0,
     maxAttempts: 3,
     dedupKey: null,
+    concurrencyKey: null,
     ...overrides,
   };
 }

@@ -10,6 +10,8 @@ import type { SuiteSection } from './context.js';
 import { applyUpdate, at, attemptRef, claimJob, expectState, insertJob, sortedIds, WORKER_A } from './helpers.js';
 import { collect, listening, settle } from './notices.js';
 
+const NO_LIMITS = { concurrency: null, perKey: null, rate: null };
+
 /** Claim every due job of these queues for the conformance task, at `now`. */
 function claimAll(store: Store, queues: string[], now = at(10)) {
   return store.jobClaim({ queues, tasks: ['conformance.task'], workerId: WORKER_A, limit: 100, now, leaseExpiresAt: at(600) });
@@ -20,7 +22,7 @@ export const queueTests: SuiteSection = (suite) => {
     group.test('a paused queue is not claimed from; other queues of the same claim still are', async ({ store }) => {
       const paused = [await insertJob(store, { queue: 'mail' }), await insertJob(store, { queue: 'mail', priority: 10 })];
       const other = await insertJob(store, { queue: 'reports' });
-      expect(await store.queuePause({ name: 'mail', now: at(5) })).toEqual({ name: 'mail', paused: true, pausedAt: at(5), updatedAt: at(5) });
+      expect(await store.queuePause({ name: 'mail', now: at(5) })).toEqual({ name: 'mail', paused: true, pausedAt: at(5), updatedAt: at(5), limits: NO_LIMITS });
 
       expect(sortedIds(await claimAll(store, ['mail', 'reports']))).toEqual([other.id]);
       expect(await claimAll(store, ['mail'])).toEqual([]);
@@ -41,15 +43,15 @@ export const queueTests: SuiteSection = (suite) => {
       const high = await insertJob(store, { queue: 'mail', priority: 5 });
       await store.queuePause({ name: 'mail', now: at(5) });
       expect(await claimAll(store, ['mail'])).toEqual([]);
-      expect(await store.queueResume({ name: 'mail', now: at(20) })).toEqual({ name: 'mail', paused: false, pausedAt: null, updatedAt: at(20) });
+      expect(await store.queueResume({ name: 'mail', now: at(20) })).toEqual({ name: 'mail', paused: false, pausedAt: null, updatedAt: at(20), limits: NO_LIMITS });
       expect((await claimAll(store, ['mail'], at(21))).map((job) => job.id)).toEqual([high.id, low.id]);
     });
 
     group.test('pausing a paused queue keeps its first pausedAt; resuming a running queue leaves it running', async ({ store }) => {
       await store.queuePause({ name: 'mail', now: at(5) });
-      expect(await store.queuePause({ name: 'mail', now: at(9) })).toEqual({ name: 'mail', paused: true, pausedAt: at(5), updatedAt: at(9) });
+      expect(await store.queuePause({ name: 'mail', now: at(9) })).toEqual({ name: 'mail', paused: true, pausedAt: at(5), updatedAt: at(9), limits: NO_LIMITS });
       await store.queueResume({ name: 'mail', now: at(10) });
-      expect(await store.queueResume({ name: 'mail', now: at(11) })).toEqual({ name: 'mail', paused: false, pausedAt: null, updatedAt: at(11) });
+      expect(await store.queueResume({ name: 'mail', now: at(11) })).toEqual({ name: 'mail', paused: false, pausedAt: null, updatedAt: at(11), limits: NO_LIMITS });
       expect(await store.queueResume({ name: 'never.paused', now: at(12) })).toMatchObject({ paused: false, pausedAt: null });
       const job = await insertJob(store, { queue: 'never.paused' });
       expect((await claimAll(store, ['never.paused', 'mail'], at(13))).map((claimed) => claimed.id)).toEqual([job.id]);
@@ -76,9 +78,9 @@ export const queueTests: SuiteSection = (suite) => {
       await store.queuePause({ name: 'billing', now: at(3) });
       await store.queueResume({ name: 'mail', now: at(4) });
       expect(await store.queueList()).toEqual([
-        { name: 'billing', paused: true, pausedAt: at(3), updatedAt: at(3) },
-        { name: 'mail', paused: false, pausedAt: null, updatedAt: at(4) },
-        { name: 'reports', paused: true, pausedAt: at(1), updatedAt: at(1) },
+        { name: 'billing', paused: true, pausedAt: at(3), updatedAt: at(3), limits: NO_LIMITS },
+        { name: 'mail', paused: false, pausedAt: null, updatedAt: at(4), limits: NO_LIMITS },
+        { name: 'reports', paused: true, pausedAt: at(1), updatedAt: at(1), limits: NO_LIMITS },
       ]);
     });
   });

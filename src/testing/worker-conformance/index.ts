@@ -9,6 +9,7 @@ import { crashTests } from './crash.js';
 import { dedupTests } from './dedup.js';
 import { enqueueTests } from './enqueue.js';
 import { lifecycleTests } from './lifecycle.js';
+import { limitTests } from './limits.js';
 import { maintenanceTests } from './maintenance.js';
 import { queueTests } from './queues.js';
 import { outcomeTests } from './outcomes.js';
@@ -26,6 +27,7 @@ export function runWorkerConformance(createHarness: WorkerHarnessFactory): void 
   registryTests(createHarness);
   maintenanceTests(createHarness);
   queueTests(createHarness);
+  limitTests(createHarness);
   crashTests(createHarness);
   scheduleTests(createHarness);
 }
