@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { redactStoreUrl } from '../config.js';
 
 /** The server tests use when `CONVEYOR_TEST_PG_URL` is not set. */
 export const DEFAULT_TEST_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -49,22 +50,11 @@ function describeConnectionError(error: unknown): string {
   return `${code}: ${text}`;
 }
 
-/** The URL with its password hidden, for messages. */
-export function redactPostgresUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '<unparsable URL>';
-  }
-}
-
 /** Why PostgreSQL suites do not run, in one paragraph: the URL, the error, and what to do. */
 export function postgresUnavailableMessage(reason: string, url: string = TEST_POSTGRES_URL): string {
   const verdict = postgresRequired() ? 'PostgreSQL suites FAIL' : 'PostgreSQL suites skipped';
   return (
-    `${verdict}: cannot connect to ${redactPostgresUrl(url)} (${reason}). ` +
+    `${verdict}: cannot connect to ${redactStoreUrl(url)} (${reason}). ` +
     'Set CONVEYOR_TEST_PG_URL or start PostgreSQL; CI sets CONVEYOR_REQUIRE_PG=1 so it never skips.'
   );
 }
@@ -117,7 +107,7 @@ export async function waitForPostgres(url: string = TEST_POSTGRES_URL, timeoutMs
   for (;;) {
     const probe = await probePostgres(url, Math.min(PROBE_TIMEOUT_MS, Math.max(100, deadline - Date.now())));
     if (probe.reachable) return;
-    if (Date.now() >= deadline) throw new Error(`PostgreSQL at ${redactPostgresUrl(url)} still refuses connections after ${timeoutMs} ms: ${probe.reason}`);
+    if (Date.now() >= deadline) throw new Error(`PostgreSQL at ${redactStoreUrl(url)} still refuses connections after ${timeoutMs} ms: ${probe.reason}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

@@ -124,8 +124,10 @@ describe('outcomeToUpdate', () => {
       expect(update?.kind).toBe('dead');
     });
 
-    it('kills the job at once on a PermanentJobError, attempts left or not', () => {
-      const error = new PermanentJobError('user 42 no longer exists');
+    it.each([
+      ['a PermanentJobError', new PermanentJobError('user 42 no longer exists'), 'user 42 no longer exists'],
+      ['discard(reason), recording the reason', discard('customer deleted'), 'Discarded: customer deleted'],
+    ])('kills the job at once on %s, attempts left or not', (_label, error, message) => {
       const update = outcomeToUpdate(runningJob({ attempt: 1, maxAttempts: 5 }), WORKER, { kind: 'threw', error }, backoff, now);
       expect(update).toEqual({
         kind: 'dead',
@@ -133,7 +135,7 @@ describe('outcomeToUpdate', () => {
         attempt: 1,
         workerId: WORKER,
         at: now,
-        error: { attempt: 1, message: 'user 42 no longer exists', stack: error.stack, at: now },
+        error: { attempt: 1, message, stack: error.stack, at: now },
       });
     });
 
@@ -145,19 +147,6 @@ describe('outcomeToUpdate', () => {
     it('snoozes with no delay until now', () => {
       const update = outcomeToUpdate(runningJob(), WORKER, { kind: 'threw', error: snooze(0) }, backoff, now);
       expect(update).toMatchObject({ kind: 'snoozed', runAt: now });
-    });
-
-    it('kills the job at once on discard, recording the reason as the attempt error', () => {
-      const error = discard('customer deleted');
-      const update = outcomeToUpdate(runningJob({ attempt: 1, maxAttempts: 5 }), WORKER, { kind: 'threw', error }, backoff, now);
-      expect(update).toEqual({
-        kind: 'dead',
-        id: 'job-1',
-        attempt: 1,
-        workerId: WORKER,
-        at: now,
-        error: { attempt: 1, message: 'Discarded: customer deleted', stack: error.stack, at: now },
-      });
     });
 
     it('records a thrown non-Error and still retries', () => {
