@@ -5,17 +5,19 @@
  * (`FOR UPDATE`; `SKIP LOCKED` where any other row will do, so claims and maintenance never queue
  * behind each other). Maintenance is therefore safe to run from every worker at once: no leader.
  *
- * Connections: a pool for statements, plus one LISTEN connection (`NoticeListener`) once anything
- * subscribes to notices. A connection that drops is discarded by the pool and the next statement
- * opens a new one; the caller (the worker) retries failed statements with backoff.
+ * Connections: a pool for statements (`PostgresAccess`, access.ts: named hot statements, transactions,
+ * connection errors), plus one LISTEN connection (`NoticeListener`) once anything subscribes to
+ * notices. A connection that drops is discarded by the pool and the next statement opens a new one;
+ * the caller (the worker) retries failed statements with backoff. Claims from limited queues are in
+ * limited-claims.ts; the jsonb records of batch statements in records.ts.
  */
 import pg from 'pg';
 import { ConveyorError, ConveyorStateError } from '../errors.js';
 import type { Job, JobState } from '../job.js';
 import type { Logger } from '../logger.js';
-import { attemptErrorToJson, leaseExpiredError, parseCursor, parseJobId, storableText, toJsonText } from '../store/encoding.js';
+import { parseCursor, parseJobId, storableText, toJsonText } from '../store/encoding.js';
 import { planMigrations } from '../store/migration-plan.js';
-import { claimAllowance, limitsToColumns, startsPruneBefore } from '../store/queue-limits.js';
+import { limitsToColumns } from '../store/queue-limits.js';
 import type {
   AppliedMigration,
   CallerTransaction,
@@ -41,10 +43,12 @@ import type {
   StoreNotice,
   WorkerRecord,
 } from '../store/store.js';
-import { naming } from './connection-errors.js';
+import { PostgresAccess, type Queryable } from './access.js';
+import { LimitedQueueClaims } from './limited-claims.js';
 import { migrations } from './migrations.generated.js';
 import { NoticeListener } from './notice-listener.js';
-import { noticeChannel, postgresQueries, PREPARED_STATEMENTS, statementName, type PostgresQueries } from './queries.js';
+import { noticeChannel, postgresQueries, type PostgresQueries } from './queries.js';
+import { insertRecord, recoveryRecord, updateRecord, type UpdateRecord } from './records.js';
 import {
   appliedMigrationFromRow,
   jobFromRow,
@@ -68,24 +72,6 @@ const NO_CURSOR = Number.MAX_SAFE_INTEGER;
 /** How often an insert retries a dedup key whose holder finished between the insert and the lookup. */
 const DEDUP_RACE_RETRIES = 5;
 
-/** How long `jobClaim` trusts its list of limited queues. */
-const LIMITED_QUEUES_TTL_MS = 1_000;
-
-/** What the store runs statements on: the pool, a client in a transaction, or the caller's transaction. */
-type Queryable = Pick<pg.ClientBase, 'query'> | CallerTransaction;
-
-/** An outcome as `JOB_SET_STATE_IF_RUNNING` reads it. */
-interface UpdateRecord {
-  id: number;
-  attempt: number;
-  worker_id: string;
-  kind: JobStateUpdate['kind'] | 'requeued';
-  at: string;
-  result: string | null;
-  error: ReturnType<typeof attemptErrorToJson> | null;
-  run_at: string | null;
-}
-
 export interface PostgresStoreConfig {
   pool: pg.Pool;
   /** How the notice listener connects (the pool's settings). */
@@ -103,35 +89,28 @@ export class PostgresStore implements Store {
   /** The schema Conveyor's tables live in. */
   readonly schema: string;
 
-  private readonly pool: pg.Pool;
-  private readonly displayUrl: string;
+  private readonly db: PostgresAccess;
   private readonly sql: PostgresQueries;
   private readonly notices: NoticeListener;
-  /** Statement names of `PREPARED_STATEMENTS`, by text. */
-  private readonly preparedNames: Map<string, string>;
-  /** Connections this store checked out of its pool for a transaction (as opposed to a caller's). */
-  private readonly ownClients = new WeakSet<object>();
   private closing: Promise<void> | null = null;
-  /** Queues with limits, as last read (see `limitedQueues`). */
-  private limited: { names: Set<string>; readAt: number } | null = null;
+  private readonly limitedClaims: LimitedQueueClaims;
 
   constructor(config: PostgresStoreConfig) {
-    this.pool = config.pool;
     this.schema = config.schema;
-    this.displayUrl = config.displayUrl;
     this.sql = postgresQueries(config.schema);
-    this.preparedNames = new Map(PREPARED_STATEMENTS.map((key) => [this.sql[key], statementName(this.sql[key])]));
+    this.db = new PostgresAccess(config.pool, this.sql, config.displayUrl);
+    this.limitedClaims = new LimitedQueueClaims(this.db, this.sql);
     this.notices = new NoticeListener(config.clientConfig, noticeChannel(config.schema), this.sql.LISTEN, config.logger);
   }
 
   // ---- migrations ----------------------------------------------------------------------------
 
   async migrationStatus(): Promise<MigrationStatus> {
-    return planMigrations(migrations, await this.readAppliedMigrations(this.pool));
+    return planMigrations(migrations, await this.readAppliedMigrations(this.db.pool));
   }
 
   async migrationRun(params: { now: Date }): Promise<MigrationStatus> {
-    return this.transaction(async (client) => {
+    return this.db.transaction(async (client) => {
       // The advisory lock serialises migrating processes: the second one waits, then finds nothing pending.
       await client.query(this.sql.MIGRATION_LOCK, [this.schema]);
       await client.query(this.sql.SCHEMA_CREATE);
@@ -154,14 +133,14 @@ export class PostgresStore implements Store {
     // One statement is atomic by itself; a batch with dedup keys may need a second lookup, so it
     // runs in a transaction to stay all-or-nothing.
     const needsTransaction = params.jobs.length > 1 && params.jobs.some((job) => job.dedupKey !== null);
-    if (!needsTransaction) return this.insertJobs(this.pool, params.jobs, params.now);
-    return this.transaction((client) => this.insertJobs(client, params.jobs, params.now));
+    if (!needsTransaction) return this.insertJobs(this.db.pool, params.jobs, params.now);
+    return this.db.transaction((client) => this.insertJobs(client, params.jobs, params.now));
   }
 
   async jobGet(params: { id: string }): Promise<Job | null> {
     const id = parseJobId(params.id);
     if (id === null) return null;
-    const row = await this.one<JobRow>(this.pool, this.sql.JOB_GET, [id]);
+    const row = await this.db.one<JobRow>(this.db.pool, this.sql.JOB_GET, [id]);
     return row === undefined ? null : jobFromRow(row);
   }
 
@@ -170,7 +149,7 @@ export class PostgresStore implements Store {
     const beforeId = params.cursor === null ? NO_CURSOR : parseCursor(params.cursor);
     const { states, task, queue } = params.filter;
     // One row more than asked tells whether another page follows.
-    const rows = await this.all<JobRow>(this.pool, this.sql.JOB_LIST, [
+    const rows = await this.db.all<JobRow>(this.db.pool, this.sql.JOB_LIST, [
       beforeId,
       states === undefined ? null : unique(states),
       task ?? null,
@@ -184,7 +163,7 @@ export class PostgresStore implements Store {
 
   async jobCountByGroup(params: { states: JobState[] }): Promise<JobCount[]> {
     if (params.states.length === 0) return [];
-    const rows = await this.all<JobCountRow>(this.pool, this.sql.JOB_COUNT_BY_GROUP, [unique(params.states)]);
+    const rows = await this.db.all<JobCountRow>(this.db.pool, this.sql.JOB_COUNT_BY_GROUP, [unique(params.states)]);
     return rows.map((row) => ({ task: row.task, queue: row.queue, state: row.state, count: row.count, oldestCreatedAt: row.oldest_created_at }));
   }
 
@@ -192,7 +171,7 @@ export class PostgresStore implements Store {
 
   /**
    * Limited queues first, each in its own transaction under the queue's lock; then the rest in the
-   * one `JOB_CLAIM` statement, which passes over limited queues however stale `limitedQueues` is.
+   * one `JOB_CLAIM` statement, which passes over limited queues however stale the list of them is.
    * (So claim order holds within a queue, and across the unlimited queues of a claim.)
    */
   async jobClaim(params: JobClaimParams): Promise<Job[]> {
@@ -200,65 +179,29 @@ export class PostgresStore implements Store {
     if (params.queues.length === 0 || params.tasks.length === 0 || limit === 0) return [];
     const queues = unique(params.queues);
     const tasks = unique(params.tasks);
-    const limited = await this.limitedQueues();
+    const limited = await this.limitedClaims.queues();
     const claimed: JobRow[] = [];
     for (const queue of queues.filter((name) => limited.has(name))) {
       if (claimed.length >= limit) break;
-      claimed.push(...(await this.claimLimited(queue, { ...params, tasks, limit: limit - claimed.length })));
+      claimed.push(...(await this.limitedClaims.claim(queue, { ...params, tasks, limit: limit - claimed.length })));
     }
     if (claimed.length < limit) {
       claimed.push(
-        ...(await this.all<JobRow>(this.pool, this.sql.JOB_CLAIM, [queues, tasks, params.now, limit - claimed.length, params.workerId, params.leaseExpiresAt])),
+        ...(await this.db.all<JobRow>(this.db.pool, this.sql.JOB_CLAIM, [queues, tasks, params.now, limit - claimed.length, params.workerId, params.leaseExpiresAt])),
       );
     }
     return claimed.sort(byClaimOrder).map(jobFromRow);
   }
 
-  /** Claim from one limited queue: lock its row, count under the lock, take what its limits leave free, record the starts. */
-  private async claimLimited(queue: string, params: JobClaimParams): Promise<JobRow[]> {
-    return this.transaction(async (client) => {
-      const row = await this.one<QueueRow>(client, this.sql.QUEUE_LOCK, [queue]);
-      if (row === undefined || row.paused_at !== null) return [];
-      const { limits } = queueFromRow(row);
-      const since = new Date(params.now.getTime() - (limits.rate?.intervalMs ?? 0));
-      if (limits.rate !== null) {
-        await this.run(client, this.sql.QUEUE_STARTS_PRUNE, [queue, new Date(startsPruneBefore(params.now.getTime(), limits.rate.intervalMs))]);
-      }
-      const load = await this.one<{ running: number; recent_starts: number }>(client, this.sql.QUEUE_LOAD, [queue, since]);
-      const allowed = claimAllowance(limits, { running: load?.running ?? 0, recentStarts: limits.rate === null ? 0 : (load?.recent_starts ?? 0) }, params.limit);
-      if (allowed === 0) return [];
-      const claim = [queue, params.tasks, params.now, allowed, params.workerId, params.leaseExpiresAt];
-      const rows =
-        limits.perKey === null
-          ? await this.all<JobRow>(client, this.sql.JOB_CLAIM_LIMITED, claim)
-          : await this.all<JobRow>(client, this.sql.JOB_CLAIM_LIMITED_PER_KEY, [...claim, limits.perKey]);
-      if (limits.rate !== null && rows.length > 0) await this.run(client, this.sql.QUEUE_STARTS_RECORD, [queue, params.now, rows.length]);
-      return rows;
-    });
-  }
-
-  /**
-   * Names of the queues with limits, read at most once a second: a limit set by another process is
-   * obeyed at once (`JOB_CLAIM` skips the queue), but its jobs are claimed only from the next read.
-   */
-  private async limitedQueues(): Promise<Set<string>> {
-    if (this.limited === null || Date.now() - this.limited.readAt >= LIMITED_QUEUES_TTL_MS) {
-      const readAt = Date.now();
-      const rows = await this.all<{ name: string }>(this.pool, this.sql.QUEUES_LIMITED, []);
-      this.limited = { names: new Set(rows.map((row) => row.name)), readAt };
-    }
-    return this.limited.names;
-  }
-
   async jobLeaseExtend(params: { workerId: string; leaseExpiresAt: Date }): Promise<JobLease[]> {
-    const rows = await this.all<LeaseRow>(this.pool, this.sql.JOB_LEASE_EXTEND, [params.workerId, params.leaseExpiresAt]);
+    const rows = await this.db.all<LeaseRow>(this.db.pool, this.sql.JOB_LEASE_EXTEND, [params.workerId, params.leaseExpiresAt]);
     return rows.map(leaseFromRow);
   }
 
   async jobSetStateIfRunningMany(params: { updates: JobStateUpdate[] }): Promise<Array<{ id: string; applied: boolean }>> {
     const records = params.updates.map(updateRecord);
     const valid = records.filter((record): record is UpdateRecord => record !== null);
-    const applied = valid.length === 0 ? [] : await this.applyUpdates(this.pool, valid);
+    const applied = valid.length === 0 ? [] : await this.applyUpdates(this.db.pool, valid);
     // Each id is reported applied once: a second update of the same attempt in one batch found it settled.
     const remaining = new Set(applied);
     return params.updates.map((update) => ({ id: update.id, applied: remaining.delete(update.id) }));
@@ -267,7 +210,7 @@ export class PostgresStore implements Store {
   async jobProgressSet(params: JobProgressSetParams): Promise<boolean> {
     const id = parseJobId(params.id);
     if (id === null) return false;
-    const changed = await this.run(this.pool, this.sql.JOB_PROGRESS_SET, [
+    const changed = await this.db.run(this.db.pool, this.sql.JOB_PROGRESS_SET, [
       id,
       params.attempt,
       params.workerId,
@@ -281,8 +224,8 @@ export class PostgresStore implements Store {
   async jobRecoverExpiredLeases(params: { now: Date; limit: number }): Promise<number> {
     const limit = bounded(params.limit);
     if (limit === 0) return 0;
-    return this.transaction(async (client) => {
-      const expired = await this.all<ExpiredLeaseRow>(client, this.sql.JOB_LEASES_EXPIRED, [params.now, limit]);
+    return this.db.transaction(async (client) => {
+      const expired = await this.db.all<ExpiredLeaseRow>(client, this.sql.JOB_LEASES_EXPIRED, [params.now, limit]);
       if (expired.length === 0) return 0;
       const records = expired.map((row) => recoveryRecord(row, params.now));
       return (await this.applyUpdates(client, records)).length;
@@ -321,7 +264,7 @@ export class PostgresStore implements Store {
   async jobPromoteDue(params: { now: Date; limit: number }): Promise<number> {
     const limit = bounded(params.limit);
     if (limit === 0) return 0;
-    const rows = await this.all<{ queue: string }>(this.pool, this.sql.JOB_PROMOTE_DUE, [params.now, limit]);
+    const rows = await this.db.all<{ queue: string }>(this.db.pool, this.sql.JOB_PROMOTE_DUE, [params.now, limit]);
     await this.notifyQueues(rows.map((row) => row.queue));
     return rows.length;
   }
@@ -329,14 +272,14 @@ export class PostgresStore implements Store {
   async jobPruneFinished(params: JobPruneFinishedParams): Promise<number> {
     const limit = bounded(params.limit);
     if (limit === 0) return 0;
-    return this.run(this.pool, this.sql.JOB_PRUNE_FINISHED, [params.succeededBefore, params.deadBefore, params.cancelledBefore, limit]);
+    return this.db.run(this.db.pool, this.sql.JOB_PRUNE_FINISHED, [params.succeededBefore, params.deadBefore, params.cancelledBefore, limit]);
   }
 
   // ---- workers -------------------------------------------------------------------------------
 
   async workerRegister(params: { worker: WorkerRecord }): Promise<void> {
     const { worker } = params;
-    await this.run(this.pool, this.sql.WORKER_REGISTER, [
+    await this.db.run(this.db.pool, this.sql.WORKER_REGISTER, [
       worker.id,
       worker.host,
       worker.pid,
@@ -349,19 +292,19 @@ export class PostgresStore implements Store {
   }
 
   async workerHeartbeat(params: { id: string; now: Date }): Promise<boolean> {
-    return (await this.run(this.pool, this.sql.WORKER_HEARTBEAT, [params.id, params.now])) === 1;
+    return (await this.db.run(this.db.pool, this.sql.WORKER_HEARTBEAT, [params.id, params.now])) === 1;
   }
 
   async workerDeregister(params: { id: string }): Promise<void> {
-    await this.run(this.pool, this.sql.WORKER_DEREGISTER, [params.id]);
+    await this.db.run(this.db.pool, this.sql.WORKER_DEREGISTER, [params.id]);
   }
 
   async workerList(): Promise<WorkerRecord[]> {
-    return (await this.all<WorkerRow>(this.pool, this.sql.WORKER_LIST, [])).map(workerFromRow);
+    return (await this.db.all<WorkerRow>(this.db.pool, this.sql.WORKER_LIST, [])).map(workerFromRow);
   }
 
   async workerPrune(params: { heartbeatBefore: Date }): Promise<number> {
-    return this.run(this.pool, this.sql.WORKER_PRUNE, [params.heartbeatBefore]);
+    return this.db.run(this.db.pool, this.sql.WORKER_PRUNE, [params.heartbeatBefore]);
   }
 
   // ---- queues --------------------------------------------------------------------------------
@@ -376,12 +319,12 @@ export class PostgresStore implements Store {
   }
 
   async queueList(): Promise<QueueState[]> {
-    return (await this.all<QueueRow>(this.pool, this.sql.QUEUE_LIST, [])).map(queueFromRow);
+    return (await this.db.all<QueueRow>(this.db.pool, this.sql.QUEUE_LIST, [])).map(queueFromRow);
   }
 
   async queueLimitsSet(params: { name: string; limits: QueueLimits; now: Date }): Promise<QueueState> {
     const columns = limitsToColumns(params.limits);
-    const row = await this.one<QueueRow>(this.pool, this.sql.QUEUE_LIMITS_SET, [
+    const row = await this.db.one<QueueRow>(this.db.pool, this.sql.QUEUE_LIMITS_SET, [
       params.name,
       params.now,
       columns.concurrency_limit,
@@ -391,12 +334,12 @@ export class PostgresStore implements Store {
     ]);
     if (row === undefined) throw new ConveyorError(`PostgreSQL returned no row for queue "${params.name}" it limited.`);
     // This store's next claim reads the limited queues afresh.
-    this.limited = null;
+    this.limitedClaims.forget();
     return queueFromRow(row);
   }
 
   private async changeQueue(statement: string, params: { name: string; now: Date }): Promise<QueueState> {
-    const row = await this.one<QueueRow>(this.pool, statement, [params.name, params.now]);
+    const row = await this.db.one<QueueRow>(this.db.pool, statement, [params.name, params.now]);
     if (row === undefined) throw new ConveyorError(`PostgreSQL returned no row for queue "${params.name}" it changed.`);
     return queueFromRow(row);
   }
@@ -405,7 +348,7 @@ export class PostgresStore implements Store {
 
   async scheduleUpsert(params: { schedule: ScheduleUpsert; now: Date }): Promise<ScheduleRecord> {
     const { schedule } = params;
-    const row = await this.one<ScheduleRow>(this.pool, this.sql.SCHEDULE_UPSERT, [
+    const row = await this.db.one<ScheduleRow>(this.db.pool, this.sql.SCHEDULE_UPSERT, [
       schedule.name,
       schedule.task,
       schedule.queue,
@@ -421,31 +364,31 @@ export class PostgresStore implements Store {
   }
 
   async scheduleList(): Promise<ScheduleRecord[]> {
-    return (await this.all<ScheduleRow>(this.pool, this.sql.SCHEDULE_LIST, [])).map(scheduleFromRow);
+    return (await this.db.all<ScheduleRow>(this.db.pool, this.sql.SCHEDULE_LIST, [])).map(scheduleFromRow);
   }
 
   async schedulePause(params: { name: string; now: Date }): Promise<ScheduleRecord | null> {
-    const row = await this.one<ScheduleRow>(this.pool, this.sql.SCHEDULE_PAUSE, [params.name, params.now]);
+    const row = await this.db.one<ScheduleRow>(this.db.pool, this.sql.SCHEDULE_PAUSE, [params.name, params.now]);
     return row === undefined ? null : scheduleFromRow(row);
   }
 
   async scheduleResume(params: { name: string; nextRunAt: Date; now: Date }): Promise<ScheduleRecord | null> {
-    const row = await this.one<ScheduleRow>(this.pool, this.sql.SCHEDULE_RESUME, [params.name, params.nextRunAt, params.now]);
+    const row = await this.db.one<ScheduleRow>(this.db.pool, this.sql.SCHEDULE_RESUME, [params.name, params.nextRunAt, params.now]);
     return row === undefined ? null : scheduleFromRow(row);
   }
 
   async scheduleRemove(params: { name: string }): Promise<boolean> {
-    return (await this.run(this.pool, this.sql.SCHEDULE_REMOVE, [params.name])) === 1;
+    return (await this.db.run(this.db.pool, this.sql.SCHEDULE_REMOVE, [params.name])) === 1;
   }
 
   async scheduleDueList(params: { now: Date; limit: number }): Promise<ScheduleRecord[]> {
-    const rows = await this.all<ScheduleRow>(this.pool, this.sql.SCHEDULE_DUE_LIST, [params.now, bounded(params.limit)]);
+    const rows = await this.db.all<ScheduleRow>(this.db.pool, this.sql.SCHEDULE_DUE_LIST, [params.now, bounded(params.limit)]);
     return rows.map(scheduleFromRow);
   }
 
   async scheduleFire(params: ScheduleFireParams): Promise<ScheduleFireResult> {
-    return this.transaction(async (client) => {
-      const advanced = await this.run(client, this.sql.SCHEDULE_ADVANCE, [
+    return this.db.transaction(async (client) => {
+      const advanced = await this.db.run(client, this.sql.SCHEDULE_ADVANCE, [
         params.name,
         params.expectedNextRunAt,
         params.nextRunAt,
@@ -474,7 +417,7 @@ export class PostgresStore implements Store {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.notices.close();
-      await this.pool.end();
+      await this.db.pool.end();
     })();
     return this.closing;
   }
@@ -483,9 +426,9 @@ export class PostgresStore implements Store {
 
   private async readAppliedMigrations(db: Queryable): Promise<AppliedMigration[]> {
     // No history table yet means an empty database, not an error.
-    const exists = await this.one<{ present: boolean }>(db, this.sql.MIGRATIONS_TABLE_EXISTS, [this.sql.migrationsTableName]);
+    const exists = await this.db.one<{ present: boolean }>(db, this.sql.MIGRATIONS_TABLE_EXISTS, [this.sql.migrationsTableName]);
     if (exists?.present !== true) return [];
-    return (await this.all<MigrationRow>(db, this.sql.MIGRATIONS_APPLIED, [])).map(appliedMigrationFromRow);
+    return (await this.db.all<MigrationRow>(db, this.sql.MIGRATIONS_APPLIED, [])).map(appliedMigrationFromRow);
   }
 
   /**
@@ -499,7 +442,7 @@ export class PostgresStore implements Store {
       if (round > DEDUP_RACE_RETRIES) {
         throw new ConveyorError(`Enqueue gave up after ${DEDUP_RACE_RETRIES} rounds: the dedup key holders kept finishing between insert and lookup.`);
       }
-      const inserted = await this.all<JobRow>(db, this.sql.JOB_INSERT, [JSON.stringify(pending.map(({ job }, ord) => insertRecord(job, ord, now))), now]);
+      const inserted = await this.db.all<JobRow>(db, this.sql.JOB_INSERT, [JSON.stringify(pending.map(({ job }, ord) => insertRecord(job, ord, now))), now]);
       // Rows come back in id order, which is input order; a job without a key always goes in.
       const withoutKey = inserted.filter((row) => row.dedup_key === null);
       const byKey = new Map(inserted.filter((row) => row.dedup_key !== null).map((row) => [dedupIdentity(row.task, row.dedup_key), row]));
@@ -519,7 +462,7 @@ export class PostgresStore implements Store {
         }
       }
       if (skipped.length === 0) break;
-      const holders = await this.all<JobRow>(db, this.sql.JOB_GET_UNFINISHED_BY_DEDUP_KEYS, [
+      const holders = await this.db.all<JobRow>(db, this.sql.JOB_GET_UNFINISHED_BY_DEDUP_KEYS, [
         skipped.map(({ job }) => job.task),
         skipped.map(({ job }) => job.dedupKey),
       ]);
@@ -536,149 +479,41 @@ export class PostgresStore implements Store {
 
   /** Apply outcome records; returns the ids changed, and wakes workers for jobs put back in their queue. */
   private async applyUpdates(db: Queryable, records: UpdateRecord[]): Promise<string[]> {
-    const rows = await this.all<{ id: string; state: JobState; queue: string }>(db, this.sql.JOB_SET_STATE_IF_RUNNING, [
+    const rows = await this.db.all<{ id: string; state: JobState; queue: string }>(db, this.sql.JOB_SET_STATE_IF_RUNNING, [
       JSON.stringify(records),
       records.map((record) => record.id),
     ]);
     const requeued = rows.filter((row) => row.state === 'queued').map((row) => row.queue);
-    if (requeued.length > 0) await this.query(db, this.sql.NOTIFY_QUEUES, [unique(requeued)]);
+    if (requeued.length > 0) await this.db.query(db, this.sql.NOTIFY_QUEUES, [unique(requeued)]);
     return rows.map((row) => row.id);
   }
 
   private async notifyQueues(queues: string[]): Promise<void> {
-    if (queues.length > 0) await this.query(this.pool, this.sql.NOTIFY_QUEUES, [unique(queues)]);
+    if (queues.length > 0) await this.db.query(this.db.pool, this.sql.NOTIFY_QUEUES, [unique(queues)]);
   }
 
   /** Lock a job, change it, and return it as it is afterwards; null if there is no such job. */
   private async changeJob(params: { id: string }, change: (client: pg.PoolClient, row: JobRow) => Promise<void>): Promise<Job | null> {
     const id = parseJobId(params.id);
     if (id === null) return null;
-    return this.transaction(async (client) => {
-      const row = await this.one<JobRow>(client, this.sql.JOB_GET_FOR_UPDATE, [id]);
+    return this.db.transaction(async (client) => {
+      const row = await this.db.one<JobRow>(client, this.sql.JOB_GET_FOR_UPDATE, [id]);
       if (row === undefined) return null;
       await change(client, row);
-      const after = await this.one<JobRow>(client, this.sql.JOB_GET, [id]);
+      const after = await this.db.one<JobRow>(client, this.sql.JOB_GET, [id]);
       if (after === undefined) throw new ConveyorError(`Job ${id} vanished inside the transaction that updated it.`);
       return jobFromRow(after);
     });
   }
 
   private async dedupConflictError(db: Queryable, job: JobRow): Promise<ConveyorStateError> {
-    const [holder] = await this.all<JobRow>(db, this.sql.JOB_GET_UNFINISHED_BY_DEDUP_KEYS, [[job.task], [job.dedup_key]]);
+    const [holder] = await this.db.all<JobRow>(db, this.sql.JOB_GET_UNFINISHED_BY_DEDUP_KEYS, [[job.task], [job.dedup_key]]);
     return new ConveyorStateError(
       `Cannot retry job ${job.id}: its dedup key "${job.dedup_key}" (task "${job.task}") is held by unfinished ` +
         `job ${holder?.id ?? '(unknown)'}${holder === undefined ? '' : ` (${holder.state})`}. ` +
         `Wait for that job to finish or cancel it, then retry job ${job.id}.`,
     );
   }
-
-  /**
-   * Run `work` in a transaction on one pooled connection; rolled back if it throws. A server that
-   * cannot be reached is named in a `ConveyorStoreUnavailableError`.
-   */
-  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return naming(this.displayUrl, () => this.transactionOnce(work));
-  }
-
-  private async transactionOnce<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    this.ownClients.add(client);
-    let broken: Error | undefined;
-    // The pool listens for errors only on idle connections: one that drops while checked out (server
-    // restart, pg_terminate_backend) would otherwise emit an unhandled 'error' and end the process.
-    const onError = (error: Error) => (broken = error);
-    client.on('error', onError);
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-      throw error;
-    } finally {
-      // A connection that errored or whose rollback failed is in an unknown state: the pool discards it.
-      client.off('error', onError);
-      client.release(broken);
-    }
-  }
-
-  /**
-   * Run a statement. The hot ones (`PREPARED_STATEMENTS`) are named on the store's own connections,
-   * so each connection parses and plans them once; on a caller's transaction everything is unnamed,
-   * leaving nothing behind in the caller's session.
-   */
-  private async query(db: Queryable, text: string, values: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }> {
-    const name = db === this.pool || this.ownClients.has(db) ? this.preparedNames.get(text) : undefined;
-    return naming(this.displayUrl, async () => {
-      if (name === undefined) return (await db.query(text, values)) as { rows: unknown[]; rowCount: number | null };
-      return (db as pg.Pool | pg.PoolClient).query({ name, text, values });
-    });
-  }
-
-  /** Run a statement and return how many rows it changed. */
-  private async run(db: Queryable, text: string, values: unknown[]): Promise<number> {
-    return (await this.query(db, text, values)).rowCount ?? 0;
-  }
-
-  private async all<Row>(db: Queryable, text: string, values: unknown[]): Promise<Row[]> {
-    return (await this.query(db, text, values)).rows as Row[];
-  }
-
-  private async one<Row>(db: Queryable, text: string, values: unknown[]): Promise<Row | undefined> {
-    return (await this.all<Row>(db, text, values))[0];
-  }
-}
-
-function insertRecord(job: JobInsert, ord: number, now: Date): Record<string, unknown> {
-  return {
-    ord,
-    task: job.task,
-    queue: job.queue,
-    input: toJsonText(job.input),
-    state: job.runAt.getTime() > now.getTime() ? 'scheduled' : 'queued',
-    priority: job.priority,
-    run_at: job.runAt.toISOString(),
-    max_attempts: job.maxAttempts,
-    dedup_key: job.dedupKey,
-    concurrency_key: job.concurrencyKey,
-  };
-}
-
-/** The record for one outcome, or null when the id cannot name a job (so nothing is running under it). */
-function updateRecord(update: JobStateUpdate): UpdateRecord | null {
-  const id = parseJobId(update.id);
-  if (id === null) return null;
-  const base = { id, attempt: update.attempt, worker_id: update.workerId, kind: update.kind, at: update.at.toISOString(), result: null, error: null, run_at: null };
-  switch (update.kind) {
-    case 'succeeded':
-      return { ...base, result: toJsonText(update.result) };
-    case 'failed':
-      return { ...base, error: attemptErrorToJson(update.error), run_at: update.retryAt.toISOString() };
-    case 'dead':
-      return { ...base, error: attemptErrorToJson(update.error) };
-    case 'cancelled':
-      return { ...base, error: update.error === null ? null : attemptErrorToJson(update.error) };
-    case 'released':
-      return base;
-    case 'snoozed':
-      return { ...base, run_at: update.runAt.toISOString() };
-  }
-}
-
-/** How lease recovery settles one running job whose worker stopped renewing its lease. */
-function recoveryRecord(row: ExpiredLeaseRow, now: Date): UpdateRecord {
-  const kind = row.cancel_requested_at !== null ? 'cancelled' : row.attempt >= row.max_attempts ? 'dead' : 'requeued';
-  return {
-    id: Number(row.id),
-    attempt: row.attempt,
-    worker_id: row.worker_id,
-    kind,
-    at: now.toISOString(),
-    result: null,
-    error: attemptErrorToJson(leaseExpiredError(row.worker_id, row.attempt, now)),
-    run_at: null,
-  };
 }
 
 function dedupIdentity(task: string, dedupKey: string | null): string {

@@ -1,0 +1,70 @@
+/**
+ * Jobs and outcomes as the batch statements read them: one jsonb record per job for `JOB_INSERT`,
+ * one per outcome for `JOB_SET_STATE_IF_RUNNING` (times as ISO strings, JSON values as text).
+ */
+import { attemptErrorToJson, leaseExpiredError, parseJobId, toJsonText } from '../store/encoding.js';
+import type { JobInsert, JobStateUpdate } from '../store/store.js';
+import type { ExpiredLeaseRow } from './rows.js';
+
+/** An outcome as `JOB_SET_STATE_IF_RUNNING` reads it. */
+export interface UpdateRecord {
+  id: number;
+  attempt: number;
+  worker_id: string;
+  kind: JobStateUpdate['kind'] | 'requeued';
+  at: string;
+  result: string | null;
+  error: ReturnType<typeof attemptErrorToJson> | null;
+  run_at: string | null;
+}
+
+export function insertRecord(job: JobInsert, ord: number, now: Date): Record<string, unknown> {
+  return {
+    ord,
+    task: job.task,
+    queue: job.queue,
+    input: toJsonText(job.input),
+    state: job.runAt.getTime() > now.getTime() ? 'scheduled' : 'queued',
+    priority: job.priority,
+    run_at: job.runAt.toISOString(),
+    max_attempts: job.maxAttempts,
+    dedup_key: job.dedupKey,
+    concurrency_key: job.concurrencyKey,
+  };
+}
+
+/** The record for one outcome, or null when the id cannot name a job (so nothing is running under it). */
+export function updateRecord(update: JobStateUpdate): UpdateRecord | null {
+  const id = parseJobId(update.id);
+  if (id === null) return null;
+  const base = { id, attempt: update.attempt, worker_id: update.workerId, kind: update.kind, at: update.at.toISOString(), result: null, error: null, run_at: null };
+  switch (update.kind) {
+    case 'succeeded':
+      return { ...base, result: toJsonText(update.result) };
+    case 'failed':
+      return { ...base, error: attemptErrorToJson(update.error), run_at: update.retryAt.toISOString() };
+    case 'dead':
+      return { ...base, error: attemptErrorToJson(update.error) };
+    case 'cancelled':
+      return { ...base, error: update.error === null ? null : attemptErrorToJson(update.error) };
+    case 'released':
+      return base;
+    case 'snoozed':
+      return { ...base, run_at: update.runAt.toISOString() };
+  }
+}
+
+/** How lease recovery settles one running job whose worker stopped renewing its lease. */
+export function recoveryRecord(row: ExpiredLeaseRow, now: Date): UpdateRecord {
+  const kind = row.cancel_requested_at !== null ? 'cancelled' : row.attempt >= row.max_attempts ? 'dead' : 'requeued';
+  return {
+    id: Number(row.id),
+    attempt: row.attempt,
+    worker_id: row.worker_id,
+    kind,
+    at: now.toISOString(),
+    result: null,
+    error: attemptErrorToJson(leaseExpiredError(row.worker_id, row.attempt, now)),
+    run_at: null,
+  };
+}
