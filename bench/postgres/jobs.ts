@@ -43,6 +43,7 @@ export function insertRecords(task: string, inputs: unknown[], now: Date): Array
     run_at: now.toISOString(),
     max_attempts: DEFAULT_MAX_ATTEMPTS,
     dedup_key: null,
+    concurrency_key: null,
   }));
 }
 
