@@ -4,7 +4,9 @@
  */
 import { checkInteger, parseStoreUrl, resolveRetention, resolveStoreUrl, type RetentionOptions } from './config.js';
 import { mergeQueueLimits, NO_QUEUE_LIMITS, type QueueLimitsOptions } from './client/queue-limits.js';
+import { checkCallerTransaction } from './client/caller-transaction.js';
 import { buildJobInsert, type EnqueueOptions, type EnqueueResult } from './client/enqueue.js';
+import { FlowClient } from './client/flows.js';
 import { DEFAULT_WORKER_STALE_AFTER_MS, findOrphans, isWorkerLive, type OrphanReport } from './client/orphans.js';
 import { checkScheduleNames, ScheduleClient } from './client/schedules.js';
 import { waitForJob, type WaitForOptions } from './client/wait-for.js';
@@ -82,6 +84,8 @@ export class Conveyor {
   private closing: Promise<void> | null = null;
   /** Cron schedules: upsert, list, pause, resume, remove. Workers fire them. */
   readonly schedules: ScheduleClient;
+  /** Flows (chains, fan-out/fan-in): enqueue, get, cancel. */
+  readonly flows: FlowClient;
 
   private constructor(
     /** The store this Conveyor talks to. */
@@ -93,6 +97,10 @@ export class Conveyor {
   ) {
     this.tasks = tasks;
     this.schedules = new ScheduleClient(store);
+    this.flows = new FlowClient(store, (task) => this.resolveTask(task), (tx) => checkCallerTransaction(store, 'flows.enqueue(flow, { tx })', tx), {
+      jobsAvailable: (queues) => this.events.emit('jobs-available', queues),
+      cancelRequested: (id) => this.events.emit('cancel-requested', id),
+    });
   }
 
   /**
@@ -312,31 +320,6 @@ export class Conveyor {
       throw error;
     }
   }
-}
-
-const TX_EXAMPLE = "const client = await pool.connect(); await client.query('BEGIN'); … { tx: client }; await client.query('COMMIT')";
-
-/** The caller's transaction, checked: this store must be able to join it, and it must look like a client. */
-function checkCallerTransaction(store: Store, setting: string, tx: unknown): CallerTransaction | undefined {
-  if (tx === undefined) return undefined;
-  if (!store.capabilities.transactionalEnqueue) {
-    throw new ConveyorConfigError(
-      setting,
-      `the ${store.dialect} store cannot join a caller's transaction (it writes through its own connection, so the job would not commit or roll back with yours); ` +
-        'open Conveyor on a postgres:// store to enqueue inside your transaction, or drop { tx } and enqueue after your transaction commits',
-      "Conveyor.open({ store: 'postgres://app@localhost:5432/app' }), then { tx: client }",
-    );
-  }
-  if (typeof tx !== 'object' || tx === null || typeof (tx as { query?: unknown }).query !== 'function') {
-    throw new ConveyorConfigError(setting, `must be a database client inside a transaction you opened (an object with a query() function, such as a pg PoolClient after BEGIN), got ${describeValue(tx)}`, TX_EXAMPLE);
-  }
-  return tx as CallerTransaction;
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return `an object with keys ${JSON.stringify(Object.keys(value).slice(0, 5))}`;
-  return `${typeof value} ${String(value)}`;
 }
 
 async function openStoreFromUrl(option: string | undefined, logger: Logger): Promise<Store> {

@@ -4,9 +4,10 @@
  * This entry point loads no database driver; stores live on their own subpaths (`conveyor/sqlite`).
  */
 export { Conveyor, type ConveyorOptions, type EnqueueCallOptions, type EnqueueItem, type WorkerStatus } from './conveyor.js';
-export { defineTask, type Task, type TaskOptions, type TaskContext, type JobInfo, type Resources, type TaskInput, type TaskResult, type InputSchema } from './task.js';
+export { defineTask, type Task, type TaskOptions, type TaskContext, type JobInfo, type ChildResult, type Resources, type TaskInput, type TaskResult, type InputSchema } from './task.js';
 export type { EnqueueOptions, EnqueueResult } from './client/enqueue.js';
 export type { QueueLimitsOptions } from './client/queue-limits.js';
+export { chain, flowStep, MAX_FLOW_JOBS, type Flow, type FlowClient, type FlowJobOptions, type FlowNode, type FlowStep } from './client/flows.js';
 export { defineSchedule, type Schedule, type ScheduleOptions } from './schedule/define-schedule.js';
 export type { ScheduleClient } from './client/schedules.js';
 export type { WaitForOptions } from './client/wait-for.js';
@@ -17,7 +18,7 @@ export type { StoreConnectionState, StoreConnectionStatus } from './worker/store
 export type { ResourceDefinition, ResourceDefinitions } from './worker/resources.js';
 export { JobAbortedError } from './worker/running-job.js';
 export type { AbortReason } from './worker/outcome.js';
-export { JOB_STATES, FINAL_STATES, UNFINISHED_STATES, JOB_TRANSITIONS, isFinalState, type Job, type JobState, type JobAttemptError, type JobProgress } from './job.js';
+export { JOB_STATES, FINAL_STATES, UNFINISHED_STATES, JOB_TRANSITIONS, isFinalState, type ChildFailurePolicy, type Job, type JobState, type JobAttemptError, type JobProgress } from './job.js';
 export { DEFAULT_RETRY_POLICY, backoffDelayMs, type RetryPolicy, type BackoffPolicy } from './retry.js';
 export { DEFAULT_STORE_URL, DEFAULT_RETENTION, parseStoreUrl, type RetentionOptions, type StoreLocation } from './config.js';
 export type { Logger, LogFn } from './logger.js';

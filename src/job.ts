@@ -6,6 +6,7 @@
 
 /** Every state a job can be in. */
 export const JOB_STATES = [
+  'waiting',
   'scheduled',
   'queued',
   'running',
@@ -20,8 +21,8 @@ export type JobState = (typeof JOB_STATES)[number];
 /** States a job never leaves (except through an explicit `retry`). */
 export const FINAL_STATES: readonly JobState[] = ['succeeded', 'dead', 'cancelled'];
 
-/** States of a job that still has work ahead of it. A dedup key is unique among these. */
-export const UNFINISHED_STATES: readonly JobState[] = ['scheduled', 'queued', 'running', 'failed'];
+/** States of a job that still has work ahead of it. A dedup key is unique among these (flow jobs carry none). */
+export const UNFINISHED_STATES: readonly JobState[] = ['waiting', 'scheduled', 'queued', 'running', 'failed'];
 
 /** Whether a job in this state will not run again by itself. */
 export function isFinalState(state: JobState): boolean {
@@ -30,14 +31,20 @@ export function isFinalState(state: JobState): boolean {
 
 /** The transitions the engine makes, and why. Anything not listed is not allowed. */
 export const JOB_TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
+  /** A flow job waiting for its children: released when all are finished, or dead when one failed it. */
+  waiting: ['queued', 'scheduled', 'dead', 'cancelled'],
   scheduled: ['queued', 'cancelled'],
   queued: ['running', 'cancelled'],
   running: ['succeeded', 'failed', 'dead', 'cancelled', 'queued', 'scheduled'],
   failed: ['queued', 'cancelled'],
-  succeeded: ['queued'],
-  dead: ['queued'],
-  cancelled: ['queued'],
+  // Retrying a job with children makes it wait for them again (it is settled at once if they are finished).
+  succeeded: ['queued', 'waiting'],
+  dead: ['queued', 'waiting'],
+  cancelled: ['queued', 'waiting'],
 };
+
+/** What a flow job does when one of its children ends dead or cancelled: end dead itself, naming the child, or run with the results there are. */
+export type ChildFailurePolicy = 'fail' | 'continue';
 
 /** The error one attempt ended with. */
 export interface JobAttemptError {
@@ -69,6 +76,12 @@ export interface Job<TInput = unknown, TResult = unknown> {
   attempt: number;
   maxAttempts: number;
   dedupKey: string | null;
+  /** The flow this job belongs to (the id of the flow's root job); null outside a flow. */
+  flowId: string | null;
+  /** The flow job that waits for this one; null for a flow's root and outside a flow. */
+  parentId: string | null;
+  /** For a job with children: what it does when one ends dead or cancelled. 'fail' for every other job. */
+  onChildFailure: ChildFailurePolicy;
   /** What its queue's per-key concurrency limit counts it under (the task's `concurrencyKey(input)`); null = no key. */
   concurrencyKey: string | null;
   progress: JobProgress | null;

@@ -4,6 +4,7 @@
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { ConveyorConfigError } from './errors.js';
+import type { JobAttemptError, JobState } from './job.js';
 import type { Logger } from './logger.js';
 import { type RetryPolicy, resolveRetryPolicy } from './retry.js';
 
@@ -28,6 +29,22 @@ export interface JobInfo {
   priority: number;
   dedupKey: string | null;
   createdAt: Date;
+  /** The flow this job belongs to (its root job's id); null outside a flow. */
+  flowId: string | null;
+  /** The flow job that waits for this one; null for a flow's root and outside a flow. */
+  parentId: string | null;
+}
+
+/** A job a flow job waited for, as its handler sees it. */
+export interface ChildResult {
+  id: string;
+  task: string;
+  /** 'succeeded'; 'dead' or 'cancelled' only when the flow step says `onChildFailure: 'continue'`. */
+  state: JobState;
+  /** What the child's handler returned; null unless it succeeded. */
+  result: unknown;
+  /** The child's last error; null when it had none. */
+  error: JobAttemptError | null;
 }
 
 /** The second argument of every handler. */
@@ -39,6 +56,12 @@ export interface TaskContext {
   progress(fraction: number, message?: string): Promise<void>;
   logger: Logger;
   resources: Resources;
+  /**
+   * In a flow, the jobs this one waited for, in the order the flow listed them: in a chain,
+   * `children[0].result` is the previous step's result; in a fan-in, one entry per child. Empty for
+   * a job without children.
+   */
+  children: readonly ChildResult[];
 }
 
 /** Any schema implementing Standard Schema (zod ≥ 3.24, valibot, arktype…). */

@@ -34,8 +34,9 @@ export function describeSettled(job: Job, update: JobStateUpdate | null): string
   }
 }
 
-const SHOWN_STATES: JobState[] = ['scheduled', 'queued', 'running', 'failed', 'succeeded', 'dead', 'cancelled'];
+const SHOWN_STATES: JobState[] = ['waiting', 'scheduled', 'queued', 'running', 'failed', 'succeeded', 'dead', 'cancelled'];
 const LABELS: Record<JobState, string> = {
+  waiting: 'waiting for children',
   scheduled: 'scheduled',
   queued: 'queued',
   running: 'running',

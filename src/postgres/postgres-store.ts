@@ -9,11 +9,12 @@
  * connection errors), plus one LISTEN connection (`NoticeListener`) once anything subscribes to
  * notices. A connection that drops is discarded by the pool and the next statement opens a new one;
  * the caller (the worker) retries failed statements with backoff. Claims from limited queues are in
- * limited-claims.ts; the jsonb records of batch statements in records.ts.
+ * limited-claims.ts; the jsonb records of batch statements in records.ts; flows, and how a parent is
+ * settled when its children finish, in flows.ts.
  */
 import pg from 'pg';
 import { ConveyorError, ConveyorStateError } from '../errors.js';
-import type { Job, JobState } from '../job.js';
+import { isFinalState, type Job, type JobState } from '../job.js';
 import type { Logger } from '../logger.js';
 import { parseCursor, parseJobId, storableText, toJsonText } from '../store/encoding.js';
 import { planMigrations } from '../store/migration-plan.js';
@@ -21,6 +22,7 @@ import { limitsToColumns } from '../store/queue-limits.js';
 import type {
   AppliedMigration,
   CallerTransaction,
+  FlowJobInsert,
   JobClaimParams,
   JobCount,
   JobInsert,
@@ -44,6 +46,7 @@ import type {
   WorkerRecord,
 } from '../store/store.js';
 import { PostgresAccess, type Queryable } from './access.js';
+import { parentsOfFinished, PostgresFlows, type ChangedJobRow } from './flows.js';
 import { LimitedQueueClaims } from './limited-claims.js';
 import { migrations } from './migrations.generated.js';
 import { NoticeListener } from './notice-listener.js';
@@ -94,12 +97,16 @@ export class PostgresStore implements Store {
   private readonly notices: NoticeListener;
   private closing: Promise<void> | null = null;
   private readonly limitedClaims: LimitedQueueClaims;
+  private readonly flows: PostgresFlows;
+  private readonly logger: Logger | null;
 
   constructor(config: PostgresStoreConfig) {
     this.schema = config.schema;
     this.sql = postgresQueries(config.schema);
     this.db = new PostgresAccess(config.pool, this.sql, config.displayUrl);
     this.limitedClaims = new LimitedQueueClaims(this.db, this.sql);
+    this.flows = new PostgresFlows(this.db, config.schema);
+    this.logger = config.logger;
     this.notices = new NoticeListener(config.clientConfig, noticeChannel(config.schema), this.sql.LISTEN, config.logger);
   }
 
@@ -201,9 +208,11 @@ export class PostgresStore implements Store {
   async jobSetStateIfRunningMany(params: { updates: JobStateUpdate[] }): Promise<Array<{ id: string; applied: boolean }>> {
     const records = params.updates.map(updateRecord);
     const valid = records.filter((record): record is UpdateRecord => record !== null);
-    const applied = valid.length === 0 ? [] : await this.applyUpdates(this.db.pool, valid);
+    const changed = valid.length === 0 ? [] : await this.applyUpdates(this.db.pool, valid);
+    const parents = parentsOfFinished(changed);
+    if (parents.length > 0) await this.settleAfterCommit(parents, latestAt(params.updates));
     // Each id is reported applied once: a second update of the same attempt in one batch found it settled.
-    const remaining = new Set(applied);
+    const remaining = new Set(changed.map((row) => row.id));
     return params.updates.map((update) => ({ id: update.id, applied: remaining.delete(update.id) }));
   }
 
@@ -224,12 +233,14 @@ export class PostgresStore implements Store {
   async jobRecoverExpiredLeases(params: { now: Date; limit: number }): Promise<number> {
     const limit = bounded(params.limit);
     if (limit === 0) return 0;
-    return this.db.transaction(async (client) => {
+    const changed = await this.db.transaction(async (client) => {
       const expired = await this.db.all<ExpiredLeaseRow>(client, this.sql.JOB_LEASES_EXPIRED, [params.now, limit]);
-      if (expired.length === 0) return 0;
-      const records = expired.map((row) => recoveryRecord(row, params.now));
-      return (await this.applyUpdates(client, records)).length;
+      if (expired.length === 0) return [];
+      return this.applyUpdates(client, expired.map((row) => recoveryRecord(row, params.now)));
     });
+    const parents = parentsOfFinished(changed);
+    if (parents.length > 0) await this.settleAfterCommit(parents, params.now);
+    return changed.length;
   }
 
   // ---- jobs: operator actions ----------------------------------------------------------------
@@ -241,22 +252,28 @@ export class PostgresStore implements Store {
       const { rowCount } = await client.query(statement, [row.id, params.now]);
       if (row.state === 'running' && rowCount === 1) await client.query(this.sql.NOTIFY_CANCEL, [row.id]);
     });
+    // Settled after the cancel committed (flows.ts); harmless when the job was finished already.
+    if (job?.parentId != null && isFinalState(job.state)) await this.flows.settle([job.parentId], params.now);
     return job;
   }
 
   async jobRetry(params: { id: string; now: Date }): Promise<Job | null> {
-    return this.changeJob(params, async (client, row) => {
+    const job = await this.changeJob(params, async (client, row) => {
       // A unique violation aborts the statement; the savepoint keeps the transaction usable for naming the holder.
       await client.query('SAVEPOINT retry');
       try {
-        const changed = await client.query(this.sql.JOB_RETRY, [row.id, params.now]);
-        if (changed.rowCount === 1) await client.query(this.sql.NOTIFY_QUEUES, [[row.queue]]);
+        const changed = await client.query<{ state: JobState }>(this.sql.JOB_RETRY, [row.id, params.now]);
+        if (changed.rows[0]?.state === 'queued') await client.query(this.sql.NOTIFY_QUEUES, [[row.queue]]);
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
         await client.query('ROLLBACK TO SAVEPOINT retry');
         throw await this.dedupConflictError(client, row);
       }
     });
+    // A job with children waits for them again: settled after the retry committed (flows.ts).
+    if (job?.state !== 'waiting') return job;
+    await this.flows.settle([job.id], params.now);
+    return (await this.jobGet({ id: job.id })) ?? job;
   }
 
   // ---- jobs: maintenance ---------------------------------------------------------------------
@@ -273,6 +290,28 @@ export class PostgresStore implements Store {
     const limit = bounded(params.limit);
     if (limit === 0) return 0;
     return this.db.run(this.db.pool, this.sql.JOB_PRUNE_FINISHED, [params.succeededBefore, params.deadBefore, params.cancelledBefore, limit]);
+  }
+
+  // ---- flows (flows.ts) ----------------------------------------------------------------------
+
+  async flowInsert(params: { jobs: FlowJobInsert[]; now: Date; tx?: CallerTransaction }): Promise<Job[]> {
+    return this.flows.insert(params);
+  }
+
+  async flowGet(params: { id: string }): Promise<Job[]> {
+    return this.flows.get(params.id);
+  }
+
+  async flowCancel(params: { id: string; now: Date }): Promise<Job[]> {
+    return this.flows.cancel(params.id, params.now);
+  }
+
+  async jobChildList(params: { id: string }): Promise<Job[]> {
+    return this.flows.children(params.id);
+  }
+
+  async jobSettleWaiting(params: { now: Date; limit: number }): Promise<number> {
+    return this.flows.settleWaiting(params.now, bounded(params.limit));
   }
 
   // ---- workers -------------------------------------------------------------------------------
@@ -477,15 +516,28 @@ export class PostgresStore implements Store {
     return results as JobInsertResult[];
   }
 
-  /** Apply outcome records; returns the ids changed, and wakes workers for jobs put back in their queue. */
-  private async applyUpdates(db: Queryable, records: UpdateRecord[]): Promise<string[]> {
-    const rows = await this.db.all<{ id: string; state: JobState; queue: string }>(db, this.sql.JOB_SET_STATE_IF_RUNNING, [
+  /** Apply outcome records; returns the jobs changed, and wakes workers for jobs put back in their queue. */
+  private async applyUpdates(db: Queryable, records: UpdateRecord[]): Promise<ChangedJobRow[]> {
+    const rows = await this.db.all<ChangedJobRow & { queue: string }>(db, this.sql.JOB_SET_STATE_IF_RUNNING, [
       JSON.stringify(records),
       records.map((record) => record.id),
     ]);
     const requeued = rows.filter((row) => row.state === 'queued').map((row) => row.queue);
     if (requeued.length > 0) await this.db.query(db, this.sql.NOTIFY_QUEUES, [unique(requeued)]);
-    return rows.map((row) => row.id);
+    return rows;
+  }
+
+  /**
+   * Settle the parents of children that outcomes or lease recoveries finished, once those committed.
+   * They stand whatever happens here: a failure is logged, not thrown (the caller would otherwise
+   * write them again and find them already applied), and the `jobSettleWaiting` sweep settles the parents.
+   */
+  private async settleAfterCommit(parents: string[], now: Date): Promise<void> {
+    try {
+      await this.flows.settle(parents, now);
+    } catch (error) {
+      this.logger?.warn({ err: error, parents }, 'store: could not settle flow jobs whose children finished; maintenance will settle them');
+    }
   }
 
   private async notifyQueues(queues: string[]): Promise<void> {
@@ -523,6 +575,11 @@ function dedupIdentity(task: string, dedupKey: string | null): string {
 /** Highest priority first, then oldest `runAt`, then lowest id: the order `jobClaim` promises. */
 function byClaimOrder(a: JobRow, b: JobRow): number {
   return b.priority - a.priority || a.run_at.getTime() - b.run_at.getTime() || Number(a.id) - Number(b.id);
+}
+
+/** When the last of these outcomes happened: the time their parents are settled at. */
+function latestAt(updates: readonly JobStateUpdate[]): Date {
+  return new Date(updates.reduce((latest, update) => Math.max(latest, update.at.getTime()), 0));
 }
 
 /** A whole, non-negative row count. */

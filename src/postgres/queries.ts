@@ -39,6 +39,18 @@ const UPDATE_RECORD = `(id bigint, attempt int, worker_id text, kind text, at ti
 /** States a dedup key is unique among: the predicate of `jobs_dedup_idx`, word for word. */
 const DEDUP_PREDICATE = `dedup_key IS NOT NULL AND state IN ('scheduled', 'queued', 'running', 'failed')`;
 
+/** States of a job with work ahead of it (`UNFINISHED_STATES`): a child in one of these keeps its parent waiting. */
+export const UNFINISHED = `('waiting', 'scheduled', 'queued', 'running', 'failed')`;
+
+/**
+ * True for a finished job (as `job`) that no unfinished parent needs any more: a child stays while
+ * its parent is unfinished (the parent reads its result when it runs); a finished or pruned parent
+ * no longer needs it. One primary-key lookup per job.
+ */
+function notNeededByParent(jobs: string): string {
+  return `NOT EXISTS (SELECT 1 FROM ${jobs} AS parent WHERE parent.id = job.parent_id AND parent.state IN ${UNFINISHED})`;
+}
+
 /** True for a `queues` row (as `queue`) with any limit. */
 const LIMITED = `(queue.concurrency_limit IS NOT NULL OR queue.key_concurrency_limit IS NOT NULL OR queue.rate_limit IS NOT NULL)`;
 const LIMITED_OR_PAUSED = `(queue.paused_at IS NOT NULL OR ${LIMITED})`;
@@ -274,9 +286,11 @@ FOR UPDATE SKIP LOCKED`,
     /**
      * Applies a batch of outcomes ($1: jsonb array of `UPDATE_RECORD`s, $2: their ids) in one
      * statement. An outcome whose job is no longer running under that attempt and worker matches no
-     * row and is skipped. Returns the ids it changed, and the queues that got queued jobs back
-     * (released, requeued). The planner guesses 100 rows for any jsonb_to_recordset; the id array
-     * makes it look the jobs up by primary key instead of scanning every running job.
+     * row and is skipped. Returns the ids it changed, the queues that got queued jobs back (released,
+     * requeued), and each job's parent: the store settles the parents of finished flow children once
+     * this commits (flows.ts), so jobs without a parent cost one null column more. The planner
+     * guesses 100 rows for any jsonb_to_recordset; the id array makes it look the jobs up by primary
+     * key instead of scanning every running job.
      */
     JOB_SET_STATE_IF_RUNNING: `
 UPDATE ${jobs} AS job
@@ -294,7 +308,7 @@ SET state = CASE u.kind WHEN 'released' THEN 'queued' WHEN 'requeued' THEN 'queu
 FROM jsonb_to_recordset($1::jsonb) AS u${UPDATE_RECORD}
 WHERE job.id = ANY($2::bigint[])
   AND job.id = u.id AND job.state = 'running' AND job.attempt = u.attempt AND job.worker_id = u.worker_id
-RETURNING job.id, job.state, job.queue`,
+RETURNING job.id, job.state, job.queue, job.parent_id`,
 
     JOB_PROGRESS_SET: `
 UPDATE ${jobs}
@@ -305,19 +319,24 @@ WHERE id = $1 AND state = 'running' AND attempt = $2 AND worker_id = $3`,
 
     JOB_CANCEL_NOT_RUNNING: `
 UPDATE ${jobs} SET state = 'cancelled', finished_at = $2, updated_at = $2
-WHERE id = $1 AND state IN ('scheduled', 'queued', 'failed')`,
+WHERE id = $1 AND state IN ('waiting', 'scheduled', 'queued', 'failed')`,
 
     JOB_CANCEL_REQUEST: `
 UPDATE ${jobs} SET cancel_requested_at = $2, updated_at = $2
 WHERE id = $1 AND state = 'running' AND cancel_requested_at IS NULL`,
 
-    /** Errors stay: they are the job's history. `started_at` stays until the next attempt starts. */
+    /**
+     * Errors stay: they are the job's history. `started_at` stays until the next attempt starts. A job
+     * with children waits for them again; the store settles it once this commits (flows.ts).
+     */
     JOB_RETRY: `
-UPDATE ${jobs}
-SET state = 'queued', run_at = $2, max_attempts = greatest(max_attempts, attempt + 1),
+UPDATE ${jobs} AS job
+SET state = CASE WHEN EXISTS (SELECT 1 FROM ${jobs} AS child WHERE child.parent_id = job.id) THEN 'waiting' ELSE 'queued' END,
+    run_at = $2, max_attempts = greatest(max_attempts, attempt + 1),
     finished_at = NULL, cancel_requested_at = NULL, worker_id = NULL, lease_expires_at = NULL,
     result = NULL, progress_fraction = NULL, progress_message = NULL, updated_at = $2
-WHERE id = $1 AND state IN ('failed', 'dead', 'cancelled', 'succeeded')`,
+WHERE id = $1 AND state IN ('failed', 'dead', 'cancelled', 'succeeded')
+RETURNING job.state`,
 
     // ---- jobs: maintenance -----------------------------------------------------------------------
 
@@ -334,15 +353,18 @@ UPDATE ${jobs} AS job SET state = 'queued', updated_at = $1
 FROM due WHERE job.id = due.id
 RETURNING job.queue`,
 
-    /** One range scan of `jobs_finished_idx` per state, at most $4 rows in all. */
+    /**
+     * One range scan of `jobs_finished_idx` per state, at most $4 rows in all. Children an unfinished
+     * parent still needs are passed over inside each branch, so they never use up its LIMIT.
+     */
     JOB_PRUNE_FINISHED: `
 DELETE FROM ${jobs} WHERE id IN (
   SELECT id FROM (
-    (SELECT id FROM ${jobs} WHERE state = 'succeeded' AND finished_at < $1 LIMIT $4)
+    (SELECT id FROM ${jobs} AS job WHERE state = 'succeeded' AND finished_at < $1 AND ${notNeededByParent(jobs)} LIMIT $4)
     UNION ALL
-    (SELECT id FROM ${jobs} WHERE state = 'dead' AND finished_at < $2 LIMIT $4)
+    (SELECT id FROM ${jobs} AS job WHERE state = 'dead' AND finished_at < $2 AND ${notNeededByParent(jobs)} LIMIT $4)
     UNION ALL
-    (SELECT id FROM ${jobs} WHERE state = 'cancelled' AND finished_at < $3 LIMIT $4)
+    (SELECT id FROM ${jobs} AS job WHERE state = 'cancelled' AND finished_at < $3 AND ${notNeededByParent(jobs)} LIMIT $4)
   ) AS finished
   LIMIT $4
 )`,

@@ -3,7 +3,7 @@
  * jsonb parsed), and their mapping to Conveyor's domain types.
  */
 import { limitsFromColumns, type QueueLimitColumns } from '../store/queue-limits.js';
-import type { Job, JobState } from '../job.js';
+import type { ChildFailurePolicy, Job, JobState } from '../job.js';
 import { attemptErrorFromJson, type AttemptErrorJson } from '../store/encoding.js';
 import type { AppliedMigration, JobLease, QueueState, ScheduleMissedPolicy, ScheduleRecord, WorkerRecord } from '../store/store.js';
 
@@ -20,6 +20,9 @@ export interface JobRow {
   max_attempts: number;
   dedup_key: string | null;
   concurrency_key: string | null;
+  flow_id: string | null;
+  parent_id: string | null;
+  on_child_failure: ChildFailurePolicy;
   progress_fraction: number | null;
   progress_message: string | null;
   result: unknown;
@@ -86,6 +89,9 @@ export function jobFromRow(row: JobRow): Job {
     attempt: row.attempt,
     maxAttempts: row.max_attempts,
     dedupKey: row.dedup_key,
+    flowId: row.flow_id,
+    parentId: row.parent_id,
+    onChildFailure: row.on_child_failure,
     concurrencyKey: row.concurrency_key,
     progress: row.progress_fraction === null ? null : { fraction: row.progress_fraction, message: row.progress_message },
     result: row.result,

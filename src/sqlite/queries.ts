@@ -4,8 +4,9 @@
  * parameter read with `json_each`.
  *
  * The state lists written out below (`state IN ('scheduled', …)`) repeat the predicates of the
- * partial indexes in `migrations/0001_init.sql` word for word: SQLite uses a partial index only
- * when the query's WHERE clause visibly implies the index's.
+ * partial indexes (created in `migrations/0001_init.sql`, rebuilt as they were in `0005_flows.sql`)
+ * word for word: SQLite uses a partial index only when the query's WHERE clause visibly implies the
+ * index's.
  *
  * Statements whose cost must not grow with the table name their index with INDEXED BY. Without
  * ANALYZE statistics (the normal case) SQLite's choice depends on the data: on a small table it
@@ -177,11 +178,14 @@ LIMIT @limit`;
 // ---- jobs: outcomes of a running attempt, each fenced by (id, attempt, worker_id) -------------
 
 // `@error` is one JSON object, appended to the job's history with json_insert(errors, '$[#]', …).
+// The outcomes that finish a job return its `parent_id`, so the store settles the parent (a flow
+// job waiting for it) in the same transaction; for the many jobs without one that costs nothing more.
 
 export const JOB_SET_SUCCEEDED = `
 UPDATE conveyor_jobs
 SET state = 'succeeded', result = @result, finished_at = @at, lease_expires_at = NULL, updated_at = @at
-WHERE id = @id AND state = 'running' AND attempt = @attempt AND worker_id = @workerId`;
+WHERE id = @id AND state = 'running' AND attempt = @attempt AND worker_id = @workerId
+RETURNING parent_id`;
 
 export const JOB_SET_FAILED = `
 UPDATE conveyor_jobs
@@ -191,7 +195,8 @@ WHERE id = @id AND state = 'running' AND attempt = @attempt AND worker_id = @wor
 export const JOB_SET_DEAD = `
 UPDATE conveyor_jobs
 SET state = 'dead', finished_at = @at, errors = json_insert(errors, '$[#]', json(@error)), lease_expires_at = NULL, updated_at = @at
-WHERE id = @id AND state = 'running' AND attempt = @attempt AND worker_id = @workerId`;
+WHERE id = @id AND state = 'running' AND attempt = @attempt AND worker_id = @workerId
+RETURNING parent_id`;
 
 /** `@error` may be NULL: a cancel the handler honoured is not an error. */
 export const JOB_SET_CANCELLED = `
@@ -199,7 +204,8 @@ UPDATE conveyor_jobs
 SET state = 'cancelled', finished_at = @at,
     errors = CASE WHEN @error IS NULL THEN errors ELSE json_insert(errors, '$[#]', json(@error)) END,
     lease_expires_at = NULL, updated_at = @at
-WHERE id = @id AND state = 'running' AND attempt = @attempt AND worker_id = @workerId`;
+WHERE id = @id AND state = 'running' AND attempt = @attempt AND worker_id = @workerId
+RETURNING parent_id`;
 
 /** Handed back unstarted: the attempt the claim counted is taken back. */
 export const JOB_SET_RELEASED = `
@@ -235,20 +241,26 @@ WHERE id = @id AND state = 'running' AND attempt = @attempt AND worker_id = @wor
 export const JOB_CANCEL_NOT_RUNNING = `
 UPDATE conveyor_jobs
 SET state = 'cancelled', finished_at = @now, updated_at = @now
-WHERE id = @id AND state IN ('scheduled', 'queued', 'failed')`;
+WHERE id = @id AND state IN ('waiting', 'scheduled', 'queued', 'failed')
+RETURNING parent_id`;
 
 export const JOB_CANCEL_REQUEST = `
 UPDATE conveyor_jobs
 SET cancel_requested_at = @now, updated_at = @now
 WHERE id = @id AND state = 'running' AND cancel_requested_at IS NULL`;
 
-/** Errors stay: they are the job's history. `started_at` stays until the next attempt starts. */
+/**
+ * Errors stay: they are the job's history. `started_at` stays until the next attempt starts. A job
+ * with children waits for them again; the store settles it at once (they are usually all finished).
+ */
 export const JOB_RETRY = `
 UPDATE conveyor_jobs
-SET state = 'queued', run_at = @now, max_attempts = max(max_attempts, attempt + 1),
+SET state = CASE WHEN EXISTS (SELECT 1 FROM conveyor_jobs AS child WHERE child.parent_id = conveyor_jobs.id) THEN 'waiting' ELSE 'queued' END,
+    run_at = @now, max_attempts = max(max_attempts, attempt + 1),
     finished_at = NULL, cancel_requested_at = NULL, worker_id = NULL, lease_expires_at = NULL,
     result = NULL, progress_fraction = NULL, progress_message = NULL, updated_at = @now
-WHERE id = @id AND state IN ('failed', 'dead', 'cancelled', 'succeeded')`;
+WHERE id = @id AND state IN ('failed', 'dead', 'cancelled', 'succeeded')
+RETURNING state`;
 
 // ---- jobs: maintenance -----------------------------------------------------------------------
 
@@ -265,21 +277,27 @@ WHERE id IN (
 /**
  * One range scan of `conveyor_jobs_finished_idx` per state. The repeated `state IN (…)` lets
  * SQLite see that each branch may use that partial index; an OR of the three would scan every
- * finished job of each state.
+ * finished job of each state. A child stays while its parent is unfinished: the parent reads its
+ * result when it runs. A parent finished or already pruned no longer needs it.
  */
 export const JOB_PRUNE_FINISHED = `
 DELETE FROM conveyor_jobs
 WHERE id IN (
   SELECT id FROM (
-    SELECT id FROM conveyor_jobs INDEXED BY conveyor_jobs_finished_idx
+    SELECT id, parent_id FROM conveyor_jobs INDEXED BY conveyor_jobs_finished_idx
     WHERE state IN ('succeeded', 'dead', 'cancelled') AND state = 'succeeded' AND finished_at < @succeededBefore
     UNION ALL
-    SELECT id FROM conveyor_jobs INDEXED BY conveyor_jobs_finished_idx
+    SELECT id, parent_id FROM conveyor_jobs INDEXED BY conveyor_jobs_finished_idx
     WHERE state IN ('succeeded', 'dead', 'cancelled') AND state = 'dead' AND finished_at < @deadBefore
     UNION ALL
-    SELECT id FROM conveyor_jobs INDEXED BY conveyor_jobs_finished_idx
+    SELECT id, parent_id FROM conveyor_jobs INDEXED BY conveyor_jobs_finished_idx
     WHERE state IN ('succeeded', 'dead', 'cancelled') AND state = 'cancelled' AND finished_at < @cancelledBefore
-  )
+  ) AS finished
+  WHERE finished.parent_id IS NULL
+     OR NOT EXISTS (
+       SELECT 1 FROM conveyor_jobs AS parent
+       WHERE parent.id = finished.parent_id AND parent.state IN ('waiting', 'scheduled', 'queued', 'running', 'failed')
+     )
   LIMIT @limit
 )`;
 

@@ -2,7 +2,7 @@
  * Rows as SQLite returns them, and their mapping to Conveyor's domain types. Nothing snake_case
  * or millisecond-typed leaves this folder: callers only ever see `Job`, `WorkerRecord` and `Date`s.
  */
-import type { Job, JobState } from '../job.js';
+import type { ChildFailurePolicy, Job, JobState } from '../job.js';
 import { limitsFromColumns, type QueueLimitColumns } from '../store/queue-limits.js';
 import { attemptErrorFromJson, type AttemptErrorJson } from '../store/encoding.js';
 import type { AppliedMigration, JobLease, QueueState, ScheduleMissedPolicy, ScheduleRecord, WorkerRecord } from '../store/store.js';
@@ -31,6 +31,14 @@ export interface JobRow {
   started_at: number | null;
   finished_at: number | null;
   updated_at: number;
+  flow_id: number | null;
+  parent_id: number | null;
+  on_child_failure: ChildFailurePolicy;
+}
+
+/** What a statement that finishes a job returns: the parent to settle, if any. */
+export interface FinishedJobRow {
+  parent_id: number | null;
 }
 
 /** A `conveyor_workers` row; `queues` and `tasks` are JSON arrays. */
@@ -93,6 +101,9 @@ export function jobFromRow(row: JobRow): Job {
     attempt: row.attempt,
     maxAttempts: row.max_attempts,
     dedupKey: row.dedup_key,
+    flowId: idOrNull(row.flow_id),
+    parentId: idOrNull(row.parent_id),
+    onChildFailure: row.on_child_failure,
     concurrencyKey: row.concurrency_key,
     progress: row.progress_fraction === null ? null : { fraction: row.progress_fraction, message: row.progress_message },
     result: row.result === null ? null : (JSON.parse(row.result) as unknown),
@@ -194,4 +205,8 @@ export function leaseFromRow(row: LeaseRow): JobLease {
 
 function dateOrNull(ms: number | null): Date | null {
   return ms === null ? null : new Date(ms);
+}
+
+function idOrNull(id: number | null): string | null {
+  return id === null ? null : String(id);
 }

@@ -13,6 +13,7 @@ import { ConveyorConfigError } from '../errors.js';
 import { migrationChecksum } from '../store/migration-plan.js';
 import { jobSucceeded } from '../store/state-updates.js';
 import type { JobInsert, JobListFilter, JobListPage } from '../store/store.js';
+import * as flowSql from './flow-queries.js';
 import { openSqliteStore, type SqliteStore } from './index.js';
 import { migrations } from './migrations.generated.js';
 import * as sql from './queries.js';
@@ -155,6 +156,12 @@ describe('query plans', () => {
     ['dedup', sql.JOB_GET_UNFINISHED_BY_DEDUP_KEY, { task: 't', dedupKey: 'k' }, 'conveyor_jobs_dedup_idx (task=? AND dedup_key=?)'],
     ['listing by state', sql.JOB_LIST_BY_STATE, { state: 'dead', task: null, queue: null, beforeId: 1, limit: 1 }, 'conveyor_jobs_state_idx (state=? AND id<?)'],
     ['due schedules', sql.SCHEDULE_DUE_LIST, { now: 0, limit: 1 }, 'conveyor_schedules_due_idx (next_run_at<?)'],
+    ['reading a flow', flowSql.FLOW_GET, { flowId: 1 }, 'conveyor_jobs_flow_idx (flow_id=?)'],
+    ['cancelling a flow', flowSql.FLOW_CANCEL_NOT_RUNNING, { flowId: 1, now: 0 }, 'conveyor_jobs_flow_idx (flow_id=?)'],
+    ['listing children', flowSql.JOB_CHILD_LIST, { id: 1 }, 'conveyor_jobs_parent_idx (parent_id=?)'],
+    ['settling a parent', flowSql.JOB_SETTLEABLE_GET, { id: 1 }, 'conveyor_jobs_parent_idx (parent_id=?)'],
+    ['the child that fails a parent', flowSql.JOB_FAILED_CHILD_FIRST, { id: 1 }, 'conveyor_jobs_parent_idx (parent_id=?)'],
+    ['the sweep of waiting parents', flowSql.JOB_SETTLEABLE_LIST, { limit: 1 }, 'conveyor_jobs_waiting_idx'],
     ['firing a schedule', sql.SCHEDULE_ADVANCE, { name: 's', expectedNextRunAt: 0, nextRunAt: 1, tick: 0, now: 0 }, 'sqlite_autoindex_conveyor_schedules_1 (name=?)'],
   ])('%s walks its index without scanning or sorting the table', (_, statement, params, expected) => {
     const plan = planOf(statement, params);

@@ -14,6 +14,7 @@ import { planMigrations } from '../store/migration-plan.js';
 import { claimAllowance, hasQueueLimits, limitsToColumns, startsPruneBefore } from '../store/queue-limits.js';
 import type {
   AppliedMigration,
+  FlowJobInsert,
   JobClaimParams,
   JobCount,
   JobInsert,
@@ -35,6 +36,7 @@ import type {
   StoreCapabilities,
   WorkerRecord,
 } from '../store/store.js';
+import { SqliteFlows } from './flows.js';
 import { migrations } from './migrations.generated.js';
 import * as sql from './queries.js';
 import {
@@ -47,6 +49,7 @@ import {
   workerToParams,
   type ClaimCandidateRow,
   type ExpiredLeaseRow,
+  type FinishedJobRow,
   type JobCountRow,
   type JobRow,
   type LeaseRow,
@@ -66,10 +69,12 @@ export class SqliteStore implements Store {
   readonly capabilities: StoreCapabilities = { transactionalEnqueue: false, crossProcessWakeUp: false };
 
   private readonly db: PreparedStatements;
+  private readonly flows: SqliteFlows;
 
   /** @param connection an open connection, with its pragmas already set (see `openSqliteStore`). */
   constructor(connection: Database.Database) {
     this.db = new PreparedStatements(connection);
+    this.flows = new SqliteFlows(this.db);
   }
 
   // ---- migrations ----------------------------------------------------------------------------
@@ -233,14 +238,16 @@ export class SqliteStore implements Store {
     return this.changeJob(params, (row, now) => {
       // A running job is only asked to stop: its worker sees the request at its next lease renewal.
       // A finished job matches neither statement and is returned unchanged.
-      this.db.run(row.state === 'running' ? sql.JOB_CANCEL_REQUEST : sql.JOB_CANCEL_NOT_RUNNING, { id: row.id, now });
+      if (row.state === 'running') this.db.run(sql.JOB_CANCEL_REQUEST, { id: row.id, now });
+      else this.settleParentOf(this.db.get<FinishedJobRow>(sql.JOB_CANCEL_NOT_RUNNING, { id: row.id, now }), now);
     });
   }
 
   async jobRetry(params: { id: string; now: Date }): Promise<Job | null> {
     return this.changeJob(params, (row, now) => {
       try {
-        this.db.run(sql.JOB_RETRY, { id: row.id, now });
+        const retried = this.db.get<{ state: JobState }>(sql.JOB_RETRY, { id: row.id, now });
+        if (retried?.state === 'waiting') this.flows.settle([row.id], now);
       } catch (error) {
         if (isUniqueViolation(error)) throw this.dedupConflictError(row);
         throw error;
@@ -273,6 +280,31 @@ export class SqliteStore implements Store {
       cancelledBefore: params.cancelledBefore.getTime(),
       limit: bounded(params.limit),
     });
+  }
+
+  // ---- flows (in flows.ts) ------------------------------------------------------------------
+
+  async flowInsert(params: { jobs: FlowJobInsert[]; now: Date }): Promise<Job[]> {
+    return this.db.immediate(() => this.flows.insert(params.jobs, params.now.getTime()));
+  }
+
+  async flowGet(params: { id: string }): Promise<Job[]> {
+    const id = parseJobId(params.id);
+    return id === null ? [] : this.flows.get(id);
+  }
+
+  async flowCancel(params: { id: string; now: Date }): Promise<Job[]> {
+    const id = parseJobId(params.id);
+    return id === null ? [] : this.db.immediate(() => this.flows.cancel(id, params.now.getTime()));
+  }
+
+  async jobChildList(params: { id: string }): Promise<Job[]> {
+    const id = parseJobId(params.id);
+    return id === null ? [] : this.flows.children(id);
+  }
+
+  async jobSettleWaiting(params: { now: Date; limit: number }): Promise<number> {
+    return this.db.immediate(() => this.flows.settleWaiting(params.now.getTime(), bounded(params.limit)));
   }
 
   // ---- workers -------------------------------------------------------------------------------
@@ -448,17 +480,22 @@ export class SqliteStore implements Store {
     if (id === null) return false;
     const fence = { id, attempt: update.attempt, workerId: update.workerId, at: update.at.getTime() };
     switch (update.kind) {
-      case 'succeeded':
-        return this.db.run(sql.JOB_SET_SUCCEEDED, { ...fence, result: toJsonText(update.result) }) === 1;
+      case 'succeeded': {
+        const finished = this.db.get<FinishedJobRow>(sql.JOB_SET_SUCCEEDED, { ...fence, result: toJsonText(update.result) });
+        return this.settleParentOf(finished, fence.at);
+      }
       case 'failed': {
         const params = { ...fence, retryAt: update.retryAt.getTime(), error: errorJsonText(update.error) };
         return this.db.run(sql.JOB_SET_FAILED, params) === 1;
       }
-      case 'dead':
-        return this.db.run(sql.JOB_SET_DEAD, { ...fence, error: errorJsonText(update.error) }) === 1;
+      case 'dead': {
+        const finished = this.db.get<FinishedJobRow>(sql.JOB_SET_DEAD, { ...fence, error: errorJsonText(update.error) });
+        return this.settleParentOf(finished, fence.at);
+      }
       case 'cancelled': {
         const error = update.error === null ? null : errorJsonText(update.error);
-        return this.db.run(sql.JOB_SET_CANCELLED, { ...fence, error }) === 1;
+        const finished = this.db.get<FinishedJobRow>(sql.JOB_SET_CANCELLED, { ...fence, error });
+        return this.settleParentOf(finished, fence.at);
       }
       case 'released':
         return this.db.run(sql.JOB_SET_RELEASED, fence) === 1;
@@ -470,13 +507,22 @@ export class SqliteStore implements Store {
   /** Settles one running job whose worker stopped renewing its lease; false if it moved meanwhile. */
   private recoverExpiredLease(row: ExpiredLeaseRow, now: number): boolean {
     const error = errorJsonText(leaseExpiredError(row.worker_id, row.attempt, new Date(now)));
-    const statement =
-      row.cancel_requested_at !== null
-        ? sql.JOB_SET_CANCELLED
-        : row.attempt >= row.max_attempts
-          ? sql.JOB_SET_DEAD
-          : sql.JOB_SET_LEASE_EXPIRED_REQUEUED;
-    return this.db.run(statement, { id: row.id, attempt: row.attempt, workerId: row.worker_id, at: now, error }) === 1;
+    const params = { id: row.id, attempt: row.attempt, workerId: row.worker_id, at: now, error };
+    if (row.cancel_requested_at === null && row.attempt < row.max_attempts) {
+      return this.db.run(sql.JOB_SET_LEASE_EXPIRED_REQUEUED, params) === 1;
+    }
+    const statement = row.cancel_requested_at !== null ? sql.JOB_SET_CANCELLED : sql.JOB_SET_DEAD;
+    return this.settleParentOf(this.db.get<FinishedJobRow>(statement, params), now);
+  }
+
+  /**
+   * After a statement that finishes a job (undefined when it changed nothing): settles the job's
+   * parent, a flow job that may have been waiting for this one last. True when the job finished.
+   */
+  private settleParentOf(finished: FinishedJobRow | undefined, now: number): boolean {
+    if (finished === undefined) return false;
+    if (finished.parent_id !== null) this.flows.settle([finished.parent_id], now);
+    return true;
   }
 
   private dedupConflictError(job: JobRow): ConveyorStateError {

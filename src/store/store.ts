@@ -11,7 +11,7 @@
  *   `state-updates.ts`, fenced by (id, attempt, workerId) so a worker that lost its lease
  *   can never overwrite the outcome of the worker that took the job over.
  */
-import type { Job, JobAttemptError, JobProgress, JobState } from '../job.js';
+import type { ChildFailurePolicy, Job, JobAttemptError, JobProgress, JobState } from '../job.js';
 
 /** What a store can or cannot do. The engine and the conformance suite read these. */
 export interface StoreCapabilities {
@@ -73,6 +73,17 @@ export interface JobInsert {
   dedupKey: string | null;
   /** What the queue's per-key concurrency limit counts this job under (e.g. a tenant id); null = no key. */
   concurrencyKey: string | null;
+}
+
+/**
+ * One job of a flow to insert (`flowInsert`). The flow is a tree: `jobs[0]` is its root, the job that
+ * runs last, and every other job names, by index, the job that waits for it, which comes before it.
+ */
+export interface FlowJobInsert extends JobInsert {
+  /** Index in `jobs` of the job that waits for this one: null for `jobs[0]` only, else lower than this job's own index. */
+  parentIndex: number | null;
+  /** Used when the job has children: what it does when one ends dead or cancelled. */
+  onChildFailure: ChildFailurePolicy;
 }
 
 export interface JobInsertResult {
@@ -291,10 +302,40 @@ export interface Store {
   jobRecoverExpiredLeases(params: { now: Date; limit: number }): Promise<number>;
   /** Move `scheduled` and `failed` jobs whose `runAt` has come to `queued`. */
   jobPromoteDue(params: { now: Date; limit: number }): Promise<number>;
-  /** Delete at most `limit` finished jobs that finished before the cut-off for their state. */
+  /** Delete at most `limit` finished jobs that finished before the cut-off for their state; a child whose parent is unfinished is kept (the parent reads its result). */
   jobPruneFinished(params: JobPruneFinishedParams): Promise<number>;
   /** Count jobs in these states by (task, queue, state). */
   jobCountByGroup(params: { states: JobState[] }): Promise<JobCount[]>;
+
+  /**
+   * Flows. A flow job with children is `waiting` until every child is finished (succeeded, dead or
+   * cancelled), and is then *settled*: when a child ended dead or cancelled and the job's
+   * `onChildFailure` is 'fail', it becomes `dead` with one error naming the first such child (lowest
+   * id), its task, its state and its last error message, and that settles its own parent in turn;
+   * otherwise it becomes `queued` (`scheduled` if its `runAt` is still ahead). Every store call that
+   * finishes a child settles its parent before it returns (`jobSetStateIfRunningMany`, `jobCancel`,
+   * `jobRecoverExpiredLeases`, `flowCancel`), and `jobRetry` of a job with children makes it
+   * `waiting` and settles it the same way. `jobSettleWaiting` sweeps up any parent a crash left
+   * waiting with finished children.
+   *
+   * Insert a flow in one transaction: all its jobs or none. Jobs with children start `waiting`, the
+   * others `scheduled` or `queued` by `runAt`; every job gets `flowId` = the root's id, and `parentId`
+   * from `parentIndex`. Returns the jobs in the order given. Flow jobs have no dedup key (the store
+   * throws when one has). `tx` as for `jobInsertMany`.
+   */
+  flowInsert(params: { jobs: FlowJobInsert[]; now: Date; tx?: CallerTransaction }): Promise<Job[]>;
+  /** Every job of a flow, lowest id first; empty when there is no such flow (or it was pruned). */
+  flowGet(params: { id: string }): Promise<Job[]>;
+  /**
+   * Cancel every unfinished job of a flow in one transaction: jobs not running become `cancelled`,
+   * running ones get `cancelRequestedAt` (their workers abort them). Returns the flow's jobs afterwards,
+   * lowest id first; empty when there is no such flow.
+   */
+  flowCancel(params: { id: string; now: Date }): Promise<Job[]>;
+  /** The children of a flow job (the jobs it waits for), lowest id first. */
+  jobChildList(params: { id: string }): Promise<Job[]>;
+  /** Settle at most `limit` waiting jobs whose children are all finished (see above); returns how many jobs changed, cascades included. */
+  jobSettleWaiting(params: { now: Date; limit: number }): Promise<number>;
 
   /** Record a worker (insert or replace). */
   workerRegister(params: { worker: WorkerRecord }): Promise<void>;

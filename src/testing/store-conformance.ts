@@ -14,6 +14,8 @@ import { describe } from 'vitest';
 import { cancelTests } from './store-conformance/cancel-retry.js';
 import { claimTests } from './store-conformance/claim-and-lease.js';
 import { ConformanceSuite, type SuiteSection } from './store-conformance/context.js';
+import { flowSettlingTests } from './store-conformance/flow-settling.js';
+import { flowTests } from './store-conformance/flows.js';
 import { insertTests } from './store-conformance/insert-and-dedup.js';
 import { limitTests } from './store-conformance/limits.js';
 import { listCountTests } from './store-conformance/list-count.js';
@@ -56,6 +58,8 @@ const SECTIONS: readonly SuiteSection[] = [
   scheduleTests,
   queueTests,
   limitTests,
+  flowTests,
+  flowSettlingTests,
   stateMachineTests,
 ];
 

@@ -6,7 +6,8 @@
 import { ConveyorValidationError, PermanentJobError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
-import type { Resources, Task, TaskContext } from '../task.js';
+import type { Job } from '../job.js';
+import type { ChildResult, Resources, Task, TaskContext } from '../task.js';
 import { parseTaskInput } from '../validate.js';
 import type { AttemptOutcome } from './outcome.js';
 import type { RunningJob } from './running-job.js';
@@ -30,7 +31,8 @@ export async function executeAttempt(task: Task, running: RunningJob, deps: Exec
 async function perform(task: Task, running: RunningJob, deps: ExecuteDeps): Promise<AttemptOutcome> {
   try {
     const input = await parseStoredInput(task, running);
-    const value = await task.run(input, buildContext(running, deps));
+    const children = await loadChildren(running.job, deps.store);
+    const value = await task.run(input, buildContext(running, children, deps));
     return { kind: 'returned', value };
   } catch (error) {
     return { kind: 'threw', error };
@@ -49,7 +51,20 @@ async function parseStoredInput(task: Task, running: RunningJob): Promise<unknow
   }
 }
 
-function buildContext(running: RunningJob, deps: ExecuteDeps): TaskContext {
+/** The results of the jobs a flow job waited for; no store call for a job outside a flow. */
+async function loadChildren(job: Job, store: Store): Promise<ChildResult[]> {
+  if (job.flowId === null) return [];
+  const children = await store.jobChildList({ id: job.id });
+  return children.map((child) => ({
+    id: child.id,
+    task: child.task,
+    state: child.state,
+    result: child.result,
+    error: child.errors.at(-1) ?? null,
+  }));
+}
+
+function buildContext(running: RunningJob, children: readonly ChildResult[], deps: ExecuteDeps): TaskContext {
   const { job } = running;
   let logger: Logger | undefined;
   return {
@@ -62,7 +77,10 @@ function buildContext(running: RunningJob, deps: ExecuteDeps): TaskContext {
       priority: job.priority,
       dedupKey: job.dedupKey,
       createdAt: job.createdAt,
+      flowId: job.flowId,
+      parentId: job.parentId,
     },
+    children,
     signal: running.controller.signal,
     get logger() {
       // Built on first use: most handlers never log, and this is the hot path.

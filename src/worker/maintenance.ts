@@ -16,7 +16,7 @@ export interface MaintenanceOptions {
    * every-second schedule fires on time. @default 250
    */
   scheduleIntervalMs: number;
-  /** How often to prune. @default 60_000 */
+  /** How often to prune, and to settle flow jobs a crash left waiting after their children finished. @default 60_000 */
   pruneIntervalMs: number;
   /** Rows per store operation. @default 1000 */
   batchSize: number;
@@ -52,8 +52,18 @@ export class Maintenance {
     if (promoted > 0) this.logger.debug({ promoted }, 'promoted due jobs');
     if (now.getTime() - this.lastPruneAt >= this.options.pruneIntervalMs) {
       this.lastPruneAt = now.getTime();
+      await this.settleWaiting(now);
       await this.prune(now);
     }
+  }
+
+  /**
+   * A safety net, run as often as pruning: every store call that finishes a child settles its parent,
+   * so this finds only a parent a crash left waiting (PostgreSQL settles after the child commits).
+   */
+  private async settleWaiting(now: Date): Promise<void> {
+    const settled = await this.store.jobSettleWaiting({ now, limit: this.options.batchSize });
+    if (settled > 0) this.logger.warn({ settled }, 'settled flow jobs left waiting after their children finished');
   }
 
   private async prune(now: Date): Promise<void> {

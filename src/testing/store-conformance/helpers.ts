@@ -13,7 +13,7 @@ import {
   jobSnoozed,
   jobSucceeded,
 } from '../../store/state-updates.js';
-import type { JobInsert, JobStateUpdate, Store } from '../../store/store.js';
+import type { FlowJobInsert, JobInsert, JobStateUpdate, Store } from '../../store/store.js';
 
 /** The suite's epoch: every time in a test is `at(seconds)` after it. */
 export const t0 = new Date('2026-01-01T00:00:00Z');
@@ -122,6 +122,66 @@ export async function jobInState(
     expect(await applyUpdate(store, update), `finishing job ${running.id} as ${state}`).toBe(true);
   }
   return expectState(store, running.id, state);
+}
+
+/**
+ * Insert a flow at `now` (default `t0`). Each entry overrides the defaults of its job: task
+ * `flow.<index>` (so `claimJob` can pick any one job), `runAt` = `now`, `parentIndex` 0 (the root's
+ * child) except for the root, and `onChildFailure` 'fail'. Returns the jobs in the order given.
+ */
+export async function insertFlow<const Spec extends ReadonlyArray<Partial<FlowJobInsert>>>(
+  store: Store,
+  spec: Spec,
+  options: { now?: Date } = {},
+): Promise<{ -readonly [K in keyof Spec]: Job }> {
+  const { now = t0 } = options;
+  const jobs: FlowJobInsert[] = spec.map((overrides, index) => ({
+    ...jobInsert({ task: `flow.${index}`, input: { index }, runAt: now }),
+    parentIndex: index === 0 ? null : 0,
+    onChildFailure: 'fail',
+    ...overrides,
+  }));
+  const inserted = await store.flowInsert({ jobs, now });
+  expect(inserted.map((job) => job.task), 'tasks of the jobs flowInsert returned').toEqual(jobs.map((job) => job.task));
+  // One job per entry of `spec`, in its order, as just checked.
+  return inserted as unknown as { -readonly [K in keyof Spec]: Job };
+}
+
+/** How a test ends a running job: each is one `JobStateUpdate` kind. */
+export type RunOutcome = 'succeeded' | 'failed' | 'dead' | 'cancelled';
+
+/**
+ * Finish a job this test claimed with `outcome` at `when`: the result or error message given (a
+ * failed job retries at `retryAt`, default `at(3600)`). Fails the test when the store skips it.
+ */
+export async function finishClaimed(
+  store: Store,
+  running: Job,
+  outcome: RunOutcome,
+  when: Date,
+  detail: { result?: unknown; message?: string; retryAt?: Date } = {},
+): Promise<void> {
+  const ref = attemptRef(running);
+  const error = attemptError(running.attempt, detail.message ?? `${running.task} ended ${outcome}`, when);
+  const updates: Record<RunOutcome, JobStateUpdate> = {
+    succeeded: jobSucceeded(ref, when, detail.result ?? { doneBy: running.task }),
+    failed: jobFailed(ref, when, error, detail.retryAt ?? at(3600)),
+    dead: jobDead(ref, when, error),
+    cancelled: jobCancelled(ref, when, error),
+  };
+  expect(await applyUpdate(store, updates[outcome]), `finishing job ${running.id} as ${outcome}`).toBe(true);
+}
+
+/** Claim exactly this job at `now` (default `at(1)`, see `claimJob`) and finish it with `outcome` at the same time. */
+export async function runJob(
+  store: Store,
+  job: Pick<Job, 'id' | 'task' | 'queue'>,
+  outcome: RunOutcome,
+  options: { now?: Date; result?: unknown; message?: string; retryAt?: Date } = {},
+): Promise<void> {
+  const { now = at(1), ...detail } = options;
+  const running = await claimJob(store, job, { now });
+  await finishClaimed(store, running, outcome, now, detail);
 }
 
 /** Read the job and fail the test unless it is in `state`. */

@@ -3,7 +3,7 @@ import { JOB_STATES, JOB_TRANSITIONS, type JobState } from '../../job.js';
 import { jobCancelled, jobDead, jobFailed, jobReleased, jobSnoozed, jobSucceeded } from '../../store/state-updates.js';
 import type { Store } from '../../store/store.js';
 import type { SuiteSection } from './context.js';
-import { applyUpdate, at, attemptError, attemptRef, claimJob, getJob, insertJob, WORKER_A } from './helpers.js';
+import { applyUpdate, at, attemptError, attemptRef, claimJob, getJob, insertFlow, insertJob, runJob, WORKER_A } from './helpers.js';
 
 /**
  * Follows one job through a sequence of store calls, checking after each that the job reached the
@@ -97,6 +97,30 @@ export const stateMachineTests: SuiteSection = (suite) => {
         await applyUpdate(store, jobSnoozed(attemptRef(await getJob(store, snoozing.id)), at(2), at(100)));
       });
       await e.step('promoting the snoozed job', 'queued', () => store.jobPromoteDue({ now: at(100), limit: 10 }));
+
+      // A flow's root: it waits for its child, and retrying it while the child is unfinished makes it wait again.
+      const [root, leaf] = await insertFlow(store, [{ task: 'flow.root' }, { task: 'flow.leaf', maxAttempts: 1 }]);
+      const f = new JobWalk(store, root.id, root.state, seen);
+      await f.step("its child dying under 'fail'", 'dead', () => runJob(store, leaf, 'dead', { now: at(1) }));
+      await f.step('retrying the child, then the dead parent', 'waiting', async () => {
+        await store.jobRetry({ id: leaf.id, now: at(10) });
+        await store.jobRetry({ id: root.id, now: at(11) });
+      });
+      await f.step('its child succeeding', 'queued', () => runJob(store, leaf, 'succeeded', { now: at(12) }));
+      await f.step('claiming', 'running', () => running(root.id, at(13)));
+      await f.step('succeeding', 'succeeded', async () => {
+        await applyUpdate(store, jobSucceeded(attemptRef(await getJob(store, root.id)), at(14), 'published'));
+      });
+      await f.step('retrying the child, then the succeeded parent', 'waiting', async () => {
+        await store.jobRetry({ id: leaf.id, now: at(20) });
+        await store.jobRetry({ id: root.id, now: at(21) });
+      });
+      await f.step('cancelling the waiting job', 'cancelled', () => store.jobCancel({ id: root.id, now: at(22) }));
+      await f.step('retrying the cancelled parent of an unfinished child', 'waiting', () => store.jobRetry({ id: root.id, now: at(23) }));
+
+      const [later, laterLeaf] = await insertFlow(store, [{ task: 'flow.later', runAt: at(1000) }, { task: 'flow.later-leaf' }]);
+      const g = new JobWalk(store, later.id, later.state, seen);
+      await g.step('its child succeeding while its runAt is ahead', 'scheduled', () => runJob(store, laterLeaf, 'succeeded', { now: at(1) }));
 
       const allowed = JOB_STATES.flatMap((from) => JOB_TRANSITIONS[from].map((to) => `${from} → ${to}`));
       expect([...seen].sort(), 'transitions exercised by this test').toEqual([...allowed].sort());

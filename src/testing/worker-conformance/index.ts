@@ -8,6 +8,7 @@ import { cancelTests } from './cancel.js';
 import { crashTests } from './crash.js';
 import { dedupTests } from './dedup.js';
 import { enqueueTests } from './enqueue.js';
+import { flowTests } from './flows.js';
 import { lifecycleTests } from './lifecycle.js';
 import { limitTests } from './limits.js';
 import { maintenanceTests } from './maintenance.js';
@@ -30,4 +31,5 @@ export function runWorkerConformance(createHarness: WorkerHarnessFactory): void 
   limitTests(createHarness);
   crashTests(createHarness);
   scheduleTests(createHarness);
+  flowTests(createHarness);
 }

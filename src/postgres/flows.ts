@@ -1,0 +1,166 @@
+/**
+ * Flows on PostgreSQL: inserting a tree of jobs at once, reading and cancelling it, and *settling*
+ * waiting jobs (a job with children is `waiting` until every child is finished, then becomes
+ * queued, or dead when a child failed it; see `Store.flowInsert`).
+ *
+ * Concurrency. Under READ COMMITTED two children of one parent may finish in two transactions at
+ * the same time. A settle run inside each of them would be write skew: each statement's snapshot
+ * shows the other child still running, both commit, and the parent waits forever. So settling is a
+ * statement of its own that starts only after the change it follows has committed:
+ *
+ * - The rule. Whoever changes an input of a parent's settle (a child becoming finished, or the
+ *   parent becoming `waiting` again by `jobRetry`) commits that change, then runs `JOB_SETTLE` for
+ *   the parent. Each call here runs on the pool in autocommit, so its snapshot is taken after that
+ *   commit.
+ * - Never left waiting. Of all the changes to one parent's inputs, take the one that committed
+ *   last. The settle that follows it sees every earlier commit, so it finds every child finished
+ *   and the parent waiting, and settles it (or finds it already settled by someone else).
+ * - Exactly once. `JOB_SETTLE` is a compare-and-set on `state = 'waiting'` and "no unfinished
+ *   child". Two settles that both see the parent waiting both try to update its row: the second
+ *   waits on the first's row lock, then PostgreSQL re-checks its WHERE on the row the first
+ *   committed (EvalPlanQual), finds it no longer waiting, and changes nothing.
+ * - A job that settles dead is itself a finished child: its parent is settled next, by the same
+ *   rule, in a further statement after the first committed.
+ * - Settles of several parents lock them in ascending id order, as do outcome batches and flow
+ *   cancels their jobs, so two of them never wait on each other in a cycle.
+ *
+ * The cost is a window between the commit and the settle: a process that dies there (or a settle
+ * that fails) leaves a parent waiting with finished children. `jobSettleWaiting`, run by every
+ * worker's maintenance, sweeps those up; outcomes and lease recoveries that were recorded are
+ * therefore not reported as failed when only their settle failed (postgres-store.ts). The payoff is
+ * the outcome hot path: jobs without a parent add one RETURNING column and nothing else, and no
+ * outcome batch is wrapped in a transaction.
+ */
+import { ConveyorError } from '../errors.js';
+import { isFinalState, type Job, type JobState } from '../job.js';
+import { parseJobId } from '../store/encoding.js';
+import type { CallerTransaction, FlowJobInsert } from '../store/store.js';
+import type { PostgresAccess } from './access.js';
+import { flowQueries, type FlowQueries } from './flow-queries.js';
+import { insertRecord } from './records.js';
+import { jobFromRow, type JobRow } from './rows.js';
+
+/** A job a statement changed, with the parent that may need settling because of it. */
+export interface ChangedJobRow {
+  id: string;
+  state: JobState;
+  parent_id: string | null;
+}
+
+/** The parents to settle after these changes committed: those of the jobs that are now finished. */
+export function parentsOfFinished(rows: readonly ChangedJobRow[]): string[] {
+  const parents = rows.filter((row) => row.parent_id !== null && isFinalState(row.state)).map((row) => row.parent_id as string);
+  return [...new Set(parents)];
+}
+
+export class PostgresFlows {
+  private readonly sql: FlowQueries;
+
+  constructor(
+    private readonly db: PostgresAccess,
+    schema: string,
+  ) {
+    this.sql = flowQueries(schema);
+  }
+
+  /**
+   * Two statements: reserve the ids in input order, then insert every job in one statement (atomic
+   * by itself, so no transaction of our own). With `tx`, both run in the caller's transaction.
+   */
+  async insert(params: { jobs: FlowJobInsert[]; now: Date; tx?: CallerTransaction }): Promise<Job[]> {
+    const { jobs, now } = params;
+    checkFlowJobs(jobs);
+    if (jobs.length === 0) return [];
+    const db = params.tx ?? this.db.pool;
+    const ids = (await this.db.all<{ id: string }>(db, this.sql.FLOW_IDS_RESERVE, [jobs.length])).map((row) => row.id);
+    const parents = new Set(jobs.map((job) => job.parentIndex));
+    const records = jobs.map((job, index) => ({
+      ...insertRecord(job, index, now),
+      ...(parents.has(index) ? { state: 'waiting' } : {}),
+      id: ids[index],
+      flow_id: ids[0],
+      parent_id: job.parentIndex === null ? null : ids[job.parentIndex],
+      on_child_failure: job.onChildFailure,
+    }));
+    // The ids ascend in input order, and the rows come back in id order.
+    const rows = await this.db.all<JobRow>(db, this.sql.FLOW_INSERT, [JSON.stringify(records), now]);
+    if (rows.length !== jobs.length) throw new ConveyorError(`PostgreSQL inserted ${rows.length} jobs of a flow of ${jobs.length}.`);
+    return rows.map(jobFromRow);
+  }
+
+  async get(id: string): Promise<Job[]> {
+    return this.listBy(this.sql.FLOW_GET, id);
+  }
+
+  async children(id: string): Promise<Job[]> {
+    return this.listBy(this.sql.JOB_CHILD_LIST, id);
+  }
+
+  /**
+   * One statement cancels the flow; then the parents of the jobs it cancelled are settled (see the
+   * module comment), and the flow is read. Workers are told of the cancel requests last, so the jobs
+   * returned show what the cancel did, not how fast a worker aborted; a notice lost to a failure here
+   * is made up for by the workers' next lease renewal, which reports the request too.
+   */
+  async cancel(id: string, now: Date): Promise<Job[]> {
+    const flowId = parseJobId(id);
+    if (flowId === null) return [];
+    const changed = await this.db.all<ChangedJobRow>(this.db.pool, this.sql.FLOW_CANCEL, [flowId, now]);
+    await this.settle(parentsOfFinished(changed), now);
+    const jobs = await this.get(id);
+    const requested = changed.filter((row) => row.state === 'running').map((row) => row.id);
+    if (requested.length > 0) await this.db.query(this.db.pool, this.sql.NOTIFY_CANCELS, [requested]);
+    return jobs;
+  }
+
+  /**
+   * Settle these jobs if they are waiting with every child finished, then the parents of those that
+   * died, and so on up the flow; returns how many changed. Call it only after the change that made
+   * them settleable committed (see the module comment).
+   */
+  async settle(ids: readonly string[], now: Date): Promise<number> {
+    let settled = 0;
+    let pending = [...new Set(ids)];
+    while (pending.length > 0) {
+      // Ascending ids: two settles of overlapping parents lock them in the same order, so neither deadlocks the other.
+      const rows = await this.db.all<ChangedJobRow>(this.db.pool, this.sql.JOB_SETTLE, [pending.sort(byNumericId), now, now.getTime()]);
+      settled += rows.length;
+      pending = parentsOfFinished(rows);
+    }
+    return settled;
+  }
+
+  /** Sweep: settle at most `limit` waiting jobs whose children are all finished, and then their parents. */
+  async settleWaiting(now: Date, limit: number): Promise<number> {
+    if (limit === 0) return 0;
+    const rows = await this.db.all<ChangedJobRow>(this.db.pool, this.sql.JOB_SETTLE_WAITING, [limit, now, now.getTime()]);
+    return rows.length + (await this.settle(parentsOfFinished(rows), now));
+  }
+
+  private async listBy(statement: string, id: string): Promise<Job[]> {
+    const key = parseJobId(id);
+    if (key === null) return [];
+    return (await this.db.all<JobRow>(this.db.pool, statement, [key])).map(jobFromRow);
+  }
+}
+
+/** Orders decimal job ids by value. */
+function byNumericId(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/** Throws unless `jobs` is a tree as `FlowJobInsert` describes it, without dedup keys. */
+function checkFlowJobs(jobs: readonly FlowJobInsert[]): void {
+  jobs.forEach((job, index) => {
+    const where = `Flow job ${index} (task "${job.task}")`;
+    if (job.dedupKey !== null) {
+      throw new ConveyorError(`${where} has dedup key ${JSON.stringify(job.dedupKey)}: flow jobs are never deduplicated. Insert it with dedupKey null.`);
+    }
+    const parent = job.parentIndex;
+    const valid = index === 0 ? parent === null : parent !== null && Number.isInteger(parent) && parent >= 0 && parent < index;
+    if (!valid) {
+      const wanted = index === 0 ? 'null: jobs[0] is the root of the flow' : `the index of an earlier job (0 to ${index - 1}), which waits for this one`;
+      throw new ConveyorError(`${where} has parentIndex ${String(parent)}; it must be ${wanted}.`);
+    }
+  });
+}

@@ -1,0 +1,159 @@
+/**
+ * Flows on the SQLite store: inserting a flow, reading and cancelling it, and *settling* a parent,
+ * the step that ends a flow job's wait once its children are finished (the rules are in the
+ * "Flows" section of `Store`).
+ *
+ * Every method runs inside a transaction the store opened (BEGIN IMMEDIATE), so what a settle reads
+ * cannot change before it writes: SQLite has one writer at a time. The updates are compare-and-set
+ * on 'waiting' all the same, so settling a job twice changes it once.
+ */
+import { ConveyorError } from '../errors.js';
+import type { Job, JobState } from '../job.js';
+import { attemptErrorToJson, toJsonText } from '../store/encoding.js';
+import type { FlowJobInsert } from '../store/store.js';
+import * as sql from './flow-queries.js';
+import { jobFromRow, type FinishedJobRow, type JobRow } from './rows.js';
+import type { PreparedStatements } from './statements.js';
+
+/** What settling needs to know of a waiting job whose children are all finished. */
+interface SettleableRow {
+  id: number;
+  attempt: number;
+  on_child_failure: 'fail' | 'continue';
+}
+
+/** The child that fails its parent. */
+interface FailedChildRow {
+  id: number;
+  task: string;
+  state: JobState;
+  last_error_message: string | null;
+}
+
+export class SqliteFlows {
+  constructor(private readonly db: PreparedStatements) {}
+
+  /** Inserts the jobs in order, so a parent (lower index) has its id before its children are inserted. */
+  insert(jobs: readonly FlowJobInsert[], now: number): Job[] {
+    checkFlowJobs(jobs);
+    const parentIndexes = new Set(jobs.map((job) => job.parentIndex));
+    const rows: JobRow[] = [];
+    for (const [index, job] of jobs.entries()) {
+      const root = rows[0];
+      const parentId = job.parentIndex === null ? null : rowAt(rows, job.parentIndex).id;
+      const inserted = this.insertOne(job, { flowId: root?.id ?? null, parentId, hasChildren: parentIndexes.has(index) }, now);
+      // The root's id is its flow's: known only now that it is inserted.
+      const row = root === undefined ? this.db.get<JobRow>(sql.FLOW_ROOT_NAME, { id: inserted.id }) : inserted;
+      if (row === undefined) throw new ConveyorError(`Flow job ${index} (task "${job.task}") vanished inside the transaction that inserted it.`);
+      rows.push(row);
+    }
+    return rows.map(jobFromRow);
+  }
+
+  private insertOne(job: FlowJobInsert, place: { flowId: number | null; parentId: number | null; hasChildren: boolean }, now: number): JobRow {
+    const runAt = job.runAt.getTime();
+    const row = this.db.get<JobRow>(sql.FLOW_JOB_INSERT, {
+      task: job.task,
+      queue: job.queue,
+      input: toJsonText(job.input),
+      state: place.hasChildren ? 'waiting' : runAt > now ? 'scheduled' : 'queued',
+      priority: job.priority,
+      runAt,
+      maxAttempts: job.maxAttempts,
+      concurrencyKey: job.concurrencyKey,
+      flowId: place.flowId,
+      parentId: place.parentId,
+      // 'fail' for a job without children, as for every job outside a flow.
+      onChildFailure: place.hasChildren ? job.onChildFailure : 'fail',
+      now,
+    });
+    if (row === undefined) throw new ConveyorError(`SQLite returned no row for the flow job of task "${job.task}" it inserted.`);
+    return row;
+  }
+
+  get(flowId: number): Job[] {
+    return this.db.all<JobRow>(sql.FLOW_GET, { flowId }).map(jobFromRow);
+  }
+
+  cancel(flowId: number, now: number): Job[] {
+    const cancelled = this.db.all<FinishedJobRow & { id: number }>(sql.FLOW_CANCEL_NOT_RUNNING, { flowId, now });
+    this.db.run(sql.FLOW_CANCEL_REQUEST, { flowId, now });
+    // A parent cancelled here is finished itself; only one outside the cancelled set (say, a parent
+    // that ended while a retried child ran again) could still be waiting.
+    const cancelledIds = new Set(cancelled.map((row) => row.id));
+    const parents = cancelled.flatMap((row) => (row.parent_id === null || cancelledIds.has(row.parent_id) ? [] : [row.parent_id]));
+    this.settle(parents, now);
+    return this.get(flowId);
+  }
+
+  children(parentId: number): Job[] {
+    return this.db.all<JobRow>(sql.JOB_CHILD_LIST, { id: parentId }).map(jobFromRow);
+  }
+
+  /** The sweep for parents a crash left waiting with finished children. */
+  settleWaiting(now: number, limit: number): number {
+    const ids = this.db.all<{ id: number }>(sql.JOB_SETTLEABLE_LIST, { limit }).map((row) => row.id);
+    return this.settle(ids, now);
+  }
+
+  /**
+   * Settles each of these jobs that is waiting with every child finished, and then the parent of
+   * each that ended dead, up the flow. Returns how many jobs changed.
+   */
+  settle(jobIds: readonly number[], now: number): number {
+    const pending = [...new Set(jobIds)];
+    let changed = 0;
+    for (let id = pending.shift(); id !== undefined; id = pending.shift()) {
+      const outcome = this.settleOne(id, now);
+      if (outcome === 'unchanged') continue;
+      changed += 1;
+      if (outcome.deadWithParent !== null) pending.push(outcome.deadWithParent);
+    }
+    return changed;
+  }
+
+  private settleOne(id: number, now: number): 'unchanged' | { deadWithParent: number | null } {
+    const job = this.db.get<SettleableRow>(sql.JOB_SETTLEABLE_GET, { id });
+    if (job === undefined) return 'unchanged';
+    const failedChild = job.on_child_failure === 'fail' ? this.db.get<FailedChildRow>(sql.JOB_FAILED_CHILD_FIRST, { id }) : undefined;
+    if (failedChild === undefined) {
+      return this.db.run(sql.JOB_SETTLE_RELEASE, { id, now }) === 1 ? { deadWithParent: null } : 'unchanged';
+    }
+    const error = attemptErrorToJson({ attempt: job.attempt, message: childFailureMessage(failedChild), stack: null, at: new Date(now) });
+    const dead = this.db.get<FinishedJobRow>(sql.JOB_SETTLE_DEAD, { id, now, error: JSON.stringify(error) });
+    return dead === undefined ? 'unchanged' : { deadWithParent: dead.parent_id };
+  }
+}
+
+/** The error a parent ends dead with: which child, of which task, ended how, and why. */
+function childFailureMessage(child: FailedChildRow): string {
+  const name = `Child job ${child.id} (task "${child.task}")`;
+  if (child.last_error_message !== null) return `${name} ended ${child.state}: ${child.last_error_message}`;
+  return child.state === 'cancelled' ? `${name} was cancelled` : `${name} ended ${child.state}`;
+}
+
+/** The store's own check of what the client validated: no dedup keys, and a tree rooted at `jobs[0]`. */
+function checkFlowJobs(jobs: readonly FlowJobInsert[]): void {
+  for (const [index, job] of jobs.entries()) {
+    const where = `Flow job ${index} (task "${job.task}")`;
+    if (job.dedupKey !== null) {
+      throw new ConveyorError(`${where} has dedup key "${job.dedupKey}": flow jobs are never deduplicated, so pass dedupKey null.`);
+    }
+    const { parentIndex } = job;
+    if (index === 0 && parentIndex !== null) {
+      throw new ConveyorError(`${where} has parentIndex ${String(parentIndex)}: jobs[0] is the flow's root and has no parent, so pass null.`);
+    }
+    if (index > 0 && (parentIndex === null || !Number.isInteger(parentIndex) || parentIndex < 0 || parentIndex >= index)) {
+      throw new ConveyorError(
+        `${where} has parentIndex ${String(parentIndex)}: it must be the index of an earlier job of the flow, a whole number from 0 to ${index - 1}.`,
+      );
+    }
+  }
+}
+
+/** The row of an earlier job of the flow (`checkFlowJobs` made sure there is one). */
+function rowAt(rows: readonly JobRow[], index: number): JobRow {
+  const row = rows[index];
+  if (row === undefined) throw new ConveyorError(`Flow job ${index} is named as a parent before it was inserted.`);
+  return row;
+}
