@@ -44,7 +44,8 @@ describePostgres('postgres migration 5 (flows)', () => {
 
     const store = openPostgresStore({ url: TEST_POSTGRES_URL, schema });
     try {
-      expect(await store.migrationRun({ now: new Date() })).toMatchObject({ databaseVersion: 5, pending: [] });
+      // Migration 5 and every later one run together.
+      expect(await store.migrationRun({ now: new Date() })).toMatchObject({ databaseVersion: Math.max(...migrations.map((m) => m.version)), pending: [] });
       expect(await store.jobGet({ id: before.id })).toMatchObject({ task: 't', state: 'queued', flowId: null, parentId: null, onChildFailure: 'fail' });
     } finally {
       await store.close();

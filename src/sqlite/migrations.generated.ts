@@ -251,4 +251,14 @@ CREATE INDEX conveyor_jobs_waiting_idx ON conveyor_jobs (id)
   WHERE state = 'waiting';
 `,
   },
+  {
+    version: 6,
+    name: 'lean_indexes',
+    checksum: '34c22b53f54d7ae0830a20ad653c444c25532bc60d6ac50deeb43c8427ef1673',
+    sql: `-- Version 6 changes PostgreSQL's indexes only (see its 0006_lean_indexes.sql): SQLite updates only the
+-- index entries whose columns or partial-index predicate an UPDATE changes, so its listing indexes
+-- cost a claim or an outcome nothing but the state index. Kept so both stores share version numbers.
+SELECT 1;
+`,
+  },
 ];
