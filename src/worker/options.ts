@@ -12,6 +12,14 @@ export interface WorkerOptions {
   queues?: string[];
   /** Jobs run at once. @default 10 */
   concurrency?: number;
+  /**
+   * Jobs claimed ahead of the free slots and held here until a slot frees, so many short jobs take
+   * fewer, larger claims. Held jobs are `running` in the store under this worker's lease (renewed by
+   * its heartbeats; their `startedAt` is the claim's time); on `stop()` they are handed back at once.
+   * Leave it at 0 for long jobs: a held job would wait behind a running one while another worker idles.
+   * @default 0
+   */
+  prefetch?: number;
   /** How often an idle worker looks for jobs queued by other processes. @default 200 */
   pollIntervalMs?: number;
   /** A running job's lease; another worker re-queues the job when it expires unrenewed. @default 30_000 */
@@ -31,6 +39,7 @@ export interface ResolvedWorkerOptions {
   tasks: Map<string, Task>;
   queues: string[];
   concurrency: number;
+  prefetch: number;
   pollIntervalMs: number;
   leaseMs: number;
   heartbeatIntervalMs: number;
@@ -49,6 +58,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     tasks,
     queues,
     concurrency: checkInteger('worker concurrency', options.concurrency ?? 10, 1, 10_000, 10),
+    prefetch: checkInteger('worker prefetch', options.prefetch ?? 0, 0, 10_000, 100),
     pollIntervalMs: checkInteger('worker pollIntervalMs', options.pollIntervalMs ?? 200, 1, 60_000, 200),
     leaseMs,
     heartbeatIntervalMs,

@@ -31,6 +31,7 @@ import type { ConveyorEvents } from '../events.js';
 import type { Job } from '../job.js';
 import type { Logger } from '../logger.js';
 import type { JobLease, JobStateUpdate, Store, StoreNotice, WorkerRecord } from '../store/store.js';
+import { jobCancelled, jobReleased } from '../store/state-updates.js';
 import type { Task } from '../task.js';
 import { CompletionBatcher } from './completion-batcher.js';
 import { executeAttempt } from './execute-job.js';
@@ -38,6 +39,7 @@ import { Maintenance } from './maintenance.js';
 import { ScheduleFiring } from './schedule-firing.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
 import { outcomeToUpdate } from './outcome.js';
+import { PrefetchedJobs, type PrefetchedJob } from './prefetched-jobs.js';
 import { ResourceSet } from './resources.js';
 import { RunningJob } from './running-job.js';
 import { settledWithin } from './settled-within.js';
@@ -83,6 +85,8 @@ export class Worker extends EventEmitter<WorkerEventMap> {
    * here when the same job, recovered, is claimed again by this very worker.
    */
   private readonly running = new Map<string, RunningJob>();
+  /** Claimed ahead of the free slots (`prefetch`), started as slots free. */
+  private readonly prefetched = new PrefetchedJobs();
   private readonly attempts = new Set<Promise<void>>();
   private modeValue: WorkerMode = 'created';
   private resources: ResourceSet | null = null;
@@ -214,6 +218,8 @@ export class Worker extends EventEmitter<WorkerEventMap> {
       this.claimAbandoned = true;
       this.logger.warn({ timeoutMs: this.stopStepMs }, 'a claim still had no answer from the store; stopping without it');
     }
+    // Held jobs never started: hand them back at once, so another worker takes them now.
+    for (const held of this.prefetched.takeAll()) this.settlePrefetched(held, 'released');
     if (!(await this.waitForIdle(this.options.drainMs))) {
       this.logger.warn({ jobs: this.runningJobIds }, 'drain time passed; aborting and releasing in-flight jobs');
       for (const running of this.running.values()) running.abort('shutdown');
@@ -265,11 +271,11 @@ export class Worker extends EventEmitter<WorkerEventMap> {
       // With a synchronous store and instant handlers the loop could run on microtasks alone, and
       // starve timers and I/O (heartbeats, outcome writes): give the event loop a turn per claim.
       await new Promise<void>((resolve) => setImmediate(resolve));
-      const free = this.options.concurrency - this.running.size;
+      const room = this.claimRoom();
       let claimedAll = false;
-      if (free > 0 && this.modeValue === 'running') {
+      if (room > 0 && this.modeValue === 'running') {
         try {
-          claimedAll = (await this.claim(free)) === free;
+          claimedAll = (await this.claim(room)) === room;
           failures = 0;
         } catch {
           // The connection tracker logged it. A wake-up (a job arrived, the store is back) cuts the wait short.
@@ -278,10 +284,21 @@ export class Worker extends EventEmitter<WorkerEventMap> {
           continue;
         }
       }
-      // A full batch means more may be waiting: claim again as soon as a slot is free.
-      if (claimedAll && this.running.size < this.options.concurrency) continue;
+      // A full batch means more may be waiting: claim again as soon as there is room.
+      if (claimedAll && this.claimRoom() > 0) continue;
       if (!this.wakeSignal.pending) await this.wakeSignal.sleep(this.options.pollIntervalMs);
     }
+  }
+
+  /**
+   * How many jobs the next claim asks for: the free slots, plus the room left in the prefetch buffer.
+   * With a buffer, a claim waits until the buffer is half empty (or a slot idles), so claims stay large.
+   */
+  private claimRoom(): number {
+    const { concurrency, prefetch } = this.options;
+    const room = concurrency + prefetch - this.running.size - this.prefetched.size;
+    const slotIdle = this.running.size < concurrency && this.prefetched.size === 0;
+    return slotIdle || room >= Math.ceil(prefetch / 2) ? Math.max(0, room) : 0;
   }
 
   private async claim(limit: number): Promise<number> {
@@ -301,8 +318,33 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     }
     // Taken after the claim committed: a heartbeat that began later is sure to see these leases.
     const claimedAt = Date.now();
-    for (const job of jobs) this.startAttempt(job, claimedAt);
+    for (const job of jobs) {
+      if (this.running.size < this.options.concurrency) this.startAttempt(job, claimedAt);
+      else this.prefetched.push(job, claimedAt);
+    }
     return jobs.length;
+  }
+
+  /** Start held jobs while slots are free (not once the worker is stopping: it hands them back). */
+  private startPrefetched(): void {
+    while (this.modeValue === 'running' && this.running.size < this.options.concurrency) {
+      const held = this.prefetched.shift();
+      if (held === undefined) return;
+      this.startAttempt(held.job, held.claimedAt);
+    }
+  }
+
+  /** Record how a held job ended without running: handed back on stop, or cancelled. */
+  private settlePrefetched(held: PrefetchedJob, kind: 'released' | 'cancelled'): void {
+    const ref = { id: held.job.id, attempt: held.job.attempt, workerId: this.id };
+    const update = kind === 'released' ? jobReleased(ref, new Date()) : jobCancelled(ref, new Date(), null);
+    const settled = this.batcher.record(update).then((result) => {
+      const applied = result === 'applied';
+      if (applied && kind === 'cancelled') this.events.emit('job-finished', held.job.id);
+      this.emit('job-settled', held.job, update, applied);
+    });
+    const tracked = settled.finally(() => this.attempts.delete(tracked));
+    this.attempts.add(tracked);
   }
 
   private startAttempt(job: Job, claimedAt: number): void {
@@ -348,6 +390,11 @@ export class Worker extends EventEmitter<WorkerEventMap> {
       return;
     }
     const held = new Map(leases.map((lease) => [lease.id, lease]));
+    const prefetched = this.prefetched.reconcile(held, startedAt);
+    if (prefetched.lost.length > 0) {
+      this.logger.warn({ jobIds: prefetched.lost.map((lost) => lost.job.id) }, 'lease lost while held for a free slot; another worker owns these jobs now');
+    }
+    for (const cancelled of prefetched.cancelled) this.settlePrefetched(cancelled, 'cancelled');
     for (const running of this.running.values()) {
       const lease = held.get(running.job.id);
       if (lease === undefined || lease.attempt !== running.job.attempt) {
@@ -377,6 +424,8 @@ export class Worker extends EventEmitter<WorkerEventMap> {
 
   private readonly onCancelRequested = (jobId: string): void => {
     for (const running of this.running.values()) if (running.job.id === jobId) running.abort('cancel');
+    const held = this.prefetched.take(jobId);
+    if (held !== undefined) this.settlePrefetched(held, 'cancelled');
   };
 
   /** The same facts as the in-process events, from any process that shares the store. */
@@ -399,6 +448,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
   }
 
   private onSlotFreed(): void {
+    this.startPrefetched();
     this.nudge();
     if (this.running.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }

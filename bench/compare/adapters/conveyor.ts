@@ -10,6 +10,8 @@ import { silentLogger } from '../../shared.js';
 import { BENCH_QUEUE, chunks, type JobPayload, type OnJob, type QueueSystem, type RunningWorkers } from '../system.js';
 
 const TASK = 'bench.compare';
+/** Jobs a worker claims ahead of its free slots (`WorkerOptions.prefetch`). */
+export const CONVEYOR_PREFETCH = 100;
 const input = z.object({ n: z.int(), enqueuedAt: z.number().optional() });
 
 /** The task a worker runs: it hands each payload to `onJob`. */
@@ -56,7 +58,8 @@ export class ConveyorSystem implements QueueSystem {
   }
 
   async startWorkers(concurrency: number, onJob: OnJob): Promise<RunningWorkers> {
-    const worker = this.conveyor.createWorker({ tasks: [benchTask(onJob)], concurrency });
+    // prefetch 100: the same jobs-in-hand as graphile-worker's localQueue.size and pg-boss's batchSize.
+    const worker = this.conveyor.createWorker({ tasks: [benchTask(onJob)], concurrency, prefetch: CONVEYOR_PREFETCH });
     await worker.start();
     // A worker subscribes before it registers; on PostgreSQL wait until its LISTEN is in place.
     if (this.conveyor.store instanceof PostgresStore) await this.conveyor.store.noticesReady();

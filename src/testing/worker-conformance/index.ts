@@ -14,6 +14,7 @@ import { limitTests } from './limits.js';
 import { maintenanceTests } from './maintenance.js';
 import { queueTests } from './queues.js';
 import { outcomeTests } from './outcomes.js';
+import { prefetchTests } from './prefetch.js';
 import { registryTests } from './registry.js';
 import { retryTests } from './retries.js';
 import { scheduleTests } from './schedules.js';
@@ -32,4 +33,5 @@ export function runWorkerConformance(createHarness: WorkerHarnessFactory): void 
   crashTests(createHarness);
   scheduleTests(createHarness);
   flowTests(createHarness);
+  prefetchTests(createHarness);
 }
