@@ -6,6 +6,7 @@ import { checkInteger, parseStoreUrl, resolveRetention, resolveStoreUrl, type Re
 import { mergeQueueLimits, NO_QUEUE_LIMITS, type QueueLimitsOptions } from './client/queue-limits.js';
 import { checkCallerTransaction } from './client/caller-transaction.js';
 import { buildJobInsert, type EnqueueOptions, type EnqueueResult } from './client/enqueue.js';
+import { EnqueueBatcher } from './client/enqueue-batcher.js';
 import { FlowClient } from './client/flows.js';
 import { DEFAULT_WORKER_STALE_AFTER_MS, findOrphans, isWorkerLive, type OrphanReport } from './client/orphans.js';
 import { checkScheduleNames, ScheduleClient } from './client/schedules.js';
@@ -16,7 +17,7 @@ import type { Job, JobState } from './job.js';
 import { createDefaultLogger, type Logger } from './logger.js';
 import type { Schedule } from './schedule/define-schedule.js';
 import { openStore } from './store/open-store.js';
-import type { CallerTransaction, JobInsert, JobListFilter, JobListPage, MigrationStatus, QueueState, Store, WorkerRecord } from './store/store.js';
+import type { CallerTransaction, JobInsert, JobInsertResult, JobListFilter, JobListPage, MigrationStatus, QueueState, Store, WorkerRecord } from './store/store.js';
 import { checkName, type Task, type TaskInput, type TaskResult } from './task.js';
 import type { WorkerOptions } from './worker/options.js';
 import { Worker } from './worker/worker.js';
@@ -81,6 +82,11 @@ export class Conveyor {
   private readonly tasks: Map<string, Task>;
   private readonly events = new ConveyorEvents();
   private readonly workers = new Set<Worker>();
+  /** Concurrent single enqueues (without `tx`) share a transaction and its commit. */
+  private readonly enqueues = new EnqueueBatcher(
+    (jobs, now) => this.store.jobInsertMany({ jobs, now }),
+    (results) => this.announceQueued(results),
+  );
   private closing: Promise<void> | null = null;
   /** Cron schedules: upsert, list, pause, resume, remove. Workers fire them. */
   readonly schedules: ScheduleClient;
@@ -138,13 +144,21 @@ export class Conveyor {
    * Validate the input against the task's schema and store a job. Nothing is written when the input
    * or an option is invalid. With a dedup key held by an unfinished job, that job is returned with
    * `duplicate: true`.
+   *
+   * Without `tx`, calls made while another is being written share one transaction (group commit);
+   * each still resolves only once its own job is committed.
    */
   async enqueue<T extends Task>(task: T, input: TaskInput<T>, options?: EnqueueOptions & EnqueueCallOptions): Promise<EnqueueResult<TaskInput<T>, TaskResult<T>>>;
   async enqueue(task: string, input: unknown, options?: EnqueueOptions & EnqueueCallOptions): Promise<EnqueueResult>;
   async enqueue(task: Task | string, input: unknown, options: EnqueueOptions & EnqueueCallOptions = {}): Promise<EnqueueResult> {
     const { tx, ...jobOptions } = options;
-    const [result] = await this.insertJobs([{ task, input, options: jobOptions }], checkCallerTransaction(this.store, 'enqueue(task, input, { tx })', tx));
-    return result as EnqueueResult;
+    const callerTx = checkCallerTransaction(this.store, 'enqueue(task, input, { tx })', tx);
+    if (callerTx !== undefined) {
+      const [result] = await this.insertJobs([{ task, input, options: jobOptions }], callerTx);
+      return result as EnqueueResult;
+    }
+    const now = new Date();
+    return this.enqueues.insert(await buildJobInsert(this.resolveTask(task), input, jobOptions, now), now);
   }
 
   /**
@@ -168,12 +182,17 @@ export class Conveyor {
       inserts.push(await this.withItemIndex(items.length, index, () => buildJobInsert(this.resolveTask(item.task), item.input, item.options ?? {}, now)));
     }
     if (inserts.length === 0) return [];
-    const results = await this.store.jobInsertMany(tx === undefined ? { jobs: inserts, now } : { jobs: inserts, now, tx });
     // Jobs inside a caller's transaction are invisible until it commits: the store's own notice wakes workers then.
-    if (tx !== undefined) return results;
+    if (tx !== undefined) return this.store.jobInsertMany({ jobs: inserts, now, tx });
+    const results = await this.store.jobInsertMany({ jobs: inserts, now });
+    this.announceQueued(results);
+    return results;
+  }
+
+  /** Wake idle workers of this process for the committed jobs that are queued. */
+  private announceQueued(results: JobInsertResult[]): void {
     const queues = [...new Set(results.filter((r) => r.job.state === 'queued').map((r) => r.job.queue))];
     if (queues.length > 0) this.events.emit('jobs-available', queues);
-    return results;
   }
 
   async getJob(id: string): Promise<Job | null> {
@@ -291,6 +310,8 @@ export class Conveyor {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.all([...this.workers].map((worker) => worker.stop()));
+      // Calls already waiting for a shared insert are written before the store goes away.
+      await this.enqueues.settled();
       await this.store.close();
     })();
     return this.closing;

@@ -9,6 +9,7 @@ import { drainRate } from '../drain-run.js';
 import { redisBenchmark, redisBenchmarkMissing } from '../floors.js';
 import { ResultTable } from '../results.js';
 import { conveyorOf } from '../systems.js';
+import { CONVEYOR_PREFETCH } from '../adapters/conveyor.js';
 
 const HOW = 'Clock from before the workers start until the store says nothing is pending (seeding and ANALYZE untimed).';
 
@@ -20,7 +21,8 @@ export function drainWorkload(run: RunContext): Workload {
     [
       HOW,
       'pg-boss: localConcurrency = the concurrency, each of those workers fetching batches of 100.',
-      'Raw floors: the store\'s claim and completion statements issued directly, claiming batches of the concurrency; Redis: RPOP with as many clients.',
+      `Raw floors: the store's claim and completion statements issued directly, claiming batches of the concurrency + Conveyor's prefetch (${CONVEYOR_PREFETCH}), the largest claim its worker makes; Redis: RPOP with as many clients.`,
+      `Conveyor: prefetch ${CONVEYOR_PREFETCH} (WorkerOptions.prefetch), the same jobs in hand as graphile-worker's localQueue.size.`,
     ],
   );
   const redisMissing = run.has('bullmq') ? redisBenchmarkMissing() : 'BullMQ not selected';
@@ -35,11 +37,11 @@ export function drainWorkload(run: RunContext): Workload {
           table.record(system.definition.name, conveyorOf(system.definition.family), column, rate);
         }
         if (run.has('conveyor-sqlite')) {
-          table.record('raw SQLite floor', 'Conveyor-SQLite', column, await run.attempt('raw SQLite floor: drain', () => sqliteDrainFloor(jobs, concurrency)));
+          table.record('raw SQLite floor', 'Conveyor-SQLite', column, await run.attempt('raw SQLite floor: drain', () => sqliteDrainFloor(jobs, concurrency + CONVEYOR_PREFETCH)));
         }
         if (run.has('conveyor-postgres')) {
           const server = await run.floorServer();
-          table.record('raw PostgreSQL floor', 'Conveyor-PostgreSQL', column, await run.attempt('raw PostgreSQL floor: drain', () => postgresDrainFloor(server, jobs, concurrency)));
+          table.record('raw PostgreSQL floor', 'Conveyor-PostgreSQL', column, await run.attempt('raw PostgreSQL floor: drain', () => postgresDrainFloor(server, jobs, concurrency + CONVEYOR_PREFETCH)));
         }
         if (redisMissing === null) {
           const rpop = await run.attempt('Redis RPOP floor', async () => (await redisBenchmark(run.environment.redisUrl, ['lpush', 'rpop'], concurrency)).get('rpop') ?? Number.NaN);
