@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-/** The `conveyor` command line: `worker`, `enqueue`, `status`, `migrate`, `queue`. */
+/** The `conveyor` command line: `worker`, `enqueue`, `status`, `migrate`, `queue`, `serve`. */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { enqueueCommand } from './enqueue.js';
 import { reportError } from './errors.js';
 import { migrateCommand } from './migrate.js';
 import { queueCommand } from './queue.js';
+import { serveCommand } from './serve.js';
 import { statusCommand } from './status.js';
 import { workerCommand } from './worker.js';
 
@@ -20,7 +21,8 @@ const program = new Command('conveyor')
   .addCommand(enqueueCommand())
   .addCommand(statusCommand())
   .addCommand(migrateCommand())
-  .addCommand(queueCommand());
+  .addCommand(queueCommand())
+  .addCommand(serveCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -52,7 +52,7 @@ function tasksOnQueues(tasks: Task[], queues: string[] | undefined): Task[] {
 }
 
 /** Resolves on the first SIGINT or SIGTERM; a second one exits at once, as a shell expects. */
-function nextStopSignal(): Promise<NodeJS.Signals> {
+export function nextStopSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     let received = false;
     const onSignal = (signal: NodeJS.Signals): void => {

@@ -34,6 +34,8 @@ export class Maintenance {
     private readonly options: MaintenanceOptions,
     private readonly logger: Logger,
     private readonly connection: StoreConnectionTracker,
+    /** Told how many expired leases a run recovered (the worker re-emits it as `leases-recovered`, for metrics). */
+    private readonly onLeasesRecovered: (count: number) => void,
   ) {}
 
   /** One run of every step that is due; a failure is reported to the connection tracker, and the next run tries again. */
@@ -48,7 +50,10 @@ export class Maintenance {
   private async runSteps(now: Date): Promise<void> {
     const promoted = await this.store.jobPromoteDue({ now, limit: this.options.batchSize });
     const recovered = await this.store.jobRecoverExpiredLeases({ now, limit: this.options.batchSize });
-    if (recovered > 0) this.logger.warn({ recovered }, 'recovered jobs whose lease expired');
+    if (recovered > 0) {
+      this.logger.warn({ recovered }, 'recovered jobs whose lease expired');
+      this.onLeasesRecovered(recovered);
+    }
     if (promoted > 0) this.logger.debug({ promoted }, 'promoted due jobs');
     if (now.getTime() - this.lastPruneAt >= this.options.pruneIntervalMs) {
       this.lastPruneAt = now.getTime();

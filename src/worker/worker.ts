@@ -59,6 +59,8 @@ export interface WorkerEventMap {
    * lost by the time the outcome was written, or when `stop()` gave up writing it during an outage.
    */
   'job-settled': [job: Job, update: JobStateUpdate | null, applied: boolean];
+  /** This worker's maintenance re-queued (or ended) this many jobs whose lease had expired (F2). */
+  'leases-recovered': [count: number];
   /** The store became unreachable, or reachable again. `previous` holds the error and start of an outage that ended. */
   'store-connection': [status: StoreConnectionStatus, previous: StoreConnectionStatus];
 }
@@ -123,7 +125,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
       this.maintenanceTicker = null;
       this.scheduleTicker = null;
     } else {
-      const runner = new Maintenance(store, { ...maintenance, retention }, this.logger, this.connection);
+      const runner = new Maintenance(store, { ...maintenance, retention }, this.logger, this.connection, (count) => this.emit('leases-recovered', count));
       this.maintenanceTicker = new Ticker(maintenance.intervalMs, () => runner.run(), logError);
       const schedules = new ScheduleFiring(store, this.options.tasks, events, this.logger, this.connection);
       this.scheduleTicker = new Ticker(maintenance.scheduleIntervalMs, () => schedules.run(), logError);

@@ -1,0 +1,51 @@
+/** `conveyor serve --tasks <module>`: the HTTP API in front of the store until SIGINT or SIGTERM. */
+import { Command } from 'commander';
+import { createServerApp } from '../server/app.js';
+import { parseApiTokens } from '../server/config.js';
+import { healthRoutes } from '../server/health.js';
+import { ConveyorMetrics, metricsRoutes } from '../server/metrics.js';
+import { startServer } from '../server/listen.js';
+import { loadTaskModule } from './load-tasks.js';
+import { integerOption } from './parse-options.js';
+import { openCliConveyor } from './store.js';
+import { nextStopSignal } from './worker.js';
+
+interface ServeCommandOptions {
+  port: number;
+  host: string;
+  tasks: string;
+}
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('serve the HTTP API (enqueue, get, list, cancel, retry jobs; /health, /ready, /metrics) until SIGINT/SIGTERM; bearer tokens from $CONVEYOR_API_TOKENS')
+    .requiredOption('--tasks <module>', 'file exporting the tasks clients may enqueue by name (as for `conveyor worker`)')
+    .option('--port <n>', 'TCP port; 0 picks a free one', integerOption('8080'), 8080)
+    .option('--host <address>', 'address to listen on; 0.0.0.0 for every interface', '127.0.0.1')
+    .action(async (options: ServeCommandOptions, command: Command) => {
+      // Checked before anything opens: a server without tokens must not start at all (F7).
+      const tokens = parseApiTokens(process.env.CONVEYOR_API_TOKENS);
+      const module = await loadTaskModule(options.tasks);
+      const stopRequested = nextStopSignal();
+      const { conveyor, url: storeUrl } = await openCliConveyor(command, module.tasks);
+      try {
+        const metrics = new ConveyorMetrics(conveyor);
+        const app = createServerApp({
+          deps: { conveyor, logger: conveyor.logger, onEnqueued: (results) => metrics.recordEnqueued(results) },
+          tokens,
+          extraRoutes: [healthRoutes, (deps) => metricsRoutes(deps, metrics)],
+        });
+        const server = await startServer({ app, port: options.port, host: options.host });
+        try {
+          process.stdout.write(`conveyor serve listening on ${server.url} with ${module.tasks.length} task(s), store ${storeUrl}; Ctrl-C to stop\n`);
+          const signal = await stopRequested;
+          process.stderr.write(`${signal}: stopping after requests in flight finish (signal again to exit at once)\n`);
+        } finally {
+          await server.close();
+        }
+      } finally {
+        await conveyor.close();
+      }
+      process.stdout.write('conveyor serve stopped\n');
+    });
+}

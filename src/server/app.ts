@@ -1,0 +1,80 @@
+/**
+ * The HTTP API as one Hono app: bearer-token auth on every route but `/health`, a body size limit,
+ * one error shape for every failure, and the OpenAPI 3.1 document at `/openapi.json`. Listening is
+ * separate (`listen.ts`), so tests and embedders can call `app.request()` or mount it elsewhere.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Hono, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { bearerAuth } from './auth.js';
+import type { ServerDeps } from './deps.js';
+import { errorResponse, respondToError } from './errors.js';
+import { jobRoutes } from './routes/jobs.js';
+
+/** @default 1 MiB: far above any sane job input, far below what could exhaust memory. */
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface ServerAppOptions {
+  deps: ServerDeps;
+  /** Bearer tokens accepted (see `parseApiTokens`); at least one. */
+  tokens: string[];
+  /** Largest request body accepted; larger ones get 413. @default 1 MiB */
+  bodyLimitBytes?: number;
+  /** More route modules mounted at the root, behind the same auth and error handling (health, metrics…). */
+  extraRoutes?: Array<(deps: ServerDeps) => OpenAPIHono | Hono>;
+}
+
+const OPENAPI_INFO = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Conveyor HTTP API',
+    version: '1',
+    description: 'Enqueue and follow durable background jobs. Every route but /health needs `Authorization: Bearer <token>`.',
+  },
+} as const;
+
+/**
+ * Build the server's app.
+ *
+ * @example
+ * const app = createServerApp({ deps: { conveyor, logger }, tokens: parseApiTokens(process.env.CONVEYOR_API_TOKENS) });
+ * const server = await startServer({ app, port: 8080, host: '127.0.0.1' });
+ */
+export function createServerApp(options: ServerAppOptions): OpenAPIHono {
+  const { deps } = options;
+  const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const app = new OpenAPIHono();
+  app.onError((error, c) => respondToError(c, error, deps.logger));
+  app.notFound((c) => errorResponse(c, 404, 'not_found', `No route ${c.req.method} ${c.req.path}`));
+  app.use('*', closeWhenBodyUnread);
+  // Auth first: a caller without a token costs no body reading.
+  app.use('*', bearerAuth(options.tokens));
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: limit,
+      onError: (c) => errorResponse(c, 413, 'payload_too_large', `The request body is over the limit of ${limit} bytes.`),
+    }),
+  );
+  app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });
+  app.route('/', jobRoutes(deps));
+  for (const makeRoutes of options.extraRoutes ?? []) {
+    const routes = makeRoutes(deps);
+    // Two calls for the type checker's sake: `route` takes either, but not the union.
+    if (routes instanceof OpenAPIHono) app.route('/', routes);
+    else app.route('/', routes);
+  }
+  app.doc31('/openapi.json', OPENAPI_INFO);
+  return app;
+}
+
+/**
+ * A request refused before its body was read (401, 413, 415…) leaves the rest of the upload on the
+ * socket, and the Node adapter destroys it after responding: `Connection: close` tells the client
+ * not to send its next request on that connection.
+ */
+const closeWhenBodyUnread: MiddlewareHandler = async (c, next) => {
+  await next();
+  const hasBody = c.req.header('content-length') !== undefined ? c.req.header('content-length') !== '0' : c.req.header('transfer-encoding') !== undefined;
+  if (hasBody && !c.req.raw.bodyUsed) c.header('Connection', 'close');
+};

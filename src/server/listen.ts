@@ -1,0 +1,49 @@
+/** Serving an app over HTTP with Node's server, on a given port (0 picks a free one). */
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { ConveyorConfigError } from '../errors.js';
+
+export interface StartServerOptions {
+  /** A Hono (or OpenAPIHono) app, or anything else answering fetch requests. */
+  app: { fetch(request: Request): Response | Promise<Response> };
+  /** 0 lets the system pick a free port; `url` tells which. */
+  port: number;
+  /** @example '127.0.0.1' (this machine only) or '0.0.0.0' (every interface) */
+  host: string;
+}
+
+export interface RunningServer {
+  /** Where the server listens, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  /** Stop accepting connections, let requests in flight finish, then resolve. */
+  close(): Promise<void>;
+}
+
+/** Listen; resolves once the port is bound. */
+export function startServer(options: StartServerOptions): Promise<RunningServer> {
+  return new Promise((resolve, reject) => {
+    // The adapter's default (overrideGlobalObjects: true) swaps the global Request for its own subclass. Turning it
+    // off looks tidier but breaks hono/body-limit, which rebuilds the request with `new Request(c.req.raw, …)`.
+    const server = serve({ fetch: (request) => options.app.fetch(request), port: options.port, hostname: options.host });
+    const onError = (error: NodeJS.ErrnoException): void => {
+      if (error.code === 'EADDRINUSE') reject(new ConveyorConfigError('port', `${options.port} on ${options.host} is already in use`, 'another port, or 0 for any free one'));
+      else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') reject(new ConveyorConfigError('host', `${JSON.stringify(options.host)} is not an address of this machine`, '127.0.0.1 or 0.0.0.0'));
+      else reject(error);
+    };
+    server.once('error', onError);
+    server.once('listening', () => {
+      server.off('error', onError);
+      const { address, port } = server.address() as AddressInfo;
+      const host = address.includes(':') ? `[${address}]` : address;
+      resolve({ url: `http://${host}:${port}`, close: () => closeServer(server) });
+    });
+  });
+}
+
+function closeServer(server: ReturnType<typeof serve>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((error) => (error === undefined ? resolve() : reject(error)));
+    // Kept-alive connections with no request in flight would hold close() open until they time out.
+    if ('closeIdleConnections' in server) server.closeIdleConnections();
+  });
+}

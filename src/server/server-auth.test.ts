@@ -1,0 +1,136 @@
+/** Bearer-token auth on every route of this slice, the token parser, and the OpenAPI document. */
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { Hono } from 'hono';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConveyorConfigError } from '../errors.js';
+import { createServerApp } from './app.js';
+import { bearerAuth } from './auth.js';
+import { parseApiTokens } from './config.js';
+import { errorJson, OTHER_TOKEN, startTestServer, TOKEN, WRONG_TOKEN, type TestServer } from './test-server.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+const ROUTES: Array<{ method: string; path: string; body?: unknown }> = [
+  { method: 'POST', path: '/jobs', body: { task: 'email.send', input: { to: 'a@example.com', subject: 'hi' } } },
+  { method: 'POST', path: '/jobs/bulk', body: [{ task: 'email.send', input: { to: 'b@example.com', subject: 'hi' } }] },
+  { method: 'GET', path: '/jobs' },
+  { method: 'GET', path: '/jobs/1' },
+  { method: 'POST', path: '/jobs/1/cancel' },
+  { method: 'POST', path: '/jobs/1/retry' },
+  { method: 'GET', path: '/openapi.json' },
+  { method: 'GET', path: '/no-such-route' },
+];
+
+const REFUSED: Array<[string, Record<string, string>]> = [
+  ['no token', {}],
+  ['a wrong token', { authorization: `Bearer ${WRONG_TOKEN}` }],
+  ['a prefix of the token', { authorization: `Bearer ${TOKEN.slice(0, -1)}` }],
+  ['the token plus a character', { authorization: `Bearer ${TOKEN}x` }],
+  ['an empty bearer', { authorization: 'Bearer ' }],
+  ['another scheme', { authorization: `Basic ${TOKEN}` }],
+  ['the token without a scheme', { authorization: TOKEN }],
+];
+
+describe('auth matrix', () => {
+  for (const route of ROUTES) {
+    for (const [what, headers] of REFUSED) {
+      it(`${route.method} ${route.path} with ${what} → 401`, async () => {
+        const response = await server.request(route.method, route.path, { token: null, headers, body: route.body });
+        expect(response.status).toBe(401);
+        expect(response.headers.get('www-authenticate')).toBe('Bearer realm="conveyor"');
+        expect((await errorJson(response)).error.code).toBe('unauthorized');
+      });
+    }
+    for (const token of [TOKEN, OTHER_TOKEN]) {
+      it(`${route.method} ${route.path} with a configured token → not 401`, async () => {
+        const response = await server.request(route.method, route.path, { token, body: route.body });
+        expect(response.status).not.toBe(401);
+        expect(response.status).toBeLessThan(500);
+      });
+    }
+  }
+
+  it('accepts the scheme in any case and stores nothing for refused requests', async () => {
+    const before = await server.jobCount();
+    await server.request('POST', '/jobs', { token: WRONG_TOKEN, body: { task: 'email.send', input: { to: 'c@example.com', subject: 'x' } } });
+    expect(await server.jobCount()).toBe(before);
+    const response = await server.request('GET', '/jobs', { token: null, headers: { authorization: `bearer ${TOKEN}` } });
+    expect(response.status).toBe(200);
+  });
+
+  it('refuses to build without a token', () => {
+    expect(() => bearerAuth([])).toThrow(ConveyorConfigError);
+  });
+});
+
+describe('parseApiTokens', () => {
+  it('reads comma-separated tokens, trimming spaces', () => {
+    expect(parseApiTokens(` ${TOKEN} , ${OTHER_TOKEN}`)).toEqual([TOKEN, OTHER_TOKEN]);
+  });
+
+  it.each([
+    [undefined, 'is not set'],
+    ['  ', 'is not set'],
+    [`${TOKEN},,${OTHER_TOKEN}`, 'empty entry (token 2 of 3)'],
+    ['short', 'token 1 of 1 is 5 characters; tokens need at least 16'],
+    [`${TOKEN},${TOKEN}`, 'lists token 2 of 2 twice'],
+    ['has a space in the middle!', 'character outside'],
+  ])('refuses %j naming the variable and showing an example', (value, problem) => {
+    let error: unknown;
+    try {
+      parseApiTokens(value);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConveyorConfigError);
+    expect((error as Error).message).toContain('CONVEYOR_API_TOKENS');
+    expect((error as Error).message).toContain(problem);
+    expect((error as Error).message).toContain('openssl rand -hex 32');
+    expect((error as Error).message).not.toContain(TOKEN);
+  });
+});
+
+describe('GET /openapi.json', () => {
+  it('is a valid OpenAPI 3.1 document describing every job route', async () => {
+    const response = await server.request('GET', '/openapi.json');
+    expect(response.status).toBe(200);
+    const doc = (await response.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    expect(doc.openapi).toBe('3.1.0');
+    const result = await new Validator().validate(doc as never);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(Object.fromEntries(Object.entries(doc.paths).map(([path, item]) => [path, Object.keys(item).sort()]))).toEqual({
+      '/jobs': ['get', 'post'],
+      '/jobs/bulk': ['post'],
+      '/jobs/{id}': ['get'],
+      '/jobs/{id}/cancel': ['post'],
+      '/jobs/{id}/retry': ['post'],
+    });
+  });
+});
+
+describe('extra route modules', () => {
+  it('sit behind the same auth (but /health) and answer errors in the same shape', async () => {
+    const extra = () =>
+      new Hono()
+        .get('/health', (c) => c.json({ ok: true }))
+        .get('/boom', () => {
+          throw new Error('secret internal detail');
+        });
+    const app = createServerApp({ deps: { conveyor: server.conveyor, logger: pino({ level: 'silent' }) }, tokens: [TOKEN], extraRoutes: [extra] });
+    const health = await app.request('/health');
+    expect(health.status).toBe(200);
+    expect((await app.request('/boom')).status).toBe(401);
+    const boom = await app.request('/boom', { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(boom.status).toBe(500);
+    const { error } = await errorJson(boom);
+    expect(error).toEqual({ code: 'internal', message: expect.not.stringContaining('secret') });
+  });
+});

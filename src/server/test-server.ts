@@ -1,0 +1,87 @@
+/** A real server on loopback (port 0) over a real SQLite file, for the server tests. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { pino } from 'pino';
+import { Conveyor } from '../conveyor.js';
+import { defineTask } from '../task.js';
+import { createServerApp } from './app.js';
+import { startServer } from './listen.js';
+
+export const TOKEN = 'test-token-0123456789abcdef';
+export const OTHER_TOKEN = 'second-token-0123456789abcdef';
+export const WRONG_TOKEN = 'wrong-token-0123456789abcdef';
+
+export const sendEmail = defineTask({
+  name: 'email.send',
+  queue: 'mail',
+  input: z.object({ to: z.email(), subject: z.string().max(200) }),
+  run: () => ({ sent: true }),
+  dedup: { key: (input) => `email:${input.to}:${input.subject}` },
+});
+
+export const exportReport = defineTask({
+  name: 'reports.export',
+  input: z.object({ range: z.object({ start: z.iso.date(), end: z.iso.date() }).refine((range) => range.end >= range.start, { message: 'must not be before start', path: ['end'] }) }),
+  run: () => ({ url: 'https://example.com/report.csv' }),
+});
+
+export interface TestServer {
+  url: string;
+  conveyor: Conveyor;
+  /** fetch with the right token unless `token` says otherwise (null: no Authorization header). */
+  request(method: string, path: string, init?: { body?: unknown; rawBody?: string | Uint8Array; token?: string | null; headers?: Record<string, string> }): Promise<Response>;
+  /** How many jobs the store holds. */
+  jobCount(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  bodyLimitBytes?: number;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const directory = mkdtempSync(join(tmpdir(), 'conveyor-server-'));
+  const logger = pino({ level: process.env.CONVEYOR_LOG_LEVEL ?? 'silent' });
+  const conveyor = await Conveyor.open({ store: `sqlite:${join(directory, 'conveyor.db')}`, tasks: [sendEmail, exportReport], logger });
+  const app = createServerApp({ deps: { conveyor, logger }, tokens: [TOKEN, OTHER_TOKEN], bodyLimitBytes: options.bodyLimitBytes });
+  const server = await startServer({ app, port: 0, host: '127.0.0.1' });
+  return {
+    url: server.url,
+    conveyor,
+    request: (method, path, init = {}) => {
+      const headers: Record<string, string> = { ...init.headers };
+      const token = init.token === undefined ? TOKEN : init.token;
+      if (token !== null) headers.authorization = `Bearer ${token}`;
+      let body: string | Uint8Array | undefined = init.rawBody;
+      if (init.body !== undefined) {
+        body = JSON.stringify(init.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      return fetch(`${server.url}${path}`, { method, headers, body });
+    },
+    jobCount: async () => (await conveyor.listJobs({}, { limit: 1000 })).jobs.length,
+    close: async () => {
+      await server.close();
+      await conveyor.close();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ErrorJson {
+  error: { code: string; message: string; details?: Array<{ path: string; message: string }> };
+}
+
+/** The body of an error response, checked to have the one error shape and no stack. */
+export async function errorJson(response: Response): Promise<ErrorJson> {
+  const text = await response.text();
+  if (/\bat .+:\d+:\d+/.test(text) || text.includes('node_modules')) throw new Error(`response body looks like a stack trace: ${text}`);
+  const body = JSON.parse(text) as ErrorJson;
+  const keys = Object.keys(body);
+  if (keys.length !== 1 || keys[0] !== 'error' || typeof body.error.code !== 'string' || typeof body.error.message !== 'string') {
+    throw new Error(`not the error shape: ${text}`);
+  }
+  return body;
+}
