@@ -13,7 +13,7 @@ import { checkScheduleNames, ScheduleClient } from './client/schedules.js';
 import { waitForJob, type WaitForOptions } from './client/wait-for.js';
 import { ConveyorConfigError, ConveyorNotFoundError, ConveyorStateError, ConveyorValidationError } from './errors.js';
 import { ConveyorEvents } from './events.js';
-import type { Job, JobState } from './job.js';
+import { RETRYABLE_STATES, type Job, type JobState } from './job.js';
 import { createDefaultLogger, type Logger } from './logger.js';
 import type { Schedule } from './schedule/define-schedule.js';
 import { openStore } from './store/open-store.js';
@@ -21,8 +21,6 @@ import type { CallerTransaction, JobInsert, JobInsertResult, JobListFilter, JobL
 import { checkName, type Task, type TaskInput, type TaskResult } from './task.js';
 import type { WorkerOptions } from './worker/options.js';
 import { Worker } from './worker/worker.js';
-
-const RETRYABLE_STATES: readonly JobState[] = ['failed', 'dead', 'cancelled', 'succeeded'];
 
 export interface ConveyorOptions {
   /**
@@ -202,6 +200,7 @@ export class Conveyor {
   /** A page of jobs, newest first. Pass `nextCursor` back for the next page. */
   async listJobs(filter: JobListFilter = {}, page: { cursor?: string | null; limit?: number } = {}): Promise<JobListPage> {
     const limit = checkInteger('listJobs limit', page.limit ?? 50, 1, 1000, 50);
+    checkListFilter(filter);
     return this.store.jobList({ filter, cursor: page.cursor ?? null, limit });
   }
 
@@ -221,7 +220,7 @@ export class Conveyor {
   async retry(id: string): Promise<Job> {
     const before = await this.store.jobGet({ id });
     if (before === null) throw new ConveyorNotFoundError(`No job with id "${id}"`);
-    if (!RETRYABLE_STATES.includes(before.state)) {
+    if (!(RETRYABLE_STATES as readonly JobState[]).includes(before.state)) {
       throw new ConveyorStateError(`Job ${id} is ${before.state}; only ${RETRYABLE_STATES.join(', ')} jobs can be retried`);
     }
     const job = await this.store.jobRetry({ id, now: new Date() });
@@ -357,4 +356,17 @@ function taskRegistry(tasks: Task[]): Map<string, Task> {
     byName.set(task.name, task);
   }
   return byName;
+}
+
+/** The filter fields a store cannot check for itself: an Invalid Date would match nothing, or fail in the driver. */
+function checkListFilter(filter: JobListFilter): void {
+  for (const bound of ['createdAfter', 'createdBefore'] as const) {
+    const value = filter[bound];
+    if (value !== undefined && (!(value instanceof Date) || Number.isNaN(value.getTime()))) {
+      throw new ConveyorConfigError(`listJobs filter.${bound}`, `must be a valid Date, got ${String(value)}`, "new Date('2026-01-01T00:00:00Z')");
+    }
+  }
+  if (filter.text !== undefined && typeof filter.text !== 'string') {
+    throw new ConveyorConfigError('listJobs filter.text', `must be a string, got ${typeof filter.text}`, "'timeout'");
+  }
 }

@@ -21,6 +21,9 @@ export type JobState = (typeof JOB_STATES)[number];
 /** States a job never leaves (except through an explicit `retry`). */
 export const FINAL_STATES: readonly JobState[] = ['succeeded', 'dead', 'cancelled'];
 
+/** States `retry` queues a job again from. */
+export const RETRYABLE_STATES = ['failed', 'dead', 'cancelled', 'succeeded'] as const satisfies readonly JobState[];
+
 /** States of a job that still has work ahead of it. A dedup key is unique among these (flow jobs carry none). */
 export const UNFINISHED_STATES: readonly JobState[] = ['waiting', 'scheduled', 'queued', 'running', 'failed'];
 

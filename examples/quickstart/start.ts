@@ -1,5 +1,5 @@
 /**
- * Conveyor's quick start (`npm start`): a worker and a producer in one process, on a SQLite file.
+ * Conveyor's quick start demo (`npm run demo`): a worker and a producer in one process, on a SQLite file.
  * Every few seconds it enqueues a small batch (thumbnails, a report export, a welcome email, one
  * duplicate and one invalid request) and prints what happens to each job, until Ctrl-C.
  *

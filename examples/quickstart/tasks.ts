@@ -1,7 +1,7 @@
 /**
  * The quick start's tasks. Producers (start.ts) and workers share these definitions, so they cannot
- * disagree about a task's name, queue or input. Run them in a worker of their own with
- * `npx conveyor worker examples/quickstart/tasks.ts`.
+ * disagree about a task's name, queue or input. `npm start` (`conveyor dev`) serves them over HTTP
+ * with a worker; run them in a worker of their own with `npx conveyor worker examples/quickstart/tasks.ts`.
  */
 import { defineTask, type ResourceDefinitions } from 'conveyor';
 import { z } from 'zod';

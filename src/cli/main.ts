@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-/** The `conveyor` command line: `worker`, `enqueue`, `status`, `migrate`, `queue`, `serve`. */
+/** The `conveyor` command line: `worker`, `enqueue`, `status`, `migrate`, `queue`, `serve`, `dev`. */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { devCommand } from './dev.js';
 import { enqueueCommand } from './enqueue.js';
 import { reportError } from './errors.js';
 import { migrateCommand } from './migrate.js';
@@ -22,7 +23,8 @@ const program = new Command('conveyor')
   .addCommand(statusCommand())
   .addCommand(migrateCommand())
   .addCommand(queueCommand())
-  .addCommand(serveCommand());
+  .addCommand(serveCommand())
+  .addCommand(devCommand());
 
 try {
   await program.parseAsync(process.argv);

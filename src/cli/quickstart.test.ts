@@ -1,5 +1,5 @@
 /**
- * `npm start`'s example, run once (CONVEYOR_QUICKSTART_ONCE=1) on a fresh SQLite file: every job of
+ * `npm run demo`'s example, run once (CONVEYOR_QUICKSTART_ONCE=1) on a fresh SQLite file: every job of
  * the batch must finish and the summary must say how. The example imports 'conveyor', the built
  * package, so this needs `npm run build` (done by `npm install` / `npm ci` through `prepare`).
  */

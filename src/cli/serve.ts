@@ -1,13 +1,9 @@
 /** `conveyor serve --tasks <module>`: the HTTP API in front of the store until SIGINT or SIGTERM. */
 import { Command } from 'commander';
-import { createServerApp } from '../server/app.js';
 import { parseApiTokens } from '../server/config.js';
-import { healthRoutes } from '../server/health.js';
-import { ConveyorMetrics, metricsRoutes } from '../server/metrics.js';
-import { startServer } from '../server/listen.js';
+import { withApiServer } from './api-server.js';
 import { loadTaskModule } from './load-tasks.js';
 import { integerOption } from './parse-options.js';
-import { openCliConveyor } from './store.js';
 import { nextStopSignal } from './worker.js';
 
 interface ServeCommandOptions {
@@ -27,25 +23,11 @@ export function serveCommand(): Command {
       const tokens = parseApiTokens(process.env.CONVEYOR_API_TOKENS);
       const module = await loadTaskModule(options.tasks);
       const stopRequested = nextStopSignal();
-      const { conveyor, url: storeUrl } = await openCliConveyor(command, module.tasks);
-      try {
-        const metrics = new ConveyorMetrics(conveyor);
-        const app = createServerApp({
-          deps: { conveyor, logger: conveyor.logger, onEnqueued: (results) => metrics.recordEnqueued(results) },
-          tokens,
-          extraRoutes: [healthRoutes, (deps) => metricsRoutes(deps, metrics)],
-        });
-        const server = await startServer({ app, port: options.port, host: options.host });
-        try {
-          process.stdout.write(`conveyor serve listening on ${server.url} with ${module.tasks.length} task(s), store ${storeUrl}; Ctrl-C to stop\n`);
-          const signal = await stopRequested;
-          process.stderr.write(`${signal}: stopping after requests in flight finish (signal again to exit at once)\n`);
-        } finally {
-          await server.close();
-        }
-      } finally {
-        await conveyor.close();
-      }
+      await withApiServer(command, { tasks: module.tasks, tokens, port: options.port, host: options.host }, async ({ server, storeUrl }) => {
+        process.stdout.write(`conveyor serve listening on ${server.url} with ${module.tasks.length} task(s), store ${storeUrl}; Ctrl-C to stop\n`);
+        const signal = await stopRequested;
+        process.stderr.write(`${signal}: stopping after requests in flight finish (signal again to exit at once)\n`);
+      });
       process.stdout.write('conveyor serve stopped\n');
     });
 }

@@ -13,22 +13,26 @@ export interface GlobalOptions {
   store?: string;
 }
 
-/** The store URL the command should use, and the name of the setting it came from. */
-export function storeSetting(command: Command): { url: string; setting: string } {
+/**
+ * The store URL the command should use, and the name of the setting it came from. `defaultUrl`
+ * replaces the default file for commands with one of their own (`dev`).
+ */
+export function storeSetting(command: Command, defaultUrl?: string): { url: string; setting: string } {
   const { store } = command.optsWithGlobals<GlobalOptions>();
   if (store !== undefined) return { url: store, setting: '--store' };
+  if (defaultUrl !== undefined && process.env.CONVEYOR_STORE === undefined) return { url: defaultUrl, setting: `${command.name()}'s default store` };
   return resolveStoreUrl(undefined);
 }
 
 /** Open the store, unmigrated (for `migrate`). */
-export async function openCliStore(command: Command): Promise<{ store: Store; url: string }> {
-  const { url, setting } = storeSetting(command);
+export async function openCliStore(command: Command, defaultUrl?: string): Promise<{ store: Store; url: string }> {
+  const { url, setting } = storeSetting(command, defaultUrl);
   return { store: await openStore(parseStoreUrl(url, setting)), url: redactStoreUrl(url) };
 }
 
 /** Open Conveyor on the command's store, migrating it, with these tasks enqueueable by name. */
-export async function openCliConveyor(command: Command, tasks: Task[] = []): Promise<{ conveyor: Conveyor; url: string }> {
-  const { store, url } = await openCliStore(command);
+export async function openCliConveyor(command: Command, tasks: Task[] = [], defaultUrl?: string): Promise<{ conveyor: Conveyor; url: string }> {
+  const { store, url } = await openCliStore(command, defaultUrl);
   try {
     return { conveyor: await Conveyor.open({ store, tasks }), url };
   } catch (error) {

@@ -154,7 +154,7 @@ export class PostgresStore implements Store {
   async jobList(params: { filter: JobListFilter; cursor: string | null; limit: number }): Promise<JobListPage> {
     const limit = bounded(params.limit);
     const beforeId = params.cursor === null ? NO_CURSOR : parseCursor(params.cursor);
-    const { states, task, queue } = params.filter;
+    const { states, task, queue, createdAfter, createdBefore, text } = params.filter;
     // One row more than asked tells whether another page follows.
     const rows = await this.db.all<JobRow>(this.db.pool, this.sql.JOB_LIST, [
       beforeId,
@@ -162,6 +162,9 @@ export class PostgresStore implements Store {
       task ?? null,
       queue ?? null,
       limit + 1,
+      createdAfter ?? null,
+      createdBefore ?? null,
+      text === undefined ? null : `%${text.replace(/[\\%_]/g, '\\$&')}%`,
     ]);
     const page = rows.slice(0, limit);
     const last = page.at(-1);

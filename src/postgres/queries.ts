@@ -151,6 +151,9 @@ WHERE job.dedup_key IS NOT NULL AND job.state IN ('scheduled', 'queued', 'runnin
     /**
      * Newest first, `id < $1` paging; $2 states (text[] or null), $3 task, $4 queue (null = not
      * filtered), $5 limit. Sent unnamed, so it is planned with the values and the null filters fold away.
+     * $6/$7 bound `created_at` to [$6, $7). $8 is an ILIKE pattern (`%`, `_` and `\` of the searched
+     * text escaped) over the input's JSON text and each error's message (not its stack, which would
+     * match file paths); no index serves it, so it filters the rows the walk in id order reaches.
      */
     JOB_LIST: `
 SELECT * FROM ${jobs}
@@ -158,6 +161,10 @@ WHERE id < $1
   AND ($2::text[] IS NULL OR state = ANY($2::text[]))
   AND ($3::text IS NULL OR task = $3)
   AND ($4::text IS NULL OR queue = $4)
+  AND ($6::timestamptz IS NULL OR created_at >= $6)
+  AND ($7::timestamptz IS NULL OR created_at < $7)
+  AND ($8::text IS NULL OR input::text ILIKE $8 ESCAPE '\\' OR EXISTS (
+    SELECT 1 FROM jsonb_array_elements(errors) AS error WHERE error ->> 'message' ILIKE $8 ESCAPE '\\'))
 ORDER BY id DESC
 LIMIT $5`,
 

@@ -7,9 +7,13 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { bearerAuth } from './auth.js';
+import { DEFAULT_ENQUEUE_RATE_LIMIT, type RateLimit } from './config.js';
 import type { ServerDeps } from './deps.js';
 import { errorResponse, respondToError } from './errors.js';
+import { enqueueRateLimit } from './rate-limit.js';
 import { jobRoutes } from './routes/jobs.js';
+import { queueRoutes } from './routes/queues.js';
+import { workerRoutes } from './routes/workers.js';
 
 /** @default 1 MiB: far above any sane job input, far below what could exhaust memory. */
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -20,6 +24,12 @@ export interface ServerAppOptions {
   tokens: string[];
   /** Largest request body accepted; larger ones get 413. @default 1 MiB */
   bodyLimitBytes?: number;
+  /**
+   * Jobs each token may enqueue per interval, over `POST /jobs` and `POST /jobs/bulk` (a bulk
+   * request counts its items); over it, 429 with `Retry-After`. `null` turns the limit off.
+   * @default { limit: 1000, intervalMs: 1000 }
+   */
+  enqueueRateLimit?: RateLimit | null;
   /** More route modules mounted at the root, behind the same auth and error handling (health, metrics…). */
   extraRoutes?: Array<(deps: ServerDeps) => OpenAPIHono | Hono>;
 }
@@ -56,8 +66,17 @@ export function createServerApp(options: ServerAppOptions): OpenAPIHono {
       onError: (c) => errorResponse(c, 413, 'payload_too_large', `The request body is over the limit of ${limit} bytes.`),
     }),
   );
+  const rateLimit = options.enqueueRateLimit === undefined ? DEFAULT_ENQUEUE_RATE_LIMIT : options.enqueueRateLimit;
+  if (rateLimit !== null) {
+    // One limiter for both paths, so single and bulk enqueues draw on the same budget.
+    const limitEnqueues = enqueueRateLimit(rateLimit);
+    app.use('/jobs', limitEnqueues);
+    app.use('/jobs/bulk', limitEnqueues);
+  }
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });
   app.route('/', jobRoutes(deps));
+  app.route('/', queueRoutes(deps));
+  app.route('/', workerRoutes(deps));
   for (const makeRoutes of options.extraRoutes ?? []) {
     const routes = makeRoutes(deps);
     // Two calls for the type checker's sake: `route` takes either, but not the union.

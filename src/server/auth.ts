@@ -31,6 +31,15 @@ export function bearerAuth(tokens: readonly string[]): MiddlewareHandler {
   };
 }
 
+/**
+ * The SHA-256 digest (hex) of the bearer token in an `Authorization` header, or undefined without
+ * one: a key for per-token state (rate limits) that never holds the token itself.
+ */
+export function bearerTokenDigest(authorization: string | undefined): string | undefined {
+  const presented = BEARER.exec(authorization ?? '')?.[1];
+  return presented === undefined ? undefined : digest(presented).toString('hex');
+}
+
 function digest(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
 }

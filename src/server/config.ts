@@ -38,3 +38,40 @@ export function parseApiTokens(value: string | undefined, setting: string = API_
   }
   return tokens;
 }
+
+/** A rate limit: at most `limit` per `intervalMs`. */
+export interface RateLimit {
+  /** Jobs a token may enqueue per interval (and in one burst). */
+  limit: number;
+  /** @example 1000 (per second) */
+  intervalMs: number;
+}
+
+/** @default 1000 jobs per second per token: well above a healthy producer, well below a runaway loop. */
+export const DEFAULT_ENQUEUE_RATE_LIMIT: Readonly<RateLimit> = Object.freeze({ limit: 1000, intervalMs: 1000 });
+
+export const API_RATE_LIMIT_SETTING = 'CONVEYOR_API_RATE_LIMIT';
+
+const RATE_LIMIT_PATTERN = /^(\d+)\s*\/\s*(\d*)\s*(ms|s|m|h)$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+const RATE_LIMIT_EXAMPLE = `${API_RATE_LIMIT_SETTING}=1000/1s (or 50/200ms, 6000/1m; off for no limit)`;
+
+/**
+ * Parse `CONVEYOR_API_RATE_LIMIT`: jobs each token may enqueue per interval, as `<jobs>/<interval>`
+ * with the interval in ms, s, m or h (`1000/1s`, `1000/s`, `50/200ms`); `off` for no limit. Unset or
+ * blank gives the default of 1000 per second.
+ *
+ * @example parseEnqueueRateLimit('500/1s') // { limit: 500, intervalMs: 1000 }
+ */
+export function parseEnqueueRateLimit(value: string | undefined, setting: string = API_RATE_LIMIT_SETTING): RateLimit | null {
+  if (value === undefined || value.trim() === '') return DEFAULT_ENQUEUE_RATE_LIMIT;
+  const text = value.trim().toLowerCase();
+  if (text === 'off') return null;
+  const match = RATE_LIMIT_PATTERN.exec(text);
+  if (match === null) throw new ConveyorConfigError(setting, `${JSON.stringify(value)} is not <jobs>/<interval>`, RATE_LIMIT_EXAMPLE);
+  const limit = Number(match[1]);
+  const intervalMs = Number(match[2] === '' ? 1 : match[2]) * UNIT_MS[match[3] as keyof typeof UNIT_MS];
+  if (limit < 1 || !Number.isSafeInteger(limit)) throw new ConveyorConfigError(setting, `allows ${match[1]} jobs; it must be a whole number of at least 1`, RATE_LIMIT_EXAMPLE);
+  if (intervalMs < 1 || !Number.isSafeInteger(intervalMs)) throw new ConveyorConfigError(setting, `has an interval of ${intervalMs} ms; it must be at least 1 ms`, RATE_LIMIT_EXAMPLE);
+  return { limit, intervalMs };
+}

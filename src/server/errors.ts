@@ -99,6 +99,7 @@ export function errorResponses<const S extends readonly ContentfulStatusCode[]>(
     409: 'Not allowed in the job’s current state',
     413: 'Request body over the size limit',
     415: 'Request body is not JSON',
+    429: 'Too many jobs enqueued with this token; nothing was enqueued. Retry after the seconds in the Retry-After header',
   };
   const responses = {} as Record<S[number], { description: string; content: { 'application/json': { schema: typeof ErrorBodySchema } } }>;
   for (const status of statuses) {

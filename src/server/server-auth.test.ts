@@ -24,6 +24,12 @@ const ROUTES: Array<{ method: string; path: string; body?: unknown }> = [
   { method: 'GET', path: '/jobs/1' },
   { method: 'POST', path: '/jobs/1/cancel' },
   { method: 'POST', path: '/jobs/1/retry' },
+  { method: 'POST', path: '/jobs/retry', body: {} },
+  { method: 'GET', path: '/queues' },
+  { method: 'POST', path: '/queues/mail/pause' },
+  { method: 'POST', path: '/queues/mail/resume' },
+  { method: 'GET', path: '/workers' },
+  { method: 'GET', path: '/orphans' },
   { method: 'GET', path: '/openapi.json' },
   { method: 'GET', path: '/no-such-route' },
 ];
@@ -109,9 +115,15 @@ describe('GET /openapi.json', () => {
     expect(Object.fromEntries(Object.entries(doc.paths).map(([path, item]) => [path, Object.keys(item).sort()]))).toEqual({
       '/jobs': ['get', 'post'],
       '/jobs/bulk': ['post'],
+      '/jobs/retry': ['post'],
       '/jobs/{id}': ['get'],
       '/jobs/{id}/cancel': ['post'],
       '/jobs/{id}/retry': ['post'],
+      '/queues': ['get'],
+      '/queues/{name}/pause': ['post'],
+      '/queues/{name}/resume': ['post'],
+      '/workers': ['get'],
+      '/orphans': ['get'],
     });
   });
 });

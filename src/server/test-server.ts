@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { Conveyor } from '../conveyor.js';
 import { defineTask } from '../task.js';
 import { createServerApp } from './app.js';
+import type { RateLimit } from './config.js';
 import { startServer } from './listen.js';
 
 export const TOKEN = 'test-token-0123456789abcdef';
@@ -39,13 +40,14 @@ export interface TestServer {
 
 export interface TestServerOptions {
   bodyLimitBytes?: number;
+  enqueueRateLimit?: RateLimit | null;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const directory = mkdtempSync(join(tmpdir(), 'conveyor-server-'));
   const logger = pino({ level: process.env.CONVEYOR_LOG_LEVEL ?? 'silent' });
   const conveyor = await Conveyor.open({ store: `sqlite:${join(directory, 'conveyor.db')}`, tasks: [sendEmail, exportReport], logger });
-  const app = createServerApp({ deps: { conveyor, logger }, tokens: [TOKEN, OTHER_TOKEN], bodyLimitBytes: options.bodyLimitBytes });
+  const app = createServerApp({ deps: { conveyor, logger }, tokens: [TOKEN, OTHER_TOKEN], bodyLimitBytes: options.bodyLimitBytes, enqueueRateLimit: options.enqueueRateLimit });
   const server = await startServer({ app, port: 0, host: '127.0.0.1' });
   return {
     url: server.url,

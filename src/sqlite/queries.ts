@@ -56,9 +56,21 @@ export const JOB_GET = `SELECT * FROM conveyor_jobs WHERE id = @id`;
 // One statement per leading filter, each walking its own index in id order and stopping after
 // `@limit` rows; the remaining filters are checked row by row (NULL = not filtered).
 
+/**
+ * The filters no index serves, checked row by row by every listing statement (NULL = not
+ * filtered): `created_at` in [@createdAfter, @createdBefore), and @text as a substring of the input
+ * JSON or of an error's message (not its stack, which would match file paths), ASCII case folded.
+ * `instr` takes its needle literally, so `%` and `_` in @text need no escaping.
+ */
+const JOB_LIST_ROW_FILTERS = `
+  AND (@createdAfter IS NULL OR created_at >= @createdAfter)
+  AND (@createdBefore IS NULL OR created_at < @createdBefore)
+  AND (@text IS NULL OR instr(lower(input), lower(@text)) > 0 OR EXISTS (
+    SELECT 1 FROM json_each(errors) AS error WHERE instr(lower(json_extract(error.value, '$.message')), lower(@text)) > 0))`;
+
 export const JOB_LIST_ALL = `
 SELECT * FROM conveyor_jobs
-WHERE id < @beforeId
+WHERE id < @beforeId${JOB_LIST_ROW_FILTERS}
 ORDER BY id DESC
 LIMIT @limit`;
 
@@ -67,7 +79,7 @@ export const JOB_LIST_BY_TASK = `
 SELECT * FROM conveyor_jobs INDEXED BY conveyor_jobs_task_idx
 WHERE task = @task AND id < @beforeId
   AND (@queue IS NULL OR queue = @queue)
-  AND (@states IS NULL OR state IN (SELECT value FROM json_each(@states)))
+  AND (@states IS NULL OR state IN (SELECT value FROM json_each(@states)))${JOB_LIST_ROW_FILTERS}
 ORDER BY id DESC
 LIMIT @limit`;
 
@@ -75,7 +87,7 @@ LIMIT @limit`;
 export const JOB_LIST_BY_QUEUE = `
 SELECT * FROM conveyor_jobs INDEXED BY conveyor_jobs_queue_idx
 WHERE queue = @queue AND id < @beforeId
-  AND (@states IS NULL OR state IN (SELECT value FROM json_each(@states)))
+  AND (@states IS NULL OR state IN (SELECT value FROM json_each(@states)))${JOB_LIST_ROW_FILTERS}
 ORDER BY id DESC
 LIMIT @limit`;
 
@@ -84,7 +96,7 @@ export const JOB_LIST_BY_STATE = `
 SELECT * FROM conveyor_jobs INDEXED BY conveyor_jobs_state_idx
 WHERE state = @state AND id < @beforeId
   AND (@task IS NULL OR task = @task)
-  AND (@queue IS NULL OR queue = @queue)
+  AND (@queue IS NULL OR queue = @queue)${JOB_LIST_ROW_FILTERS}
 ORDER BY id DESC
 LIMIT @limit`;
 

@@ -144,6 +144,8 @@ describe('query plans', () => {
     }
   }
 
+  const noSearch = { createdAfter: null, createdBefore: null, text: null };
+  const search = { createdAfter: 0, createdBefore: 1, text: 'timeout' };
   it.each([
     ['claim', sql.JOB_CLAIM_CANDIDATES, { queue: 'q', tasks: '["t"]', now: 0, limit: 1 }, 'conveyor_jobs_claim_idx (queue=?)'],
     ['paused and limited queues of a claim', sql.QUEUES_AMONG, { queues: '["q"]' }, 'SEARCH conveyor_queues USING INDEX sqlite_autoindex_conveyor_queues_1 (name=?)'],
@@ -154,7 +156,10 @@ describe('query plans', () => {
     ['lease renewal', sql.JOB_LEASE_EXTEND, { workerId: 'w', leaseExpiresAt: 0 }, 'conveyor_jobs_worker_idx (worker_id=?)'],
     ['pruning', sql.JOB_PRUNE_FINISHED, { succeededBefore: 0, deadBefore: 0, cancelledBefore: 0, limit: 1 }, 'conveyor_jobs_finished_idx (state=? AND finished_at<?)'],
     ['dedup', sql.JOB_GET_UNFINISHED_BY_DEDUP_KEY, { task: 't', dedupKey: 'k' }, 'conveyor_jobs_dedup_idx (task=? AND dedup_key=?)'],
-    ['listing by state', sql.JOB_LIST_BY_STATE, { state: 'dead', task: null, queue: null, beforeId: 1, limit: 1 }, 'conveyor_jobs_state_idx (state=? AND id<?)'],
+    ['listing by state', sql.JOB_LIST_BY_STATE, { state: 'dead', task: null, queue: null, ...noSearch, beforeId: 1, limit: 1 }, 'conveyor_jobs_state_idx (state=? AND id<?)'],
+    ['searching by state', sql.JOB_LIST_BY_STATE, { state: 'dead', task: null, queue: null, ...search, beforeId: 1, limit: 1 }, 'conveyor_jobs_state_idx (state=? AND id<?)'],
+    ['searching by task', sql.JOB_LIST_BY_TASK, { task: 't', queue: null, states: null, ...search, beforeId: 1, limit: 1 }, 'conveyor_jobs_task_idx (task=? AND id<?)'],
+    ['searching by queue', sql.JOB_LIST_BY_QUEUE, { queue: 'q', states: null, ...search, beforeId: 1, limit: 1 }, 'conveyor_jobs_queue_idx (queue=? AND id<?)'],
     ['due schedules', sql.SCHEDULE_DUE_LIST, { now: 0, limit: 1 }, 'conveyor_schedules_due_idx (next_run_at<?)'],
     ['reading a flow', flowSql.FLOW_GET, { flowId: 1 }, 'conveyor_jobs_flow_idx (flow_id=?)'],
     ['cancelling a flow', flowSql.FLOW_CANCEL_NOT_RUNNING, { flowId: 1, now: 0 }, 'conveyor_jobs_flow_idx (flow_id=?)'],

@@ -460,19 +460,24 @@ export class SqliteStore implements Store {
     const states = filter.states === undefined ? null : unique(filter.states);
     const task = filter.task ?? null;
     const queue = filter.queue ?? null;
+    const rowFilters = {
+      createdAfter: filter.createdAfter?.getTime() ?? null,
+      createdBefore: filter.createdBefore?.getTime() ?? null,
+      text: filter.text ?? null,
+    };
     // Walk the smallest index that has the filter as its first column. Succeeded jobs outnumber
     // all others until they are pruned, so the state index leads unless succeeded is asked for.
     if (states !== null && (!states.includes('succeeded') || (task === null && queue === null))) {
       // The newest `limit` of each state, merged: the newest `limit` overall are among them.
       return states
-        .flatMap((state) => this.db.all<JobRow>(sql.JOB_LIST_BY_STATE, { state, task, queue, beforeId, limit }))
+        .flatMap((state) => this.db.all<JobRow>(sql.JOB_LIST_BY_STATE, { state, task, queue, ...rowFilters, beforeId, limit }))
         .sort((a, b) => b.id - a.id)
         .slice(0, limit);
     }
     const statesJson = states === null ? null : JSON.stringify(states);
-    if (task !== null) return this.db.all<JobRow>(sql.JOB_LIST_BY_TASK, { task, queue, states: statesJson, beforeId, limit });
-    if (queue !== null) return this.db.all<JobRow>(sql.JOB_LIST_BY_QUEUE, { queue, states: statesJson, beforeId, limit });
-    return this.db.all<JobRow>(sql.JOB_LIST_ALL, { beforeId, limit });
+    if (task !== null) return this.db.all<JobRow>(sql.JOB_LIST_BY_TASK, { task, queue, states: statesJson, ...rowFilters, beforeId, limit });
+    if (queue !== null) return this.db.all<JobRow>(sql.JOB_LIST_BY_QUEUE, { queue, states: statesJson, ...rowFilters, beforeId, limit });
+    return this.db.all<JobRow>(sql.JOB_LIST_ALL, { ...rowFilters, beforeId, limit });
   }
 
   private applyStateUpdate(update: JobStateUpdate): boolean {

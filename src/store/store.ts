@@ -92,10 +92,25 @@ export interface JobInsertResult {
   duplicate: boolean;
 }
 
+/**
+ * Which jobs `jobList` returns; every field given must match. The time bounds form a half-open
+ * range, so consecutive ranges never list a job twice: `createdAfter <= createdAt < createdBefore`.
+ */
 export interface JobListFilter {
   states?: JobState[];
   task?: string;
   queue?: string;
+  /** Only jobs created at or after this time (inclusive). */
+  createdAfter?: Date;
+  /** Only jobs created before this time (exclusive). */
+  createdBefore?: Date;
+  /**
+   * Only jobs whose input, as JSON text, or one of whose error messages contains this text. ASCII
+   * letters match in any case on every store (PostgreSQL folds other letters too); `%` and `_` are
+   * literal. No index serves it: the store scans rows newest first until the page is full, so it
+   * is meant for operators, bounded by the page limit and the cursor, not for application lookups.
+   */
+  text?: string;
 }
 
 export interface JobListPage {

@@ -19,6 +19,7 @@ import { flowTests } from './store-conformance/flows.js';
 import { insertTests } from './store-conformance/insert-and-dedup.js';
 import { limitTests } from './store-conformance/limits.js';
 import { listCountTests } from './store-conformance/list-count.js';
+import { listSearchTests } from './store-conformance/list-search.js';
 import { maintenanceTests } from './store-conformance/maintenance.js';
 import { migrationTests } from './store-conformance/migrations.js';
 import { noticeTests } from './store-conformance/notices.js';
@@ -53,6 +54,7 @@ const SECTIONS: readonly SuiteSection[] = [
   cancelTests,
   maintenanceTests,
   listCountTests,
+  listSearchTests,
   workerTests,
   noticeTests,
   scheduleTests,

@@ -1,12 +1,14 @@
 /** Request and response schemas of the job routes; they also make the OpenAPI document. */
 import { z } from '@hono/zod-openapi';
 import { parseJobId } from '../../store/encoding.js';
-import { JOB_STATES, type JobState } from '../../job.js';
+import { JOB_STATES, RETRYABLE_STATES, type JobState } from '../../job.js';
 import { JobSchema } from '../job-dto.js';
 
 /** Most jobs one bulk request may enqueue, and most one page may list. */
 export const MAX_BULK_JOBS = 1000;
 export const MAX_PAGE_SIZE = 1000;
+/** Longest text search: it scans rows, so it is kept to what an operator types. */
+export const MAX_SEARCH_LENGTH = 200;
 
 export const EnqueueOptionsSchema = z
   .strictObject({
@@ -55,10 +57,25 @@ const stateList = z
   })
   .openapi({ param: { name: 'state', in: 'query' }, description: `Comma-separated states: ${JOB_STATES.join(', ')}`, example: 'failed,dead', type: 'string' });
 
+/** The search fields `GET /jobs` takes in its query and `POST /jobs/retry` in its body. */
+const createdAfter = z.iso.datetime({ offset: true }).openapi({ description: 'Only jobs created at or after this time (inclusive)', example: '2026-01-01T00:00:00Z' });
+const createdBefore = z.iso.datetime({ offset: true }).openapi({ description: 'Only jobs created before this time (exclusive)', example: '2026-01-02T00:00:00Z' });
+const searchText = z
+  .string()
+  .min(1)
+  .max(MAX_SEARCH_LENGTH)
+  .openapi({
+    description: `Text the job's input JSON or one of its error messages contains, in any case (1–${MAX_SEARCH_LENGTH} characters). Scans jobs newest first, with no index: narrow it with the other filters.`,
+    example: 'timeout',
+  });
+
 export const ListJobsQuerySchema = z.object({
   state: stateList.optional(),
   task: z.string().min(1).max(128).optional().openapi({ param: { name: 'task', in: 'query' }, example: 'email.send' }),
   queue: z.string().min(1).max(128).optional().openapi({ param: { name: 'queue', in: 'query' }, example: 'default' }),
+  createdAfter: createdAfter.optional().openapi({ param: { name: 'createdAfter', in: 'query' } }),
+  createdBefore: createdBefore.optional().openapi({ param: { name: 'createdBefore', in: 'query' } }),
+  q: searchText.optional().openapi({ param: { name: 'q', in: 'query' } }),
   cursor: z
     .string()
     .refine((cursor) => parseJobId(cursor) !== null, 'is not a cursor this server gave; pass back nextCursor unchanged')
@@ -81,3 +98,42 @@ export const JobListSchema = z
   .openapi('JobList');
 
 export const JobResponseSchema = z.object({ job: JobSchema }).openapi('JobResponse');
+
+/** Most jobs one `POST /jobs/retry` may retry. */
+export const MAX_RETRY_BATCH = 1000;
+
+export const RetryByFilterRequestSchema = z
+  .strictObject({
+    states: z
+      .array(z.enum(RETRYABLE_STATES))
+      .min(1)
+      .default(['dead'])
+      .openapi({ description: `Retry jobs in these states: ${RETRYABLE_STATES.join(', ')}`, example: ['dead'] }),
+    task: z.string().min(1).max(128).optional().openapi({ example: 'email.send' }),
+    queue: z.string().min(1).max(128).optional().openapi({ example: 'mail' }),
+    createdAfter: createdAfter.optional(),
+    createdBefore: createdBefore.optional(),
+    q: searchText.optional(),
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_RETRY_BATCH)
+      .default(100)
+      .openapi({ description: `Retry at most this many matching jobs, newest first (1–${MAX_RETRY_BATCH})`, example: 100 }),
+  })
+  .openapi('RetryByFilterRequest');
+
+export const RetryByFilterResultSchema = z
+  .object({
+    retried: z.array(z.string()).openapi({ description: 'Ids of the jobs queued again, newest first' }),
+    failed: z
+      .array(
+        z.object({
+          id: z.string(),
+          error: z.object({ code: z.string().openapi({ example: 'conflict' }), message: z.string() }),
+        }),
+      )
+      .openapi({ description: 'Jobs that matched but could not be retried (e.g. their dedup key is held by an unfinished job), and why' }),
+  })
+  .openapi('RetryByFilterResult');

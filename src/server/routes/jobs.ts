@@ -5,7 +5,8 @@
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { EnqueueOptions } from '../../client/enqueue.js';
-import { ConveyorNotFoundError, ConveyorValidationError } from '../../errors.js';
+import { ConveyorNotFoundError, ConveyorStateError, ConveyorValidationError } from '../../errors.js';
+import type { JobListFilter } from '../../store/store.js';
 import type { ServerDeps } from '../deps.js';
 import { errorResponses, HttpError } from '../errors.js';
 import { toJobDto } from '../job-dto.js';
@@ -19,6 +20,8 @@ import {
   JobListSchema,
   JobResponseSchema,
   ListJobsQuerySchema,
+  RetryByFilterRequestSchema,
+  RetryByFilterResultSchema,
 } from './job-schemas.js';
 
 const security = [{ Bearer: [] }];
@@ -31,7 +34,7 @@ const enqueueRoute = createRoute({
   summary: 'Enqueue a job',
   security,
   request: { body: { required: true, ...json(EnqueueRequestSchema, 'The task name, its input and job options') } },
-  responses: { 201: json(EnqueueResultSchema, 'The job stored, or the unfinished job holding the same dedup key'), ...errorResponses(400, 401, 413, 415) },
+  responses: { 201: json(EnqueueResultSchema, 'The job stored, or the unfinished job holding the same dedup key'), ...errorResponses(400, 401, 413, 415, 429) },
 });
 
 const bulkEnqueueRoute = createRoute({
@@ -41,7 +44,7 @@ const bulkEnqueueRoute = createRoute({
   summary: 'Enqueue several jobs: all are stored, or none',
   security,
   request: { body: { required: true, ...json(BulkEnqueueRequestSchema, 'Up to 1000 jobs') } },
-  responses: { 201: json(BulkEnqueueResultSchema, 'One result per job, in request order'), ...errorResponses(400, 401, 413, 415) },
+  responses: { 201: json(BulkEnqueueResultSchema, 'One result per job, in request order'), ...errorResponses(400, 401, 413, 415, 429) },
 });
 
 const getJobRoute = createRoute({
@@ -58,7 +61,7 @@ const listJobsRoute = createRoute({
   method: 'get',
   path: '/jobs',
   tags: ['jobs'],
-  summary: 'List jobs, newest first, by state, task and queue',
+  summary: 'List jobs, newest first, by state, task, queue, creation time and text in the input or error messages',
   security,
   request: { query: ListJobsQuerySchema },
   responses: { 200: json(JobListSchema, 'A page of jobs'), ...errorResponses(400, 401) },
@@ -82,6 +85,16 @@ const retryJobRoute = createRoute({
   security,
   request: { params: JobIdParamsSchema },
   responses: { 200: json(JobResponseSchema, 'The job, queued again'), ...errorResponses(400, 401, 404, 409) },
+});
+
+const retryByFilterRoute = createRoute({
+  method: 'post',
+  path: '/jobs/retry',
+  tags: ['jobs'],
+  summary: 'Queue again every job matching a filter (by default the 100 newest dead jobs)',
+  security,
+  request: { body: { required: true, ...json(RetryByFilterRequestSchema, 'Which jobs to retry; {} retries dead jobs') } },
+  responses: { 200: json(RetryByFilterResultSchema, 'The jobs retried, and those that could not be, with why'), ...errorResponses(400, 401, 413, 415) },
 });
 
 type EnqueueRequest = { task: string; input?: unknown; options?: { delayMs?: number; runAt?: string; priority?: number; dedupKey?: string; maxAttempts?: number } };
@@ -112,7 +125,7 @@ export function jobRoutes({ conveyor, onEnqueued }: ServerDeps): OpenAPIHono {
 
   app.openapi(listJobsRoute, async (c) => {
     const query = c.req.valid('query');
-    const page = await conveyor.listJobs({ states: query.state, task: query.task, queue: query.queue }, { cursor: query.cursor ?? null, limit: query.limit });
+    const page = await conveyor.listJobs(toListFilter({ ...query, states: query.state }), { cursor: query.cursor ?? null, limit: query.limit });
     return c.json({ jobs: page.jobs.map(toJobDto), nextCursor: page.nextCursor }, 200);
   });
 
@@ -126,7 +139,38 @@ export function jobRoutes({ conveyor, onEnqueued }: ServerDeps): OpenAPIHono {
     return c.json({ job: toJobDto(job) }, 200);
   });
 
+  app.openapi(retryByFilterRoute, async (c) => {
+    const body = c.req.valid('json');
+    const { jobs } = await conveyor.listJobs(toListFilter(body), { limit: body.limit });
+    const retried: string[] = [];
+    const failed: Array<{ id: string; error: { code: string; message: string } }> = [];
+    // One by one, so a job that cannot be retried (its dedup key is held again, or it changed state
+    // since it was listed) is reported and the others still go.
+    for (const job of jobs) {
+      try {
+        retried.push((await conveyor.retry(job.id)).id);
+      } catch (error) {
+        if (error instanceof ConveyorStateError) failed.push({ id: job.id, error: { code: 'conflict', message: error.message } });
+        else if (error instanceof ConveyorNotFoundError) failed.push({ id: job.id, error: { code: 'not_found', message: error.message } });
+        else throw error;
+      }
+    }
+    return c.json({ retried, failed }, 200);
+  });
+
   return app;
+}
+
+/** The list filter of a query or body whose times are ISO strings and whose text search is `q`. */
+function toListFilter(fields: { states?: JobListFilter['states']; task?: string; queue?: string; createdAfter?: string; createdBefore?: string; q?: string }): JobListFilter {
+  return {
+    states: fields.states,
+    task: fields.task,
+    queue: fields.queue,
+    createdAfter: fields.createdAfter === undefined ? undefined : new Date(fields.createdAfter),
+    createdBefore: fields.createdBefore === undefined ? undefined : new Date(fields.createdBefore),
+    text: fields.q,
+  };
 }
 
 function toEnqueueOptions(options: EnqueueRequest['options']): EnqueueOptions {

@@ -19,8 +19,8 @@ function expectNewestFirst(jobs: Job[]): void {
   }
 }
 
-/** Walk every page; fails when the walk does not end within a page more than the jobs need. */
-async function walk(
+/** Walk every page; fails when the walk does not end within a page more than the jobs need. Shared with `list-search.ts`. */
+export async function walk(
   store: Store,
   filter: JobListFilter,
   limit: number,

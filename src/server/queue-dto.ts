@@ -1,0 +1,87 @@
+/**
+ * A queue as the HTTP API shows it: how many of its jobs are in each state, whether an operator
+ * paused it, and its limits. Queues exist only through their jobs and their operator state, so a
+ * queue appears once either knows it.
+ */
+import { z } from '@hono/zod-openapi';
+import { JOB_STATES, type JobState } from '../job.js';
+import type { JobCount, QueueLimits, QueueState } from '../store/store.js';
+
+const isoDate = z.string().openapi({ format: 'date-time', example: '2026-01-01T12:00:00.000Z' });
+
+const countShape = Object.fromEntries(JOB_STATES.map((state) => [state, z.number().int().nonnegative()])) as Record<JobState, z.ZodNumber>;
+
+export const QueueDepthSchema = z.object(countShape).openapi('QueueDepth', { description: 'Jobs of the queue in each state; every state is present, zero when it has none.' });
+
+export const QueueLimitsSchema = z
+  .object({
+    concurrency: z.number().int().nullable().openapi({ description: 'At most this many of the queue’s jobs run at once; null: no limit.' }),
+    perKey: z.number().int().nullable().openapi({ description: 'At most this many jobs with the same concurrency key run at once; null: no limit.' }),
+    rate: z
+      .object({ limit: z.number().int(), intervalMs: z.number().int() })
+      .nullable()
+      .openapi({ description: 'At most `limit` jobs start in any window of `intervalMs`; null: no limit.' }),
+  })
+  .openapi('QueueLimits');
+
+export const QueueSchema = z
+  .object({
+    name: z.string().openapi({ example: 'mail' }),
+    depth: QueueDepthSchema,
+    running: z.number().int().nonnegative().openapi({ description: 'Jobs of the queue running now (the same as `depth.running`).' }),
+    paused: z.boolean(),
+    pausedAt: isoDate.nullable(),
+    limits: QueueLimitsSchema,
+  })
+  .openapi('Queue');
+
+export type QueueDto = z.infer<typeof QueueSchema>;
+
+const NO_LIMITS: QueueLimits = { concurrency: null, perKey: null, rate: null };
+
+/**
+ * Every queue that has jobs or operator state, by name.
+ *
+ * @example
+ * toQueueDtos(await conveyor.listQueues(), await conveyor.store.jobCountByGroup({ states: [...JOB_STATES] }));
+ */
+export function toQueueDtos(states: QueueState[], counts: JobCount[]): QueueDto[] {
+  const stateByName = new Map(states.map((state) => [state.name, state]));
+  const depthByName = new Map<string, Record<JobState, number>>();
+  for (const name of stateByName.keys()) depthByName.set(name, emptyDepth());
+  for (const group of counts) {
+    let depth = depthByName.get(group.queue);
+    if (depth === undefined) {
+      depth = emptyDepth();
+      depthByName.set(group.queue, depth);
+    }
+    depth[group.state] += group.count;
+  }
+  return [...depthByName.keys()].sort().map((name) => {
+    const depth = depthByName.get(name) ?? emptyDepth();
+    const state = stateByName.get(name);
+    return {
+      name,
+      depth,
+      running: depth.running,
+      paused: state?.paused ?? false,
+      pausedAt: state?.pausedAt?.toISOString() ?? null,
+      limits: toLimitsDto(state?.limits ?? NO_LIMITS),
+    };
+  });
+}
+
+/** One queue as the JSON form, its jobs counted among `counts` (pause and resume answer with it). */
+export function toQueueDto(state: QueueState, counts: JobCount[]): QueueDto {
+  const [dto] = toQueueDtos([state], counts.filter((group) => group.queue === state.name));
+  if (dto === undefined) throw new Error(`toQueueDtos dropped queue "${state.name}"`);
+  return dto;
+}
+
+function emptyDepth(): Record<JobState, number> {
+  return Object.fromEntries(JOB_STATES.map((state) => [state, 0])) as Record<JobState, number>;
+}
+
+function toLimitsDto(limits: QueueLimits): QueueDto['limits'] {
+  return { concurrency: limits.concurrency, perKey: limits.perKey, rate: limits.rate === null ? null : { limit: limits.rate.limit, intervalMs: limits.rate.intervalMs } };
+}

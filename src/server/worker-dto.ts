@@ -1,0 +1,70 @@
+/**
+ * Workers and orphans (F1) as the HTTP API shows them: every date an ISO 8601 string, and each
+ * worker marked live or stalled by its heartbeat.
+ */
+import { z } from '@hono/zod-openapi';
+import type { OrphanReport } from '../client/orphans.js';
+import type { WorkerStatus } from '../conveyor.js';
+import type { WorkerRecord } from '../store/store.js';
+
+const isoDate = z.string().openapi({ format: 'date-time', example: '2026-01-01T12:00:00.000Z' });
+
+export const WorkerSchema = z
+  .object({
+    id: z.string(),
+    live: z.boolean().openapi({ description: 'False when its heartbeat stopped longer ago than the stale threshold: the worker is stalled.' }),
+    host: z.string(),
+    pid: z.number().int(),
+    queues: z.array(z.string()).openapi({ description: 'Queues it claims from.' }),
+    tasks: z.array(z.string()).openapi({ description: 'Tasks it can run.' }),
+    concurrency: z.number().int(),
+    startedAt: isoDate,
+    lastHeartbeatAt: isoDate,
+  })
+  .openapi('Worker');
+
+export const OrphanGroupSchema = z
+  .object({
+    task: z.string(),
+    queue: z.string(),
+    count: z.number().int(),
+    oldestCreatedAt: isoDate,
+    reason: z.enum(['queue-not-served', 'task-not-served']).openapi({ description: 'No live worker serves the queue, or none of those that do knows the task.' }),
+  })
+  .openapi('OrphanGroup');
+
+export const OrphanReportSchema = z
+  .object({
+    jobs: z.array(OrphanGroupSchema).openapi({ description: 'Queued jobs no live worker will take, by task and queue.' }),
+    stalledWorkers: z.array(WorkerSchema).openapi({ description: 'Workers whose heartbeat stopped; their running jobs are recovered when their leases expire.' }),
+    liveWorkers: z.array(WorkerSchema),
+  })
+  .openapi('OrphanReport');
+
+export type WorkerDto = z.infer<typeof WorkerSchema>;
+export type OrphanReportDto = z.infer<typeof OrphanReportSchema>;
+
+/** The JSON form of a worker. */
+export function toWorkerDto(worker: WorkerStatus): WorkerDto {
+  return {
+    id: worker.id,
+    live: worker.live,
+    host: worker.host,
+    pid: worker.pid,
+    queues: [...worker.queues],
+    tasks: [...worker.tasks],
+    concurrency: worker.concurrency,
+    startedAt: worker.startedAt.toISOString(),
+    lastHeartbeatAt: worker.lastHeartbeatAt.toISOString(),
+  };
+}
+
+/** The JSON form of an orphan report. */
+export function toOrphanReportDto(report: OrphanReport): OrphanReportDto {
+  const withLive = (live: boolean) => (worker: WorkerRecord) => toWorkerDto({ ...worker, live });
+  return {
+    jobs: report.jobs.map((group) => ({ task: group.task, queue: group.queue, count: group.count, oldestCreatedAt: group.oldestCreatedAt.toISOString(), reason: group.reason })),
+    stalledWorkers: report.stalledWorkers.map(withLive(false)),
+    liveWorkers: report.liveWorkers.map(withLive(true)),
+  };
+}
