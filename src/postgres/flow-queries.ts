@@ -3,7 +3,7 @@
  * None is named: flows are not the per-job hot path, and the settle statements run only for jobs
  * that have a parent.
  */
-import { NOTICE_CANCEL_PREFIX, NOTICE_JOBS_PREFIX, noticeChannel, quoteIdentifier, UNFINISHED } from './queries.js';
+import { NOTICE_CANCEL_PREFIX, noticeChannel, notifyQueuedColumn, quoteIdentifier, UNFINISHED } from './queries.js';
 
 /** Columns of one job in the jsonb records `FLOW_INSERT` reads: `JOB_INSERT`'s, with the id given and the flow's links. */
 const FLOW_RECORD = `(id bigint, flow_id bigint, parent_id bigint, on_child_failure text, task text, queue text, input text,
@@ -56,8 +56,7 @@ settled AS (
   RETURNING job.id, job.state, job.queue, job.parent_id
 )
 SELECT settled.*,
-  (SELECT count(pg_notify('${channel}', '${NOTICE_JOBS_PREFIX}' || queue))
-   FROM (SELECT DISTINCT queue FROM settled WHERE state = 'queued') AS queued) AS notices
+  ${notifyQueuedColumn(channel, 'settled')}
 FROM settled`;
   };
 
@@ -81,8 +80,7 @@ WITH inserted AS (
   RETURNING *
 )
 SELECT inserted.*,
-  (SELECT count(pg_notify('${channel}', '${NOTICE_JOBS_PREFIX}' || queue))
-   FROM (SELECT DISTINCT queue FROM inserted WHERE state = 'queued') AS queued) AS notices
+  ${notifyQueuedColumn(channel, 'inserted')}
 FROM inserted
 ORDER BY id`,
 

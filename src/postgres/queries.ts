@@ -19,6 +19,15 @@ export function noticeChannel(schema: string): string {
 export const NOTICE_JOBS_PREFIX = 'j:';
 export const NOTICE_CANCEL_PREFIX = 'c:';
 
+/**
+ * A select-list column that sends one jobs-available notice per distinct queue among the `queued` rows
+ * of `rows` (a CTE of changed jobs), with the statement: on the caller's commit when inside `{ tx }`.
+ */
+export function notifyQueuedColumn(channel: string, rows: string): string {
+  return `(SELECT count(pg_notify('${channel}', '${NOTICE_JOBS_PREFIX}' || queue))
+   FROM (SELECT DISTINCT queue FROM ${rows} WHERE state = 'queued') AS queued) AS notices`;
+}
+
 /** `"name"`: an identifier PostgreSQL takes as written. Schema names are checked to be [a-z0-9_] before they get here. */
 export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
@@ -133,8 +142,7 @@ WITH inserted AS (
   RETURNING *
 )
 SELECT inserted.*,
-  (SELECT count(pg_notify('${channel}', '${NOTICE_JOBS_PREFIX}' || queue))
-   FROM (SELECT DISTINCT queue FROM inserted WHERE state = 'queued') AS queued) AS notices
+  ${notifyQueuedColumn(channel, 'inserted')}
 FROM inserted
 ORDER BY id`,
 
