@@ -2,7 +2,7 @@
  * How every store encodes the values it keeps as text or JSON, so a job reads the same from any store:
  * job ids and list cursors, JSON text for input and results, and the entries of a job's error history.
  */
-import { ConveyorError } from '../errors.js';
+import { ConveyorConfigError } from '../errors.js';
 import type { JobAttemptError } from '../job.js';
 
 /** An entry of a job's error history as stored: `at` is ms since the epoch. */
@@ -75,9 +75,7 @@ export function parseJobId(id: string): number | null {
 export function parseCursor(cursor: string): number {
   const id = parseJobId(cursor);
   if (id === null) {
-    throw new ConveyorError(
-      `Invalid job list cursor "${cursor}": pass back the nextCursor of the previous page unchanged, or null for the first page.`,
-    );
+    throw new ConveyorConfigError('listJobs cursor', `is ${JSON.stringify(cursor)}, which no job list returned`, 'the nextCursor of the previous page, unchanged, or null for the first page');
   }
   return id;
 }

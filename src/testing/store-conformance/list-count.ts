@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { ConveyorConfigError } from '../../errors.js';
 import type { Job } from '../../job.js';
 import type { JobCount, JobListFilter, Store } from '../../store/store.js';
 import type { SuiteSection } from './context.js';
@@ -118,6 +119,13 @@ export const listCountTests: SuiteSection = (suite) => {
       expect(pages.length).toBeLessThanOrEqual(Math.ceil(inserted.length / 5) + 1);
       expect(listed.map((job) => job.id).sort(compareIds)).toEqual(inserted.map((job) => job.id).sort(compareIds));
       expectNewestFirst(listed);
+    });
+
+    group.test('a cursor no listing returned is refused with a ConveyorConfigError naming it', async ({ store }) => {
+      for (const cursor of ['not-a-cursor', '-1', '1.5', '']) {
+        await expect(store.jobList({ filter: {}, cursor, limit: 10 })).rejects.toThrow(ConveyorConfigError);
+        await expect(store.jobList({ filter: {}, cursor, limit: 10 })).rejects.toThrow(/listJobs cursor/);
+      }
     });
 
     group.test('cursor pagination keeps the filter on every page', async ({ store }) => {
