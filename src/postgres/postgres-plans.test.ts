@@ -1,4 +1,6 @@
 /**
+ * Query plans on tables with enough rows that a scan would be cheaper than nothing.
+ *
  * The generic plan of `JOB_CLAIM`, the named statement every worker runs per claim: PostgreSQL may
  * keep it after five runs, so it must reach jobs and paused queues through their indexes whatever
  * the values. Checked with `plan_cache_mode = force_generic_plan` on tables with enough rows that a
@@ -55,5 +57,27 @@ FROM generate_series(1, 20000) AS i`);
     expect(plan).not.toMatch(/Seq Scan|Hash/);
     // The paused queue q1 was dropped before its walk: the claim index was walked for q0 and q2 only.
     expect(plan).toMatch(/Index Scan using jobs_claim_idx on jobs \(actual rows=\d+ loops=2\)/);
+  });
+
+  it('counting jobs finished since a time range-scans the finished index per final state', async () => {
+    const s = quoteIdentifier(schema);
+    const plan = await withPostgresClient(async (client) => {
+      // A day of finished jobs, one every four seconds per state, and a few unfinished ones.
+      await client.query(`
+INSERT INTO ${s}.jobs (task, queue, input, state, priority, run_at, max_attempts, created_at, updated_at, finished_at)
+SELECT 't', 'q' || (i % 5), '{}', (ARRAY['succeeded', 'dead', 'cancelled', 'queued'])[i % 4 + 1], 0, now(), 3, now(), now(),
+  CASE WHEN i % 4 < 3 THEN now() - i * interval '1 second' END
+FROM generate_series(1, 86400) AS i`);
+      await client.query(`ANALYZE ${s}.jobs`);
+      const result = await client.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN (COSTS OFF) ${postgresQueries(schema).JOB_COUNT_FINISHED_SINCE.replaceAll('$1', "(now() - interval '1 minute')")}`,
+      );
+      return result.rows.map((row) => row['QUERY PLAN']).join('\n');
+    });
+    for (const state of ['succeeded', 'dead', 'cancelled']) {
+      expect(plan).toContain(`Index Cond: ((state = '${state}'::text) AND (finished_at >= `);
+    }
+    expect(plan.match(/Index Scan using jobs_finished_idx on jobs|Bitmap Index Scan on jobs_finished_idx/g)).toHaveLength(3);
+    expect(plan).not.toMatch(/Seq Scan/);
   });
 });

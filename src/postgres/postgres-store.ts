@@ -25,6 +25,7 @@ import type {
   FlowJobInsert,
   JobClaimParams,
   JobCount,
+  JobFinishedCount,
   JobInsert,
   JobInsertResult,
   JobLease,
@@ -175,6 +176,10 @@ export class PostgresStore implements Store {
     if (params.states.length === 0) return [];
     const rows = await this.db.all<JobCountRow>(this.db.pool, this.sql.JOB_COUNT_BY_GROUP, [unique(params.states)]);
     return rows.map((row) => ({ task: row.task, queue: row.queue, state: row.state, count: row.count, oldestCreatedAt: row.oldest_created_at }));
+  }
+
+  async jobCountFinishedSince(params: { since: Date }): Promise<JobFinishedCount[]> {
+    return this.db.all<JobFinishedCount>(this.db.pool, this.sql.JOB_COUNT_FINISHED_SINCE, [params.since]);
   }
 
   // ---- jobs: claim, leases and outcomes ------------------------------------------------------

@@ -183,6 +183,23 @@ WHERE state = ANY($1::text[])
 GROUP BY task, queue, state
 ORDER BY task, queue, state`,
 
+    /**
+     * One range scan of `jobs_finished_idx` per final state. `state IN (…)` would match the index's
+     * predicate word for word, so PostgreSQL would drop it from the index condition and read every
+     * finished job's entry, testing `finished_at` on each.
+     */
+    JOB_COUNT_FINISHED_SINCE: `
+SELECT queue, state, count(*)::int AS count
+FROM (
+  SELECT queue, state FROM ${jobs} WHERE state = 'succeeded' AND finished_at >= $1
+  UNION ALL
+  SELECT queue, state FROM ${jobs} WHERE state = 'dead' AND finished_at >= $1
+  UNION ALL
+  SELECT queue, state FROM ${jobs} WHERE state = 'cancelled' AND finished_at >= $1
+) AS finished
+GROUP BY queue, state
+ORDER BY queue, state`,
+
     // ---- jobs: claim and leases ------------------------------------------------------------------
 
     /**

@@ -1,17 +1,28 @@
 /**
- * A queue as the HTTP API shows it: how many of its jobs are in each state, whether an operator
- * paused it, and its limits. Queues exist only through their jobs and their operator state, so a
- * queue appears once either knows it.
+ * A queue as the HTTP API shows it: how many of its jobs are in each state, how many finished in the
+ * last minute, whether an operator paused it, and its limits. Queues exist only through their jobs
+ * and their operator state, so a queue appears once either knows it.
  */
 import { z } from '@hono/zod-openapi';
 import { JOB_STATES, type JobState } from '../job.js';
-import type { JobCount, QueueLimits, QueueState } from '../store/store.js';
+import type { JobCount, JobFinishedCount, QueueLimits, QueueState } from '../store/store.js';
 
 const isoDate = z.string().openapi({ format: 'date-time', example: '2026-01-01T12:00:00.000Z' });
 
 const countShape = Object.fromEntries(JOB_STATES.map((state) => [state, z.number().int().nonnegative()])) as Record<JobState, z.ZodNumber>;
 
 export const QueueDepthSchema = z.object(countShape).openapi('QueueDepth', { description: 'Jobs of the queue in each state; every state is present, zero when it has none.' });
+
+/** How far back `finishedLastMinute` looks. */
+export const THROUGHPUT_WINDOW_MS = 60_000;
+
+const count = z.number().int().nonnegative();
+
+export const QueueFinishedSchema = z
+  .object({ succeeded: count, dead: count, cancelled: count })
+  .openapi('QueueFinished', {
+    description: 'Throughput over the last minute: jobs of the queue that finished in each final state in the 60 seconds before the request; zero when none did.',
+  });
 
 export const QueueLimitsSchema = z
   .object({
@@ -28,6 +39,7 @@ export const QueueSchema = z
   .object({
     name: z.string().openapi({ example: 'mail' }),
     depth: QueueDepthSchema,
+    finishedLastMinute: QueueFinishedSchema,
     running: z.number().int().nonnegative().openapi({ description: 'Jobs of the queue running now (the same as `depth.running`).' }),
     paused: z.boolean(),
     pausedAt: isoDate.nullable(),
@@ -40,12 +52,14 @@ export type QueueDto = z.infer<typeof QueueSchema>;
 const NO_LIMITS: QueueLimits = { concurrency: null, perKey: null, rate: null };
 
 /**
- * Every queue that has jobs or operator state, by name.
+ * Every queue that has jobs or operator state, by name, with its jobs counted among `counts` and
+ * `finished` (jobs finished in the last minute; a queue without jobs finished none).
  *
  * @example
- * toQueueDtos(await conveyor.listQueues(), await conveyor.store.jobCountByGroup({ states: [...JOB_STATES] }));
+ * const since = new Date(Date.now() - THROUGHPUT_WINDOW_MS);
+ * toQueueDtos(await conveyor.listQueues(), await conveyor.store.jobCountByGroup({ states: [...JOB_STATES] }), await conveyor.store.jobCountFinishedSince({ since }));
  */
-export function toQueueDtos(states: QueueState[], counts: JobCount[]): QueueDto[] {
+export function toQueueDtos(states: QueueState[], counts: JobCount[], finished: JobFinishedCount[]): QueueDto[] {
   const stateByName = new Map(states.map((state) => [state.name, state]));
   const depthByName = new Map<string, Record<JobState, number>>();
   for (const name of stateByName.keys()) depthByName.set(name, emptyDepth());
@@ -57,12 +71,19 @@ export function toQueueDtos(states: QueueState[], counts: JobCount[]): QueueDto[
     }
     depth[group.state] += group.count;
   }
+  const finishedByName = new Map<string, QueueDto['finishedLastMinute']>();
+  for (const group of finished) {
+    const byState = finishedByName.get(group.queue) ?? noneFinished();
+    byState[group.state] += group.count;
+    finishedByName.set(group.queue, byState);
+  }
   return [...depthByName.keys()].sort().map((name) => {
     const depth = depthByName.get(name) ?? emptyDepth();
     const state = stateByName.get(name);
     return {
       name,
       depth,
+      finishedLastMinute: finishedByName.get(name) ?? noneFinished(),
       running: depth.running,
       paused: state?.paused ?? false,
       pausedAt: state?.pausedAt?.toISOString() ?? null,
@@ -71,15 +92,20 @@ export function toQueueDtos(states: QueueState[], counts: JobCount[]): QueueDto[
   });
 }
 
-/** One queue as the JSON form, its jobs counted among `counts` (pause and resume answer with it). */
-export function toQueueDto(state: QueueState, counts: JobCount[]): QueueDto {
-  const [dto] = toQueueDtos([state], counts.filter((group) => group.queue === state.name));
+/** One queue as the JSON form, its jobs counted among `counts` and `finished` (pause and resume answer with it). */
+export function toQueueDto(state: QueueState, counts: JobCount[], finished: JobFinishedCount[]): QueueDto {
+  const mine = <T extends { queue: string }>(groups: T[]) => groups.filter((group) => group.queue === state.name);
+  const [dto] = toQueueDtos([state], mine(counts), mine(finished));
   if (dto === undefined) throw new Error(`toQueueDtos dropped queue "${state.name}"`);
   return dto;
 }
 
 function emptyDepth(): Record<JobState, number> {
   return Object.fromEntries(JOB_STATES.map((state) => [state, 0])) as Record<JobState, number>;
+}
+
+function noneFinished(): QueueDto['finishedLastMinute'] {
+  return { succeeded: 0, dead: 0, cancelled: 0 };
 }
 
 function toLimitsDto(limits: QueueLimits): QueueDto['limits'] {

@@ -1,11 +1,24 @@
 /** The queue, worker and orphan routes over real HTTP against a real SQLite store, with real workers. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { JOB_STATES } from '../job.js';
+import { defineTask } from '../task.js';
 import { FAST_WORKER } from '../testing/worker-conformance/helpers.js';
 import type { Worker } from '../worker/worker.js';
 import type { QueueDto } from './queue-dto.js';
 import { errorJson, exportReport, sendEmail, startTestServer, type TestServer } from './test-server.js';
 import type { OrphanReportDto, WorkerDto } from './worker-dto.js';
+
+/** Throws when asked to: with one attempt, that job ends dead. */
+const throughputStep = defineTask({
+  name: 'throughput.step',
+  queue: 'throughput',
+  input: z.object({ n: z.number(), fail: z.boolean() }),
+  run: (input) => {
+    if (input.fail) throw new Error('step failed on purpose');
+    return { n: input.n };
+  },
+});
 
 let server: TestServer;
 beforeEach(async () => {
@@ -55,12 +68,29 @@ describe('GET /queues', () => {
     expect(byName.mail).toEqual({
       name: 'mail',
       depth: depth({ queued: 2, scheduled: 1 }),
+      finishedLastMinute: { succeeded: 0, dead: 0, cancelled: 0 },
       running: 0,
       paused: false,
       pausedAt: null,
       limits: { concurrency: null, perKey: null, rate: null },
     });
     expect(byName.default?.depth).toEqual(depth({ queued: 1 }));
+  });
+
+  it('counts the jobs of each queue that finished in the last minute, by final state', async () => {
+    const worker = await startWorker([throughputStep]);
+    const runs = await Promise.all([
+      server.conveyor.enqueue(throughputStep, { n: 1, fail: false }),
+      server.conveyor.enqueue(throughputStep, { n: 2, fail: false }),
+      server.conveyor.enqueue(throughputStep, { n: 3, fail: true }, { maxAttempts: 1 }),
+    ]);
+    const finished = await Promise.all(runs.map(({ job }) => server.conveyor.waitFor(job.id, { timeoutMs: 5_000 })));
+    expect(finished.map((job) => job.state)).toEqual(['succeeded', 'succeeded', 'dead']);
+    await worker.stop();
+    await server.conveyor.enqueue(sendEmail, { to: 'a@example.com', subject: 'waiting' });
+    const byName = await queues();
+    expect(byName.throughput?.finishedLastMinute).toEqual({ succeeded: 2, dead: 1, cancelled: 0 });
+    expect(byName.mail?.finishedLastMinute).toEqual({ succeeded: 0, dead: 0, cancelled: 0 });
   });
 
   it('lists a queue known only from its operator state, with its limits', async () => {

@@ -107,6 +107,17 @@ FROM json_each(@states) AS wanted CROSS JOIN conveyor_jobs AS job ON job.state =
 GROUP BY job.task, job.queue, job.state
 ORDER BY job.task, job.queue, job.state`;
 
+/**
+ * One range scan of `conveyor_jobs_finished_idx` per final state (the IN list on its first column);
+ * only the jobs found are sorted, to group them by queue.
+ */
+export const JOB_COUNT_FINISHED_SINCE = `
+SELECT queue, state, count(*) AS count
+FROM conveyor_jobs INDEXED BY conveyor_jobs_finished_idx
+WHERE state IN ('succeeded', 'dead', 'cancelled') AND finished_at >= @since
+GROUP BY queue, state
+ORDER BY queue, state`;
+
 // ---- jobs: claim and leases ------------------------------------------------------------------
 
 /**

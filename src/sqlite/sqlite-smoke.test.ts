@@ -173,4 +173,11 @@ describe('query plans', () => {
     expect(plan.some((detail) => detail.includes(expected)), plan.join('\n')).toBe(true);
     expect(plan.filter((detail) => /SCAN conveyor_jobs|TEMP B-TREE/.test(detail)), plan.join('\n')).toEqual([]);
   });
+
+  it('counting finished jobs range-scans the finished index per state, sorting only the jobs it found', () => {
+    const plan = planOf(sql.JOB_COUNT_FINISHED_SINCE, { since: 0 });
+    expect(plan.some((detail) => detail.includes('conveyor_jobs_finished_idx (state=? AND finished_at>?)')), plan.join('\n')).toBe(true);
+    // The queue is not in the index, so grouping by it sorts the matching rows; never the table.
+    expect(plan.filter((detail) => /SCAN conveyor_jobs|TEMP B-TREE(?! FOR GROUP BY)/.test(detail)), plan.join('\n')).toEqual([]);
+  });
 });

@@ -17,6 +17,7 @@ import type {
   FlowJobInsert,
   JobClaimParams,
   JobCount,
+  JobFinishedCount,
   JobInsert,
   JobInsertResult,
   JobLease,
@@ -139,6 +140,10 @@ export class SqliteStore implements Store {
       count: row.count,
       oldestCreatedAt: new Date(row.oldest_created_at),
     }));
+  }
+
+  async jobCountFinishedSince(params: { since: Date }): Promise<JobFinishedCount[]> {
+    return this.db.all<JobFinishedCount>(sql.JOB_COUNT_FINISHED_SINCE, { since: params.since.getTime() });
   }
 
   // ---- jobs: claim, leases and outcomes ------------------------------------------------------

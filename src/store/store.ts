@@ -151,6 +151,13 @@ export interface JobCount {
   oldestCreatedAt: Date;
 }
 
+/** Jobs of one queue that reached one final state, counted by `jobCountFinishedSince`. */
+export interface JobFinishedCount {
+  queue: string;
+  state: 'succeeded' | 'dead' | 'cancelled';
+  count: number;
+}
+
 /** A worker as it records itself in the store. */
 export interface WorkerRecord {
   id: string;
@@ -321,6 +328,8 @@ export interface Store {
   jobPruneFinished(params: JobPruneFinishedParams): Promise<number>;
   /** Count jobs in these states by (task, queue, state). */
   jobCountByGroup(params: { states: JobState[] }): Promise<JobCount[]>;
+  /** Count jobs whose `finishedAt` is at or after `since` by (queue, final state); groups with no jobs are left out. */
+  jobCountFinishedSince(params: { since: Date }): Promise<JobFinishedCount[]>;
 
   /**
    * Flows. A flow job with children is `waiting` until every child is finished (succeeded, dead or

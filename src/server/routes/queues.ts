@@ -1,13 +1,14 @@
 /**
- * The queue routes: every queue with its depth by state, and pause/resume. Queue names are checked by
- * `conveyor.pauseQueue`/`resumeQueue` themselves, so a bad name gets the library's own message (400).
+ * The queue routes: every queue with its depth by state and its jobs finished in the last minute, and
+ * pause/resume. Queue names are checked by `conveyor.pauseQueue`/`resumeQueue` themselves, so a bad
+ * name gets the library's own message (400).
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { JOB_STATES } from '../../job.js';
 import type { QueueState } from '../../store/store.js';
 import type { ServerDeps } from '../deps.js';
 import { errorResponses } from '../errors.js';
-import { QueueSchema, toQueueDto, toQueueDtos } from '../queue-dto.js';
+import { QueueSchema, THROUGHPUT_WINDOW_MS, toQueueDto, toQueueDtos } from '../queue-dto.js';
 import { createRouteApp } from '../route-app.js';
 
 const security = [{ Bearer: [] }];
@@ -23,7 +24,7 @@ const listQueuesRoute = createRoute({
   method: 'get',
   path: '/queues',
   tags: ['queues'],
-  summary: 'Every queue that has jobs or was paused, resumed or limited: depth by state, running, pause state, limits',
+  summary: 'Every queue that has jobs or was paused, resumed or limited: depth by state, jobs finished in the last minute, running, pause state, limits',
   security,
   responses: { 200: json(QueueListSchema, 'Every known queue, by name'), ...errorResponses(401) },
 });
@@ -51,13 +52,17 @@ const resumeQueueRoute = createRoute({
 export function queueRoutes({ conveyor }: ServerDeps): OpenAPIHono {
   const app = createRouteApp();
   const countJobs = () => conveyor.store.jobCountByGroup({ states: [...JOB_STATES] });
+  const countFinished = () => conveyor.store.jobCountFinishedSince({ since: new Date(Date.now() - THROUGHPUT_WINDOW_MS) });
 
   app.openapi(listQueuesRoute, async (c) => {
-    const [states, counts] = await Promise.all([conveyor.listQueues(), countJobs()]);
-    return c.json({ queues: toQueueDtos(states, counts) }, 200);
+    const [states, counts, finished] = await Promise.all([conveyor.listQueues(), countJobs(), countFinished()]);
+    return c.json({ queues: toQueueDtos(states, counts, finished) }, 200);
   });
 
-  const withCounts = async (state: QueueState) => toQueueDto(state, await countJobs());
+  const withCounts = async (state: QueueState) => {
+    const [counts, finished] = await Promise.all([countJobs(), countFinished()]);
+    return toQueueDto(state, counts, finished);
+  };
 
   app.openapi(pauseQueueRoute, async (c) => {
     const state = await conveyor.pauseQueue(c.req.valid('param').name);

@@ -1,13 +1,26 @@
 import { expect } from 'vitest';
 import { ConveyorConfigError } from '../../errors.js';
 import type { Job } from '../../job.js';
-import type { JobCount, JobListFilter, Store } from '../../store/store.js';
+import { jobDead, jobSucceeded } from '../../store/state-updates.js';
+import type { JobCount, JobFinishedCount, JobListFilter, Store } from '../../store/store.js';
 import type { SuiteSection } from './context.js';
-import { at, compareIds, insertJob, jobInsert, jobInState } from './helpers.js';
+import { applyUpdate, at, attemptError, attemptRef, claimJob, compareIds, insertJob, jobInsert, jobInState, t0 } from './helpers.js';
 
 function byGroup(counts: JobCount[]): JobCount[] {
   const key = (c: JobCount) => `${c.task}\u0000${c.queue}\u0000${c.state}`;
   return [...counts].sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
+}
+
+function byQueueAndState(counts: JobFinishedCount[]): JobFinishedCount[] {
+  const key = (c: JobFinishedCount) => `${c.queue}\u0000${c.state}`;
+  return [...counts].sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
+}
+
+/** Claim `job` at `at(1)` and finish it `succeeded` or `dead` at `finishedAt`. */
+async function finishAt(store: Store, job: Job, outcome: 'succeeded' | 'dead', finishedAt: Date): Promise<void> {
+  const ref = attemptRef(await claimJob(store, job, { now: at(1) }));
+  const update = outcome === 'succeeded' ? jobSucceeded(ref, finishedAt, null) : jobDead(ref, finishedAt, attemptError(ref.attempt, 'boom', finishedAt));
+  expect(await applyUpdate(store, update), `finishing job ${job.id} as ${outcome}`).toBe(true);
 }
 
 /** Newest first; among jobs created at the same time, the order the store picks is its own. */
@@ -71,6 +84,40 @@ export const listCountTests: SuiteSection = (suite) => {
     group.test('asking for no states counts nothing', async ({ store }) => {
       await insertJob(store);
       expect(await store.jobCountByGroup({ states: [] })).toEqual([]);
+    });
+  });
+
+  suite.group('jobCountFinishedSince', { migrate: true }, (group) => {
+    group.test('counts by queue and final state the jobs finished at or after `since`', async ({ store }) => {
+      // Each job is finished before the next is inserted, so claimJob finds only it queued.
+      await finishAt(store, await insertJob(store, { queue: 'q1' }), 'succeeded', at(9));
+      await finishAt(store, await insertJob(store, { queue: 'q1' }), 'succeeded', at(10));
+      await finishAt(store, await insertJob(store, { queue: 'q1' }), 'succeeded', at(20));
+      await finishAt(store, await insertJob(store, { queue: 'q1' }), 'dead', at(15));
+      await finishAt(store, await insertJob(store, { queue: 'q2' }), 'succeeded', at(11));
+      await finishAt(store, await insertJob(store, { queue: 'q2' }), 'dead', at(5));
+      await store.jobCancel({ id: (await insertJob(store, { queue: 'q2' })).id, now: at(12) });
+      await store.jobCancel({ id: (await insertJob(store, { queue: 'q3' })).id, now: at(3) });
+      expect(byQueueAndState(await store.jobCountFinishedSince({ since: at(10) }))).toEqual([
+        { queue: 'q1', state: 'dead', count: 1 },
+        { queue: 'q1', state: 'succeeded', count: 2 },
+        { queue: 'q2', state: 'cancelled', count: 1 },
+        { queue: 'q2', state: 'succeeded', count: 1 },
+      ]);
+    });
+
+    group.test('never counts unfinished jobs', async ({ store }) => {
+      await insertJob(store, { queue: 'q1' });
+      await insertJob(store, { queue: 'q1', runAt: at(500) });
+      await jobInState(store, 'running', { queue: 'q2' });
+      await jobInState(store, 'failed', { queue: 'q3' }, { finishedAt: at(2) });
+      expect(await store.jobCountFinishedSince({ since: t0 })).toEqual([]);
+    });
+
+    group.test('is empty when no job finished since then', async ({ store }) => {
+      expect(await store.jobCountFinishedSince({ since: t0 })).toEqual([]);
+      await finishAt(store, await insertJob(store), 'succeeded', at(5));
+      expect(await store.jobCountFinishedSince({ since: at(6) })).toEqual([]);
     });
   });
 
