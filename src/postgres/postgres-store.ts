@@ -8,19 +8,20 @@
  * Connections: a pool for statements (`PostgresAccess`, access.ts: named hot statements, transactions,
  * connection errors), plus one LISTEN connection (`NoticeListener`) once anything subscribes to
  * notices. A connection that drops is discarded by the pool and the next statement opens a new one;
- * the caller (the worker) retries failed statements with backoff. Claims from limited queues are in
- * limited-claims.ts; the jsonb records of batch statements in records.ts; flows, and how a parent is
- * settled when its children finish, in flows.ts.
+ * the caller (the worker) retries failed statements with backoff.
+ *
+ * This class keeps the job hot path (insert, claim, leases, outcomes) and the order of steps that span
+ * commits; the rest lives apart, one file each, and the store delegates: migrations in migrator.ts;
+ * the dedup-aware job insert in job-inserts.ts; cancel and retry in job-actions.ts; claims from limited
+ * queues in limited-claims.ts; the jsonb records of batch statements in records.ts; flows, and how a
+ * parent is settled when its children finish, in flows.ts; workers, queues and schedules in
+ * workers.ts, queues.ts and schedules.ts.
  */
 import pg from 'pg';
-import { ConveyorError, ConveyorStateError } from '../errors.js';
 import { isFinalState, type Job, type JobState } from '../job.js';
 import type { Logger } from '../logger.js';
-import { parseCursor, parseJobId, storableText, toJsonText } from '../store/encoding.js';
-import { planMigrations } from '../store/migration-plan.js';
-import { limitsToColumns } from '../store/queue-limits.js';
+import { parseCursor, parseJobId, storableText } from '../store/encoding.js';
 import type {
-  AppliedMigration,
   CallerTransaction,
   FlowJobInsert,
   JobClaimParams,
@@ -48,33 +49,27 @@ import type {
 } from '../store/store.js';
 import { PostgresAccess, type Queryable } from './access.js';
 import { parentsOfFinished, PostgresFlows, type ChangedJobRow } from './flows.js';
+import { PostgresJobActions } from './job-actions.js';
+import { JobInserts } from './job-inserts.js';
 import { LimitedQueueClaims } from './limited-claims.js';
-import { migrations } from './migrations.generated.js';
+import { PostgresMigrator } from './migrator.js';
 import { NoticeListener } from './notice-listener.js';
 import { noticeChannel, postgresQueries, type PostgresQueries } from './queries.js';
-import { insertRecord, recoveryRecord, updateRecord, type UpdateRecord } from './records.js';
+import { PostgresQueues } from './queues.js';
+import { recoveryRecord, updateRecord, type UpdateRecord } from './records.js';
 import {
-  appliedMigrationFromRow,
   jobFromRow,
   leaseFromRow,
-  queueFromRow,
-  scheduleFromRow,
-  workerFromRow,
   type ExpiredLeaseRow,
   type JobCountRow,
   type JobRow,
   type LeaseRow,
-  type MigrationRow,
-  type QueueRow,
-  type ScheduleRow,
-  type WorkerRow,
 } from './rows.js';
+import { PostgresSchedules } from './schedules.js';
+import { PostgresWorkers } from './workers.js';
 
 /** Ids are below this; the first page of a listing asks for ids below it. */
 const NO_CURSOR = Number.MAX_SAFE_INTEGER;
-
-/** How often an insert retries a dedup key whose holder finished between the insert and the lookup. */
-const DEDUP_RACE_RETRIES = 5;
 
 export interface PostgresStoreConfig {
   pool: pg.Pool;
@@ -99,6 +94,12 @@ export class PostgresStore implements Store {
   private closing: Promise<void> | null = null;
   private readonly limitedClaims: LimitedQueueClaims;
   private readonly flows: PostgresFlows;
+  private readonly migrator: PostgresMigrator;
+  private readonly jobInserts: JobInserts;
+  private readonly jobActions: PostgresJobActions;
+  private readonly workers: PostgresWorkers;
+  private readonly queues: PostgresQueues;
+  private readonly schedules: PostgresSchedules;
   private readonly logger: Logger | null;
 
   constructor(config: PostgresStoreConfig) {
@@ -107,42 +108,36 @@ export class PostgresStore implements Store {
     this.db = new PostgresAccess(config.pool, this.sql, config.displayUrl);
     this.limitedClaims = new LimitedQueueClaims(this.db, this.sql);
     this.flows = new PostgresFlows(this.db, config.schema);
+    this.migrator = new PostgresMigrator(this.db, this.sql, config.schema);
+    this.jobInserts = new JobInserts(this.db, this.sql);
+    this.jobActions = new PostgresJobActions(this.db, this.sql);
+    this.workers = new PostgresWorkers(this.db, this.sql);
+    this.queues = new PostgresQueues(this.db, this.sql, this.limitedClaims);
+    this.schedules = new PostgresSchedules(this.db, this.sql, this.jobInserts);
     this.logger = config.logger;
     this.notices = new NoticeListener(config.clientConfig, noticeChannel(config.schema), this.sql.LISTEN, config.logger);
   }
 
-  // ---- migrations ----------------------------------------------------------------------------
+  // ---- migrations (migrator.ts) --------------------------------------------------------------
 
   async migrationStatus(): Promise<MigrationStatus> {
-    return planMigrations(migrations, await this.readAppliedMigrations(this.db.pool));
+    return this.migrator.status();
   }
 
   async migrationRun(params: { now: Date }): Promise<MigrationStatus> {
-    return this.db.transaction(async (client) => {
-      // The advisory lock serialises migrating processes: the second one waits, then finds nothing pending.
-      await client.query(this.sql.MIGRATION_LOCK, [this.schema]);
-      await client.query(this.sql.SCHEMA_CREATE);
-      await client.query(this.sql.MIGRATIONS_TABLE_CREATE);
-      const { pending } = planMigrations(migrations, await this.readAppliedMigrations(client));
-      if (pending.length > 0) await client.query(this.sql.SEARCH_PATH_SET);
-      for (const migration of migrations.filter((m) => pending.includes(m.version))) {
-        await client.query(migration.sql);
-        await client.query(this.sql.MIGRATION_RECORD, [migration.version, migration.name, migration.checksum, params.now]);
-      }
-      return planMigrations(migrations, await this.readAppliedMigrations(client));
-    });
+    return this.migrator.run(params);
   }
 
   // ---- jobs: insert and read -----------------------------------------------------------------
 
   async jobInsertMany(params: { jobs: JobInsert[]; now: Date; tx?: CallerTransaction }): Promise<JobInsertResult[]> {
     if (params.jobs.length === 0) return [];
-    if (params.tx !== undefined) return this.insertJobs(params.tx, params.jobs, params.now);
+    if (params.tx !== undefined) return this.jobInserts.insert(params.tx, params.jobs, params.now);
     // One statement is atomic by itself; a batch with dedup keys may need a second lookup, so it
     // runs in a transaction to stay all-or-nothing.
     const needsTransaction = params.jobs.length > 1 && params.jobs.some((job) => job.dedupKey !== null);
-    if (!needsTransaction) return this.insertJobs(this.db.pool, params.jobs, params.now);
-    return this.db.transaction((client) => this.insertJobs(client, params.jobs, params.now));
+    if (!needsTransaction) return this.jobInserts.insert(this.db.pool, params.jobs, params.now);
+    return this.db.transaction((client) => this.jobInserts.insert(client, params.jobs, params.now));
   }
 
   async jobGet(params: { id: string }): Promise<Job | null> {
@@ -251,33 +246,17 @@ export class PostgresStore implements Store {
     return changed.length;
   }
 
-  // ---- jobs: operator actions ----------------------------------------------------------------
+  // ---- jobs: operator actions (job-actions.ts) -----------------------------------------------
 
   async jobCancel(params: { id: string; now: Date }): Promise<Job | null> {
-    const job = await this.changeJob(params, async (client, row) => {
-      // A running job is only asked to stop: its worker hears the notice, or sees the request at its next lease renewal.
-      const statement = row.state === 'running' ? this.sql.JOB_CANCEL_REQUEST : this.sql.JOB_CANCEL_NOT_RUNNING;
-      const { rowCount } = await client.query(statement, [row.id, params.now]);
-      if (row.state === 'running' && rowCount === 1) await client.query(this.sql.NOTIFY_CANCEL, [row.id]);
-    });
+    const job = await this.jobActions.cancel(params);
     // Settled after the cancel committed (flows.ts); harmless when the job was finished already.
     if (job?.parentId != null && isFinalState(job.state)) await this.flows.settle([job.parentId], params.now);
     return job;
   }
 
   async jobRetry(params: { id: string; now: Date }): Promise<Job | null> {
-    const job = await this.changeJob(params, async (client, row) => {
-      // A unique violation aborts the statement; the savepoint keeps the transaction usable for naming the holder.
-      await client.query('SAVEPOINT retry');
-      try {
-        const changed = await client.query<{ state: JobState }>(this.sql.JOB_RETRY, [row.id, params.now]);
-        if (changed.rows[0]?.state === 'queued') await client.query(this.sql.NOTIFY_QUEUES, [[row.queue]]);
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
-        await client.query('ROLLBACK TO SAVEPOINT retry');
-        throw await this.dedupConflictError(client, row);
-      }
-    });
+    const job = await this.jobActions.retry(params);
     // A job with children waits for them again: settled after the retry committed (flows.ts).
     if (job?.state !== 'waiting') return job;
     await this.flows.settle([job.id], params.now);
@@ -322,132 +301,70 @@ export class PostgresStore implements Store {
     return this.flows.settleWaiting(params.now, bounded(params.limit));
   }
 
-  // ---- workers -------------------------------------------------------------------------------
+  // ---- workers (workers.ts), queues (queues.ts) and schedules (schedules.ts) ----------------
 
   async workerRegister(params: { worker: WorkerRecord }): Promise<void> {
-    const { worker } = params;
-    await this.db.run(this.db.pool, this.sql.WORKER_REGISTER, [
-      worker.id,
-      worker.host,
-      worker.pid,
-      worker.queues,
-      worker.tasks,
-      worker.concurrency,
-      worker.startedAt,
-      worker.lastHeartbeatAt,
-    ]);
+    return this.workers.register(params.worker);
   }
 
   async workerHeartbeat(params: { id: string; now: Date }): Promise<boolean> {
-    return (await this.db.run(this.db.pool, this.sql.WORKER_HEARTBEAT, [params.id, params.now])) === 1;
+    return this.workers.heartbeat(params);
   }
 
   async workerDeregister(params: { id: string }): Promise<void> {
-    await this.db.run(this.db.pool, this.sql.WORKER_DEREGISTER, [params.id]);
+    return this.workers.deregister(params);
   }
 
   async workerList(): Promise<WorkerRecord[]> {
-    return (await this.db.all<WorkerRow>(this.db.pool, this.sql.WORKER_LIST, [])).map(workerFromRow);
+    return this.workers.list();
   }
 
   async workerPrune(params: { heartbeatBefore: Date }): Promise<number> {
-    return this.db.run(this.db.pool, this.sql.WORKER_PRUNE, [params.heartbeatBefore]);
+    return this.workers.prune(params);
   }
-
-  // ---- queues --------------------------------------------------------------------------------
 
   async queuePause(params: { name: string; now: Date }): Promise<QueueState> {
-    return this.changeQueue(this.sql.QUEUE_PAUSE, params);
+    return this.queues.pause(params);
   }
 
-  /** Also notifies the queue's workers in every process, so idle ones claim at once. */
   async queueResume(params: { name: string; now: Date }): Promise<QueueState> {
-    return this.changeQueue(this.sql.QUEUE_RESUME, params);
+    return this.queues.resume(params);
   }
 
   async queueList(): Promise<QueueState[]> {
-    return (await this.db.all<QueueRow>(this.db.pool, this.sql.QUEUE_LIST, [])).map(queueFromRow);
+    return this.queues.list();
   }
 
   async queueLimitsSet(params: { name: string; limits: QueueLimits; now: Date }): Promise<QueueState> {
-    const columns = limitsToColumns(params.limits);
-    const row = await this.db.one<QueueRow>(this.db.pool, this.sql.QUEUE_LIMITS_SET, [
-      params.name,
-      params.now,
-      columns.concurrency_limit,
-      columns.key_concurrency_limit,
-      columns.rate_limit,
-      columns.rate_interval_ms,
-    ]);
-    if (row === undefined) throw new ConveyorError(`PostgreSQL returned no row for queue "${params.name}" it limited.`);
-    // This store's next claim reads the limited queues afresh.
-    this.limitedClaims.forget();
-    return queueFromRow(row);
+    return this.queues.limitsSet(params);
   }
-
-  private async changeQueue(statement: string, params: { name: string; now: Date }): Promise<QueueState> {
-    const row = await this.db.one<QueueRow>(this.db.pool, statement, [params.name, params.now]);
-    if (row === undefined) throw new ConveyorError(`PostgreSQL returned no row for queue "${params.name}" it changed.`);
-    return queueFromRow(row);
-  }
-
-  // ---- schedules -----------------------------------------------------------------------------
 
   async scheduleUpsert(params: { schedule: ScheduleUpsert; now: Date }): Promise<ScheduleRecord> {
-    const { schedule } = params;
-    const row = await this.db.one<ScheduleRow>(this.db.pool, this.sql.SCHEDULE_UPSERT, [
-      schedule.name,
-      schedule.task,
-      schedule.queue,
-      schedule.cron,
-      schedule.timeZone,
-      toJsonText(schedule.input),
-      schedule.missed,
-      schedule.nextRunAt,
-      params.now,
-    ]);
-    if (row === undefined) throw new ConveyorError(`PostgreSQL returned no row for schedule "${schedule.name}" it upserted.`);
-    return scheduleFromRow(row);
+    return this.schedules.upsert(params);
   }
 
   async scheduleList(): Promise<ScheduleRecord[]> {
-    return (await this.db.all<ScheduleRow>(this.db.pool, this.sql.SCHEDULE_LIST, [])).map(scheduleFromRow);
+    return this.schedules.list();
   }
 
   async schedulePause(params: { name: string; now: Date }): Promise<ScheduleRecord | null> {
-    const row = await this.db.one<ScheduleRow>(this.db.pool, this.sql.SCHEDULE_PAUSE, [params.name, params.now]);
-    return row === undefined ? null : scheduleFromRow(row);
+    return this.schedules.pause(params);
   }
 
   async scheduleResume(params: { name: string; nextRunAt: Date; now: Date }): Promise<ScheduleRecord | null> {
-    const row = await this.db.one<ScheduleRow>(this.db.pool, this.sql.SCHEDULE_RESUME, [params.name, params.nextRunAt, params.now]);
-    return row === undefined ? null : scheduleFromRow(row);
+    return this.schedules.resume(params);
   }
 
   async scheduleRemove(params: { name: string }): Promise<boolean> {
-    return (await this.db.run(this.db.pool, this.sql.SCHEDULE_REMOVE, [params.name])) === 1;
+    return this.schedules.remove(params);
   }
 
   async scheduleDueList(params: { now: Date; limit: number }): Promise<ScheduleRecord[]> {
-    const rows = await this.db.all<ScheduleRow>(this.db.pool, this.sql.SCHEDULE_DUE_LIST, [params.now, bounded(params.limit)]);
-    return rows.map(scheduleFromRow);
+    return this.schedules.dueList(params.now, bounded(params.limit));
   }
 
   async scheduleFire(params: ScheduleFireParams): Promise<ScheduleFireResult> {
-    return this.db.transaction(async (client) => {
-      const advanced = await this.db.run(client, this.sql.SCHEDULE_ADVANCE, [
-        params.name,
-        params.expectedNextRunAt,
-        params.nextRunAt,
-        params.tick,
-        params.now,
-      ]);
-      if (advanced === 0) return { fired: false, job: null };
-      if (params.job === null) return { fired: true, job: null };
-      // The same insert as enqueue, so its NOTIFY wakes workers of the queue when this commits.
-      const [inserted] = await this.insertJobs(client, [params.job], params.now);
-      return { fired: true, job: inserted?.job ?? null };
-    });
+    return this.schedules.fire(params);
   }
 
   // ---- notices and lifecycle -----------------------------------------------------------------
@@ -470,59 +387,6 @@ export class PostgresStore implements Store {
   }
 
   // ---- helpers -------------------------------------------------------------------------------
-
-  private async readAppliedMigrations(db: Queryable): Promise<AppliedMigration[]> {
-    // No history table yet means an empty database, not an error.
-    const exists = await this.db.one<{ present: boolean }>(db, this.sql.MIGRATIONS_TABLE_EXISTS, [this.sql.migrationsTableName]);
-    if (exists?.present !== true) return [];
-    return (await this.db.all<MigrationRow>(db, this.sql.MIGRATIONS_APPLIED, [])).map(appliedMigrationFromRow);
-  }
-
-  /**
-   * Inserts in input order. A job whose dedup key is held gets the holder back; if the holder
-   * finished between the insert and the lookup, the job is inserted again.
-   */
-  private async insertJobs(db: Queryable, jobs: JobInsert[], now: Date): Promise<JobInsertResult[]> {
-    const results: Array<JobInsertResult | undefined> = new Array(jobs.length);
-    let pending = jobs.map((job, index) => ({ job, index }));
-    for (let round = 0; pending.length > 0; round++) {
-      if (round > DEDUP_RACE_RETRIES) {
-        throw new ConveyorError(`Enqueue gave up after ${DEDUP_RACE_RETRIES} rounds: the dedup key holders kept finishing between insert and lookup.`);
-      }
-      const inserted = await this.db.all<JobRow>(db, this.sql.JOB_INSERT, [JSON.stringify(pending.map(({ job }, ord) => insertRecord(job, ord, now))), now]);
-      // Rows come back in id order, which is input order; a job without a key always goes in.
-      const withoutKey = inserted.filter((row) => row.dedup_key === null);
-      const byKey = new Map(inserted.filter((row) => row.dedup_key !== null).map((row) => [dedupIdentity(row.task, row.dedup_key), row]));
-      const skipped: typeof pending = [];
-      for (const item of pending) {
-        if (item.job.dedupKey === null) {
-          results[item.index] = { job: jobFromRow(withoutKey.shift() as JobRow), duplicate: false };
-          continue;
-        }
-        const identity = dedupIdentity(item.job.task, item.job.dedupKey);
-        const row = byKey.get(identity);
-        if (row === undefined) {
-          skipped.push(item);
-        } else {
-          results[item.index] = { job: jobFromRow(row), duplicate: false };
-          byKey.delete(identity); // a later job of the batch with the same key is a duplicate of this one
-        }
-      }
-      if (skipped.length === 0) break;
-      const holders = await this.db.all<JobRow>(db, this.sql.JOB_GET_UNFINISHED_BY_DEDUP_KEYS, [
-        skipped.map(({ job }) => job.task),
-        skipped.map(({ job }) => job.dedupKey),
-      ]);
-      const holderByKey = new Map(holders.map((row) => [dedupIdentity(row.task, row.dedup_key), row]));
-      pending = [];
-      for (const item of skipped) {
-        const holder = holderByKey.get(dedupIdentity(item.job.task, item.job.dedupKey));
-        if (holder === undefined) pending.push(item);
-        else results[item.index] = { job: jobFromRow(holder), duplicate: true };
-      }
-    }
-    return results as JobInsertResult[];
-  }
 
   /** Apply outcome records; returns the jobs changed, and wakes workers for jobs put back in their queue. */
   private async applyUpdates(db: Queryable, records: UpdateRecord[]): Promise<ChangedJobRow[]> {
@@ -551,33 +415,6 @@ export class PostgresStore implements Store {
   private async notifyQueues(queues: string[]): Promise<void> {
     if (queues.length > 0) await this.db.query(this.db.pool, this.sql.NOTIFY_QUEUES, [unique(queues)]);
   }
-
-  /** Lock a job, change it, and return it as it is afterwards; null if there is no such job. */
-  private async changeJob(params: { id: string }, change: (client: pg.PoolClient, row: JobRow) => Promise<void>): Promise<Job | null> {
-    const id = parseJobId(params.id);
-    if (id === null) return null;
-    return this.db.transaction(async (client) => {
-      const row = await this.db.one<JobRow>(client, this.sql.JOB_GET_FOR_UPDATE, [id]);
-      if (row === undefined) return null;
-      await change(client, row);
-      const after = await this.db.one<JobRow>(client, this.sql.JOB_GET, [id]);
-      if (after === undefined) throw new ConveyorError(`Job ${id} vanished inside the transaction that updated it.`);
-      return jobFromRow(after);
-    });
-  }
-
-  private async dedupConflictError(db: Queryable, job: JobRow): Promise<ConveyorStateError> {
-    const [holder] = await this.db.all<JobRow>(db, this.sql.JOB_GET_UNFINISHED_BY_DEDUP_KEYS, [[job.task], [job.dedup_key]]);
-    return new ConveyorStateError(
-      `Cannot retry job ${job.id}: its dedup key "${job.dedup_key}" (task "${job.task}") is held by unfinished ` +
-        `job ${holder?.id ?? '(unknown)'}${holder === undefined ? '' : ` (${holder.state})`}. ` +
-        `Wait for that job to finish or cancel it, then retry job ${job.id}.`,
-    );
-  }
-}
-
-function dedupIdentity(task: string, dedupKey: string | null): string {
-  return JSON.stringify([task, dedupKey]);
 }
 
 /** Highest priority first, then oldest `runAt`, then lowest id: the order `jobClaim` promises. */
@@ -597,8 +434,4 @@ function bounded(limit: number): number {
 
 function unique<T>(values: readonly T[]): T[] {
   return [...new Set(values)];
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Error && (error as { code?: unknown }).code === '23505';
 }

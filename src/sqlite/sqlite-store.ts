@@ -8,10 +8,9 @@
  */
 import Database from 'better-sqlite3';
 import { ConveyorError, ConveyorStateError } from '../errors.js';
-import type { Job, JobAttemptError, JobState } from '../job.js';
-import { attemptErrorToJson, leaseExpiredError, parseCursor, parseJobId, storableText, toJsonText } from '../store/encoding.js';
+import type { Job, JobState } from '../job.js';
+import { parseCursor, parseJobId, storableText, toJsonText } from '../store/encoding.js';
 import { planMigrations } from '../store/migration-plan.js';
-import { claimAllowance, hasQueueLimits, limitsToColumns, startsPruneBefore } from '../store/queue-limits.js';
 import type {
   AppliedMigration,
   FlowJobInsert,
@@ -37,28 +36,26 @@ import type {
   StoreCapabilities,
   WorkerRecord,
 } from '../store/store.js';
+import { SqliteClaims } from './claim.js';
 import { SqliteFlows } from './flows.js';
+import { SqliteJobOutcomes } from './job-outcomes.js';
 import { migrations } from './migrations.generated.js';
 import * as sql from './queries.js';
+import { SqliteQueues } from './queues.js';
 import {
   appliedMigrationFromRow,
   jobFromRow,
   leaseFromRow,
-  queueFromRow,
-  scheduleFromRow,
   workerFromRow,
   workerToParams,
-  type ClaimCandidateRow,
-  type ExpiredLeaseRow,
   type FinishedJobRow,
   type JobCountRow,
   type JobRow,
   type LeaseRow,
   type MigrationRow,
-  type QueueRow,
-  type ScheduleRow,
   type WorkerRow,
 } from './rows.js';
+import { SqliteSchedules } from './schedules.js';
 import { PreparedStatements } from './statements.js';
 
 /** Ids are below this; the first page of a listing asks for ids below it. */
@@ -71,11 +68,19 @@ export class SqliteStore implements Store {
 
   private readonly db: PreparedStatements;
   private readonly flows: SqliteFlows;
+  private readonly outcomes: SqliteJobOutcomes;
+  private readonly claims: SqliteClaims;
+  private readonly queues: SqliteQueues;
+  private readonly schedules: SqliteSchedules;
 
   /** @param connection an open connection, with its pragmas already set (see `openSqliteStore`). */
   constructor(connection: Database.Database) {
     this.db = new PreparedStatements(connection);
     this.flows = new SqliteFlows(this.db);
+    this.outcomes = new SqliteJobOutcomes(this.db, this.flows);
+    this.claims = new SqliteClaims(this.db);
+    this.queues = new SqliteQueues(this.db);
+    this.schedules = new SqliteSchedules(this.db, (job, now) => this.insertJob(job, now));
   }
 
   // ---- migrations ----------------------------------------------------------------------------
@@ -146,57 +151,14 @@ export class SqliteStore implements Store {
     return this.db.all<JobFinishedCount>(sql.JOB_COUNT_FINISHED_SINCE, { since: params.since.getTime() });
   }
 
-  // ---- jobs: claim, leases and outcomes ------------------------------------------------------
+  // ---- jobs: claim (in claim.ts), leases and outcomes (in job-outcomes.ts) ------------------
 
   async jobClaim(params: JobClaimParams): Promise<Job[]> {
     const limit = bounded(params.limit);
     if (params.queues.length === 0 || params.tasks.length === 0 || limit === 0) return [];
-    const now = params.now.getTime();
-    const tasks = JSON.stringify(unique(params.tasks));
-    const queues = unique(params.queues);
-    return this.db.immediate(() => {
-      // Read under the write lock every claim and every pause also take: a pause or a limit that
-      // returned before this claim is seen, and no other claim changes the counts before this one writes.
-      const rows = this.db.all<QueueRow>(sql.QUEUES_AMONG, { queues: JSON.stringify(queues) });
-      const controls = new Map(rows.map((row) => [row.name, queueFromRow(row)]));
-      // The best `limit` jobs of each running queue, merged: the best `limit` overall are among them.
-      const candidates = queues
-        .flatMap((queue) => this.claimCandidates(queue, controls.get(queue), { tasks, now, limit }))
-        .sort(byClaimOrder)
-        .slice(0, limit);
-      if (candidates.length === 0) return [];
-      const claimed = this.db.all<JobRow>(sql.JOB_CLAIM, {
-        ids: JSON.stringify(candidates.map((candidate) => candidate.id)),
-        workerId: params.workerId,
-        leaseExpiresAt: params.leaseExpiresAt.getTime(),
-        now,
-      });
-      // Every start of a rate-limited queue is logged: the next claim counts those inside its interval.
-      for (const row of claimed) {
-        const rate = controls.get(row.queue)?.limits.rate ?? null;
-        if (rate !== null) this.db.run(sql.QUEUE_START_RECORD, { queue: row.queue, now });
-      }
-      return claimed.sort(byClaimOrder).map(jobFromRow);
-    });
-  }
-
-  /** The next jobs of one queue a claim may take: none when paused, only what its limits leave free when limited. */
-  private claimCandidates(queue: string, control: QueueState | undefined, claim: { tasks: string; now: number; limit: number }): ClaimCandidateRow[] {
-    if (control === undefined) return this.db.all<ClaimCandidateRow>(sql.JOB_CLAIM_CANDIDATES, { queue, ...claim });
-    if (control.paused) return [];
-    const { limits } = control;
-    if (!hasQueueLimits(limits)) return this.db.all<ClaimCandidateRow>(sql.JOB_CLAIM_CANDIDATES, { queue, ...claim });
-    let recentStarts = 0;
-    if (limits.rate !== null) {
-      const since = claim.now - limits.rate.intervalMs;
-      this.db.run(sql.QUEUE_STARTS_PRUNE, { queue, before: startsPruneBefore(claim.now, limits.rate.intervalMs) });
-      recentStarts = this.db.get<{ n: number }>(sql.QUEUE_STARTS_COUNT, { queue, since })?.n ?? 0;
-    }
-    const running = limits.concurrency === null ? 0 : (this.db.get<{ n: number }>(sql.QUEUE_RUNNING_COUNT, { queue })?.n ?? 0);
-    const limit = claimAllowance(limits, { running, recentStarts }, claim.limit);
-    if (limit === 0) return [];
-    if (limits.perKey === null) return this.db.all<ClaimCandidateRow>(sql.JOB_CLAIM_CANDIDATES, { queue, ...claim, limit });
-    return this.db.all<ClaimCandidateRow>(sql.JOB_CLAIM_CANDIDATES_PER_KEY, { queue, ...claim, limit, perKey: limits.perKey });
+    const request = { ...params, queues: unique(params.queues), tasks: unique(params.tasks), limit };
+    // Immediate: the claim reads queue controls and counts under the write lock (see claim.ts).
+    return this.db.immediate(() => this.claims.claim(request));
   }
 
   async jobLeaseExtend(params: { workerId: string; leaseExpiresAt: Date }): Promise<JobLease[]> {
@@ -210,9 +172,7 @@ export class SqliteStore implements Store {
   async jobSetStateIfRunningMany(params: {
     updates: JobStateUpdate[];
   }): Promise<Array<{ id: string; applied: boolean }>> {
-    return this.db.immediate(() =>
-      params.updates.map((update) => ({ id: update.id, applied: this.applyStateUpdate(update) })),
-    );
+    return this.db.immediate(() => params.updates.map((update) => ({ id: update.id, applied: this.outcomes.apply(update) })));
   }
 
   async jobProgressSet(params: JobProgressSetParams): Promise<boolean> {
@@ -230,11 +190,7 @@ export class SqliteStore implements Store {
   }
 
   async jobRecoverExpiredLeases(params: { now: Date; limit: number }): Promise<number> {
-    const now = params.now.getTime();
-    return this.db.immediate(() => {
-      const expired = this.db.all<ExpiredLeaseRow>(sql.JOB_LEASES_EXPIRED, { now, limit: bounded(params.limit) });
-      return expired.filter((row) => this.recoverExpiredLease(row, now)).length;
-    });
+    return this.db.immediate(() => this.outcomes.recoverExpiredLeases(params.now.getTime(), bounded(params.limit)));
   }
 
   // ---- jobs: operator actions ----------------------------------------------------------------
@@ -244,7 +200,7 @@ export class SqliteStore implements Store {
       // A running job is only asked to stop: its worker sees the request at its next lease renewal.
       // A finished job matches neither statement and is returned unchanged.
       if (row.state === 'running') this.db.run(sql.JOB_CANCEL_REQUEST, { id: row.id, now });
-      else this.settleParentOf(this.db.get<FinishedJobRow>(sql.JOB_CANCEL_NOT_RUNNING, { id: row.id, now }), now);
+      else this.outcomes.settleParentOf(this.db.get<FinishedJobRow>(sql.JOB_CANCEL_NOT_RUNNING, { id: row.id, now }), now);
     });
   }
 
@@ -334,92 +290,54 @@ export class SqliteStore implements Store {
     return this.db.run(sql.WORKER_PRUNE, { heartbeatBefore: params.heartbeatBefore.getTime() });
   }
 
-  // ---- queues --------------------------------------------------------------------------------
+  // ---- queues (in queues.ts) ----------------------------------------------------------------
 
   async queuePause(params: { name: string; now: Date }): Promise<QueueState> {
-    return this.changeQueue(sql.QUEUE_PAUSE, params);
+    return this.queues.pause(params);
   }
 
   /** Workers of other processes see the queue running again at their next poll. */
   async queueResume(params: { name: string; now: Date }): Promise<QueueState> {
-    return this.changeQueue(sql.QUEUE_RESUME, params);
+    return this.queues.resume(params);
   }
 
   async queueList(): Promise<QueueState[]> {
-    return this.db.all<QueueRow>(sql.QUEUE_LIST).map(queueFromRow);
+    return this.queues.list();
   }
 
   async queueLimitsSet(params: { name: string; limits: QueueLimits; now: Date }): Promise<QueueState> {
-    const row = this.db.get<QueueRow>(sql.QUEUE_LIMITS_SET, { name: params.name, now: params.now.getTime(), ...limitsToColumns(params.limits) });
-    if (row === undefined) throw new ConveyorError(`SQLite returned no row for queue "${params.name}" it limited.`);
-    return queueFromRow(row);
+    return this.queues.limitsSet(params);
   }
 
-  private changeQueue(statement: string, params: { name: string; now: Date }): QueueState {
-    const row = this.db.get<QueueRow>(statement, { name: params.name, now: params.now.getTime() });
-    if (row === undefined) throw new ConveyorError(`SQLite returned no row for queue "${params.name}" it changed.`);
-    return queueFromRow(row);
-  }
-
-  // ---- schedules -----------------------------------------------------------------------------
+  // ---- schedules (in schedules.ts) ----------------------------------------------------------
 
   async scheduleUpsert(params: { schedule: ScheduleUpsert; now: Date }): Promise<ScheduleRecord> {
-    const { schedule } = params;
-    const row = this.db.get<ScheduleRow>(sql.SCHEDULE_UPSERT, {
-      name: schedule.name,
-      task: schedule.task,
-      queue: schedule.queue,
-      cron: schedule.cron,
-      timeZone: schedule.timeZone,
-      input: toJsonText(schedule.input),
-      missed: schedule.missed,
-      nextRunAt: schedule.nextRunAt.getTime(),
-      now: params.now.getTime(),
-    });
-    if (row === undefined) throw new ConveyorError(`SQLite returned no row for schedule "${schedule.name}" it upserted.`);
-    return scheduleFromRow(row);
+    return this.schedules.upsert(params.schedule, params.now);
   }
 
   async scheduleList(): Promise<ScheduleRecord[]> {
-    return this.db.all<ScheduleRow>(sql.SCHEDULE_LIST).map(scheduleFromRow);
+    return this.schedules.list();
   }
 
   async schedulePause(params: { name: string; now: Date }): Promise<ScheduleRecord | null> {
-    const row = this.db.get<ScheduleRow>(sql.SCHEDULE_PAUSE, { name: params.name, now: params.now.getTime() });
-    return row === undefined ? null : scheduleFromRow(row);
+    return this.schedules.pause(params);
   }
 
   async scheduleResume(params: { name: string; nextRunAt: Date; now: Date }): Promise<ScheduleRecord | null> {
-    const row = this.db.get<ScheduleRow>(sql.SCHEDULE_RESUME, {
-      name: params.name,
-      nextRunAt: params.nextRunAt.getTime(),
-      now: params.now.getTime(),
-    });
-    return row === undefined ? null : scheduleFromRow(row);
+    return this.schedules.resume(params);
   }
 
   async scheduleRemove(params: { name: string }): Promise<boolean> {
-    return this.db.run(sql.SCHEDULE_REMOVE, { name: params.name }) === 1;
+    return this.schedules.remove(params.name);
   }
 
   async scheduleDueList(params: { now: Date; limit: number }): Promise<ScheduleRecord[]> {
-    const rows = this.db.all<ScheduleRow>(sql.SCHEDULE_DUE_LIST, { now: params.now.getTime(), limit: bounded(params.limit) });
-    return rows.map(scheduleFromRow);
+    return this.schedules.dueList(params.now, bounded(params.limit));
   }
 
   async scheduleFire(params: ScheduleFireParams): Promise<ScheduleFireResult> {
-    const now = params.now.getTime();
-    return this.db.immediate(() => {
-      const advanced = this.db.run(sql.SCHEDULE_ADVANCE, {
-        name: params.name,
-        expectedNextRunAt: params.expectedNextRunAt.getTime(),
-        nextRunAt: params.nextRunAt.getTime(),
-        tick: params.tick.getTime(),
-        now,
-      });
-      if (advanced === 0) return { fired: false, job: null };
-      return { fired: true, job: params.job === null ? null : this.insertJob(params.job, now).job };
-    });
+    // One transaction: the schedule advances only if its job is inserted too.
+    return this.db.immediate(() => this.schedules.fire(params));
   }
 
   /** SQLite has no cross-process notices: other processes see new work at their next poll. */
@@ -485,56 +403,6 @@ export class SqliteStore implements Store {
     return this.db.all<JobRow>(sql.JOB_LIST_ALL, { ...rowFilters, beforeId, limit });
   }
 
-  private applyStateUpdate(update: JobStateUpdate): boolean {
-    const id = parseJobId(update.id);
-    if (id === null) return false;
-    const fence = { id, attempt: update.attempt, workerId: update.workerId, at: update.at.getTime() };
-    switch (update.kind) {
-      case 'succeeded': {
-        const finished = this.db.get<FinishedJobRow>(sql.JOB_SET_SUCCEEDED, { ...fence, result: toJsonText(update.result) });
-        return this.settleParentOf(finished, fence.at);
-      }
-      case 'failed': {
-        const params = { ...fence, retryAt: update.retryAt.getTime(), error: errorJsonText(update.error) };
-        return this.db.run(sql.JOB_SET_FAILED, params) === 1;
-      }
-      case 'dead': {
-        const finished = this.db.get<FinishedJobRow>(sql.JOB_SET_DEAD, { ...fence, error: errorJsonText(update.error) });
-        return this.settleParentOf(finished, fence.at);
-      }
-      case 'cancelled': {
-        const error = update.error === null ? null : errorJsonText(update.error);
-        const finished = this.db.get<FinishedJobRow>(sql.JOB_SET_CANCELLED, { ...fence, error });
-        return this.settleParentOf(finished, fence.at);
-      }
-      case 'released':
-        return this.db.run(sql.JOB_SET_RELEASED, fence) === 1;
-      case 'snoozed':
-        return this.db.run(sql.JOB_SET_SNOOZED, { ...fence, runAt: update.runAt.getTime() }) === 1;
-    }
-  }
-
-  /** Settles one running job whose worker stopped renewing its lease; false if it moved meanwhile. */
-  private recoverExpiredLease(row: ExpiredLeaseRow, now: number): boolean {
-    const error = errorJsonText(leaseExpiredError(row.worker_id, row.attempt, new Date(now)));
-    const params = { id: row.id, attempt: row.attempt, workerId: row.worker_id, at: now, error };
-    if (row.cancel_requested_at === null && row.attempt < row.max_attempts) {
-      return this.db.run(sql.JOB_SET_LEASE_EXPIRED_REQUEUED, params) === 1;
-    }
-    const statement = row.cancel_requested_at !== null ? sql.JOB_SET_CANCELLED : sql.JOB_SET_DEAD;
-    return this.settleParentOf(this.db.get<FinishedJobRow>(statement, params), now);
-  }
-
-  /**
-   * After a statement that finishes a job (undefined when it changed nothing): settles the job's
-   * parent, a flow job that may have been waiting for this one last. True when the job finished.
-   */
-  private settleParentOf(finished: FinishedJobRow | undefined, now: number): boolean {
-    if (finished === undefined) return false;
-    if (finished.parent_id !== null) this.flows.settle([finished.parent_id], now);
-    return true;
-  }
-
   private dedupConflictError(job: JobRow): ConveyorStateError {
     const holder = this.db.get<JobRow>(sql.JOB_GET_UNFINISHED_BY_DEDUP_KEY, { task: job.task, dedupKey: job.dedup_key });
     return new ConveyorStateError(
@@ -551,11 +419,6 @@ export class SqliteStore implements Store {
   }
 }
 
-/** Highest priority first, then oldest `runAt`, then lowest id: the order `jobClaim` promises. */
-function byClaimOrder(a: ClaimCandidateRow, b: ClaimCandidateRow): number {
-  return b.priority - a.priority || a.run_at - b.run_at || a.id - b.id;
-}
-
 /** A whole, non-negative row count: SQLite reads a negative LIMIT as "no limit" and rejects fractions. */
 function bounded(limit: number): number {
   return Number.isNaN(limit) ? 0 : Math.max(0, Math.floor(Math.min(limit, NO_CURSOR)));
@@ -563,11 +426,6 @@ function bounded(limit: number): number {
 
 function unique<T>(values: readonly T[]): T[] {
   return [...new Set(values)];
-}
-
-/** The JSON text `json_insert(errors, '$[#]', json(@error))` appends. */
-function errorJsonText(error: JobAttemptError): string {
-  return JSON.stringify(attemptErrorToJson(error));
 }
 
 function isUniqueViolation(error: unknown): boolean {

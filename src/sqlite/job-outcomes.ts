@@ -1,0 +1,88 @@
+/**
+ * How running jobs end on the SQLite store: the fenced state updates a worker sends (succeeded,
+ * failed, dead, cancelled, released, snoozed), the recovery of jobs whose lease expired, and, after
+ * either finishes a job, the settling of its flow parent.
+ *
+ * Every method runs inside a transaction the store opened (BEGIN IMMEDIATE), so a job that finishes
+ * and the parent settled because of it change together. Each update is fenced by (id, attempt,
+ * workerId): a worker that lost its lease changes nothing.
+ */
+import type { JobAttemptError } from '../job.js';
+import { attemptErrorToJson, leaseExpiredError, parseJobId, toJsonText } from '../store/encoding.js';
+import type { JobStateUpdate } from '../store/store.js';
+import type { SqliteFlows } from './flows.js';
+import * as sql from './queries.js';
+import type { ExpiredLeaseRow, FinishedJobRow } from './rows.js';
+import type { PreparedStatements } from './statements.js';
+
+export class SqliteJobOutcomes {
+  constructor(
+    private readonly db: PreparedStatements,
+    private readonly flows: SqliteFlows,
+  ) {}
+
+  /** Applies one update if its job is still running under that attempt and worker; true if it did. */
+  apply(update: JobStateUpdate): boolean {
+    const id = parseJobId(update.id);
+    if (id === null) return false;
+    const fence = { id, attempt: update.attempt, workerId: update.workerId, at: update.at.getTime() };
+    switch (update.kind) {
+      case 'succeeded': {
+        const finished = this.db.get<FinishedJobRow>(sql.JOB_SET_SUCCEEDED, { ...fence, result: toJsonText(update.result) });
+        return this.settleParentOf(finished, fence.at);
+      }
+      case 'failed': {
+        const params = { ...fence, retryAt: update.retryAt.getTime(), error: errorJsonText(update.error) };
+        return this.db.run(sql.JOB_SET_FAILED, params) === 1;
+      }
+      case 'dead': {
+        const finished = this.db.get<FinishedJobRow>(sql.JOB_SET_DEAD, { ...fence, error: errorJsonText(update.error) });
+        return this.settleParentOf(finished, fence.at);
+      }
+      case 'cancelled': {
+        const error = update.error === null ? null : errorJsonText(update.error);
+        const finished = this.db.get<FinishedJobRow>(sql.JOB_SET_CANCELLED, { ...fence, error });
+        return this.settleParentOf(finished, fence.at);
+      }
+      case 'released':
+        return this.db.run(sql.JOB_SET_RELEASED, fence) === 1;
+      case 'snoozed':
+        return this.db.run(sql.JOB_SET_SNOOZED, { ...fence, runAt: update.runAt.getTime() }) === 1;
+    }
+  }
+
+  /**
+   * Settles up to `limit` running jobs whose lease expired; how many it settled.
+   * @param limit a whole, non-negative row count (the store bounds it).
+   */
+  recoverExpiredLeases(now: number, limit: number): number {
+    const expired = this.db.all<ExpiredLeaseRow>(sql.JOB_LEASES_EXPIRED, { now, limit });
+    return expired.filter((row) => this.recoverExpiredLease(row, now)).length;
+  }
+
+  /**
+   * After a statement that finishes a job (undefined when it changed nothing): settles the job's
+   * parent, a flow job that may have been waiting for this one last. True when the job finished.
+   */
+  settleParentOf(finished: FinishedJobRow | undefined, now: number): boolean {
+    if (finished === undefined) return false;
+    if (finished.parent_id !== null) this.flows.settle([finished.parent_id], now);
+    return true;
+  }
+
+  /** Settles one running job whose worker stopped renewing its lease; false if it moved meanwhile. */
+  private recoverExpiredLease(row: ExpiredLeaseRow, now: number): boolean {
+    const error = errorJsonText(leaseExpiredError(row.worker_id, row.attempt, new Date(now)));
+    const params = { id: row.id, attempt: row.attempt, workerId: row.worker_id, at: now, error };
+    if (row.cancel_requested_at === null && row.attempt < row.max_attempts) {
+      return this.db.run(sql.JOB_SET_LEASE_EXPIRED_REQUEUED, params) === 1;
+    }
+    const statement = row.cancel_requested_at !== null ? sql.JOB_SET_CANCELLED : sql.JOB_SET_DEAD;
+    return this.settleParentOf(this.db.get<FinishedJobRow>(statement, params), now);
+  }
+}
+
+/** The JSON text `json_insert(errors, '$[#]', json(@error))` appends. */
+function errorJsonText(error: JobAttemptError): string {
+  return JSON.stringify(attemptErrorToJson(error));
+}

@@ -1,0 +1,80 @@
+/**
+ * Schedules on the SQLite store: defining, pausing, resuming and removing them, listing the due
+ * ones, and *firing* one, which advances its next run and enqueues its job as one write.
+ *
+ * `fire` runs inside a transaction the store opened (BEGIN IMMEDIATE): the advance is a
+ * compare-and-set on the next run the caller read, so of the processes that fire the same tick,
+ * one advances the schedule and inserts the job, and the others change nothing.
+ */
+import { ConveyorError } from '../errors.js';
+import { toJsonText } from '../store/encoding.js';
+import type { JobInsert, JobInsertResult, ScheduleFireParams, ScheduleFireResult, ScheduleRecord, ScheduleUpsert } from '../store/store.js';
+import * as sql from './queries.js';
+import { scheduleFromRow, type ScheduleRow } from './rows.js';
+import type { PreparedStatements } from './statements.js';
+
+/** The store's own job insert (dedup check included), run in the caller's transaction. */
+export type InsertJob = (job: JobInsert, now: number) => JobInsertResult;
+
+export class SqliteSchedules {
+  constructor(
+    private readonly db: PreparedStatements,
+    private readonly insertJob: InsertJob,
+  ) {}
+
+  upsert(schedule: ScheduleUpsert, now: Date): ScheduleRecord {
+    const row = this.db.get<ScheduleRow>(sql.SCHEDULE_UPSERT, {
+      name: schedule.name,
+      task: schedule.task,
+      queue: schedule.queue,
+      cron: schedule.cron,
+      timeZone: schedule.timeZone,
+      input: toJsonText(schedule.input),
+      missed: schedule.missed,
+      nextRunAt: schedule.nextRunAt.getTime(),
+      now: now.getTime(),
+    });
+    if (row === undefined) throw new ConveyorError(`SQLite returned no row for schedule "${schedule.name}" it upserted.`);
+    return scheduleFromRow(row);
+  }
+
+  list(): ScheduleRecord[] {
+    return this.db.all<ScheduleRow>(sql.SCHEDULE_LIST).map(scheduleFromRow);
+  }
+
+  pause(params: { name: string; now: Date }): ScheduleRecord | null {
+    const row = this.db.get<ScheduleRow>(sql.SCHEDULE_PAUSE, { name: params.name, now: params.now.getTime() });
+    return row === undefined ? null : scheduleFromRow(row);
+  }
+
+  resume(params: { name: string; nextRunAt: Date; now: Date }): ScheduleRecord | null {
+    const row = this.db.get<ScheduleRow>(sql.SCHEDULE_RESUME, {
+      name: params.name,
+      nextRunAt: params.nextRunAt.getTime(),
+      now: params.now.getTime(),
+    });
+    return row === undefined ? null : scheduleFromRow(row);
+  }
+
+  remove(name: string): boolean {
+    return this.db.run(sql.SCHEDULE_REMOVE, { name }) === 1;
+  }
+
+  /** @param limit a whole, non-negative row count (the store bounds it). */
+  dueList(now: Date, limit: number): ScheduleRecord[] {
+    return this.db.all<ScheduleRow>(sql.SCHEDULE_DUE_LIST, { now: now.getTime(), limit }).map(scheduleFromRow);
+  }
+
+  fire(params: ScheduleFireParams): ScheduleFireResult {
+    const now = params.now.getTime();
+    const advanced = this.db.run(sql.SCHEDULE_ADVANCE, {
+      name: params.name,
+      expectedNextRunAt: params.expectedNextRunAt.getTime(),
+      nextRunAt: params.nextRunAt.getTime(),
+      tick: params.tick.getTime(),
+      now,
+    });
+    if (advanced === 0) return { fired: false, job: null };
+    return { fired: true, job: params.job === null ? null : this.insertJob(params.job, now).job };
+  }
+}
