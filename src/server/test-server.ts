@@ -1,11 +1,18 @@
-/** A real server on loopback (port 0) over a real SQLite file, for the server tests. */
+/**
+ * A real server on loopback (port 0) over a real store, for the server tests: a SQLite file by
+ * default, or whatever store a `TestStoreFactory` makes. `describeEachStore` declares one suite body
+ * on SQLite and on a PostgreSQL schema of each test's own.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describe } from 'vitest';
 import { z } from 'zod';
 import { pino } from 'pino';
 import { Conveyor } from '../conveyor.js';
 import { defineTask } from '../task.js';
+import { describePostgres, freshTestSchema } from '../testing/postgres-env.js';
+import type { WorkerHarnessFactory } from '../testing/worker-harness.js';
 import { createServerApp } from './app.js';
 import type { RateLimit } from './config.js';
 import { startServer } from './listen.js';
@@ -38,15 +45,41 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** Makes a fresh, empty store for one test server: its URL and how to remove it. */
+export type TestStoreFactory = WorkerHarnessFactory;
+
+/** A SQLite file in a temporary directory of its own. */
+export const sqliteTestStore: TestStoreFactory = async () => {
+  const directory = mkdtempSync(join(tmpdir(), 'conveyor-server-'));
+  return { storeUrl: `sqlite:${join(directory, 'conveyor.db')}`, destroy: async () => rmSync(directory, { recursive: true, force: true }) };
+};
+
+/** A fresh schema on the test PostgreSQL server; declare its suites with `describePostgres`. */
+export const postgresTestStore: TestStoreFactory = async () => {
+  const { storeUrl, drop } = freshTestSchema();
+  return { storeUrl, destroy: drop };
+};
+
+/**
+ * Declare `tests` twice: as `<name>: sqlite`, and as `<name>: postgres` under `describePostgres`
+ * (skipped with the reason when no server answers, failing under `CONVEYOR_REQUIRE_PG=1`).
+ */
+export function describeEachStore(name: string, tests: (store: TestStoreFactory) => void): void {
+  describe(`${name}: sqlite`, () => tests(sqliteTestStore));
+  describePostgres(`${name}: postgres`, () => tests(postgresTestStore));
+}
+
 export interface TestServerOptions {
   bodyLimitBytes?: number;
   enqueueRateLimit?: RateLimit | null;
+  /** @default sqliteTestStore */
+  store?: TestStoreFactory;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const directory = mkdtempSync(join(tmpdir(), 'conveyor-server-'));
+  const store = await (options.store ?? sqliteTestStore)();
   const logger = pino({ level: process.env.CONVEYOR_LOG_LEVEL ?? 'silent' });
-  const conveyor = await Conveyor.open({ store: `sqlite:${join(directory, 'conveyor.db')}`, tasks: [sendEmail, exportReport], logger });
+  const conveyor = await Conveyor.open({ store: store.storeUrl, tasks: [sendEmail, exportReport], logger });
   const app = createServerApp({ deps: { conveyor, logger }, tokens: [TOKEN, OTHER_TOKEN], bodyLimitBytes: options.bodyLimitBytes, enqueueRateLimit: options.enqueueRateLimit });
   const server = await startServer({ app, port: 0, host: '127.0.0.1' });
   return {
@@ -67,7 +100,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     close: async () => {
       await server.close();
       await conveyor.close();
-      rmSync(directory, { recursive: true, force: true });
+      await store.destroy();
     },
   };
 }

@@ -31,17 +31,13 @@ import type { ConveyorEvents } from '../events.js';
 import type { Job } from '../job.js';
 import type { Logger } from '../logger.js';
 import type { JobLease, JobStateUpdate, Store, StoreNotice, WorkerRecord } from '../store/store.js';
-import { jobCancelled, jobReleased } from '../store/state-updates.js';
-import type { Task } from '../task.js';
+import { Attempts } from './attempts.js';
 import { CompletionBatcher } from './completion-batcher.js';
-import { executeAttempt } from './execute-job.js';
 import { Maintenance } from './maintenance.js';
 import { ScheduleFiring } from './schedule-firing.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
-import { outcomeToUpdate } from './outcome.js';
-import { PrefetchedJobs, type PrefetchedJob } from './prefetched-jobs.js';
+import { PrefetchedJobs } from './prefetched-jobs.js';
 import { ResourceSet } from './resources.js';
-import { RunningJob } from './running-job.js';
 import { settledWithin } from './settled-within.js';
 import { StoreConnectionTracker, type StoreConnectionStatus } from './store-connection.js';
 import { storeRetryDelayMs } from './store-retry.js';
@@ -82,21 +78,16 @@ export class Worker extends EventEmitter<WorkerEventMap> {
   private readonly maintenanceTicker: Ticker | null;
   /** Fires due cron schedules; runs more often than maintenance, and only where maintenance runs. */
   private readonly scheduleTicker: Ticker | null;
-  /**
-   * Attempts in flight, by job id and attempt: an attempt that lost its lease may still be running
-   * here when the same job, recovered, is claimed again by this very worker.
-   */
-  private readonly running = new Map<string, RunningJob>();
+  /** Runs the jobs started here and records every outcome, including those of held jobs that never ran. */
+  private readonly attempts: Attempts;
   /** Claimed ahead of the free slots (`prefetch`), started as slots free. */
   private readonly prefetched = new PrefetchedJobs();
-  private readonly attempts = new Set<Promise<void>>();
   private modeValue: WorkerMode = 'created';
   private resources: ResourceSet | null = null;
   private starting: Promise<void> | null = null;
   private claimLoop: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
   private readonly wakeSignal = new WakeSignal();
-  private idleWaiters: Array<() => void> = [];
   private stopListening: (() => void) | null = null;
   /** Set when `stop()` stopped waiting for a claim in flight: whatever it claims later is not run here. */
   private claimAbandoned = false;
@@ -118,6 +109,18 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     this.logger = logger.child({ workerId: this.id });
     this.connection = new StoreConnectionTracker(this.logger, (status, previous) => this.onStoreConnection(status, previous));
     this.batcher = new CompletionBatcher(store, this.connection);
+    this.attempts = new Attempts({
+      store,
+      workerId: this.id,
+      logger: this.logger,
+      events,
+      batcher: this.batcher,
+      tasks: this.options.tasks,
+      resources: () => this.resources!.values,
+      onStarted: (job) => this.emit('job-started', job),
+      onSettled: (job, update, applied) => this.emit('job-settled', job, update, applied),
+      onSlotFreed: () => this.onSlotFreed(),
+    });
     const logError = (error: unknown) => this.logger.error({ err: error }, 'background step failed');
     this.heartbeat = new Ticker(this.options.heartbeatIntervalMs, () => this.beat(), logError);
     const { maintenance } = this.options;
@@ -158,7 +161,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
 
   /** Jobs running on this worker now. */
   get runningJobIds(): string[] {
-    return [...this.running.values()].map((running) => running.job.id);
+    return this.attempts.runningJobIds;
   }
 
   /** Create resources, register, and start claiming. Resolves once the worker is serving. */
@@ -221,10 +224,10 @@ export class Worker extends EventEmitter<WorkerEventMap> {
       this.logger.warn({ timeoutMs: this.stopStepMs }, 'a claim still had no answer from the store; stopping without it');
     }
     // Held jobs never started: hand them back at once, so another worker takes them now.
-    for (const held of this.prefetched.takeAll()) this.settlePrefetched(held, 'released');
-    if (!(await this.waitForIdle(this.options.drainMs))) {
+    for (const held of this.prefetched.takeAll()) this.attempts.settleUnstarted(held.job, 'released');
+    if (!(await this.attempts.waitForIdle(this.options.drainMs))) {
       this.logger.warn({ jobs: this.runningJobIds }, 'drain time passed; aborting and releasing in-flight jobs');
-      for (const running of this.running.values()) running.abort('shutdown');
+      this.attempts.abortAll('shutdown');
     }
     await this.flushOutcomes();
     if (!(await settledWithin(Promise.all([this.heartbeat.stop(), this.maintenanceTicker?.stop(), this.scheduleTicker?.stop()]), this.stopStepMs))) {
@@ -243,7 +246,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
   /** Hand every outcome to the store, giving up after `stopStepMs` while it is unreachable. */
   private async flushOutcomes(): Promise<void> {
     // Aborted attempts settle at once, whatever their handlers do; each one then hands its outcome to the batcher.
-    await this.waitForIdle(Number.POSITIVE_INFINITY);
+    await this.attempts.waitForIdle(Number.POSITIVE_INFINITY);
     const unrecorded = await this.batcher.drain(this.stopStepMs);
     if (unrecorded.length > 0) {
       this.logger.warn(
@@ -251,7 +254,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
         'stopping without recording these outcomes (the store did not take them in time); those jobs run again once their leases expire',
       );
     }
-    await Promise.all(this.attempts);
+    await this.attempts.settled();
   }
 
   private async deregister(): Promise<void> {
@@ -298,8 +301,8 @@ export class Worker extends EventEmitter<WorkerEventMap> {
    */
   private claimRoom(): number {
     const { concurrency, prefetch } = this.options;
-    const room = concurrency + prefetch - this.running.size - this.prefetched.size;
-    const slotIdle = this.running.size < concurrency && this.prefetched.size === 0;
+    const room = concurrency + prefetch - this.attempts.runningCount - this.prefetched.size;
+    const slotIdle = this.attempts.runningCount < concurrency && this.prefetched.size === 0;
     return slotIdle || room >= Math.ceil(prefetch / 2) ? Math.max(0, room) : 0;
   }
 
@@ -321,7 +324,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     // Taken after the claim committed: a heartbeat that began later is sure to see these leases.
     const claimedAt = Date.now();
     for (const job of jobs) {
-      if (this.running.size < this.options.concurrency) this.startAttempt(job, claimedAt);
+      if (this.attempts.runningCount < this.options.concurrency) this.attempts.start(job, claimedAt);
       else this.prefetched.push(job, claimedAt);
     }
     return jobs.length;
@@ -329,55 +332,11 @@ export class Worker extends EventEmitter<WorkerEventMap> {
 
   /** Start held jobs while slots are free (not once the worker is stopping: it hands them back). */
   private startPrefetched(): void {
-    while (this.modeValue === 'running' && this.running.size < this.options.concurrency) {
+    while (this.modeValue === 'running' && this.attempts.runningCount < this.options.concurrency) {
       const held = this.prefetched.shift();
       if (held === undefined) return;
-      this.startAttempt(held.job, held.claimedAt);
+      this.attempts.start(held.job, held.claimedAt);
     }
-  }
-
-  /** Record how a held job ended without running: handed back on stop, or cancelled. */
-  private settlePrefetched(held: PrefetchedJob, kind: 'released' | 'cancelled'): void {
-    const ref = { id: held.job.id, attempt: held.job.attempt, workerId: this.id };
-    const update = kind === 'released' ? jobReleased(ref, new Date()) : jobCancelled(ref, new Date(), null);
-    const settled = this.batcher.record(update).then((result) => {
-      const applied = result === 'applied';
-      if (applied && kind === 'cancelled') this.events.emit('job-finished', held.job.id);
-      this.emit('job-settled', held.job, update, applied);
-    });
-    const tracked = settled.finally(() => this.attempts.delete(tracked));
-    this.attempts.add(tracked);
-  }
-
-  private startAttempt(job: Job, claimedAt: number): void {
-    // Claims filter by this worker's task names, so the task is always known.
-    const task = this.options.tasks.get(job.task) as Task;
-    const running = new RunningJob(job, claimedAt, task.timeoutMs);
-    this.running.set(attemptKey(job), running);
-    const attempt = this.runAttempt(task, running).finally(() => this.attempts.delete(attempt));
-    this.attempts.add(attempt);
-  }
-
-  private async runAttempt(task: Task, running: RunningJob): Promise<void> {
-    const { job } = running;
-    this.emit('job-started', job);
-    const outcome = await executeAttempt(task, running, { store: this.store, workerId: this.id, logger: this.logger, resources: this.resources!.values });
-    const update = outcomeToUpdate(job, this.id, outcome, task.retry.backoff, new Date());
-    this.running.delete(attemptKey(job));
-    this.onSlotFreed();
-    if (update === null) {
-      this.logger.warn({ jobId: job.id, attempt: job.attempt }, 'lease lost while running; another worker owns the job now');
-      this.emit('job-settled', job, null, false);
-      return;
-    }
-    const applied = (await this.batcher.record(update)) === 'applied';
-    if (update.kind === 'failed' || update.kind === 'dead') {
-      this.logger.warn({ jobId: job.id, task: job.task, attempt: job.attempt, state: update.kind, error: update.error.message }, 'job attempt failed');
-    }
-    if (applied && (update.kind === 'succeeded' || update.kind === 'dead' || update.kind === 'cancelled')) {
-      this.events.emit('job-finished', job.id);
-    }
-    this.emit('job-settled', job, update, applied);
   }
 
   /** Renew this worker's record and leases; abort what was cancelled or lost. A failure aborts nothing. */
@@ -396,15 +355,8 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     if (prefetched.lost.length > 0) {
       this.logger.warn({ jobIds: prefetched.lost.map((lost) => lost.job.id) }, 'lease lost while held for a free slot; another worker owns these jobs now');
     }
-    for (const cancelled of prefetched.cancelled) this.settlePrefetched(cancelled, 'cancelled');
-    for (const running of this.running.values()) {
-      const lease = held.get(running.job.id);
-      if (lease === undefined || lease.attempt !== running.job.attempt) {
-        if (running.claimedAt < startedAt) running.abort('lease-lost');
-      } else if (lease.cancelRequested) {
-        running.abort('cancel');
-      }
-    }
+    for (const cancelled of prefetched.cancelled) this.attempts.settleUnstarted(cancelled.job, 'cancelled');
+    this.attempts.reconcile(held, startedAt);
   }
 
   private async renew(now: Date): Promise<JobLease[]> {
@@ -425,9 +377,9 @@ export class Worker extends EventEmitter<WorkerEventMap> {
   };
 
   private readonly onCancelRequested = (jobId: string): void => {
-    for (const running of this.running.values()) if (running.job.id === jobId) running.abort('cancel');
+    this.attempts.abortJob(jobId, 'cancel');
     const held = this.prefetched.take(jobId);
-    if (held !== undefined) this.settlePrefetched(held, 'cancelled');
+    if (held !== undefined) this.attempts.settleUnstarted(held.job, 'cancelled');
   };
 
   /** The same facts as the in-process events, from any process that shares the store. */
@@ -452,26 +404,9 @@ export class Worker extends EventEmitter<WorkerEventMap> {
   private onSlotFreed(): void {
     this.startPrefetched();
     this.nudge();
-    if (this.running.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   private nudge(): void {
     this.wakeSignal.request();
   }
-
-  /** True when no job is running, or becomes so within `ms`. */
-  private waitForIdle(ms: number): Promise<boolean> {
-    if (this.running.size === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = Number.isFinite(ms) ? setTimeout(() => resolve(false), ms) : undefined;
-      this.idleWaiters.push(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
-  }
-}
-
-function attemptKey(job: Job): string {
-  return `${job.id}:${job.attempt}`;
 }
