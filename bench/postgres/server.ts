@@ -111,8 +111,12 @@ export class BenchServer {
 
   /** Jobs queued or running, as the store counts them. */
   async unfinishedCount(schema: BenchSchema): Promise<number> {
-    const { rows } = await this.admin.query<{ count: number }>(schema.sql.JOB_COUNT_BY_GROUP, [['queued', 'running']]);
-    return rows.reduce((sum, row) => sum + row.count, 0);
+    let count = 0;
+    for (const state of ['queued', 'running']) {
+      const { rows } = await this.admin.query<{ count: number }>(schema.sql.JOB_COUNT_IN_STATE, [state]);
+      count += rows.reduce((sum, row) => sum + row.count, 0);
+    }
+    return count;
   }
 
   /** Resolves once nothing is queued or running, asking every `everyMs`. */

@@ -80,4 +80,30 @@ FROM generate_series(1, 86400) AS i`);
     expect(plan.match(/Index Scan using jobs_finished_idx on jobs|Bitmap Index Scan on jobs_finished_idx/g)).toHaveLength(3);
     expect(plan).not.toMatch(/Seq Scan/);
   });
+
+  it('counting jobs by group reads each unfinished state, and dead and cancelled, through an index, never the succeeded history', async () => {
+    const s = quoteIdentifier(schema);
+    const plans = await withPostgresClient(async (client) => {
+      // 100,000 succeeded jobs of history and a few in every other state.
+      await client.query(`
+INSERT INTO ${s}.jobs (task, queue, input, state, priority, run_at, max_attempts, created_at, updated_at, finished_at, worker_id)
+SELECT 't', 'q' || (i % 5), '{}'::json, 'succeeded', 0, now(), 3, now(), now(), now(), NULL FROM generate_series(1, 100000) AS i
+UNION ALL
+SELECT 't', 'q' || (i % 5), '{}', (ARRAY['waiting', 'scheduled', 'queued', 'running', 'failed', 'dead', 'cancelled'])[i % 7 + 1], 0, now(), 3, now(), now(),
+  CASE WHEN i % 7 >= 5 THEN now() END, CASE WHEN i % 7 = 3 THEN 'w' END
+FROM generate_series(1, 700) AS i`);
+      await client.query(`ANALYZE ${s}.jobs`);
+      const plans = new Map<string, string>();
+      for (const state of ['waiting', 'scheduled', 'queued', 'running', 'failed', 'dead', 'cancelled']) {
+        // As the store sends it: unnamed, so planned with the value.
+        const result = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (COSTS OFF) ${postgresQueries(schema).JOB_COUNT_IN_STATE.replace('$1', `'${state}'`)}`);
+        plans.set(state, result.rows.map((row) => row['QUERY PLAN']).join('\n'));
+      }
+      return plans;
+    });
+    for (const [state, plan] of plans) {
+      expect(plan, state).toMatch(/Index Scan|Index Only Scan|Bitmap Index Scan/);
+      expect(plan, state).not.toMatch(/Seq Scan/);
+    }
+  });
 });

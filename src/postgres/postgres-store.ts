@@ -169,8 +169,11 @@ export class PostgresStore implements Store {
 
   async jobCountByGroup(params: { states: JobState[] }): Promise<JobCount[]> {
     if (params.states.length === 0) return [];
-    const rows = await this.db.all<JobCountRow>(this.db.pool, this.sql.JOB_COUNT_BY_GROUP, [unique(params.states)]);
-    return rows.map((row) => ({ task: row.task, queue: row.queue, state: row.state, count: row.count, oldestCreatedAt: row.oldest_created_at }));
+    const perState = await Promise.all(unique(params.states).map((state) => this.db.all<JobCountRow>(this.db.pool, this.sql.JOB_COUNT_IN_STATE, [state])));
+    return perState
+      .flat()
+      .map((row) => ({ task: row.task, queue: row.queue, state: row.state, count: row.count, oldestCreatedAt: row.oldest_created_at }))
+      .sort(byGroup);
   }
 
   async jobCountFinishedSince(params: { since: Date }): Promise<JobFinishedCount[]> {
@@ -434,4 +437,13 @@ function bounded(limit: number): number {
 
 function unique<T>(values: readonly T[]): T[] {
   return [...new Set(values)];
+}
+
+/** By task, then queue, then state: the order `jobCountByGroup` returned when it was one statement. */
+function byGroup(a: JobCount, b: JobCount): number {
+  return compareText(a.task, b.task) || compareText(a.queue, b.queue) || compareText(a.state, b.state);
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

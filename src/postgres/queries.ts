@@ -176,12 +176,17 @@ WHERE id < $1
 ORDER BY id DESC
 LIMIT $5`,
 
-    JOB_COUNT_BY_GROUP: `
+    /**
+     * Jobs in the one state $1, by (task, queue). One statement per state, sent unnamed so it is
+     * planned with the value: each state then walks its own partial index (queued: the claim index,
+     * running: the worker index, waiting, scheduled, failed, dead, cancelled: theirs). `state = ANY(…)`
+     * over several states matched none of them and read the whole table, finished history included.
+     */
+    JOB_COUNT_IN_STATE: `
 SELECT task, queue, state, count(*)::int AS count, min(created_at) AS oldest_created_at
 FROM ${jobs}
-WHERE state = ANY($1::text[])
-GROUP BY task, queue, state
-ORDER BY task, queue, state`,
+WHERE state = $1
+GROUP BY task, queue, state`,
 
     /**
      * One range scan of `jobs_finished_idx` per final state. `state IN (…)` would match the index's

@@ -14,7 +14,8 @@ import type { BlankEnv } from 'hono/types';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { OrphanReport } from '../client/orphans.js';
 import type { Conveyor } from '../conveyor.js';
-import { JOB_STATES, type Job } from '../job.js';
+import type { Job } from '../job.js';
+import { DEPTH_STATES } from './queue-dto.js';
 import type { JobCount, JobStateUpdate } from '../store/store.js';
 import type { Worker } from '../worker/worker.js';
 import type { ServerDeps } from './deps.js';
@@ -137,16 +138,19 @@ export class ConveyorMetrics {
   private registerStoreGauges(): void {
     const registers = [this.registry];
     const read = () => this.readStore();
+    // Queues this process has seen jobs of: their series stay (at zero) once the queue drains.
+    const seenQueues = new Set<string>();
     new Gauge({
       name: 'conveyor_jobs',
-      help: 'Jobs in the store by queue and state, every process included.',
+      help: 'Jobs in the store by queue and state, every process included; succeeded jobs (the history) are not counted: see conveyor_job_outcomes_total.',
       labelNames: ['queue', 'state'],
       registers,
       async collect() {
         const { counts } = await read();
         this.reset();
-        // Every state of every queue seen, zeros included, so a series never vanishes when its queue drains.
-        for (const queue of new Set(counts.map((count) => count.queue))) for (const state of JOB_STATES) this.set({ queue, state }, 0);
+        // Every counted state of every queue seen, zeros included, so a series never vanishes when its queue drains.
+        for (const count of counts) seenQueues.add(count.queue);
+        for (const queue of seenQueues) for (const state of DEPTH_STATES) this.set({ queue, state }, 0);
         for (const count of counts) this.inc({ queue: count.queue, state: count.state }, count.count);
       },
     });
@@ -191,7 +195,7 @@ export class ConveyorMetrics {
     const now = Date.now();
     if (this.snapshot !== null && now - this.snapshot.takenAt < this.snapshotTtlMs) return this.snapshot.value;
     const value = withTimeout('reading metrics', this.storeTimeoutMs, async () => {
-      const [counts, orphans] = await Promise.all([this.conveyor.store.jobCountByGroup({ states: [...JOB_STATES] }), this.conveyor.orphans()]);
+      const [counts, orphans] = await Promise.all([this.conveyor.store.jobCountByGroup({ states: [...DEPTH_STATES] }), this.conveyor.orphans()]);
       return { counts, orphans };
     });
     const snapshot = { takenAt: now, value };

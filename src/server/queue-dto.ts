@@ -9,9 +9,21 @@ import type { JobCount, JobFinishedCount, QueueLimits, QueueState } from '../sto
 
 const isoDate = z.string().openapi({ format: 'date-time', example: '2026-01-01T12:00:00.000Z' });
 
-const countShape = Object.fromEntries(JOB_STATES.map((state) => [state, z.number().int().nonnegative()])) as Record<JobState, z.ZodNumber>;
+/**
+ * The states a queue's depth (and the `conveyor_jobs` gauge) counts: every state but `succeeded`.
+ * Succeeded jobs are the history, the bulk of the table until pruned, and counting them would read
+ * all of it on every request or scrape; how many succeed shows as `finishedLastMinute.succeeded`
+ * and the `conveyor_job_outcomes_total` counter instead. Every other state has its own index.
+ */
+export const DEPTH_STATES: readonly Exclude<JobState, 'succeeded'>[] = JOB_STATES.filter((state) => state !== 'succeeded');
 
-export const QueueDepthSchema = z.object(countShape).openapi('QueueDepth', { description: 'Jobs of the queue in each state; every state is present, zero when it has none.' });
+type DepthState = (typeof DEPTH_STATES)[number];
+
+const countShape = Object.fromEntries(DEPTH_STATES.map((state) => [state, z.number().int().nonnegative()])) as Record<DepthState, z.ZodNumber>;
+
+export const QueueDepthSchema = z
+  .object(countShape)
+  .openapi('QueueDepth', { description: 'Jobs of the queue in each state but succeeded (see finishedLastMinute); every such state is present, zero when it has none.' });
 
 /** How far back `finishedLastMinute` looks. */
 export const THROUGHPUT_WINDOW_MS = 60_000;
@@ -57,22 +69,24 @@ const NO_LIMITS: QueueLimits = { concurrency: null, perKey: null, rate: null };
  *
  * @example
  * const since = new Date(Date.now() - THROUGHPUT_WINDOW_MS);
- * toQueueDtos(await conveyor.listQueues(), await conveyor.store.jobCountByGroup({ states: [...JOB_STATES] }), await conveyor.store.jobCountFinishedSince({ since }));
+ * toQueueDtos(await conveyor.listQueues(), await conveyor.store.jobCountByGroup({ states: [...DEPTH_STATES] }), await conveyor.store.jobCountFinishedSince({ since }));
  */
 export function toQueueDtos(states: QueueState[], counts: JobCount[], finished: JobFinishedCount[]): QueueDto[] {
   const stateByName = new Map(states.map((state) => [state.name, state]));
-  const depthByName = new Map<string, Record<JobState, number>>();
+  const depthByName = new Map<string, Record<DepthState, number>>();
   for (const name of stateByName.keys()) depthByName.set(name, emptyDepth());
+  const depthOf = (queue: string): Record<DepthState, number> => {
+    const depth = depthByName.get(queue) ?? emptyDepth();
+    depthByName.set(queue, depth);
+    return depth;
+  };
   for (const group of counts) {
-    let depth = depthByName.get(group.queue);
-    if (depth === undefined) {
-      depth = emptyDepth();
-      depthByName.set(group.queue, depth);
-    }
-    depth[group.state] += group.count;
+    if (isDepthState(group.state)) depthOf(group.queue)[group.state] += group.count;
   }
   const finishedByName = new Map<string, QueueDto['finishedLastMinute']>();
   for (const group of finished) {
+    // A queue whose jobs all succeeded a moment ago is still listed, by its throughput.
+    depthOf(group.queue);
     const byState = finishedByName.get(group.queue) ?? noneFinished();
     byState[group.state] += group.count;
     finishedByName.set(group.queue, byState);
@@ -100,8 +114,12 @@ export function toQueueDto(state: QueueState, counts: JobCount[], finished: JobF
   return dto;
 }
 
-function emptyDepth(): Record<JobState, number> {
-  return Object.fromEntries(JOB_STATES.map((state) => [state, 0])) as Record<JobState, number>;
+function isDepthState(state: JobState): state is DepthState {
+  return (DEPTH_STATES as readonly JobState[]).includes(state);
+}
+
+function emptyDepth(): Record<DepthState, number> {
+  return Object.fromEntries(DEPTH_STATES.map((state) => [state, 0])) as Record<DepthState, number>;
 }
 
 function noneFinished(): QueueDto['finishedLastMinute'] {

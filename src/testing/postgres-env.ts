@@ -61,7 +61,7 @@ export function describePostgres(name: string, declare: () => void): void {
     } else {
       // Skipped on purpose: no server answers and CONVEYOR_REQUIRE_PG is not set (a laptop without
       // PostgreSQL). The reason is in the title, and the global setup printed it once.
-      it.skip(`skipped: no PostgreSQL at ${redactStoreUrl(TEST_POSTGRES_URL)} (${probe.reason})`, () => {});
+      it.skip(`skipped: no PostgreSQL at ${redactStoreUrl(TEST_POSTGRES_URL)} (${probe.reason})`, () => {}); // reason: no server, and CONVEYOR_REQUIRE_PG unset
     }
   });
 }

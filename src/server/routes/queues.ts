@@ -4,11 +4,10 @@
  * name gets the library's own message (400).
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { JOB_STATES } from '../../job.js';
 import type { QueueState } from '../../store/store.js';
 import type { ServerDeps } from '../deps.js';
 import { errorResponses } from '../errors.js';
-import { QueueSchema, THROUGHPUT_WINDOW_MS, toQueueDto, toQueueDtos } from '../queue-dto.js';
+import { DEPTH_STATES, QueueSchema, THROUGHPUT_WINDOW_MS, toQueueDto, toQueueDtos } from '../queue-dto.js';
 import { createRouteApp } from '../route-app.js';
 
 const security = [{ Bearer: [] }];
@@ -51,7 +50,7 @@ const resumeQueueRoute = createRoute({
 
 export function queueRoutes({ conveyor }: ServerDeps): OpenAPIHono {
   const app = createRouteApp();
-  const countJobs = () => conveyor.store.jobCountByGroup({ states: [...JOB_STATES] });
+  const countJobs = () => conveyor.store.jobCountByGroup({ states: [...DEPTH_STATES] });
   const countFinished = () => conveyor.store.jobCountFinishedSince({ since: new Date(Date.now() - THROUGHPUT_WINDOW_MS) });
 
   app.openapi(listQueuesRoute, async (c) => {

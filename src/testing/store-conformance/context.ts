@@ -71,7 +71,7 @@ export class ConformanceSuite {
         if (reason !== undefined) {
           // Skipped on purpose: a store declared it cannot pass this test, through
           // runStoreConformance({ skip: [{ reason, tests }] }); the reason is in the title. No store does today.
-          it.skip(`${title} (skipped: ${reason})`, () => {});
+          it.skip(`${title} (skipped: ${reason})`, () => {}); // reason: the store's own declared one, shown in the title
           continue;
         }
         it(title, async () => {
