@@ -127,12 +127,13 @@ describe('resolveStoreUrl', () => {
 describe('resolveRetention', () => {
   const DAY_MS = 86_400_000;
 
-  it('defaults to a week of succeeded and cancelled jobs, thirty days of dead ones, an hour of stopped workers', () => {
+  it('defaults to a week of succeeded and cancelled jobs, thirty days of dead ones, an hour of stopped workers, fifteen minutes of events', () => {
     expect(resolveRetention(undefined)).toEqual({
       succeededMs: 7 * DAY_MS,
       deadMs: 30 * DAY_MS,
       cancelledMs: 7 * DAY_MS,
       stoppedWorkersMs: 3_600_000,
+      eventsMs: 900_000,
     });
     expect(resolveRetention({})).toEqual(DEFAULT_RETENTION);
   });
@@ -143,6 +144,7 @@ describe('resolveRetention', () => {
       deadMs: 0,
       cancelledMs: 7 * DAY_MS,
       stoppedWorkersMs: 3_600_000,
+      eventsMs: 900_000,
     });
   });
 
@@ -157,6 +159,7 @@ describe('resolveRetention', () => {
     ['deadMs', 1.5],
     ['cancelledMs', Number.NaN],
     ['stoppedWorkersMs', Number.POSITIVE_INFINITY],
+    ['eventsMs', -5],
   ] as const)('rejects %s = %s, naming the field and showing an example', (key, value) => {
     const error = configError(() => resolveRetention({ [key]: value }));
     expect(error.setting).toBe(`Conveyor.open({ retention.${key} })`);

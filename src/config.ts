@@ -108,7 +108,7 @@ export function resolveStoreUrl(option: string | undefined, env: NodeJS.ProcessE
   return { url: DEFAULT_STORE_URL, setting: 'default store' };
 }
 
-/** How long finished jobs and dead worker records are kept before the maintenance loop prunes them. */
+/** How long finished jobs, dead worker records and job events are kept before the maintenance loop prunes them. */
 export interface RetentionOptions {
   /** @default 604_800_000 (a week) */
   succeededMs: number;
@@ -118,6 +118,11 @@ export interface RetentionOptions {
   cancelledMs: number;
   /** Records of workers whose heartbeat stopped this long ago. @default 3_600_000 (an hour) */
   stoppedWorkersMs: number;
+  /**
+   * Job events (the log `GET /events` streams and resumes from): a client that reconnects with an
+   * older Last-Event-ID is told to refetch. @default 900_000 (fifteen minutes)
+   */
+  eventsMs: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -126,6 +131,7 @@ export const DEFAULT_RETENTION: RetentionOptions = Object.freeze({
   deadMs: 30 * DAY_MS,
   cancelledMs: 7 * DAY_MS,
   stoppedWorkersMs: 3_600_000,
+  eventsMs: 900_000,
 });
 
 export function resolveRetention(options: Partial<RetentionOptions> | undefined): RetentionOptions {

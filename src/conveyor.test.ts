@@ -46,13 +46,13 @@ describe('Conveyor.open', () => {
     const path = join(dir, 'newer.db');
     await (await Conveyor.open({ store: `sqlite:${path}`, logger: silentLogger })).close();
     const db = new Database(path);
-    db.prepare("INSERT INTO conveyor_migrations (version, name, checksum, applied_at) VALUES (7, 'from_the_future', 'abc', 0)").run();
+    db.prepare("INSERT INTO conveyor_migrations (version, name, checksum, applied_at) VALUES (?, 'from_the_future', 'abc', 0)").run(SHIPPED + 1);
     db.close();
     const opening = Conveyor.open({ store: `sqlite:${path}`, logger: silentLogger });
     await expect(opening).rejects.toBeInstanceOf(ConveyorMigrationError);
-    await expect(opening).rejects.toThrow(`database is at migration version 7, but this Conveyor package knows versions up to ${SHIPPED}`);
+    await expect(opening).rejects.toThrow(`database is at migration version ${SHIPPED + 1}, but this Conveyor package knows versions up to ${SHIPPED}`);
     const after = new Database(path);
-    expect(after.prepare('SELECT max(version) AS v FROM conveyor_migrations').get()).toEqual({ v: 7 });
+    expect(after.prepare('SELECT max(version) AS v FROM conveyor_migrations').get()).toEqual({ v: SHIPPED + 1 });
     after.close();
   });
 

@@ -26,6 +26,8 @@ import type {
   FlowJobInsert,
   JobClaimParams,
   JobCount,
+  JobEvent,
+  JobEventBounds,
   JobFinishedCount,
   JobInsert,
   JobInsertResult,
@@ -49,6 +51,7 @@ import type {
 } from '../store/store.js';
 import { PostgresAccess, type Queryable } from './access.js';
 import { parentsOfFinished, PostgresFlows, type ChangedJobRow } from './flows.js';
+import { PostgresJobEvents } from './job-events.js';
 import { PostgresJobActions } from './job-actions.js';
 import { JobInserts } from './job-inserts.js';
 import { LimitedQueueClaims } from './limited-claims.js';
@@ -84,7 +87,7 @@ export interface PostgresStoreConfig {
 /** The PostgreSQL implementation of {@link Store}. Open one with `openPostgresStore`. */
 export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
-  readonly capabilities: StoreCapabilities = { transactionalEnqueue: true, crossProcessWakeUp: true };
+  readonly capabilities: StoreCapabilities = { transactionalEnqueue: true, crossProcessWakeUp: true, eventsInCommitOrder: false };
   /** The schema Conveyor's tables live in. */
   readonly schema: string;
 
@@ -100,6 +103,7 @@ export class PostgresStore implements Store {
   private readonly workers: PostgresWorkers;
   private readonly queues: PostgresQueues;
   private readonly schedules: PostgresSchedules;
+  private readonly jobEvents: PostgresJobEvents;
   private readonly logger: Logger | null;
 
   constructor(config: PostgresStoreConfig) {
@@ -114,6 +118,7 @@ export class PostgresStore implements Store {
     this.workers = new PostgresWorkers(this.db, this.sql);
     this.queues = new PostgresQueues(this.db, this.sql, this.limitedClaims);
     this.schedules = new PostgresSchedules(this.db, this.sql, this.jobInserts);
+    this.jobEvents = new PostgresJobEvents(this.db, config.schema);
     this.logger = config.logger;
     this.notices = new NoticeListener(config.clientConfig, noticeChannel(config.schema), this.sql.LISTEN, config.logger);
   }
@@ -302,6 +307,20 @@ export class PostgresStore implements Store {
 
   async jobSettleWaiting(params: { now: Date; limit: number }): Promise<number> {
     return this.flows.settleWaiting(params.now, bounded(params.limit));
+  }
+
+  // ---- the job event log (job-events.ts) -----------------------------------------------------
+
+  async jobEventList(params: { afterSeq: string | null; limit: number }): Promise<JobEvent[]> {
+    return this.jobEvents.list(params);
+  }
+
+  async jobEventBounds(): Promise<JobEventBounds> {
+    return this.jobEvents.bounds();
+  }
+
+  async jobEventPrune(params: { before: Date; limit: number }): Promise<number> {
+    return this.jobEvents.prune(params);
   }
 
   // ---- workers (workers.ts), queues (queues.ts) and schedules (schedules.ts) ----------------

@@ -11,6 +11,7 @@ import { DEFAULT_ENQUEUE_RATE_LIMIT, type RateLimit } from './config.js';
 import type { ServerDeps } from './deps.js';
 import { errorResponse, respondToError } from './errors.js';
 import { enqueueRateLimit } from './rate-limit.js';
+import { eventRoutes, type EventRouteOptions } from './routes/events.js';
 import { jobRoutes } from './routes/jobs.js';
 import { queueRoutes } from './routes/queues.js';
 import { workerRoutes } from './routes/workers.js';
@@ -30,6 +31,8 @@ export interface ServerAppOptions {
    * @default { limit: 1000, intervalMs: 1000 }
    */
   enqueueRateLimit?: RateLimit | null;
+  /** How `GET /events` streams read the store's event log. */
+  events?: EventRouteOptions;
   /** More route modules mounted at the root, behind the same auth and error handling (health, metrics…). */
   extraRoutes?: Array<(deps: ServerDeps) => OpenAPIHono | Hono>;
 }
@@ -77,6 +80,7 @@ export function createServerApp(options: ServerAppOptions): OpenAPIHono {
   app.route('/', jobRoutes(deps));
   app.route('/', queueRoutes(deps));
   app.route('/', workerRoutes(deps));
+  app.route('/', eventRoutes(deps, options.events));
   for (const makeRoutes of options.extraRoutes ?? []) {
     const routes = makeRoutes(deps);
     // Two calls for the type checker's sake: `route` takes either, but not the union.

@@ -15,7 +15,10 @@ export interface StartServerOptions {
 export interface RunningServer {
   /** Where the server listens, e.g. `http://127.0.0.1:8080`. */
   url: string;
-  /** Stop accepting connections, let requests in flight finish, then resolve. */
+  /**
+   * Stop accepting connections, give requests in flight `CLOSE_GRACE_MS` to finish, then close every
+   * connection (an event stream never finishes by itself) and resolve.
+   */
   close(): Promise<void>;
 }
 
@@ -40,9 +43,19 @@ export function startServer(options: StartServerOptions): Promise<RunningServer>
   });
 }
 
+/** How long `close()` lets requests in flight finish before it closes their connections. */
+export const CLOSE_GRACE_MS = 1000;
+
 function closeServer(server: ReturnType<typeof serve>): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.close((error) => (error === undefined ? resolve() : reject(error)));
+    const closeAll = setTimeout(() => {
+      if ('closeAllConnections' in server) server.closeAllConnections();
+    }, CLOSE_GRACE_MS);
+    server.close((error) => {
+      clearTimeout(closeAll);
+      if (error === undefined) resolve();
+      else reject(error);
+    });
     // Kept-alive connections with no request in flight would hold close() open until they time out.
     if ('closeIdleConnections' in server) server.closeIdleConnections();
   });

@@ -30,6 +30,7 @@ const ROUTES: Array<{ method: string; path: string; body?: unknown }> = [
   { method: 'POST', path: '/queues/mail/resume' },
   { method: 'GET', path: '/workers' },
   { method: 'GET', path: '/orphans' },
+  { method: 'GET', path: '/events' },
   { method: 'GET', path: '/openapi.json' },
   { method: 'GET', path: '/no-such-route' },
 ];
@@ -59,6 +60,7 @@ describe('auth matrix', () => {
         const response = await server.request(route.method, route.path, { token, body: route.body });
         expect(response.status).not.toBe(401);
         expect(response.status).toBeLessThan(500);
+        await response.body?.cancel(); // GET /events streams until the client leaves
       });
     }
   }
@@ -124,6 +126,7 @@ describe('GET /openapi.json', () => {
       '/queues/{name}/resume': ['post'],
       '/workers': ['get'],
       '/orphans': ['get'],
+      '/events': ['get'],
     });
   });
 });

@@ -10,12 +10,13 @@ import { describe } from 'vitest';
 import { z } from 'zod';
 import { pino } from 'pino';
 import { Conveyor } from '../conveyor.js';
-import { defineTask } from '../task.js';
+import { defineTask, type Task } from '../task.js';
 import { describePostgres, freshTestSchema } from '../testing/postgres-env.js';
 import type { WorkerHarnessFactory } from '../testing/worker-harness.js';
 import { createServerApp } from './app.js';
 import type { RateLimit } from './config.js';
 import { startServer } from './listen.js';
+import type { EventRouteOptions } from './routes/events.js';
 
 export const TOKEN = 'test-token-0123456789abcdef';
 export const OTHER_TOKEN = 'second-token-0123456789abcdef';
@@ -37,6 +38,8 @@ export const exportReport = defineTask({
 
 export interface TestServer {
   url: string;
+  /** The store the server runs on, for other processes to open. */
+  storeUrl: string;
   conveyor: Conveyor;
   /** fetch with the right token unless `token` says otherwise (null: no Authorization header). */
   request(method: string, path: string, init?: { body?: unknown; rawBody?: string | Uint8Array; token?: string | null; headers?: Record<string, string> }): Promise<Response>;
@@ -71,6 +74,9 @@ export function describeEachStore(name: string, tests: (store: TestStoreFactory)
 
 export interface TestServerOptions {
   bodyLimitBytes?: number;
+  /** The tasks the server knows. @default [sendEmail, exportReport] */
+  tasks?: Task[];
+  events?: EventRouteOptions;
   enqueueRateLimit?: RateLimit | null;
   /** @default sqliteTestStore */
   store?: TestStoreFactory;
@@ -79,11 +85,12 @@ export interface TestServerOptions {
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const store = await (options.store ?? sqliteTestStore)();
   const logger = pino({ level: process.env.CONVEYOR_LOG_LEVEL ?? 'silent' });
-  const conveyor = await Conveyor.open({ store: store.storeUrl, tasks: [sendEmail, exportReport], logger });
-  const app = createServerApp({ deps: { conveyor, logger }, tokens: [TOKEN, OTHER_TOKEN], bodyLimitBytes: options.bodyLimitBytes, enqueueRateLimit: options.enqueueRateLimit });
+  const conveyor = await Conveyor.open({ store: store.storeUrl, tasks: options.tasks ?? [sendEmail, exportReport], logger });
+  const app = createServerApp({ deps: { conveyor, logger }, tokens: [TOKEN, OTHER_TOKEN], bodyLimitBytes: options.bodyLimitBytes, enqueueRateLimit: options.enqueueRateLimit, events: options.events });
   const server = await startServer({ app, port: 0, host: '127.0.0.1' });
   return {
     url: server.url,
+    storeUrl: store.storeUrl,
     conveyor,
     request: (method, path, init = {}) => {
       const headers: Record<string, string> = { ...init.headers };

@@ -177,7 +177,7 @@ describe('migration 5 (flows) on a database at version 4', () => {
     }
     const check = new Database(path, { readonly: true });
     try {
-      expect(check.prepare('SELECT name, seq FROM sqlite_sequence ORDER BY name').all()).toEqual([{ name: 'conveyor_jobs', seq: 1 }]);
+      expect(check.prepare("SELECT name, seq FROM sqlite_sequence WHERE name = 'conveyor_jobs'").all()).toEqual([{ name: 'conveyor_jobs', seq: 1 }]);
     } finally {
       check.close();
     }

@@ -16,6 +16,8 @@ import type {
   FlowJobInsert,
   JobClaimParams,
   JobCount,
+  JobEvent,
+  JobEventBounds,
   JobFinishedCount,
   JobInsert,
   JobInsertResult,
@@ -38,6 +40,7 @@ import type {
 } from '../store/store.js';
 import { SqliteClaims } from './claim.js';
 import { SqliteFlows } from './flows.js';
+import { SqliteJobEvents } from './job-events.js';
 import { SqliteJobOutcomes } from './job-outcomes.js';
 import { migrations } from './migrations.generated.js';
 import * as sql from './queries.js';
@@ -64,7 +67,7 @@ const NO_CURSOR = Number.MAX_SAFE_INTEGER;
 /** The SQLite implementation of {@link Store}. Open one with `openSqliteStore`. */
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
-  readonly capabilities: StoreCapabilities = { transactionalEnqueue: false, crossProcessWakeUp: false };
+  readonly capabilities: StoreCapabilities = { transactionalEnqueue: false, crossProcessWakeUp: false, eventsInCommitOrder: true };
 
   private readonly db: PreparedStatements;
   private readonly flows: SqliteFlows;
@@ -72,6 +75,7 @@ export class SqliteStore implements Store {
   private readonly claims: SqliteClaims;
   private readonly queues: SqliteQueues;
   private readonly schedules: SqliteSchedules;
+  private readonly jobEvents: SqliteJobEvents;
 
   /** @param connection an open connection, with its pragmas already set (see `openSqliteStore`). */
   constructor(connection: Database.Database) {
@@ -80,6 +84,7 @@ export class SqliteStore implements Store {
     this.outcomes = new SqliteJobOutcomes(this.db, this.flows);
     this.claims = new SqliteClaims(this.db);
     this.queues = new SqliteQueues(this.db);
+    this.jobEvents = new SqliteJobEvents(this.db);
     this.schedules = new SqliteSchedules(this.db, (job, now) => this.insertJob(job, now));
   }
 
@@ -266,6 +271,20 @@ export class SqliteStore implements Store {
 
   async jobSettleWaiting(params: { now: Date; limit: number }): Promise<number> {
     return this.db.immediate(() => this.flows.settleWaiting(params.now.getTime(), bounded(params.limit)));
+  }
+
+  // ---- the job event log (job-events.ts) -----------------------------------------------------
+
+  async jobEventList(params: { afterSeq: string | null; limit: number }): Promise<JobEvent[]> {
+    return this.jobEvents.list({ afterSeq: params.afterSeq, limit: bounded(params.limit) });
+  }
+
+  async jobEventBounds(): Promise<JobEventBounds> {
+    return this.jobEvents.bounds();
+  }
+
+  async jobEventPrune(params: { before: Date; limit: number }): Promise<number> {
+    return this.jobEvents.prune(params);
   }
 
   // ---- workers -------------------------------------------------------------------------------

@@ -19,6 +19,12 @@ export interface StoreCapabilities {
   transactionalEnqueue: boolean;
   /** The store wakes idle workers in other processes when jobs arrive (e.g. LISTEN/NOTIFY). */
   crossProcessWakeUp: boolean;
+  /**
+   * Events become visible in `seq` order, so a reader that sees a gap knows it will never be filled
+   * (SQLite: one writer at a time). False on PostgreSQL, where a transaction can commit after one
+   * that drew a higher seq: readers hold back at a gap for a moment (see `JobEventCursor`).
+   */
+  eventsInCommitOrder: boolean;
 }
 
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -156,6 +162,31 @@ export interface JobFinishedCount {
   queue: string;
   state: 'succeeded' | 'dead' | 'cancelled';
   count: number;
+}
+
+/**
+ * One change of a job's state or progress, as the store's event log holds it: written by the store
+ * itself (triggers) on every insert and on every update that changes `state` or `progress`, so no
+ * statement can forget to. Lease extensions and cancel requests change neither and log nothing.
+ */
+export interface JobEvent {
+  /** Position in the log: increasing and never reused; a decimal string, as it may pass 2^53. */
+  seq: string;
+  jobId: string;
+  task: string;
+  queue: string;
+  /** The job's state after the change. */
+  state: JobState;
+  attempt: number;
+  progress: JobProgress | null;
+  /** The job's `updatedAt` after the change. */
+  at: Date;
+}
+
+/** The first and last `seq` the event log holds; both null when it is empty. */
+export interface JobEventBounds {
+  oldestSeq: string | null;
+  latestSeq: string | null;
 }
 
 /** A worker as it records itself in the store. */
@@ -360,6 +391,19 @@ export interface Store {
   jobChildList(params: { id: string }): Promise<Job[]>;
   /** Settle at most `limit` waiting jobs whose children are all finished (see above); returns how many jobs changed, cascades included. */
   jobSettleWaiting(params: { now: Date; limit: number }): Promise<number>;
+
+  /**
+   * The event log (see `JobEvent`). Up to `limit` events with a seq above `afterSeq` (from the start
+   * when null), lowest seq first. Stores without `capabilities.eventsInCommitOrder` may later show an
+   * event with a seq below one already returned: it was drawn by a transaction that committed later.
+   */
+  jobEventList(params: { afterSeq: string | null; limit: number }): Promise<JobEvent[]>;
+  jobEventBounds(): Promise<JobEventBounds>;
+  /**
+   * Delete events older than `before`, oldest first, looking at no more than the `limit` oldest
+   * events (so a call is bounded however large the log is); returns how many it deleted.
+   */
+  jobEventPrune(params: { before: Date; limit: number }): Promise<number>;
 
   /** Record a worker (insert or replace). */
   workerRegister(params: { worker: WorkerRecord }): Promise<void>;

@@ -14,6 +14,7 @@ import { describe } from 'vitest';
 import { cancelTests } from './store-conformance/cancel-retry.js';
 import { claimTests } from './store-conformance/claim-and-lease.js';
 import { ConformanceSuite, type SuiteSection } from './store-conformance/context.js';
+import { eventTests } from './store-conformance/events.js';
 import { flowSettlingTests } from './store-conformance/flow-settling.js';
 import { flowTests } from './store-conformance/flows.js';
 import { insertTests } from './store-conformance/insert-and-dedup.js';
@@ -63,6 +64,7 @@ const SECTIONS: readonly SuiteSection[] = [
   flowTests,
   flowSettlingTests,
   stateMachineTests,
+  eventTests,
 ];
 
 /** Declare the conformance suite's `describe`/`it` blocks for one store. Call it at the top level of a test file. */

@@ -22,5 +22,21 @@ export function maintenanceTests(createHarness: WorkerHarnessFactory): void {
       expect(await conveyor.getJob(succeeded!.job.id)).toBeNull();
       expect((await conveyor.getJob(dead!.job.id))?.state).toBe('dead');
     });
+
+    it.each([
+      ['prunes job events past their retention', 0, 0],
+      ['keeps job events within their retention', 3_600_000, 3],
+    ])('%s', async (_title, eventsMs, kept) => {
+      const ok = defineTask({ name: 'ok', input: z.object({}), run: () => 'fine' });
+      const conveyor = await t.open({ retention: { eventsMs } });
+      const worker = await t.startWorker(conveyor, { tasks: [ok], maintenance: { intervalMs: 60_000, pruneIntervalMs: 10 } });
+      const { job } = await conveyor.enqueue(ok, {});
+      await conveyor.waitFor(job.id);
+      const events = await conveyor.store.jobEventList({ afterSeq: null, limit: 100 });
+      expect(events.map((event) => event.state)).toEqual(['queued', 'running', 'succeeded']);
+      await new Promise((resolve) => setTimeout(resolve, 15)); // past pruneIntervalMs since the start-up run
+      await worker.runMaintenance();
+      expect(await conveyor.store.jobEventList({ afterSeq: null, limit: 100 })).toHaveLength(kept);
+    });
   });
 }

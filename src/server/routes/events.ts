@@ -1,0 +1,128 @@
+/**
+ * `GET /events`: job state and progress changes as Server-Sent Events, from the store's event log,
+ * so a change made by a worker in any process reaches every server. Each stream reads the log on
+ * its own (`JobEventCursor`) every `pollMs`; filters are applied here, so the position a stream
+ * reports (its last `id:`) also moves past events it did not send, and a reconnect with
+ * `Last-Event-ID` (which EventSource sends by itself) resumes exactly where it stopped.
+ *
+ * Messages: `event: ready` once the stream is reading (its data names the position); `event: job`
+ * with `id: <seq>` per change; `event: reset` when events may have been missed (refetch what you
+ * show); a bare `id:` line moves a filtered stream's position past events it skipped; and a comment
+ * line every 15 s keeps proxies from closing an idle stream.
+ */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { streamSSE } from 'hono/streaming';
+import type { JobEvent } from '../../store/store.js';
+import type { ServerDeps } from '../deps.js';
+import { HttpError, errorResponses } from '../errors.js';
+import { JobEventCursor, type CursorItem } from '../job-event-cursor.js';
+import { createRouteApp } from '../route-app.js';
+
+export interface EventRouteOptions {
+  /** How often each stream reads the event log. @default 250 */
+  pollMs?: number;
+  /** How long a stream waits at a gap for a late commit (PostgreSQL). @default 3000 */
+  gapWaitMs?: number;
+  /** How often an idle stream sends a keep-alive comment. @default 15_000 */
+  keepAliveMs?: number;
+}
+
+const SEQ = /^\d{1,19}$/;
+
+const EventQuerySchema = z.object({
+  jobId: z.string().regex(SEQ, 'must be a job id (digits)').optional().openapi({ description: 'Only this job', example: '42' }),
+  queue: z.string().min(1).max(200).optional().openapi({ description: 'Only jobs of this queue', example: 'mail' }),
+  task: z.string().min(1).max(200).optional().openapi({ description: 'Only jobs of this task', example: 'email.send' }),
+  lastEventId: z.string().regex(SEQ, 'must be an event id (digits)').optional().openapi({
+    description: 'Resume after this event, for clients that cannot send the Last-Event-ID header (the header wins)',
+    example: '1200',
+  }),
+});
+
+export const JobEventSchema = z
+  .object({
+    seq: z.string().openapi({ description: 'The event id: increasing, never reused', example: '1201' }),
+    jobId: z.string(),
+    task: z.string(),
+    queue: z.string(),
+    state: z.string().openapi({ example: 'running' }),
+    attempt: z.number().int(),
+    progress: z.object({ fraction: z.number(), message: z.string().nullable() }).nullable(),
+    at: z.string().openapi({ description: 'When the job changed (ISO 8601)', example: '2026-11-23T10:00:00.000Z' }),
+  })
+  .openapi('JobEvent');
+
+const eventsRoute = createRoute({
+  method: 'get',
+  path: '/events',
+  tags: ['events'],
+  summary: 'Job state and progress changes as Server-Sent Events, filterable, resumable with Last-Event-ID',
+  description:
+    'Each change is `event: job`, `id: <seq>`, data a JobEvent. `event: reset` means events may have been missed: refetch what you show. ' +
+    'Without Last-Event-ID the stream starts with changes from now on.',
+  security: [{ Bearer: [] }],
+  request: { query: EventQuerySchema },
+  responses: {
+    200: { description: 'An endless text/event-stream', content: { 'text/event-stream': { schema: z.string().openapi({ example: 'id: 1201\nevent: job\ndata: {"seq":"1201",…}\n\n' }) } } },
+    ...errorResponses(400, 401),
+  },
+});
+
+export function eventRoutes({ conveyor, logger }: ServerDeps, options: EventRouteOptions = {}): OpenAPIHono {
+  const { pollMs = 250, gapWaitMs, keepAliveMs = 15_000 } = options;
+  const app = createRouteApp();
+
+  app.openapi(eventsRoute, async (c) => {
+    const query = c.req.valid('query');
+    const header = c.req.header('last-event-id');
+    if (header !== undefined && !SEQ.test(header)) {
+      throw new HttpError(400, 'invalid_request', `Invalid request: header.Last-Event-ID: must be an event id (digits), got ${JSON.stringify(header.slice(0, 40))}`, [
+        { path: 'header.Last-Event-ID', message: 'must be an event id (digits)' },
+      ]);
+    }
+    const cursor = await JobEventCursor.open({ store: conveyor.store, afterSeq: header ?? query.lastEventId ?? null, gapWaitMs });
+    const matches = (event: JobEvent) =>
+      (query.jobId === undefined || event.jobId === query.jobId) && (query.queue === undefined || event.queue === query.queue) && (query.task === undefined || event.task === query.task);
+
+    return streamSSE(c, async (stream) => {
+      await stream.writeSSE({ event: 'ready', data: JSON.stringify({ afterSeq: cursor.seq }) });
+      /** The id the client holds as its Last-Event-ID. */
+      let clientSeq = cursor.seq;
+      let lastWriteAt = Date.now();
+      while (!stream.aborted && !stream.closed) {
+        for (const item of await readQuietly(cursor)) {
+          if (item.kind === 'reset') {
+            await stream.writeSSE({ event: 'reset', data: JSON.stringify({ reason: item.reason }) });
+          } else if (matches(item.event)) {
+            await stream.writeSSE({ id: item.event.seq, event: 'job', data: JSON.stringify({ ...item.event, at: item.event.at.toISOString() }) });
+            clientSeq = item.event.seq;
+          } else {
+            continue;
+          }
+          lastWriteAt = Date.now();
+        }
+        if (clientSeq !== cursor.seq) {
+          // Move the client's Last-Event-ID past events the filter left out, without dispatching an event.
+          await stream.write(`id: ${cursor.seq}\n\n`);
+          clientSeq = cursor.seq;
+        } else if (Date.now() - lastWriteAt >= keepAliveMs) {
+          await stream.write(': keep-alive\n\n');
+          lastWriteAt = Date.now();
+        }
+        await stream.sleep(pollMs);
+      }
+    });
+  });
+
+  /** The cursor's next events; none while the store is unreachable (the stream stays open and tries again at the next poll). */
+  const readQuietly = async (cursor: JobEventCursor): Promise<CursorItem[]> => {
+    try {
+      return await cursor.read();
+    } catch (error) {
+      logger.warn({ err: error }, 'GET /events could not read the event log; trying again');
+      return [];
+    }
+  };
+
+  return app;
+}

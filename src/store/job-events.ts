@@ -1,0 +1,46 @@
+/** Reading the job event log's rows, the same on every store (see `JobEvent` in store.ts). */
+import type { JobState } from '../job.js';
+import type { JobEvent, JobEventBounds } from './store.js';
+
+/** A row of the event log as a driver returns it: SQLite gives numbers, `pg` gives bigints as strings and times as Dates. */
+export interface JobEventRow {
+  seq: number | string;
+  job_id: number | string;
+  task: string;
+  queue: string;
+  state: JobState;
+  attempt: number;
+  progress_fraction: number | null;
+  progress_message: string | null;
+  at: number | Date;
+}
+
+export interface JobEventBoundsRow {
+  oldest: number | string | null;
+  latest: number | string | null;
+}
+
+export function jobEventFromRow(row: JobEventRow): JobEvent {
+  return {
+    seq: String(row.seq),
+    jobId: String(row.job_id),
+    task: row.task,
+    queue: row.queue,
+    state: row.state,
+    attempt: row.attempt,
+    progress: row.progress_fraction === null ? null : { fraction: row.progress_fraction, message: row.progress_message },
+    at: new Date(row.at),
+  };
+}
+
+export function jobEventBoundsFromRow(row: JobEventBoundsRow | undefined): JobEventBounds {
+  const seq = (value: number | string | null | undefined) => (value === null || value === undefined ? null : String(value));
+  return { oldestSeq: seq(row?.oldest), latestSeq: seq(row?.latest) };
+}
+
+/** `afterSeq` as a number the stores bind; null (from the start) is 0, below every seq. */
+export function eventSeqParam(afterSeq: string | null): string {
+  if (afterSeq === null) return '0';
+  if (!/^\d{1,19}$/.test(afterSeq)) throw new TypeError(`jobEventList afterSeq must be a decimal event seq, got "${afterSeq}"`);
+  return afterSeq;
+}
