@@ -21,6 +21,7 @@ import pg from 'pg';
 import { isFinalState, type Job, type JobState } from '../job.js';
 import type { Logger } from '../logger.js';
 import { parseCursor, parseJobId, storableText } from '../store/encoding.js';
+import { nextListCursor, textSearchWindow, type IdBounds } from '../store/text-search.js';
 import type {
   CallerTransaction,
   FlowJobInsert,
@@ -32,8 +33,8 @@ import type {
   JobInsert,
   JobInsertResult,
   JobLease,
-  JobListFilter,
   JobListPage,
+  JobListParams,
   JobProgressSetParams,
   JobPruneFinishedParams,
   JobStateUpdate,
@@ -152,10 +153,11 @@ export class PostgresStore implements Store {
     return row === undefined ? null : jobFromRow(row);
   }
 
-  async jobList(params: { filter: JobListFilter; cursor: string | null; limit: number }): Promise<JobListPage> {
+  async jobList(params: JobListParams): Promise<JobListPage> {
     const limit = bounded(params.limit);
     const beforeId = params.cursor === null ? NO_CURSOR : parseCursor(params.cursor);
     const { states, task, queue, createdAfter, createdBefore, text } = params.filter;
+    const window = text === undefined ? null : textSearchWindow(await this.idBounds(), beforeId, params.textSearchWindow);
     // One row more than asked tells whether another page follows.
     const rows = await this.db.all<JobRow>(this.db.pool, this.sql.JOB_LIST, [
       beforeId,
@@ -166,10 +168,16 @@ export class PostgresStore implements Store {
       createdAfter ?? null,
       createdBefore ?? null,
       text === undefined ? null : `%${text.replace(/[\\%_]/g, '\\$&')}%`,
+      window?.floor ?? null,
     ]);
     const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return { jobs: page.map(jobFromRow), nextCursor: rows.length > limit && last !== undefined ? last.id : null };
+    return { jobs: page.map(jobFromRow), nextCursor: nextListCursor(rows.length > limit, page.at(-1)?.id, window) };
+  }
+
+  private async idBounds(): Promise<IdBounds> {
+    const row = await this.db.one<{ lowest: string | null; highest: string | null }>(this.db.pool, this.sql.JOB_ID_BOUNDS, []);
+    const id = (value: string | null | undefined) => (value === null || value === undefined ? null : Number(value));
+    return { lowest: id(row?.lowest), highest: id(row?.highest) };
   }
 
   async jobCountByGroup(params: { states: JobState[] }): Promise<JobCount[]> {

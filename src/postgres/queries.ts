@@ -161,8 +161,12 @@ WHERE job.dedup_key IS NOT NULL AND job.state IN ('scheduled', 'queued', 'runnin
      * filtered), $5 limit. Sent unnamed, so it is planned with the values and the null filters fold away.
      * $6/$7 bound `created_at` to [$6, $7). $8 is an ILIKE pattern (`%`, `_` and `\` of the searched
      * text escaped) over the input's JSON text and each error's message (not its stack, which would
-     * match file paths); no index serves it, so it filters the rows the walk in id order reaches.
+     * match file paths); no index serves it, so it filters the rows the walk in id order reaches,
+     * down to the floor $9 of the text search's window (store/text-search.ts).
      */
+    /** Two ends of the primary key: a text search's window starts from them. */
+    JOB_ID_BOUNDS: `SELECT (SELECT min(id) FROM ${jobs}) AS lowest, (SELECT max(id) FROM ${jobs}) AS highest`,
+
     JOB_LIST: `
 SELECT * FROM ${jobs}
 WHERE id < $1
@@ -171,6 +175,7 @@ WHERE id < $1
   AND ($4::text IS NULL OR queue = $4)
   AND ($6::timestamptz IS NULL OR created_at >= $6)
   AND ($7::timestamptz IS NULL OR created_at < $7)
+  AND ($9::bigint IS NULL OR id >= $9)
   AND ($8::text IS NULL OR input::text ILIKE $8 ESCAPE '\\' OR EXISTS (
     SELECT 1 FROM jsonb_array_elements(errors) AS error WHERE error ->> 'message' ILIKE $8 ESCAPE '\\'))
 ORDER BY id DESC

@@ -4,7 +4,9 @@
  * as a worker would.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { jobDead } from '../store/state-updates.js';
+import { DEFAULT_TEXT_SEARCH_WINDOW } from '../store/store.js';
 import type { JobDto } from './job-dto.js';
 import { describeEachStore, errorJson, startTestServer, type TestServer } from './test-server.js';
 
@@ -179,5 +181,37 @@ describeEachStore('job search routes', (store) => {
       }
       expect((await server.conveyor.getJob(job.id))?.state).toBe('dead');
     });
+  });
+});
+
+describe('a text search over more jobs than one window (SQLite)', () => {
+  beforeEach(async () => {
+    server = await startTestServer();
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+
+  it('GET /jobs pages on below the window with an empty page, and POST /jobs/retry follows the cursor to the match', async () => {
+    const needle = await enqueue('email.send', { to: 'needle@example.com', subject: 'old' });
+    await killJob(needle, 'mailbox full');
+    // More jobs above it than one text search reads (DEFAULT_TEXT_SEARCH_WINDOW), inserted straight into the file.
+    const db = new Database(server.storeUrl.replace(/^sqlite:/, ''));
+    db.prepare(`
+      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${DEFAULT_TEXT_SEARCH_WINDOW})
+      INSERT INTO conveyor_jobs (task, queue, input, state, priority, run_at, attempt, max_attempts, created_at, updated_at, finished_at)
+      SELECT 'email.send', 'mail', '{"to":"hay@example.com"}', 'succeeded', 0, 0, 1, 3, 0, 0, 0 FROM n`).run();
+    db.close();
+
+    const first = await server.request('GET', '/jobs?q=needle');
+    const firstPage = (await first.json()) as { jobs: JobDto[]; nextCursor: string | null };
+    expect(firstPage.jobs).toEqual([]);
+    expect(firstPage.nextCursor).not.toBeNull();
+    const second = (await (await server.request('GET', `/jobs?q=needle&cursor=${firstPage.nextCursor}`)).json()) as { jobs: JobDto[]; nextCursor: string | null };
+    expect(second.jobs.map((job) => job.id)).toEqual([needle.id]);
+    expect(second.nextCursor).toBeNull();
+
+    const retry = await server.request('POST', '/jobs/retry', { body: { states: ['dead'], q: 'needle' } });
+    expect(await retry.json()).toEqual({ retried: [needle.id], failed: [] });
   });
 });

@@ -63,10 +63,14 @@ export const JOB_GET = `SELECT * FROM conveyor_jobs WHERE id = @id`;
  * `instr` takes its needle literally, so `%` and `_` in @text need no escaping.
  */
 const JOB_LIST_ROW_FILTERS = `
+  AND (@minId IS NULL OR id >= @minId)
   AND (@createdAfter IS NULL OR created_at >= @createdAfter)
   AND (@createdBefore IS NULL OR created_at < @createdBefore)
   AND (@text IS NULL OR instr(lower(input), lower(@text)) > 0 OR EXISTS (
     SELECT 1 FROM json_each(errors) AS error WHERE instr(lower(json_extract(error.value, '$.message')), lower(@text)) > 0))`;
+
+/** Two ends of the primary key: a text search's window starts from them (store/text-search.ts). */
+export const JOB_ID_BOUNDS = `SELECT (SELECT min(id) FROM conveyor_jobs) AS lowest, (SELECT max(id) FROM conveyor_jobs) AS highest`;
 
 export const JOB_LIST_ALL = `
 SELECT * FROM conveyor_jobs

@@ -144,8 +144,8 @@ describe('query plans', () => {
     }
   }
 
-  const noSearch = { createdAfter: null, createdBefore: null, text: null };
-  const search = { createdAfter: 0, createdBefore: 1, text: 'timeout' };
+  const noSearch = { createdAfter: null, createdBefore: null, text: null, minId: null };
+  const search = { createdAfter: 0, createdBefore: 1, text: 'timeout', minId: 0 };
   it.each([
     ['claim', sql.JOB_CLAIM_CANDIDATES, { queue: 'q', tasks: '["t"]', now: 0, limit: 1 }, 'conveyor_jobs_claim_idx (queue=?)'],
     ['paused and limited queues of a claim', sql.QUEUES_AMONG, { queues: '["q"]' }, 'SEARCH conveyor_queues USING INDEX sqlite_autoindex_conveyor_queues_1 (name=?)'],

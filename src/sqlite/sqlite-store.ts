@@ -11,6 +11,7 @@ import { ConveyorError, ConveyorStateError } from '../errors.js';
 import type { Job, JobState } from '../job.js';
 import { parseCursor, parseJobId, storableText, toJsonText } from '../store/encoding.js';
 import { planMigrations } from '../store/migration-plan.js';
+import { nextListCursor, textSearchWindow, type IdBounds } from '../store/text-search.js';
 import type {
   AppliedMigration,
   FlowJobInsert,
@@ -24,6 +25,7 @@ import type {
   JobLease,
   JobListFilter,
   JobListPage,
+  JobListParams,
   JobProgressSetParams,
   JobPruneFinishedParams,
   JobStateUpdate,
@@ -127,17 +129,14 @@ export class SqliteStore implements Store {
     return row === undefined ? null : jobFromRow(row);
   }
 
-  async jobList(params: { filter: JobListFilter; cursor: string | null; limit: number }): Promise<JobListPage> {
+  async jobList(params: JobListParams): Promise<JobListPage> {
     const limit = bounded(params.limit);
     const beforeId = params.cursor === null ? NO_CURSOR : parseCursor(params.cursor);
+    const window = params.filter.text === undefined ? null : textSearchWindow(this.db.get<IdBounds>(sql.JOB_ID_BOUNDS) ?? { lowest: null, highest: null }, beforeId, params.textSearchWindow);
     // One row more than asked tells whether another page follows.
-    const rows = this.listJobRows(params.filter, beforeId, limit + 1);
+    const rows = this.listJobRows(params.filter, beforeId, window?.floor ?? null, limit + 1);
     const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return {
-      jobs: page.map(jobFromRow),
-      nextCursor: rows.length > limit && last !== undefined ? String(last.id) : null,
-    };
+    return { jobs: page.map(jobFromRow), nextCursor: nextListCursor(rows.length > limit, page.at(-1)?.id, window) };
   }
 
   async jobCountByGroup(params: { states: JobState[] }): Promise<JobCount[]> {
@@ -398,7 +397,8 @@ export class SqliteStore implements Store {
     return { job: jobFromRow(row), duplicate: false };
   }
 
-  private listJobRows(filter: JobListFilter, beforeId: number, limit: number): JobRow[] {
+  /** `minId`: the floor of a text search's window (null: no floor). */
+  private listJobRows(filter: JobListFilter, beforeId: number, minId: number | null, limit: number): JobRow[] {
     const states = filter.states === undefined ? null : unique(filter.states);
     const task = filter.task ?? null;
     const queue = filter.queue ?? null;
@@ -406,6 +406,7 @@ export class SqliteStore implements Store {
       createdAfter: filter.createdAfter?.getTime() ?? null,
       createdBefore: filter.createdBefore?.getTime() ?? null,
       text: filter.text ?? null,
+      minId,
     };
     // Walk the smallest index that has the filter as its first column. Succeeded jobs outnumber
     // all others until they are pruned, so the state index leads unless succeeded is asked for.

@@ -113,8 +113,9 @@ export interface JobListFilter {
   /**
    * Only jobs whose input, as JSON text, or one of whose error messages contains this text. ASCII
    * letters match in any case on every store (PostgreSQL folds other letters too); `%` and `_` are
-   * literal. No index serves it: the store scans rows newest first until the page is full, so it
-   * is meant for operators, bounded by the page limit and the cursor, not for application lookups.
+   * literal. No index serves it: the store reads rows newest first, at most `textSearchWindow` ids
+   * per call (see `JobListParams`), so a rare word costs one bounded scan per page. It is meant for
+   * operators, not for application lookups.
    */
   text?: string;
 }
@@ -122,8 +123,28 @@ export interface JobListFilter {
 export interface JobListPage {
   /** Newest first. */
   jobs: Job[];
-  /** Pass back as `cursor` for the next page; null on the last page. */
+  /**
+   * Pass back as `cursor` for the next page; null on the last page. With a text filter a page can
+   * hold fewer than `limit` jobs, even none, and still have a next page: the search window ended.
+   */
   nextCursor: string | null;
+}
+
+/** A text search reads at most this many ids per `jobList` call, newest first. */
+export const DEFAULT_TEXT_SEARCH_WINDOW = 100_000;
+
+/** Params of `jobList`. */
+export interface JobListParams {
+  filter: JobListFilter;
+  /** A `nextCursor` from the page before; null for the first page. */
+  cursor: string | null;
+  limit: number;
+  /**
+   * With `filter.text`: search only the jobs whose id is within this many of the cursor (or of the
+   * newest id); when the page is not full by then, `nextCursor` continues below them. Other filters
+   * walk indexes and ignore it. @default DEFAULT_TEXT_SEARCH_WINDOW
+   */
+  textSearchWindow?: number;
 }
 
 /** A running job whose lease a worker holds, as seen at its latest heartbeat. */
@@ -326,7 +347,7 @@ export interface Store {
    */
   jobInsertMany(params: { jobs: JobInsert[]; now: Date; tx?: CallerTransaction }): Promise<JobInsertResult[]>;
   jobGet(params: { id: string }): Promise<Job | null>;
-  jobList(params: { filter: JobListFilter; cursor: string | null; limit: number }): Promise<JobListPage>;
+  jobList(params: JobListParams): Promise<JobListPage>;
   /**
    * Atomically move up to `limit` queued jobs of these queues and tasks to `running`, highest priority
    * first, then oldest `runAt`, then lowest id; increments `attempt`, sets the lease, and clears the

@@ -6,6 +6,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { EnqueueOptions } from '../../client/enqueue.js';
 import { ConveyorNotFoundError, ConveyorStateError, ConveyorValidationError } from '../../errors.js';
+import type { Job } from '../../job.js';
 import type { JobListFilter } from '../../store/store.js';
 import type { ServerDeps } from '../deps.js';
 import { errorResponses, HttpError } from '../errors.js';
@@ -141,7 +142,7 @@ export function jobRoutes({ conveyor, onEnqueued }: ServerDeps): OpenAPIHono {
 
   app.openapi(retryByFilterRoute, async (c) => {
     const body = c.req.valid('json');
-    const { jobs } = await conveyor.listJobs(toListFilter(body), { limit: body.limit });
+    const jobs = await listUpTo(conveyor, toListFilter(body), body.limit);
     const retried: string[] = [];
     const failed: Array<{ id: string; error: { code: string; message: string } }> = [];
     // One by one, so a job that cannot be retried (its dedup key is held again, or it changed state
@@ -159,6 +160,21 @@ export function jobRoutes({ conveyor, onEnqueued }: ServerDeps): OpenAPIHono {
   });
 
   return app;
+}
+
+/**
+ * Up to `limit` jobs matching, newest first, following cursors: a text search reads a window of ids
+ * per page, so one page can fall short while older matches remain.
+ */
+async function listUpTo(conveyor: ServerDeps['conveyor'], filter: JobListFilter, wanted: number): Promise<Job[]> {
+  const jobs: Job[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await conveyor.listJobs(filter, { cursor, limit: wanted - jobs.length });
+    jobs.push(...page.jobs);
+    cursor = page.nextCursor;
+  } while (cursor !== null && jobs.length < wanted);
+  return jobs;
 }
 
 /** The list filter of a query or body whose times are ISO strings and whose text search is `q`. */

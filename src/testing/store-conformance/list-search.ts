@@ -76,5 +76,26 @@ export const listSearchTests: SuiteSection = (suite) => {
       const pages = await walk(store, { text: 'needle', createdAfter: at(1) }, 3);
       expect(pages.flat().map((job) => job.id)).toEqual(wanted.slice(1).reverse().map((job) => job.id));
     });
+
+    group.test('a text search reads at most textSearchWindow ids per call, and its cursor goes on below them', async ({ store }) => {
+      const ids: string[] = [];
+      for (let i = 0; i < 10; i += 1) ids.push((await insertJob(store, { input: { word: i === 1 || i === 8 ? 'needle' : 'hay' }, now: at(i) })).id);
+      const search = (cursor: string | null) => store.jobList({ filter: { text: 'needle' }, cursor, limit: 5, textSearchWindow: 4 });
+      // Ids 10..7 (the newest four): one match, and older jobs exist, so a cursor.
+      const first = await search(null);
+      expect(first.jobs.map((job) => job.id)).toEqual([ids[8]]);
+      expect(first.nextCursor).not.toBeNull();
+      // Ids 6..3: no match, yet a cursor: the window ended, not the search.
+      const second = await search(first.nextCursor);
+      expect(second.jobs).toEqual([]);
+      expect(second.nextCursor).not.toBeNull();
+      // Ids 2..1: the last match, and nothing older: the last page.
+      const third = await search(second.nextCursor);
+      expect(third.jobs.map((job) => job.id)).toEqual([ids[1]]);
+      expect(third.nextCursor).toBeNull();
+      // Other filters walk indexes and ignore the window.
+      expect((await store.jobList({ filter: {}, cursor: null, limit: 10, textSearchWindow: 4 })).jobs).toHaveLength(10);
+      await expect(store.jobList({ filter: { text: 'x' }, cursor: null, limit: 5, textSearchWindow: 0 })).rejects.toThrow(/textSearchWindow: must be an integer ≥ 1/);
+    });
   });
 };
