@@ -1,10 +1,12 @@
 /**
  * What `conveyor serve` and `conveyor dev` share: open Conveyor on the command's store, serve the
- * HTTP API (job routes, /health, /ready, /metrics) with one `ConveyorMetrics`, run the command's own
- * part, then close the server and the store in that order, whatever happened.
+ * HTTP API (job routes, /health, /ready, /metrics) with one `ConveyorMetrics` and the dashboard at
+ * `/`, run the command's own part, then close the server and the store in that order, whatever
+ * happened.
  */
 import type { Command } from 'commander';
 import type { Conveyor } from '../conveyor.js';
+import { dashboardRoutes } from '../dashboard/dashboard-routes.js';
 import { createServerApp } from '../server/app.js';
 import { parseEnqueueRateLimit } from '../server/config.js';
 import { healthRoutes } from '../server/health.js';
@@ -42,7 +44,7 @@ export async function withApiServer(command: Command, options: ApiServerOptions,
       deps: { conveyor, logger: conveyor.logger, onEnqueued: (results) => metrics.recordEnqueued(results) },
       tokens: options.tokens,
       enqueueRateLimit,
-      extraRoutes: [healthRoutes, (deps) => metricsRoutes(deps, metrics)],
+      extraRoutes: [healthRoutes, (deps) => metricsRoutes(deps, metrics), dashboardRoutes({ tokens: options.tokens })],
     });
     const server = await startServer({ app, port: options.port, host: options.host });
     try {

@@ -35,6 +35,7 @@ describe('conveyor dev', () => {
     const token = /token: +([A-Za-z0-9_-]{32}) /.exec(stdout)?.[1];
     expect(url).toBeDefined();
     expect(token).toBeDefined();
+    expect(stdout).toMatch(/dashboard: http:\/\/127\.0\.0\.1:\d+\/ \(log in with the token\)/);
     for (const path of ['/openapi.json', '/health', '/ready', '/metrics']) expect(stdout).toContain(`${url}${path}`);
     expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: 'ok' });
     expect((await fetch(`${url}/jobs`)).status).toBe(401);

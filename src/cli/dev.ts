@@ -88,6 +88,8 @@ function startBanner({ url, token, storeUrl, module, workerTasks, concurrency }:
   const lines = [
     `conveyor dev: API on ${url}/, worker running [${workerTasks.join(', ')}] (${from}) with concurrency ${concurrency}, store ${storeUrl}`,
     token === undefined ? `  token:     from $${API_TOKENS_SETTING}` : `  token:     ${token} (made for this run; set $${API_TOKENS_SETTING} to choose your own)`,
+    `  dashboard: ${url}/ (log in with the token)`,
+    `  events:    ${url}/events (Server-Sent Events of every job change)`,
     `  OpenAPI:   ${url}/openapi.json`,
     `  health:    ${url}/health (no token needed)`,
     `  readiness: ${url}/ready`,

@@ -24,7 +24,7 @@ export function serveCommand(): Command {
       const module = await loadTaskModule(options.tasks);
       const stopRequested = nextStopSignal();
       await withApiServer(command, { tasks: module.tasks, tokens, port: options.port, host: options.host }, async ({ server, storeUrl }) => {
-        process.stdout.write(`conveyor serve listening on ${server.url} with ${module.tasks.length} task(s), store ${storeUrl}; Ctrl-C to stop\n`);
+        process.stdout.write(`conveyor serve listening on ${server.url} with ${module.tasks.length} task(s), store ${storeUrl}; dashboard at ${server.url}/; Ctrl-C to stop\n`);
         const signal = await stopRequested;
         process.stderr.write(`${signal}: stopping after requests in flight finish (signal again to exit at once)\n`);
       });

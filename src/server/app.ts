@@ -12,6 +12,7 @@ import type { ServerDeps } from './deps.js';
 import { errorResponse, respondToError } from './errors.js';
 import { enqueueRateLimit } from './rate-limit.js';
 import { eventRoutes, type EventRouteOptions } from './routes/events.js';
+import { failureRoutes } from './routes/failures.js';
 import { jobRoutes } from './routes/jobs.js';
 import { queueRoutes } from './routes/queues.js';
 import { workerRoutes } from './routes/workers.js';
@@ -80,6 +81,7 @@ export function createServerApp(options: ServerAppOptions): OpenAPIHono {
   app.route('/', jobRoutes(deps));
   app.route('/', queueRoutes(deps));
   app.route('/', workerRoutes(deps));
+  app.route('/', failureRoutes(deps));
   app.route('/', eventRoutes(deps, options.events));
   for (const makeRoutes of options.extraRoutes ?? []) {
     const routes = makeRoutes(deps);

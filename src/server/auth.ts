@@ -1,10 +1,21 @@
 /**
- * Bearer-token authentication. Tokens are compared as SHA-256 digests with `timingSafeEqual`: equal
- * lengths always, so neither a token's content nor its length leaks through response timing, and
- * every configured token is compared on every request, so neither does which one matched.
+ * Authentication: a bearer token, or the dashboard's session cookie holding one. Tokens are compared
+ * as SHA-256 digests with `timingSafeEqual`: equal lengths always, so neither a token's content nor
+ * its length leaks through response timing, and every configured token is compared on every
+ * request, so neither does which one matched.
+ *
+ * The cookie exists because a browser cannot add an `Authorization` header to a page load, a form
+ * or an `EventSource`. It is accepted wherever the bearer token is, with two differences: a request
+ * that changes something (any method but GET, HEAD, OPTIONS) must come from a page of this server
+ * (`Sec-Fetch-Site: same-origin`, or an `Origin` whose host is the `Host` header), so another site
+ * cannot make a logged-in browser post to it (CSRF); and a dashboard page without a valid credential
+ * redirects (302) to the login form instead of answering 401. An `Authorization` header, when sent,
+ * decides alone: a wrong bearer token is refused even beside a good cookie.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { isDashboardPath, isPublicDashboardPath, loginPathFor } from '../dashboard/paths.js';
 import { ConveyorConfigError } from '../errors.js';
 import { API_TOKENS_SETTING } from './config.js';
 import { errorResponse } from './errors.js';
@@ -12,32 +23,88 @@ import { errorResponse } from './errors.js';
 /** Paths anyone may call: a liveness probe must not need a secret. */
 export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health']);
 
-const BEARER = /^Bearer[ ]+(\S+)[ ]*$/i;
+/** The cookie the dashboard's login form sets: the API token itself, HttpOnly and SameSite=Strict. */
+export const SESSION_COOKIE = 'conveyor_session';
 
-export function bearerAuth(tokens: readonly string[]): MiddlewareHandler {
+const BEARER = /^Bearer[ ]+(\S+)[ ]*$/i;
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Whether a token is one of the configured ones, in constant time. */
+export type TokenCheck = (token: string) => boolean;
+
+/** A constant-time check of tokens against `tokens` (the same one the middleware uses). */
+export function tokenCheck(tokens: readonly string[]): TokenCheck {
   if (tokens.length === 0) {
     throw new ConveyorConfigError(`createServerApp({ tokens }) (usually from ${API_TOKENS_SETTING})`, 'is empty; the HTTP API never runs without authentication', "tokens: parseApiTokens(process.env.CONVEYOR_API_TOKENS)");
   }
   const digests = tokens.map(digest);
+  return (token) => matchesAny(digests, digest(token));
+}
+
+export function bearerAuth(tokens: readonly string[]): MiddlewareHandler {
+  const isKnown = tokenCheck(tokens);
   return async (c, next) => {
-    if (PUBLIC_PATHS.has(c.req.path)) return next();
-    const presented = BEARER.exec(c.req.header('authorization') ?? '')?.[1];
-    if (presented === undefined || !matchesAny(digests, digest(presented))) {
-      c.header('WWW-Authenticate', 'Bearer realm="conveyor"');
-      const message = presented === undefined ? 'Missing bearer token: send Authorization: Bearer <token>.' : 'Wrong bearer token.';
-      return errorResponse(c, 401, 'unauthorized', message);
-    }
-    return next();
+    const path = c.req.path;
+    if (PUBLIC_PATHS.has(path) || isPublicDashboardPath(path)) return next();
+    const refusal = refusalOf(c, isKnown);
+    if (refusal === null) return next();
+    if (refusal.code === 'cross_site_request') return errorResponse(c, 403, refusal.code, refusal.message);
+    if (isDashboardPath(path)) return c.redirect(loginPathFor(pathWithQuery(c)), 302);
+    c.header('WWW-Authenticate', 'Bearer realm="conveyor"');
+    return errorResponse(c, 401, refusal.code, refusal.message);
   };
 }
 
-/**
- * The SHA-256 digest (hex) of the bearer token in an `Authorization` header, or undefined without
- * one: a key for per-token state (rate limits) that never holds the token itself.
- */
-export function bearerTokenDigest(authorization: string | undefined): string | undefined {
+interface Refusal {
+  code: 'unauthorized' | 'cross_site_request';
+  message: string;
+}
+
+/** Why a request is refused, or null when its credential is good. */
+function refusalOf(c: Context, isKnown: TokenCheck): Refusal | null {
+  const authorization = c.req.header('authorization');
   const presented = BEARER.exec(authorization ?? '')?.[1];
-  return presented === undefined ? undefined : digest(presented).toString('hex');
+  if (presented !== undefined) return isKnown(presented) ? null : { code: 'unauthorized', message: 'Wrong bearer token.' };
+  const cookie = authorization === undefined ? getCookie(c, SESSION_COOKIE) : undefined;
+  if (cookie === undefined || cookie === '') return { code: 'unauthorized', message: 'Missing bearer token: send Authorization: Bearer <token>.' };
+  if (!isKnown(cookie)) return { code: 'unauthorized', message: 'The session cookie holds no token this server accepts; log in again at /login.' };
+  if (!SAFE_METHODS.has(c.req.method) && !isSameOriginRequest(c)) {
+    return { code: 'cross_site_request', message: 'Refused a request with the session cookie from another site: send it from a dashboard page, or use Authorization: Bearer <token>.' };
+  }
+  return null;
+}
+
+/**
+ * Whether the browser says the request comes from a page of this server: `Sec-Fetch-Site`, which
+ * every current browser sends, or else an `Origin` naming the host the request was sent to. A
+ * request with neither is refused: a browser old enough to send neither is not supported.
+ */
+export function isSameOriginRequest(c: Context): boolean {
+  const site = c.req.header('sec-fetch-site');
+  if (site !== undefined) return site === 'same-origin';
+  const origin = c.req.header('origin');
+  if (origin === undefined || origin === 'null') return false;
+  try {
+    return new URL(origin).host === (c.req.header('host') ?? new URL(c.req.url).host);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The SHA-256 digest (hex) of the token a request authenticates with (its bearer token, else its
+ * session cookie), or undefined without one: a key for per-token state (rate limits) that never
+ * holds the token itself, and the same for a token whichever way it is sent.
+ */
+export function requestTokenDigest(c: Context): string | undefined {
+  const authorization = c.req.header('authorization');
+  const token = authorization === undefined ? getCookie(c, SESSION_COOKIE) : BEARER.exec(authorization)?.[1];
+  return token === undefined || token === '' ? undefined : digest(token).toString('hex');
+}
+
+function pathWithQuery(c: Context): string {
+  const url = new URL(c.req.url);
+  return `${url.pathname}${url.search}`;
 }
 
 function digest(token: string): Buffer {

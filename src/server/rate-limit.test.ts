@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConveyorConfigError } from '../errors.js';
 import { DEFAULT_ENQUEUE_RATE_LIMIT, parseEnqueueRateLimit, type RateLimit } from './config.js';
 import { TokenBucketLimiter } from './rate-limit.js';
-import { errorJson, OTHER_TOKEN, startTestServer, type TestServer } from './test-server.js';
+import { SESSION_COOKIE } from './auth.js';
+import { errorJson, OTHER_TOKEN, startTestServer, TOKEN, type TestServer } from './test-server.js';
 
 const email = (n: number): { task: string; input: { to: string; subject: string } } => ({ task: 'email.send', input: { to: `user${n}@example.com`, subject: `hello ${n}` } });
 
@@ -44,6 +45,16 @@ describe('enqueue rate limit over HTTP', () => {
     expect((await api.request('POST', '/jobs', { body: email(4) })).status).toBe(429);
     expect((await api.request('POST', '/jobs', { body: email(4), token: OTHER_TOKEN })).status).toBe(201);
     expect(await api.jobCount()).toBe(4);
+  });
+
+  it('draws on the same budget whether the token comes as a bearer token or as the dashboard session cookie', async () => {
+    const api = await serve(MINUTE);
+    expect((await api.request('POST', '/jobs/bulk', { body: [email(1), email(2)] })).status).toBe(201);
+    const cookie = { cookie: `${SESSION_COOKIE}=${TOKEN}`, 'sec-fetch-site': 'same-origin' };
+    expect((await api.request('POST', '/jobs', { body: email(3), token: null, headers: cookie })).status).toBe(201);
+    const refused = await api.request('POST', '/jobs', { body: email(4), token: null, headers: cookie });
+    expect(refused.status).toBe(429);
+    expect(await api.jobCount()).toBe(3);
   });
 
   it('counts a bulk request by its items and refuses a bulk larger than what remains, whole', async () => {

@@ -9,7 +9,7 @@
  * The limit is per process: behind several servers, a token may enqueue `limit` on each.
  */
 import type { MiddlewareHandler } from 'hono';
-import { bearerTokenDigest } from './auth.js';
+import { requestTokenDigest } from './auth.js';
 import type { RateLimit } from './config.js';
 import { errorResponse } from './errors.js';
 import { MAX_BULK_JOBS } from './routes/job-schemas.js';
@@ -77,7 +77,7 @@ export function enqueueRateLimit(rate: RateLimit, now?: () => number): Middlewar
   const limiter = new TokenBucketLimiter(rate, now);
   return async (c, next) => {
     if (c.req.method !== 'POST') return next();
-    const key = bearerTokenDigest(c.req.header('authorization'));
+    const key = requestTokenDigest(c);
     const cost = c.req.path === '/jobs/bulk' ? await bulkItemCount(c.req) : 1;
     if (key === undefined || cost === 0) return next();
     const decision = limiter.take(key, cost);

@@ -30,6 +30,8 @@ const ROUTES: Array<{ method: string; path: string; body?: unknown }> = [
   { method: 'POST', path: '/queues/mail/resume' },
   { method: 'GET', path: '/workers' },
   { method: 'GET', path: '/orphans' },
+  { method: 'GET', path: '/failure-groups' },
+  { method: 'POST', path: '/failure-groups/0123456789abcdef/retry' },
   { method: 'GET', path: '/events' },
   { method: 'GET', path: '/openapi.json' },
   { method: 'GET', path: '/no-such-route' },
@@ -127,6 +129,8 @@ describe('GET /openapi.json', () => {
       '/workers': ['get'],
       '/orphans': ['get'],
       '/events': ['get'],
+      '/failure-groups': ['get'],
+      '/failure-groups/{fingerprint}/retry': ['post'],
     });
   });
 });

@@ -1,0 +1,191 @@
+/**
+ * The dashboard's auth over real HTTP: every page and form action without a valid credential
+ * redirects to the login form (the API keeps answering 401), the session cookie works on the API
+ * like the bearer token, cookie-authenticated changes must come from this server's pages (CSRF), the
+ * login form's cookie flags, open-redirect safety, logout, and the security headers of pages.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SESSION_COOKIE } from '../server/auth.js';
+import { errorJson, WRONG_TOKEN } from '../server/test-server.js';
+import { startDashboardServer, TOKEN, type DashboardServer } from './testing/dashboard-server.js';
+
+let server: DashboardServer;
+beforeAll(async () => {
+  server = await startDashboardServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+const cookie = (token: string) => ({ cookie: `${SESSION_COOKIE}=${encodeURIComponent(token)}` });
+const sameOrigin = () => ({ origin: server.url, 'sec-fetch-site': 'same-origin' });
+
+function send(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Response> {
+  return fetch(`${server.url}${path}`, { method, headers, body, redirect: 'manual' });
+}
+
+function setCookieHeaders(response: Response): string[] {
+  return response.headers.getSetCookie();
+}
+
+const PAGES = ['/', '/dashboard', '/dashboard/jobs', '/dashboard/jobs?state=dead&q=x', '/dashboard/jobs/1', '/dashboard/failures', '/dashboard/workers', '/dashboard/no-such-page'];
+const ACTIONS = ['/dashboard/jobs/1/retry', '/dashboard/jobs/1/cancel', '/dashboard/queues/mail/pause', '/dashboard/queues/mail/resume', '/dashboard/failures/0123456789abcdef/retry'];
+
+const UNAUTHENTICATED: Array<[string, Record<string, string>]> = [
+  ['no credential', {}],
+  ['a wrong session cookie', cookie(WRONG_TOKEN)],
+  ['an empty session cookie', { cookie: `${SESSION_COOKIE}=` }],
+  ['a wrong bearer token', { authorization: `Bearer ${WRONG_TOKEN}` }],
+  ['a wrong bearer token beside a good cookie', { authorization: `Bearer ${WRONG_TOKEN}`, ...cookie(TOKEN) }],
+];
+
+describe('dashboard pages and actions', () => {
+  for (const path of PAGES) {
+    for (const [what, headers] of UNAUTHENTICATED) {
+      it(`GET ${path} with ${what} → 302 to the login form`, async () => {
+        const response = await send('GET', path, headers);
+        expect(response.status).toBe(302);
+        const location = new URL(response.headers.get('location') ?? '', server.url);
+        expect(location.pathname).toBe('/login');
+        expect(location.searchParams.get('next') ?? '/').toBe(path);
+      });
+    }
+    for (const [what, headers] of [['the session cookie', cookie(TOKEN)], ['a bearer token', { authorization: `Bearer ${TOKEN}` }]] as const) {
+      it(`GET ${path} with ${what} → the page`, async () => {
+        const response = await send('GET', path, headers);
+        expect([200, 302, 404]).toContain(response.status);
+        if (response.status === 302) expect(response.headers.get('location')).toBe('/'); // /dashboard → the overview
+        else expect(response.headers.get('content-type')).toContain('text/html');
+      });
+    }
+  }
+
+  for (const path of ACTIONS) {
+    it(`POST ${path} without a credential → 302 to the login form, and changes nothing`, async () => {
+      const response = await send('POST', path, sameOrigin());
+      expect(response.status).toBe(302);
+      expect(response.headers.get('location')).toMatch(/^\/login\?next=/);
+    });
+    it(`POST ${path} with the cookie from another site → 403`, async () => {
+      const crossSite: Array<Record<string, string>> = [{}, { origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site', origin: server.url }];
+      for (const headers of crossSite) {
+        const response = await send('POST', path, { ...cookie(TOKEN), ...headers });
+        expect(response.status).toBe(403);
+        expect((await errorJson(response)).error.code).toBe('cross_site_request');
+      }
+    });
+    it(`POST ${path} with the cookie from a dashboard page → 303 back with a notice`, async () => {
+      const response = await send('POST', path, { ...cookie(TOKEN), ...sameOrigin() });
+      expect(response.status).toBe(303);
+      expect(setCookieHeaders(response).some((header) => header.startsWith('conveyor_flash='))).toBe(true);
+    });
+  }
+
+  it('a page answers with a strict Content-Security-Policy and no caching; an API route has no CSP', async () => {
+    const page = await send('GET', '/', cookie(TOKEN));
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    const api = await send('GET', '/jobs', cookie(TOKEN));
+    expect(api.headers.get('content-security-policy')).toBeNull();
+  });
+});
+
+describe('the session cookie on the API', () => {
+  it('is accepted like the bearer token for reads', async () => {
+    for (const path of ['/jobs', '/queues', '/workers', '/orphans', '/failure-groups']) {
+      expect((await send('GET', path, cookie(TOKEN))).status).toBe(200);
+    }
+  });
+
+  it('opens the event stream (EventSource cannot send Authorization)', async () => {
+    const abort = new AbortController();
+    const response = await fetch(`${server.url}/events`, { headers: cookie(TOKEN), signal: abort.signal });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    abort.abort();
+  });
+
+  it('enqueues from a page of this server, and is refused from anywhere else', async () => {
+    const body = JSON.stringify({ task: 'email.send', input: { to: 'a@example.com', subject: 'hi' } });
+    const json = { 'content-type': 'application/json' };
+    expect((await send('POST', '/jobs', { ...json, ...cookie(TOKEN), ...sameOrigin() }, body)).status).toBe(201);
+    const crossSite = await send('POST', '/jobs', { ...json, ...cookie(TOKEN), origin: 'https://evil.example' }, body);
+    expect(crossSite.status).toBe(403);
+    // An Origin naming this host is accepted when the browser sends no Sec-Fetch-Site.
+    expect((await send('POST', '/jobs', { ...json, ...cookie(TOKEN), origin: server.url }, body)).status).toBe(201);
+  });
+
+  it('answers 401 JSON (not a redirect) on API routes when the cookie is wrong', async () => {
+    const response = await send('GET', '/jobs', cookie(WRONG_TOKEN));
+    expect(response.status).toBe(401);
+    expect((await errorJson(response)).error.message).toContain('/login');
+  });
+});
+
+describe('login and logout', () => {
+  it('serves the login form and its stylesheet without a session', async () => {
+    const form = await send('GET', '/login');
+    expect(form.status).toBe(200);
+    const text = await form.text();
+    expect(text).toContain('name="token"');
+    const stylesheet = /href="(\/dashboard\/assets\/dashboard\.css\?v=[0-9a-f]+)"/.exec(text)?.[1];
+    expect(stylesheet).toBeDefined();
+    const css = await send('GET', stylesheet ?? '');
+    expect(css.status).toBe(200);
+    expect(css.headers.get('content-type')).toContain('text/css');
+  });
+
+  it('refuses a wrong token with the form again and no cookie', async () => {
+    const response = await send('POST', '/login', { ...sameOrigin(), 'content-type': 'application/x-www-form-urlencoded' }, new URLSearchParams({ token: WRONG_TOKEN }).toString());
+    expect(response.status).toBe(401);
+    expect(await response.text()).toContain('not one this server accepts');
+    expect(setCookieHeaders(response)).toEqual([]);
+  });
+
+  it('sets an HttpOnly, SameSite=Strict session cookie, Secure only over HTTPS (X-Forwarded-Proto)', async () => {
+    const form = { ...sameOrigin(), 'content-type': 'application/x-www-form-urlencoded' };
+    const body = new URLSearchParams({ token: TOKEN, next: '/dashboard/jobs?state=dead' }).toString();
+    const plain = await send('POST', '/login', form, body);
+    expect(plain.status).toBe(303);
+    expect(plain.headers.get('location')).toBe('/dashboard/jobs?state=dead');
+    const [session] = setCookieHeaders(plain);
+    expect(session).toMatch(new RegExp(`^${SESSION_COOKIE}=`));
+    expect(session).toContain('HttpOnly');
+    expect(session).toContain('SameSite=Strict');
+    expect(session).toContain('Path=/');
+    expect(session).not.toContain('Secure');
+    const proxied = await send('POST', '/login', { ...form, 'x-forwarded-proto': 'https' }, body);
+    expect(setCookieHeaders(proxied)[0]).toContain('Secure');
+  });
+
+  it('never redirects off this server after login', async () => {
+    const form = { ...sameOrigin(), 'content-type': 'application/x-www-form-urlencoded' };
+    for (const next of ['//evil.example/x', 'https://evil.example', '/\\evil.example', 'javascript:alert(1)']) {
+      const response = await send('POST', '/login', form, new URLSearchParams({ token: TOKEN, next }).toString());
+      expect(response.headers.get('location')).toBe('/');
+    }
+  });
+
+  it('refuses a login form posted from another site', async () => {
+    const response = await send('POST', '/login', { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, new URLSearchParams({ token: TOKEN }).toString());
+    expect(response.status).toBe(403);
+    expect(setCookieHeaders(response)).toEqual([]);
+  });
+
+  it('sends a logged-in browser from the login form to where it was going', async () => {
+    const response = await send('GET', '/login?next=%2Fdashboard%2Fworkers', cookie(TOKEN));
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe('/dashboard/workers');
+  });
+
+  it('logs out by clearing the cookie', async () => {
+    const response = await send('POST', '/logout', { ...cookie(TOKEN), ...sameOrigin() });
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('/login');
+    expect(setCookieHeaders(response)[0]).toMatch(new RegExp(`^${SESSION_COOKIE}=; Max-Age=0`));
+  });
+});

@@ -1,0 +1,88 @@
+/**
+ * The pages' content over real HTTP and a real store (the browser tests cover clicking through
+ * them): paging the jobs list with the cursor, the overview's readiness warnings, the workers page
+ * with running jobs and a stalled worker, and the live region the script refreshes.
+ */
+import { z } from 'zod';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SESSION_COOKIE } from '../server/auth.js';
+import { defineTask } from '../task.js';
+import { sendEmail, startDashboardServer, TOKEN, type DashboardServer } from './testing/dashboard-server.js';
+
+let server: DashboardServer;
+beforeAll(async () => {
+  server = await startDashboardServer();
+});
+afterAll(async () => {
+  releaseHeld();
+  await server.close();
+});
+
+let releaseHeld: () => void = () => undefined;
+const held = new Promise<void>((resolve) => {
+  releaseHeld = resolve;
+});
+const holdJob = defineTask({ name: 'slow.hold', queue: 'slow', input: z.object({}), run: async () => held });
+
+async function page(path: string, headers: Record<string, string> = {}): Promise<string> {
+  const response = await fetch(`${server.url}${path}`, { headers: { cookie: `${SESSION_COOKIE}=${TOKEN}`, ...headers } });
+  expect(response.status).toBe(200);
+  return response.text();
+}
+
+const rowIds = (markup: string) => [...markup.matchAll(/<tr data-job-id="(\d+)"/g)].map((match) => match[1]);
+
+describe('dashboard pages', () => {
+  it('warns on the overview that no worker is live, before any starts', async () => {
+    const overview = await page('/');
+    expect(overview).toMatch(/data-warning="not-ready"><strong>Not ready \(live-worker\):<\/strong>no live worker: none is registered/);
+  });
+
+  it('pages through the jobs list with the cursor, newest first', async () => {
+    const ids: string[] = [];
+    for (let index = 0; index < 60; index += 1) ids.push((await server.conveyor.enqueue(sendEmail, { to: `p${index}@example.com`, subject: 'page' })).job.id);
+    const first = await page('/dashboard/jobs?queue=mail');
+    expect(rowIds(first)).toEqual(ids.slice(10).reverse());
+    const older = /href="(\/dashboard\/jobs\?queue=mail&amp;cursor=\d+)" rel="next"/.exec(first)?.[1]?.replaceAll('&amp;', '&');
+    expect(older).toBeDefined();
+    const second = await page(older ?? '');
+    expect(rowIds(second)).toEqual(ids.slice(0, 10).reverse());
+    expect(second).not.toContain('rel="next"');
+    expect(second).toContain('← Newest');
+  });
+
+  it('answers the live script with the live region alone', async () => {
+    const region = await page('/dashboard/jobs?queue=mail', { 'x-conveyor-partial': 'live' });
+    expect(region).not.toContain('<html');
+    expect(region).not.toContain('<form class="filters"');
+    expect(region).toContain('<table class="jobs">');
+  });
+
+  it('shows each worker with its running jobs, and a stalled one on the workers page and the overview', async () => {
+    const worker = await server.startWorker([holdJob]);
+    const { job } = await server.conveyor.enqueue(holdJob, {});
+    await expect.poll(async () => (await server.conveyor.getJob(job.id))?.state, { timeout: 10_000 }).toBe('running');
+    const now = Date.now();
+    await server.conveyor.store.workerRegister({
+      worker: { id: 'gone-worker-1', host: 'old-host', pid: 4242, queues: ['mail'], tasks: ['email.send'], concurrency: 3, startedAt: new Date(now - 3_600_000), lastHeartbeatAt: new Date(now - 120_000) },
+    });
+    const workers = await page('/dashboard/workers');
+    const liveRow = new RegExp(`<tr data-worker-id="${worker.id}">[\\s\\S]*?state-live[\\s\\S]*?<td class="num" data-running>1 / 4</td>`);
+    expect(workers).toMatch(liveRow);
+    expect(workers).toMatch(/<tr data-worker-id="gone-worker-1">[\s\S]*?state-stalled[\s\S]*?old-host[\s\S]*?4242[\s\S]*?data-running>0 \/ 3</);
+    const overview = await page('/');
+    expect(overview).toMatch(/data-warning="stalled-worker"><strong>Stalled worker:<\/strong><code>gone-worker-1<\/code> on old-host \(pid 4242\) stopped heartbeating 2 min ago/);
+    expect(overview).not.toContain('data-warning="not-ready"');
+    const detail = await page(`/dashboard/jobs/${job.id}`);
+    expect(detail).toContain(`<code data-lease-owner>${worker.id}</code>`);
+  });
+
+  it('serves the live script as JavaScript without a session', async () => {
+    const overview = await page('/');
+    const script = /<script src="(\/dashboard\/assets\/dashboard\.js\?v=[0-9a-f]+)" defer>/.exec(overview)?.[1];
+    const response = await fetch(`${server.url}${script}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/javascript');
+    expect(await response.text()).toContain("new EventSource(eventsUrl)");
+  });
+});

@@ -1,0 +1,131 @@
+/**
+ * Failure groups: failed and dead jobs grouped by the fingerprint of their latest error (see
+ * `error-fingerprint.ts`), each with its count, when it was first and last seen, a sample job, and
+ * the tasks and queues it hit, so an operator sees "one bug, 1,200 jobs" and can retry them all once
+ * the fix is out. Grouping runs here, over jobs paged from `conveyor.listJobs` newest first, up to a
+ * cap: past it the report says it is based on the newest N.
+ */
+import type { Conveyor } from '../conveyor.js';
+import { ConveyorNotFoundError, ConveyorStateError } from '../errors.js';
+import type { Job, JobState } from '../job.js';
+import { fingerprintError, type ErrorFingerprint } from './error-fingerprint.js';
+
+/** The states a failure group collects: retrying (`failed`) and given up (`dead`). */
+export const FAILURE_STATES: readonly JobState[] = ['failed', 'dead'];
+
+/** @default 10,000: the newest failed and dead jobs read for one report. */
+export const DEFAULT_FAILURE_SCAN_LIMIT = 10_000;
+
+const PAGE_SIZE = 1000;
+
+export interface FailureGroup extends ErrorFingerprint {
+  count: number;
+  /** How many of the group's jobs are retrying (`failed`) and how many gave up (`dead`). */
+  failed: number;
+  dead: number;
+  /** Earliest and latest time one of the group's jobs last failed. */
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+  /** The group's newest job, with its error as recorded. */
+  sample: { jobId: string; task: string; queue: string; message: string; stack: string | null };
+  tasks: string[];
+  queues: string[];
+}
+
+export interface FailureGroupReport {
+  /** Biggest first; ties: most recently seen first. */
+  groups: FailureGroup[];
+  /** Failed and dead jobs read. */
+  scanned: number;
+  /** True when there were more than `limit`: the report covers the newest `scanned` only. */
+  capped: boolean;
+  limit: number;
+}
+
+export interface RetryGroupResult {
+  /** Jobs of the group found in the scan. */
+  matched: number;
+  retried: string[];
+  failed: Array<{ id: string; error: { code: 'conflict' | 'not_found'; message: string } }>;
+}
+
+/** The failed and dead jobs, newest first, at most `limit`. */
+export async function scanFailedJobs(conveyor: Conveyor, limit: number = DEFAULT_FAILURE_SCAN_LIMIT): Promise<{ jobs: Job[]; capped: boolean }> {
+  const jobs: Job[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await conveyor.listJobs({ states: [...FAILURE_STATES] }, { cursor, limit: Math.min(PAGE_SIZE, limit - jobs.length) });
+    jobs.push(...page.jobs);
+    cursor = page.nextCursor;
+  } while (cursor !== null && jobs.length < limit);
+  return { jobs, capped: cursor !== null };
+}
+
+/** The fingerprint of a failed or dead job: that of its latest error. */
+export function jobFingerprint(job: Job): ErrorFingerprint {
+  const error = job.errors.at(-1);
+  return fingerprintError(error === undefined ? { message: '(no error recorded)', stack: null } : error);
+}
+
+/** Group jobs (newest first, as `listJobs` returns them) by fingerprint. */
+export function groupFailures(jobs: readonly Job[]): FailureGroup[] {
+  const groups = new Map<string, FailureGroup & { taskSet: Set<string>; queueSet: Set<string> }>();
+  for (const job of jobs) {
+    const fingerprint = jobFingerprint(job);
+    const error = job.errors.at(-1);
+    const seenAt = error?.at ?? job.updatedAt;
+    let group = groups.get(fingerprint.fingerprint);
+    if (group === undefined) {
+      group = {
+        ...fingerprint,
+        count: 0,
+        failed: 0,
+        dead: 0,
+        firstSeenAt: seenAt,
+        lastSeenAt: seenAt,
+        sample: { jobId: job.id, task: job.task, queue: job.queue, message: error?.message ?? '(no error recorded)', stack: error?.stack ?? null },
+        tasks: [],
+        queues: [],
+        taskSet: new Set(),
+        queueSet: new Set(),
+      };
+      groups.set(fingerprint.fingerprint, group);
+    }
+    group.count += 1;
+    if (job.state === 'dead') group.dead += 1;
+    else group.failed += 1;
+    if (seenAt < group.firstSeenAt) group.firstSeenAt = seenAt;
+    if (seenAt > group.lastSeenAt) group.lastSeenAt = seenAt;
+    group.taskSet.add(job.task);
+    group.queueSet.add(job.queue);
+  }
+  return [...groups.values()]
+    .map(({ taskSet, queueSet, ...group }) => ({ ...group, tasks: [...taskSet].sort(), queues: [...queueSet].sort() }))
+    .sort((a, b) => b.count - a.count || b.lastSeenAt.getTime() - a.lastSeenAt.getTime());
+}
+
+export async function loadFailureGroups(conveyor: Conveyor, limit: number = DEFAULT_FAILURE_SCAN_LIMIT): Promise<FailureGroupReport> {
+  const { jobs, capped } = await scanFailedJobs(conveyor, limit);
+  return { groups: groupFailures(jobs), scanned: jobs.length, capped, limit };
+}
+
+/**
+ * Queue again, now, every failed or dead job of the group among the newest `limit`. One by one, so a
+ * job that cannot be retried (its dedup key is held again, or it changed state since the scan) is
+ * reported and the others still go.
+ */
+export async function retryFailureGroup(conveyor: Conveyor, fingerprint: string, limit: number = DEFAULT_FAILURE_SCAN_LIMIT): Promise<RetryGroupResult> {
+  const { jobs } = await scanFailedJobs(conveyor, limit);
+  const members = jobs.filter((job) => jobFingerprint(job).fingerprint === fingerprint);
+  const result: RetryGroupResult = { matched: members.length, retried: [], failed: [] };
+  for (const job of members) {
+    try {
+      result.retried.push((await conveyor.retry(job.id)).id);
+    } catch (error) {
+      if (error instanceof ConveyorStateError) result.failed.push({ id: job.id, error: { code: 'conflict', message: error.message } });
+      else if (error instanceof ConveyorNotFoundError) result.failed.push({ id: job.id, error: { code: 'not_found', message: error.message } });
+      else throw error;
+    }
+  }
+  return result;
+}

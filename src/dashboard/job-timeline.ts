@@ -1,0 +1,38 @@
+/**
+ * A job's history as a timeline. The store keeps a job's timestamps and one error per failed attempt
+ * rather than a log of transitions, so the timeline is derived, oldest first: enqueued
+ * (`createdAt`), the latest attempt's start (`startedAt`), each failed attempt (`errors[]`), the next
+ * attempt of a job waiting to be retried, a cancel request, and the end (`finishedAt` with the final
+ * state). Earlier attempts show through their errors; their starts are not recorded.
+ */
+import type { Job, JobAttemptError, JobState } from '../job.js';
+
+export type TimelineEntry =
+  | { kind: 'enqueued'; at: Date; runAt: Date | null }
+  | { kind: 'attempt-started'; at: Date; attempt: number; workerId: string | null }
+  | { kind: 'attempt-failed'; at: Date; error: JobAttemptError }
+  | { kind: 'retry-due'; at: Date; attempt: number }
+  | { kind: 'cancel-requested'; at: Date }
+  | { kind: 'finished'; at: Date; state: JobState };
+
+/** A run-at this much after creation means the job was scheduled, not queued at once. */
+const SCHEDULED_AFTER_MS = 1_000;
+
+export function jobTimeline(job: Job): TimelineEntry[] {
+  const entries: TimelineEntry[] = [];
+  // Before the first start, `runAt` is still the enqueue's; later, retries and snoozes move it.
+  const scheduled = job.startedAt === null && job.runAt.getTime() - job.createdAt.getTime() > SCHEDULED_AFTER_MS;
+  entries.push({ kind: 'enqueued', at: job.createdAt, runAt: scheduled ? job.runAt : null });
+  if (job.startedAt !== null) entries.push({ kind: 'attempt-started', at: job.startedAt, attempt: job.attempt, workerId: job.state === 'running' ? job.workerId : null });
+  for (const error of job.errors) entries.push({ kind: 'attempt-failed', at: error.at, error });
+  if (job.state === 'failed') entries.push({ kind: 'retry-due', at: job.runAt, attempt: job.attempt + 1 });
+  if (job.cancelRequestedAt !== null) entries.push({ kind: 'cancel-requested', at: job.cancelRequestedAt });
+  if (job.finishedAt !== null && (job.state === 'succeeded' || job.state === 'dead' || job.state === 'cancelled')) {
+    entries.push({ kind: 'finished', at: job.finishedAt, state: job.state });
+  }
+  // Stable, so entries at the same instant keep the order above.
+  return entries
+    .map((entry, index) => ({ entry, index }))
+    .sort((a, b) => a.entry.at.getTime() - b.entry.at.getTime() || a.index - b.index)
+    .map(({ entry }) => entry);
+}

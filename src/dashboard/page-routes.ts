@@ -1,0 +1,71 @@
+/**
+ * The dashboard's pages (GET): overview, jobs, one job, failure groups, workers. Each loads its data
+ * through the Conveyor client API, then renders; the same handler answers the live script's
+ * refreshes with the live region alone (`respondWithPage`).
+ */
+import { Hono } from 'hono';
+import type { ServerDeps } from '../server/deps.js';
+import { DEPTH_STATES } from '../server/queue-dto.js';
+import { loadFailureGroups } from './failure-groups.js';
+import { parseJobsQuery } from './jobs-filter.js';
+import { notFoundPage, respondWithPage } from './layout.js';
+import { loadOverview } from './overview-data.js';
+import { failuresPage } from './pages/failures.js';
+import { jobDetailPage } from './pages/job-detail.js';
+import { JOBS_PAGE_SIZE, jobsPage } from './pages/jobs.js';
+import { overviewPage } from './pages/overview.js';
+import { workersPage } from './pages/workers.js';
+import { DASHBOARD_PREFIX, FAILURES_PAGE_PATH, JOBS_PAGE_PATH, OVERVIEW_PATH, WORKERS_PAGE_PATH } from './paths.js';
+
+/** Most running jobs read to count each worker's. */
+const RUNNING_SCAN_LIMIT = 10_000;
+
+export function pageRoutes({ conveyor }: ServerDeps): Hono {
+  const app = new Hono();
+
+  app.get(OVERVIEW_PATH, async (c) => respondWithPage(c, overviewPage(await loadOverview(conveyor))));
+  app.get(DASHBOARD_PREFIX, (c) => c.redirect(OVERVIEW_PATH, 302));
+
+  app.get(JOBS_PAGE_PATH, async (c) => {
+    const { query, filter, cursor, problems } = parseJobsQuery(c.req.query());
+    const [page, counts, queueStates] = await Promise.all([
+      conveyor.listJobs(filter, { cursor, limit: JOBS_PAGE_SIZE }),
+      conveyor.store.jobCountByGroup({ states: [...DEPTH_STATES] }),
+      conveyor.listQueues(),
+    ]);
+    const queueNames = [...new Set([...counts.map((group) => group.queue), ...queueStates.map((queue) => queue.name)])].sort();
+    const taskNames = [...new Set(counts.map((group) => group.task))].sort();
+    return respondWithPage(c, jobsPage({ query, jobs: page.jobs, nextCursor: page.nextCursor, problems, queueNames, taskNames, now: new Date() }));
+  });
+
+  app.get(`${JOBS_PAGE_PATH}/:id`, async (c) => {
+    const id = c.req.param('id');
+    const job = /^\d{1,19}$/.test(id) ? await conveyor.getJob(id) : null;
+    if (job === null) return respondWithPage(c, notFoundPage('jobs', 'No such job', `There is no job with id "${id.slice(0, 40)}"; it may have been pruned after its retention.`));
+    return respondWithPage(c, jobDetailPage(job, new Date()));
+  });
+
+  app.get(FAILURES_PAGE_PATH, async (c) => respondWithPage(c, failuresPage(await loadFailureGroups(conveyor), new Date())));
+
+  app.get(WORKERS_PAGE_PATH, async (c) => {
+    const [workers, running] = await Promise.all([conveyor.listWorkers(), countRunningByWorker(conveyor)]);
+    return respondWithPage(c, workersPage({ workers, runningByWorker: running.byWorker, runningCapped: running.capped, now: new Date() }));
+  });
+
+  return app;
+}
+
+async function countRunningByWorker(conveyor: ServerDeps['conveyor']): Promise<{ byWorker: Map<string, number>; capped: boolean }> {
+  const byWorker = new Map<string, number>();
+  let cursor: string | null = null;
+  let seen = 0;
+  do {
+    const page = await conveyor.listJobs({ states: ['running'] }, { cursor, limit: 1000 });
+    for (const job of page.jobs) {
+      if (job.workerId !== null) byWorker.set(job.workerId, (byWorker.get(job.workerId) ?? 0) + 1);
+    }
+    seen += page.jobs.length;
+    cursor = page.nextCursor;
+  } while (cursor !== null && seen < RUNNING_SCAN_LIMIT);
+  return { byWorker, capped: cursor !== null };
+}

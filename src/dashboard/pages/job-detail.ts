@@ -1,0 +1,121 @@
+/**
+ * One job: what it is (task, queue, state, attempts, times, lease owner), its progress, input and
+ * result, its history as a timeline, and each failed attempt's error with its stack. Retry and
+ * cancel are POST forms that come back here. Every value from the job is escaped by `html`.
+ */
+import { RETRYABLE_STATES, isFinalState, type Job, type JobState } from '../../job.js';
+import { errorType } from '../error-fingerprint.js';
+import { formatJson, stateBadge, timeAgo, timeExact } from '../format.js';
+import { EMPTY, html, type Html } from '../html.js';
+import type { Page } from '../layout.js';
+import { jobTimeline, type TimelineEntry } from '../job-timeline.js';
+import { jobPagePath, JOBS_PAGE_PATH } from '../paths.js';
+
+export function jobDetailPage(job: Job, now: Date): Page {
+  return {
+    title: `Job #${job.id}`,
+    section: 'jobs',
+    live: jobDetailLive(job, now),
+    liveness: { eventsUrl: `/events?jobId=${encodeURIComponent(job.id)}`, refreshMs: 1000 },
+  };
+}
+
+function jobDetailLive(job: Job, now: Date): Html {
+  return html`<div data-job-id="${job.id}">
+<div class="detail-head">
+  <div><h1>Job #${job.id} ${stateBadge(job.state)}</h1><div class="muted"><code>${job.task}</code> on queue <a href="${`${JOBS_PAGE_PATH}?queue=${encodeURIComponent(job.queue)}`}">${job.queue}</a></div></div>
+  <div class="actions">${actionButtons(job)}</div>
+</div>
+<div class="grid-2">
+  <section class="panel"><h2>Details</h2>${facts(job, now)}</section>
+  <section class="panel"><h2>History</h2>${timeline(job, now)}</section>
+</div>
+${job.progress === null ? EMPTY : html`<section class="panel"><h2>Progress</h2><progress data-job-progress max="1" value="${job.progress.fraction}"></progress> <strong>${Math.round(job.progress.fraction * 100)}%</strong> ${job.progress.message ?? ''}</section>`}
+<section class="panel"><h2>Input</h2><pre data-job-input>${formatJson(job.input)}</pre></section>
+${job.result === null ? EMPTY : html`<section class="panel"><h2>Result</h2><pre data-job-result>${formatJson(job.result)}</pre></section>`}
+${errorsSection(job)}
+</div>`;
+}
+
+function actionButtons(job: Job): Html {
+  const retryable = (RETRYABLE_STATES as readonly JobState[]).includes(job.state);
+  const cancellable = !isFinalState(job.state) && job.cancelRequestedAt === null;
+  return html`${retryable ? html`<form class="inline" method="post" action="${`${jobPagePath(job.id)}/retry`}"><button type="submit" class="primary">Retry now</button></form>` : EMPTY}
+${cancellable ? html`<form class="inline" method="post" action="${`${jobPagePath(job.id)}/cancel`}"><button type="submit" class="danger">Cancel</button></form>` : EMPTY}`;
+}
+
+function facts(job: Job, now: Date): Html {
+  const row = (label: string, value: Html | string | number) => html`<dt>${label}</dt><dd>${value}</dd>`;
+  const link = (id: string | null) => (id === null ? html`<span class="muted">—</span>` : html`<a href="${jobPagePath(id)}">#${id}</a>`);
+  return html`<dl class="facts">
+${row('State', stateBadge(job.state))}
+${row('Attempt', `${job.attempt} of ${job.maxAttempts}`)}
+${row('Priority', job.priority)}
+${row('Run at', timeExact(job.runAt))}
+${row('Created', html`${timeExact(job.createdAt)} <span class="muted">(${timeAgo(job.createdAt, now)})</span>`)}
+${row('Started', timeExact(job.startedAt))}
+${row('Finished', timeExact(job.finishedAt))}
+${leaseRows(job, now)}
+${job.dedupKey === null ? EMPTY : row('Dedup key', html`<code>${job.dedupKey}</code>`)}
+${job.concurrencyKey === null ? EMPTY : row('Concurrency key', html`<code>${job.concurrencyKey}</code>`)}
+${job.flowId === null ? EMPTY : row('Flow', link(job.flowId))}
+${job.parentId === null ? EMPTY : row('Parent', link(job.parentId))}
+${job.cancelRequestedAt === null ? EMPTY : row('Cancel requested', timeExact(job.cancelRequestedAt))}
+</dl>`;
+}
+
+/** Who holds the job now (while running), or which worker ran it last. */
+function leaseRows(job: Job, now: Date): Html {
+  if (job.state !== 'running') {
+    return job.workerId === null ? EMPTY : html`<dt>Last worker</dt><dd><code>${job.workerId}</code></dd>`;
+  }
+  const expires = job.leaseExpiresAt === null ? html`<span class="muted">—</span>` : html`${timeExact(job.leaseExpiresAt)} <span class="muted">(${timeAgo(job.leaseExpiresAt, now)})</span>`;
+  return html`<dt>Lease owner</dt><dd><code data-lease-owner>${job.workerId ?? 'none'}</code></dd><dt>Lease expires</dt><dd>${expires}</dd>`;
+}
+
+function timeline(job: Job, now: Date): Html {
+  return html`<ol class="timeline">${jobTimeline(job).map((entry) => {
+    const { title, detail } = describe(entry);
+    return html`<li class="${timelineClass(entry)}">${title}<span class="when">${timeExact(entry.at)} · ${timeAgo(entry.at, now)}</span>${detail === null ? EMPTY : html`<div class="message">${detail}</div>`}</li>`;
+  })}</ol>`;
+}
+
+function timelineClass(entry: TimelineEntry): string {
+  if (entry.kind === 'attempt-failed') return 'tl-failed';
+  if (entry.kind === 'attempt-started') return 'tl-running';
+  if (entry.kind === 'finished') return `tl-${entry.state}`;
+  return 'tl-other';
+}
+
+/** An entry's headline, and what it says below the time (an error message). */
+function describe(entry: TimelineEntry): { title: Html; detail: Html | null } {
+  const title = (text: Html | string) => ({ title: html`<strong>${text}</strong>`, detail: null });
+  switch (entry.kind) {
+    case 'enqueued':
+      return entry.runAt === null ? title('Enqueued') : { title: html`<strong>Enqueued</strong> to run at ${timeExact(entry.runAt)}`, detail: null };
+    case 'attempt-started':
+      return { title: html`<strong>Attempt ${entry.attempt} started</strong>${entry.workerId === null ? EMPTY : html` on worker <code>${entry.workerId}</code>`}`, detail: null };
+    case 'attempt-failed':
+      return { title: html`<strong>Attempt ${entry.error.attempt} failed</strong>`, detail: html`${errorType(entry.error.stack)}: ${entry.error.message}` };
+    case 'retry-due':
+      return title(`Attempt ${entry.attempt} due (retry after backoff)`);
+    case 'cancel-requested':
+      return title('Cancel requested');
+    case 'finished':
+      return title(entry.state === 'succeeded' ? 'Succeeded' : entry.state === 'dead' ? 'Dead: no attempts left' : 'Cancelled');
+  }
+}
+
+function errorsSection(job: Job): Html {
+  if (job.errors.length === 0) return EMPTY;
+  const newestFirst = [...job.errors].reverse();
+  return html`<section class="panel"><h2>Errors (${job.errors.length})</h2>
+${newestFirst.map(
+  (error, index) => html`<div class="attempt-error" data-attempt="${error.attempt}">
+<div><strong>Attempt ${error.attempt}</strong> <span class="muted">· ${timeExact(error.at)}</span></div>
+<div class="message"><code>${errorType(error.stack)}</code> ${error.message}</div>
+${error.stack === null ? html`<div class="muted">No stack recorded.</div>` : html`<details id="stack-${error.attempt}"${index === 0 ? html` open` : EMPTY}><summary>Stack</summary><pre class="stack" data-stack>${error.stack}</pre></details>`}
+</div>`,
+)}
+</section>`;
+}

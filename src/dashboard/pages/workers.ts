@@ -1,0 +1,52 @@
+/**
+ * The workers page: every registered worker, live or stalled (its heartbeat stopped: F2), with its
+ * host, pid, the queues and tasks it serves, its concurrency, the jobs it is running now, and its
+ * last heartbeat.
+ */
+import type { WorkerStatus } from '../../conveyor.js';
+import { timeAgo } from '../format.js';
+import { html, type Html } from '../html.js';
+import type { Page } from '../layout.js';
+import { JOBS_PAGE_PATH } from '../paths.js';
+
+export interface WorkersPageData {
+  workers: WorkerStatus[];
+  /** Running jobs per worker id. */
+  runningByWorker: Map<string, number>;
+  /** True when there were more running jobs than were counted. */
+  runningCapped: boolean;
+  now: Date;
+}
+
+export function workersPage(data: WorkersPageData): Page {
+  return {
+    title: 'Workers',
+    section: 'workers',
+    head: html`<h1>Workers</h1><p class="subtitle">Every worker registered in the store. A worker is stalled when its heartbeat stopped; jobs it held are queued again when their leases expire.</p>`,
+    live: workersLive(data),
+    liveness: { eventsUrl: '/events', refreshMs: 2000, pollMs: 5000 },
+  };
+}
+
+function workersLive(data: WorkersPageData): Html {
+  if (data.workers.length === 0) return html`<div class="panel empty">No worker is registered: start one with <code>npx conveyor worker ./src/tasks.ts</code>.</div>`;
+  const ordered = [...data.workers].sort((a, b) => Number(b.live) - Number(a.live) || a.host.localeCompare(b.host) || a.id.localeCompare(b.id));
+  return html`${data.runningCapped ? html`<p class="muted">Running jobs are counted among the first 10,000 running.</p>` : ''}<table class="workers">
+<thead><tr><th>Worker</th><th>State</th><th>Host</th><th class="num">PID</th><th>Queues</th><th>Tasks</th><th class="num">Running</th><th>Started</th><th>Last heartbeat</th></tr></thead>
+<tbody>${ordered.map((worker) => workerRow(worker, data.runningByWorker.get(worker.id) ?? 0, data.now))}</tbody>
+</table>`;
+}
+
+function workerRow(worker: WorkerStatus, running: number, now: Date): Html {
+  return html`<tr data-worker-id="${worker.id}">
+<td><code>${worker.id}</code></td>
+<td>${worker.live ? html`<span class="state state-live">live</span>` : html`<span class="state state-stalled">stalled</span>`}</td>
+<td>${worker.host}</td>
+<td class="num">${worker.pid}</td>
+<td>${worker.queues.map((queue) => html`<a class="tag" href="${`${JOBS_PAGE_PATH}?queue=${encodeURIComponent(queue)}`}">${queue}</a>`)}</td>
+<td>${worker.tasks.map((task) => html`<span class="tag">${task}</span>`)}</td>
+<td class="num" data-running>${running} / ${worker.concurrency}</td>
+<td>${timeAgo(worker.startedAt, now)}</td>
+<td>${timeAgo(worker.lastHeartbeatAt, now)}</td>
+</tr>`;
+}

@@ -1,0 +1,45 @@
+/**
+ * Where the dashboard lives in the server's URL space. The overview is the root page; every other
+ * page sits under `/dashboard/`, apart from the JSON API's own paths (`/jobs`, `/queues`…). The
+ * auth middleware reads these to tell pages (which redirect to the login form) from API routes
+ * (which answer 401), and to let the login form and the stylesheet through without a session.
+ */
+
+export const OVERVIEW_PATH = '/';
+export const LOGIN_PATH = '/login';
+export const LOGOUT_PATH = '/logout';
+export const DASHBOARD_PREFIX = '/dashboard';
+export const ASSETS_PREFIX = '/dashboard/assets/';
+export const JOBS_PAGE_PATH = '/dashboard/jobs';
+export const FAILURES_PAGE_PATH = '/dashboard/failures';
+export const WORKERS_PAGE_PATH = '/dashboard/workers';
+
+/** The page of one job. */
+export function jobPagePath(id: string): string {
+  return `${JOBS_PAGE_PATH}/${encodeURIComponent(id)}`;
+}
+
+/** Whether a path is a dashboard page or form action (as opposed to the JSON API). */
+export function isDashboardPath(path: string): boolean {
+  return path === OVERVIEW_PATH || path === DASHBOARD_PREFIX || path.startsWith(`${DASHBOARD_PREFIX}/`);
+}
+
+/** Whether a dashboard path needs no session: the login form, logging out, and the static assets. */
+export function isPublicDashboardPath(path: string): boolean {
+  return path === LOGIN_PATH || path === LOGOUT_PATH || path.startsWith(ASSETS_PREFIX);
+}
+
+/**
+ * `next` (where to go after logging in) when it is a path on this server, else the overview: a
+ * value like `//evil.example` or `https://evil.example` would make the login form an open redirect.
+ */
+export function safeNextPath(next: string | undefined | null): string {
+  if (next === undefined || next === null || !next.startsWith('/') || next.startsWith('//') || next.includes('\\')) return OVERVIEW_PATH;
+  if (/[\u0000-\u001f\u007f]/.test(next)) return OVERVIEW_PATH;
+  return next;
+}
+
+/** The login form's URL, remembering the page to come back to. */
+export function loginPathFor(next: string): string {
+  return next === OVERVIEW_PATH ? LOGIN_PATH : `${LOGIN_PATH}?next=${encodeURIComponent(next)}`;
+}

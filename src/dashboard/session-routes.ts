@@ -1,0 +1,48 @@
+/**
+ * Logging in and out. `POST /login` checks the token in constant time against the server's tokens
+ * (the same check as the bearer auth) and stores it in the session cookie (see `cookies.ts`); a
+ * wrong one gets the form again with 401. Both forms must come from this server's own pages
+ * (`isSameOriginRequest`): otherwise another site could log a browser in under its own token, or
+ * out.
+ */
+import { Hono, type Context } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { isSameOriginRequest, SESSION_COOKIE, type TokenCheck } from '../server/auth.js';
+import { clearSessionCookie, setSessionCookie } from './cookies.js';
+import { loginPage } from './pages/login.js';
+import { LOGIN_PATH, LOGOUT_PATH, safeNextPath } from './paths.js';
+
+export function sessionRoutes(isKnownToken: TokenCheck): Hono {
+  const app = new Hono();
+
+  app.get(LOGIN_PATH, (c) => {
+    const next = safeNextPath(c.req.query('next'));
+    const current = getCookie(c, SESSION_COOKIE);
+    if (current !== undefined && isKnownToken(current)) return c.redirect(next, 302);
+    return c.html(loginPage({ next }));
+  });
+
+  app.post(LOGIN_PATH, async (c) => {
+    if (!isSameOriginRequest(c)) return crossSite(c);
+    const form = await c.req.parseBody();
+    const token = typeof form.token === 'string' ? form.token.trim() : '';
+    const next = safeNextPath(typeof form.next === 'string' ? form.next : undefined);
+    if (token === '' || !isKnownToken(token)) {
+      return c.html(loginPage({ next, problem: token === '' ? 'Enter an API token.' : 'That token is not one this server accepts.' }), 401);
+    }
+    setSessionCookie(c, token);
+    return c.redirect(next, 303);
+  });
+
+  app.post(LOGOUT_PATH, (c) => {
+    if (!isSameOriginRequest(c)) return crossSite(c);
+    clearSessionCookie(c);
+    return c.redirect(LOGIN_PATH, 303);
+  });
+
+  return app;
+}
+
+function crossSite(c: Context): Response {
+  return c.text('Refused: this form must be sent from a page of this server.', 403);
+}
