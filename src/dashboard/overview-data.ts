@@ -7,7 +7,7 @@ import type { OrphanReport } from '../client/orphans.js';
 import type { Conveyor } from '../conveyor.js';
 import { checkReadiness, type Readiness } from '../server/health.js';
 import { DEPTH_STATES, THROUGHPUT_WINDOW_MS, toQueueDtos, type QueueDto } from '../server/queue-dto.js';
-import { loadThroughput, type Throughput } from './throughput.js';
+import type { Throughput, ThroughputCounter } from './throughput.js';
 
 /** How long readiness waits for each store call, as `/ready` does by default. */
 const READINESS_TIMEOUT_MS = 2_000;
@@ -21,13 +21,15 @@ export interface OverviewData {
   readiness: Readiness;
 }
 
-export async function loadOverview(conveyor: Conveyor, now: Date = new Date()): Promise<OverviewData> {
-  const [readiness, orphans] = await Promise.all([checkReadiness(conveyor, READINESS_TIMEOUT_MS), conveyor.orphans().catch(() => null)]);
+export async function loadOverview(conveyor: Conveyor, throughputCounter: ThroughputCounter, now: Date = new Date()): Promise<OverviewData> {
+  // One orphan report for both the warnings and the readiness checks.
+  const report = conveyor.orphans();
+  const [readiness, orphans] = await Promise.all([checkReadiness(conveyor, READINESS_TIMEOUT_MS, () => report), report.catch(() => null)]);
   const [states, counts, finished, throughput] = await Promise.all([
     conveyor.listQueues(),
     conveyor.store.jobCountByGroup({ states: [...DEPTH_STATES] }),
     conveyor.store.jobCountFinishedSince({ since: new Date(now.getTime() - THROUGHPUT_WINDOW_MS) }),
-    loadThroughput(conveyor, now),
+    throughputCounter.load(now),
   ]);
   const queues = toQueueDtos(states, counts, finished);
   // A queue whose jobs all finished within the hour still shows, by its throughput.

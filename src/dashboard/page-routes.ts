@@ -10,6 +10,7 @@ import { loadFailureGroups } from './failure-groups.js';
 import { parseJobsQuery } from './jobs-filter.js';
 import { notFoundPage, respondWithPage } from './layout.js';
 import { loadOverview } from './overview-data.js';
+import { ThroughputCounter } from './throughput.js';
 import { failuresPage } from './pages/failures.js';
 import { jobDetailPage } from './pages/job-detail.js';
 import { JOBS_PAGE_SIZE, jobsPage } from './pages/jobs.js';
@@ -22,8 +23,9 @@ const RUNNING_SCAN_LIMIT = 10_000;
 
 export function pageRoutes({ conveyor }: ServerDeps): Hono {
   const app = new Hono();
+  const throughput = new ThroughputCounter(conveyor.store);
 
-  app.get(OVERVIEW_PATH, async (c) => respondWithPage(c, overviewPage(await loadOverview(conveyor))));
+  app.get(OVERVIEW_PATH, async (c) => respondWithPage(c, overviewPage(await loadOverview(conveyor, throughput))));
   app.get(DASHBOARD_PREFIX, (c) => c.redirect(OVERVIEW_PATH, 302));
 
   app.get(JOBS_PAGE_PATH, async (c) => {

@@ -1,19 +1,26 @@
 /**
- * Throughput over the last hour, per queue, in twelve five-minute buckets. The store counts jobs
- * finished since a time (`jobCountFinishedSince`, served by the (state, finished_at) index); asking
- * once per bucket boundary and subtracting neighbours gives each bucket, without reading any job.
+ * Throughput over the last hour, per queue, in twelve five-minute buckets on the clock (…:00, …:05,
+ * …), the newest one still open and ending now. A bucket that has closed no longer changes, so a
+ * `ThroughputCounter` counts it once (`jobCountFinishedByInterval`, one read of the finished-jobs
+ * index for all the buckets it lacks) and afterwards counts only the open bucket: an overview
+ * refreshed every second reads at most five minutes of finished jobs, however busy the hour was.
  */
-import type { Conveyor } from '../conveyor.js';
-import type { JobFinishedCount } from '../store/store.js';
+import type { JobFinishedInInterval, Store } from '../store/store.js';
 
 export const THROUGHPUT_BUCKETS = 12;
 export const THROUGHPUT_BUCKET_MS = 5 * 60_000;
+
+/**
+ * A bucket is kept only once it closed this long ago: an outcome is stamped with the worker's clock
+ * and commits a moment later, so the first count of a bucket that just closed may miss its last jobs.
+ */
+export const BUCKET_SETTLE_MS = 10_000;
 
 /** Jobs of one queue that finished in one bucket, by final state. */
 export interface ThroughputBucket {
   /** Start of the bucket (inclusive). */
   from: Date;
-  /** End of the bucket (exclusive); the last bucket ends now. */
+  /** End of the bucket (exclusive); the newest bucket ends now. */
   to: Date;
   succeeded: number;
   dead: number;
@@ -23,66 +30,63 @@ export interface ThroughputBucket {
 /** Per queue name, the buckets oldest first. */
 export type Throughput = Map<string, ThroughputBucket[]>;
 
-export async function loadThroughput(conveyor: Conveyor, now: Date = new Date()): Promise<Throughput> {
-  const boundaries = Array.from({ length: THROUGHPUT_BUCKETS }, (_, index) => new Date(now.getTime() - (index + 1) * THROUGHPUT_BUCKET_MS));
-  const cumulative = await Promise.all(boundaries.map((since) => conveyor.store.jobCountFinishedSince({ since })));
-  return bucketsFromCumulative(boundaries, cumulative, now);
+/** Counts throughput for one dashboard, keeping the buckets that closed. */
+export class ThroughputCounter {
+  /** Counts of closed buckets, by bucket start (ms); an empty list is a bucket where nothing finished. */
+  private readonly closed = new Map<number, JobFinishedInInterval[]>();
+
+  constructor(private readonly store: Pick<Store, 'jobCountFinishedByInterval'>) {}
+
+  async load(now: Date): Promise<Throughput> {
+    const starts = bucketStarts(now);
+    const openStart = starts.at(-1)!;
+    for (const start of this.closed.keys()) if (start < starts[0]!) this.closed.delete(start);
+    const missing = starts.slice(0, -1).filter((start) => !this.closed.has(start));
+    const from = missing[0] ?? openStart;
+    // One read from the oldest bucket not kept up to now (the open bucket included).
+    const counts = await this.store.jobCountFinishedByInterval({ from: new Date(from), to: new Date(now.getTime() + 1), intervalMs: THROUGHPUT_BUCKET_MS });
+    const byStart = new Map<number, JobFinishedInInterval[]>();
+    for (const count of counts) byStart.set(count.from.getTime(), [...(byStart.get(count.from.getTime()) ?? []), count]);
+    for (const start of missing) {
+      if (start + THROUGHPUT_BUCKET_MS + BUCKET_SETTLE_MS <= now.getTime()) this.closed.set(start, byStart.get(start) ?? []);
+    }
+    return toThroughput(starts, now, (start) => this.closed.get(start) ?? byStart.get(start) ?? []);
+  }
 }
 
-/**
- * `cumulative[i]` counts jobs finished since `boundaries[i]`, each boundary a bucket further back;
- * bucket i (counting back from now) is `cumulative[i]` minus `cumulative[i - 1]`.
- */
-export function bucketsFromCumulative(boundaries: Date[], cumulative: JobFinishedCount[][], now: Date): Throughput {
-  const totals = cumulative.map(toTotals);
-  const queues = new Set(totals.flatMap((byQueue) => [...byQueue.keys()]));
+/** The starts of the hour's buckets on the clock, oldest first; the last one holds `now`. */
+export function bucketStarts(now: Date): number[] {
+  const openStart = Math.floor(now.getTime() / THROUGHPUT_BUCKET_MS) * THROUGHPUT_BUCKET_MS;
+  return Array.from({ length: THROUGHPUT_BUCKETS }, (_, index) => openStart - (THROUGHPUT_BUCKETS - 1 - index) * THROUGHPUT_BUCKET_MS);
+}
+
+function toThroughput(starts: number[], now: Date, countsAt: (start: number) => JobFinishedInInterval[]): Throughput {
+  const queues = new Set(starts.flatMap((start) => countsAt(start).map((count) => count.queue)));
   const throughput: Throughput = new Map();
   for (const queue of [...queues].sort()) {
-    const buckets: ThroughputBucket[] = boundaries.map((from, index) => {
-      const upTo = totals[index]?.get(queue) ?? ZERO;
-      const newer = index === 0 ? ZERO : (totals[index - 1]?.get(queue) ?? ZERO);
-      const to = index === 0 ? now : (boundaries[index - 1] ?? now);
-      return {
-        from,
-        to,
-        // Never negative: a job retried between two queries leaves the newer count.
-        succeeded: Math.max(0, upTo.succeeded - newer.succeeded),
-        dead: Math.max(0, upTo.dead - newer.dead),
-        cancelled: Math.max(0, upTo.cancelled - newer.cancelled),
-      };
-    });
-    throughput.set(queue, buckets.reverse());
+    throughput.set(
+      queue,
+      emptyBuckets(now).map((bucket) => {
+        for (const count of countsAt(bucket.from.getTime())) if (count.queue === queue) bucket[count.state] += count.count;
+        return bucket;
+      }),
+    );
   }
   return throughput;
 }
 
 /** The buckets of a queue that finished nothing in the last hour. */
 export function emptyBuckets(now: Date): ThroughputBucket[] {
-  return Array.from({ length: THROUGHPUT_BUCKETS }, (_, index) => {
-    const back = THROUGHPUT_BUCKETS - index;
-    return { from: new Date(now.getTime() - back * THROUGHPUT_BUCKET_MS), to: new Date(now.getTime() - (back - 1) * THROUGHPUT_BUCKET_MS), succeeded: 0, dead: 0, cancelled: 0 };
-  });
+  return bucketStarts(now).map((start, index, starts) => ({
+    from: new Date(start),
+    to: index === starts.length - 1 ? now : new Date(start + THROUGHPUT_BUCKET_MS),
+    succeeded: 0,
+    dead: 0,
+    cancelled: 0,
+  }));
 }
 
 /** Every job a bucket counts. */
 export function bucketTotal(bucket: ThroughputBucket): number {
   return bucket.succeeded + bucket.dead + bucket.cancelled;
-}
-
-interface Totals {
-  succeeded: number;
-  dead: number;
-  cancelled: number;
-}
-
-const ZERO: Totals = { succeeded: 0, dead: 0, cancelled: 0 };
-
-function toTotals(counts: JobFinishedCount[]): Map<string, Totals> {
-  const byQueue = new Map<string, Totals>();
-  for (const group of counts) {
-    const totals = byQueue.get(group.queue) ?? { ...ZERO };
-    totals[group.state] += group.count;
-    byQueue.set(group.queue, totals);
-  }
-  return byQueue;
 }

@@ -69,16 +69,22 @@ SELECT 't', 'q' || (i % 5), '{}', (ARRAY['succeeded', 'dead', 'cancelled', 'queu
   CASE WHEN i % 4 < 3 THEN now() - i * interval '1 second' END
 FROM generate_series(1, 86400) AS i`);
       await client.query(`ANALYZE ${s}.jobs`);
-      const result = await client.query<{ 'QUERY PLAN': string }>(
-        `EXPLAIN (COSTS OFF) ${postgresQueries(schema).JOB_COUNT_FINISHED_SINCE.replaceAll('$1', "(now() - interval '1 minute')")}`,
-      );
-      return result.rows.map((row) => row['QUERY PLAN']).join('\n');
+      const explain = async (text: string) => (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (COSTS OFF) ${text}`)).rows.map((row) => row['QUERY PLAN']).join('\n');
+      const queries = postgresQueries(schema);
+      return {
+        since: await explain(queries.JOB_COUNT_FINISHED_SINCE.replaceAll('$1', "(now() - interval '1 minute')")),
+        byInterval: await explain(
+          queries.JOB_COUNT_FINISHED_BY_INTERVAL.replaceAll('$1', "(now() - interval '1 hour')").replaceAll('$2', 'now()').replaceAll('$3', '300000'),
+        ),
+      };
     });
-    for (const state of ['succeeded', 'dead', 'cancelled']) {
-      expect(plan).toContain(`Index Cond: ((state = '${state}'::text) AND (finished_at >= `);
+    for (const text of [plan.since, plan.byInterval]) {
+      for (const state of ['succeeded', 'dead', 'cancelled']) {
+        expect(text).toContain(`Index Cond: ((state = '${state}'::text) AND (finished_at >= `);
+      }
+      expect(text.match(/Index Scan using jobs_finished_idx on jobs|Bitmap Index Scan on jobs_finished_idx/g)).toHaveLength(3);
+      expect(text).not.toMatch(/Seq Scan/);
     }
-    expect(plan.match(/Index Scan using jobs_finished_idx on jobs|Bitmap Index Scan on jobs_finished_idx/g)).toHaveLength(3);
-    expect(plan).not.toMatch(/Seq Scan/);
   });
 
   it('counting jobs by group reads each unfinished state, and dead and cancelled, through an index, never the succeeded history', async () => {

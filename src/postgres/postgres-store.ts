@@ -21,6 +21,7 @@ import pg from 'pg';
 import { isFinalState, type Job, type JobState } from '../job.js';
 import type { Logger } from '../logger.js';
 import { parseCursor, parseJobId, storableText } from '../store/encoding.js';
+import { checkIntervalMs, finishedInInterval, type FinishedSlotRow } from '../store/finished-intervals.js';
 import { nextListCursor, textSearchWindow, type IdBounds } from '../store/text-search.js';
 import type {
   CallerTransaction,
@@ -30,6 +31,7 @@ import type {
   JobEvent,
   JobEventBounds,
   JobFinishedCount,
+  JobFinishedInInterval,
   JobInsert,
   JobInsertResult,
   JobLease,
@@ -192,6 +194,12 @@ export class PostgresStore implements Store {
   async jobCountFinishedSince(params: { since: Date }): Promise<JobFinishedCount[]> {
     return this.db.all<JobFinishedCount>(this.db.pool, this.sql.JOB_COUNT_FINISHED_SINCE, [params.since]);
   }
+  async jobCountFinishedByInterval(params: { from: Date; to: Date; intervalMs: number }): Promise<JobFinishedInInterval[]> {
+    const intervalMs = checkIntervalMs(params.intervalMs);
+    const rows = await this.db.all<FinishedSlotRow>(this.db.pool, this.sql.JOB_COUNT_FINISHED_BY_INTERVAL, [params.from, params.to, intervalMs]);
+    return rows.map((row) => finishedInInterval(row, params.from, intervalMs));
+  }
+
 
   // ---- jobs: claim, leases and outcomes ------------------------------------------------------
 

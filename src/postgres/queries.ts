@@ -198,6 +198,19 @@ GROUP BY task, queue, state`,
      * predicate word for word, so PostgreSQL would drop it from the index condition and read every
      * finished job's entry, testing `finished_at` on each.
      */
+    /** $1 from, $2 to (exclusive), $3 interval in ms; one range of the finished index per final state. */
+    JOB_COUNT_FINISHED_BY_INTERVAL: `
+SELECT queue, state, floor(extract(epoch FROM finished_at - $1::timestamptz) * 1000 / $3::int)::int AS slot, count(*)::int AS count
+FROM (
+  SELECT queue, state, finished_at FROM ${jobs} WHERE state = 'succeeded' AND finished_at >= $1 AND finished_at < $2
+  UNION ALL
+  SELECT queue, state, finished_at FROM ${jobs} WHERE state = 'dead' AND finished_at >= $1 AND finished_at < $2
+  UNION ALL
+  SELECT queue, state, finished_at FROM ${jobs} WHERE state = 'cancelled' AND finished_at >= $1 AND finished_at < $2
+) AS finished
+GROUP BY 1, 2, 3
+ORDER BY 1, 2, 3`,
+
     JOB_COUNT_FINISHED_SINCE: `
 SELECT queue, state, count(*)::int AS count
 FROM (

@@ -77,11 +77,11 @@ export function healthRoutes(deps: ServerDeps, options: HealthRoutesOptions = {}
 }
 
 /** Run every readiness check; the store calls run in parallel, each bounded by `storeTimeoutMs`. */
-export async function checkReadiness(conveyor: Conveyor, storeTimeoutMs: number): Promise<Readiness> {
+export async function checkReadiness(conveyor: Conveyor, storeTimeoutMs: number, orphanReport: () => Promise<OrphanReport> = () => conveyor.orphans()): Promise<Readiness> {
   const startedAt = Date.now();
   const [migrations, orphans] = await Promise.allSettled([
     withTimeout('conveyor.migrationStatus()', storeTimeoutMs, () => conveyor.migrationStatus()),
-    withTimeout('conveyor.orphans()', storeTimeoutMs, () => conveyor.orphans()),
+    withTimeout('conveyor.orphans()', storeTimeoutMs, orphanReport),
   ]);
   const storeErrors = [migrations, orphans].flatMap((result) => (result.status === 'rejected' ? [errorMessage(result.reason)] : []));
   const checks: ReadinessCheck[] = [

@@ -122,6 +122,14 @@ WHERE state IN ('succeeded', 'dead', 'cancelled') AND finished_at >= @since
 GROUP BY queue, state
 ORDER BY queue, state`;
 
+/** The slot is cast: the driver binds a JS number as a REAL, so the division would not truncate. */
+export const JOB_COUNT_FINISHED_BY_INTERVAL = `
+SELECT queue, state, CAST((finished_at - @from) / @intervalMs AS INTEGER) AS slot, count(*) AS count
+FROM conveyor_jobs INDEXED BY conveyor_jobs_finished_idx
+WHERE state IN ('succeeded', 'dead', 'cancelled') AND finished_at >= @from AND finished_at < @to
+GROUP BY queue, state, slot
+ORDER BY queue, state, slot`;
+
 // ---- jobs: claim and leases ------------------------------------------------------------------
 
 /**

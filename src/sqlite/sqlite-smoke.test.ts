@@ -180,4 +180,10 @@ describe('query plans', () => {
     // The queue is not in the index, so grouping by it sorts the matching rows; never the table.
     expect(plan.filter((detail) => /SCAN conveyor_jobs|TEMP B-TREE(?! FOR GROUP BY)/.test(detail)), plan.join('\n')).toEqual([]);
   });
+
+  it('counting finished jobs by interval range-scans the finished index per state, both ends bounded', () => {
+    const plan = planOf(sql.JOB_COUNT_FINISHED_BY_INTERVAL, { from: 0, to: 1, intervalMs: 1 });
+    expect(plan.some((detail) => detail.includes('conveyor_jobs_finished_idx (state=? AND finished_at>? AND finished_at<?)')), plan.join('\n')).toBe(true);
+    expect(plan.filter((detail) => /SCAN conveyor_jobs/.test(detail)), plan.join('\n')).toEqual([]);
+  });
 });

@@ -11,6 +11,7 @@ import { ConveyorError, ConveyorStateError } from '../errors.js';
 import type { Job, JobState } from '../job.js';
 import { parseCursor, parseJobId, storableText, toJsonText } from '../store/encoding.js';
 import { planMigrations } from '../store/migration-plan.js';
+import { checkIntervalMs, finishedInInterval, type FinishedSlotRow } from '../store/finished-intervals.js';
 import { nextListCursor, textSearchWindow, type IdBounds } from '../store/text-search.js';
 import type {
   AppliedMigration,
@@ -20,6 +21,7 @@ import type {
   JobEvent,
   JobEventBounds,
   JobFinishedCount,
+  JobFinishedInInterval,
   JobInsert,
   JobInsertResult,
   JobLease,
@@ -154,6 +156,12 @@ export class SqliteStore implements Store {
   async jobCountFinishedSince(params: { since: Date }): Promise<JobFinishedCount[]> {
     return this.db.all<JobFinishedCount>(sql.JOB_COUNT_FINISHED_SINCE, { since: params.since.getTime() });
   }
+  async jobCountFinishedByInterval(params: { from: Date; to: Date; intervalMs: number }): Promise<JobFinishedInInterval[]> {
+    const intervalMs = checkIntervalMs(params.intervalMs);
+    const rows = this.db.all<FinishedSlotRow>(sql.JOB_COUNT_FINISHED_BY_INTERVAL, { from: params.from.getTime(), to: params.to.getTime(), intervalMs });
+    return rows.map((row) => finishedInInterval(row, params.from, intervalMs));
+  }
+
 
   // ---- jobs: claim (in claim.ts), leases and outcomes (in job-outcomes.ts) ------------------
 

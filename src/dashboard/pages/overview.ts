@@ -18,7 +18,7 @@ export function overviewPage(data: OverviewData): Page {
   return {
     title: 'Overview',
     section: 'overview',
-    head: html`<h1>Overview</h1><p class="subtitle">Is work flowing, what is stuck, what failed. Throughput counts jobs that finished (succeeded, dead or cancelled) in each five-minute slice of the last hour.</p>`,
+    head: html`<h1>Overview</h1><p class="subtitle">Is work flowing, what is stuck, what failed. Throughput counts jobs that finished (succeeded, dead or cancelled) in each five-minute slice of the clock over the last hour (the newest slice runs up to now).</p>`,
     live: overviewLive(data),
     liveness: { eventsUrl: '/events', refreshMs: 1000, pollMs: 10_000 },
   };

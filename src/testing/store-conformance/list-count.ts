@@ -121,6 +121,31 @@ export const listCountTests: SuiteSection = (suite) => {
     });
   });
 
+  suite.group('jobCountFinishedByInterval', { migrate: true }, (group) => {
+    group.test('counts by queue, final state and interval the jobs finished in [from, to)', async ({ store }) => {
+      await finishAt(store, await insertJob(store, { queue: 'q1' }), 'succeeded', at(9)); // before `from`
+      await finishAt(store, await insertJob(store, { queue: 'q1' }), 'succeeded', at(10)); // first interval, at its start
+      await finishAt(store, await insertJob(store, { queue: 'q1' }), 'succeeded', at(14.999));
+      await finishAt(store, await insertJob(store, { queue: 'q1' }), 'dead', at(15)); // second interval
+      await finishAt(store, await insertJob(store, { queue: 'q2' }), 'succeeded', at(29.5)); // fourth
+      await finishAt(store, await insertJob(store, { queue: 'q2' }), 'succeeded', at(30)); // at `to`: left out
+      await store.jobCancel({ id: (await insertJob(store, { queue: 'q2' })).id, now: at(12) });
+      await jobInState(store, 'failed', { queue: 'q3' }, { finishedAt: at(11) }); // not finished
+      const counts = await store.jobCountFinishedByInterval({ from: at(10), to: at(30), intervalMs: 5000 });
+      const sorted = [...counts].sort((a, b) => a.from.getTime() - b.from.getTime() || a.queue.localeCompare(b.queue) || a.state.localeCompare(b.state));
+      expect(sorted).toEqual([
+        { queue: 'q1', state: 'succeeded', count: 2, from: at(10) },
+        { queue: 'q2', state: 'cancelled', count: 1, from: at(10) },
+        { queue: 'q1', state: 'dead', count: 1, from: at(15) },
+        { queue: 'q2', state: 'succeeded', count: 1, from: at(25) },
+      ]);
+    });
+
+    group.test('refuses an interval that is not a whole positive number of milliseconds', async ({ store }) => {
+      await expect(store.jobCountFinishedByInterval({ from: at(0), to: at(1), intervalMs: 0 })).rejects.toThrow(/intervalMs: must be an integer ≥ 1/);
+    });
+  });
+
   suite.group('jobList', { migrate: true }, (group) => {
     group.test('lists newest first', async ({ store }) => {
       const first = await insertJob(store, { now: at(1) });
