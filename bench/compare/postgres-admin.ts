@@ -4,6 +4,7 @@
  * first use, does this work; the measured work runs on each system's own connections.
  */
 import pg from 'pg';
+import { redactStoreUrl } from '../../src/config.js';
 import { quoteIdentifier } from '../../src/postgres/queries.js';
 
 const pools = new Map<string, pg.Pool>();
@@ -23,12 +24,12 @@ function adminPool(url: string): pg.Pool {
   return pool;
 }
 
-/** Throws with the server's own message when PostgreSQL at `url` does not answer. */
+/** Throws with the server's own message when PostgreSQL at `url` does not answer; the message shows `url` without its password (it ends up in the report). */
 export async function checkPostgres(url: string): Promise<void> {
   try {
     await adminPool(url).query('SELECT 1');
   } catch (error) {
-    throw new Error(`cannot reach PostgreSQL at ${url}: ${(error as Error).message}`);
+    throw new Error(`cannot reach PostgreSQL at ${redactStoreUrl(url)}: ${(error as Error).message}`);
   }
 }
 

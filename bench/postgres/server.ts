@@ -4,7 +4,7 @@
  * drops whatever is left. A small admin pool does setup and read-back, never the measured work.
  */
 import pg from 'pg';
-import { parseStoreUrl } from '../../src/config.js';
+import { parseStoreUrl, redactStoreUrl } from '../../src/config.js';
 import { openPostgresStore } from '../../src/postgres/index.js';
 import { postgresQueries, quoteIdentifier, type PostgresQueries } from '../../src/postgres/queries.js';
 import { BenchSetupError } from '../setup-error.js';
@@ -61,7 +61,7 @@ export class BenchServer {
       await admin.query('SELECT 1');
     } catch (error) {
       await admin.end();
-      throw new BenchSetupError(`cannot reach PostgreSQL at ${redacted(location.url)}: ${(error as Error).message}`);
+      throw new BenchSetupError(`cannot reach PostgreSQL at ${redactStoreUrl(location.url)}: ${(error as Error).message}`);
     }
     return new BenchServer(location.url, admin);
   }
@@ -163,11 +163,4 @@ export class BenchServer {
       client.release();
     }
   }
-}
-
-/** The URL with its password hidden, for messages. */
-function redacted(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password !== '') parsed.password = '***';
-  return parsed.toString();
 }

@@ -1,7 +1,7 @@
 /**
  * Group commit of single enqueues (`EnqueueBatcher` behind `Conveyor.enqueue`), on a real SQLite file
- * and a real PostgreSQL schema. The store is wrapped only to count its `jobInsertMany` calls and, where
- * a test says so, to make one of them fail.
+ * and a real PostgreSQL schema. The store is wrapped only to record its `jobInsertMany` and `jobClaim`
+ * calls and, where a test says so, to make one insert fail or wait.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,7 +38,13 @@ function inputOf(job: JobInsert): { n: number } {
   return job.input as { n: number };
 }
 
-function batchingTests(createHarness: WorkerHarnessFactory): void {
+/** What the store does beyond what every store does. */
+interface StoreTraits {
+  /** The store itself tells workers of committed jobs (PostgreSQL's notices), batcher or not. */
+  wakesWorkersOnInsert: boolean;
+}
+
+function batchingTests(createHarness: WorkerHarnessFactory, traits: StoreTraits): void {
   const t = useHarness(createHarness);
 
   it('200 concurrent enqueues each get their own committed job, in far fewer store transactions', async () => {
@@ -158,7 +164,11 @@ function batchingTests(createHarness: WorkerHarnessFactory): void {
     expect(withMany.map((jobs) => jobs.map((job) => inputOf(job).n))).toEqual([[1000, 1001, 1002, 1003, 1004]]);
   });
 
-  it('wakes an idle worker of this process for jobs of a shared insert, long before its next poll', async () => {
+  // On SQLite only the batcher's own wake-up can make the worker claim within the minute; on
+  // PostgreSQL the insert's pg_notify wakes every listening worker too, so there the test shows the
+  // shared insert is announced by one of the two, not which.
+  const wakeUpBy = traits.wakesWorkersOnInsert ? "the store's notice or the batcher" : 'the batcher';
+  it(`wakes an idle worker of this process for jobs of a shared insert, long before its next poll (by ${wakeUpBy})`, async () => {
     const conveyor = await t.open();
     const store = conveyor.store;
     const claim = store.jobClaim.bind(store);
@@ -170,7 +180,25 @@ function batchingTests(createHarness: WorkerHarnessFactory): void {
     };
     await t.startWorker(conveyor, { tasks: [note], pollIntervalMs: 60_000 });
     await asleep.promise; // its first claim found nothing: only a wake-up makes it claim within the minute
-    const results = await Promise.all(Array.from({ length: 20 }, (_, n) => conveyor.enqueue(note, { n })));
+    // A lone insert of a scheduled job (which wakes no worker) is held in flight until every call has
+    // reached the line, so the 20 queued jobs go to the store as one shared insert: the only wake-up.
+    const calls = recordInserts(conveyor);
+    const recordedInsert = store.jobInsertMany.bind(store);
+    const release = deferred();
+    store.jobInsertMany = async (params) => {
+      if (calls.length === 0) await release.promise;
+      return recordedInsert(params);
+    };
+    const later = conveyor.enqueue(note, { n: 1000 }, { delayMs: 3_600_000 });
+    const queued = Promise.all(Array.from({ length: 20 }, (_, n) => conveyor.enqueue(note, { n })));
+    await new Promise((resolve) => setImmediate(resolve));
+    release.resolve();
+    const results = await queued;
+    expect((await later).job.state).toBe('scheduled');
+    expect(calls.map((jobs) => jobs.map((job) => inputOf(job).n)), 'the scheduled job alone, then one shared insert').toEqual([
+      [1000],
+      Array.from({ length: 20 }, (_, n) => n),
+    ]);
     const done = await Promise.all(results.map((r) => conveyor.waitFor(r.job.id, { timeoutMs: 10_000 })));
     expect(done.every((job) => job.state === 'succeeded')).toBe(true);
   });
@@ -180,12 +208,12 @@ describe('enqueue batching: sqlite', () => {
   batchingTests(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'conveyor-batch-'));
     return { storeUrl: `sqlite:${join(dir, 'conveyor.db')}`, destroy: async () => rmSync(dir, { recursive: true, force: true }) };
-  });
+  }, { wakesWorkersOnInsert: false });
 });
 
 describePostgres('enqueue batching: postgres', () => {
   batchingTests(async () => {
     const { storeUrl, drop } = freshTestSchema();
     return { storeUrl, destroy: drop };
-  });
+  }, { wakesWorkersOnInsert: true });
 });

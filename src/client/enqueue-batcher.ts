@@ -5,7 +5,7 @@
  *
  * IDLE: nothing in flight; a call is sent to the store at once, alone (no added latency at low load).
  * IN FLIGHT: one insert is running; calls made meanwhile wait in line. When it settles, the line goes
- * to the store as one `jobInsertMany` (at most `maxBatchSize` jobs at a time) until it is empty; after
+ * to the store as one `jobInsertMany` (at most `MAX_BATCH_SIZE` jobs at a time) until it is empty; after
  * a shared insert, the line first gathers for one turn of the event loop.
  *
  * The store inserts a batch in order in one transaction, and a later job with the dedup key of an
@@ -21,7 +21,7 @@ export type InsertJobs = (jobs: JobInsert[], now: Date) => Promise<JobInsertResu
 export type OnCommitted = (results: JobInsertResult[]) => void;
 
 /** Most jobs one shared insert carries: bounds the statement's size and the wait of the last caller. */
-export const DEFAULT_MAX_BATCH_SIZE = 500;
+const MAX_BATCH_SIZE = 500;
 
 interface WaitingCall {
   job: JobInsert;
@@ -39,7 +39,6 @@ export class EnqueueBatcher {
   constructor(
     private readonly insertJobs: InsertJobs,
     private readonly onCommitted: OnCommitted,
-    private readonly maxBatchSize: number = DEFAULT_MAX_BATCH_SIZE,
   ) {}
 
   /** Resolves with the job's result once the transaction holding it has committed. */
@@ -58,7 +57,7 @@ export class EnqueueBatcher {
   private async drain(): Promise<void> {
     try {
       while (this.waiting.length > 0) {
-        const batch = this.waiting.splice(0, this.maxBatchSize);
+        const batch = this.waiting.splice(0, MAX_BATCH_SIZE);
         await this.send(batch);
         // Callers of a shared insert often enqueue again in the turn their promises resolve: one turn
         // of the event loop (a few µs) lets them share the next insert instead of the first of them

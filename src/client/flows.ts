@@ -159,7 +159,7 @@ function checkChildFailure(path: string, value: unknown): ChildFailurePolicy {
 }
 
 /** The tree of a flow's jobs, from the store's list (lowest id first). */
-export function assembleFlow(jobs: Job[]): Flow {
+function assembleFlow(jobs: Job[]): Flow {
   const nodes = new Map(jobs.map((job) => [job.id, { job, children: [] as FlowNode[] }]));
   let root: FlowNode | undefined;
   for (const node of nodes.values()) {

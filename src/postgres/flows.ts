@@ -34,6 +34,7 @@
 import { ConveyorError } from '../errors.js';
 import { isFinalState, type Job, type JobState } from '../job.js';
 import { parseJobId } from '../store/encoding.js';
+import { planFlowJobs } from '../store/flow-jobs.js';
 import type { CallerTransaction, FlowJobInsert } from '../store/store.js';
 import type { PostgresAccess } from './access.js';
 import { flowQueries, type FlowQueries } from './flow-queries.js';
@@ -69,18 +70,17 @@ export class PostgresFlows {
    */
   async insert(params: { jobs: FlowJobInsert[]; now: Date; tx?: CallerTransaction }): Promise<Job[]> {
     const { jobs, now } = params;
-    checkFlowJobs(jobs);
+    const plans = planFlowJobs(jobs, now);
     if (jobs.length === 0) return [];
     const db = params.tx ?? this.db.pool;
     const ids = (await this.db.all<{ id: string }>(db, this.sql.FLOW_IDS_RESERVE, [jobs.length])).map((row) => row.id);
-    const parents = new Set(jobs.map((job) => job.parentIndex));
-    const records = jobs.map((job, index) => ({
+    const records = plans.map(({ job, state, onChildFailure }, index) => ({
       ...insertRecord(job, index, now),
-      ...(parents.has(index) ? { state: 'waiting' } : {}),
+      state,
       id: ids[index],
       flow_id: ids[0],
       parent_id: job.parentIndex === null ? null : ids[job.parentIndex],
-      on_child_failure: job.onChildFailure,
+      on_child_failure: onChildFailure,
     }));
     // The ids ascend in input order, and the rows come back in id order.
     const rows = await this.db.all<JobRow>(db, this.sql.FLOW_INSERT, [JSON.stringify(records), now]);
@@ -147,20 +147,4 @@ export class PostgresFlows {
 /** Orders decimal job ids by value. */
 function byNumericId(a: string, b: string): number {
   return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
-}
-
-/** Throws unless `jobs` is a tree as `FlowJobInsert` describes it, without dedup keys. */
-function checkFlowJobs(jobs: readonly FlowJobInsert[]): void {
-  jobs.forEach((job, index) => {
-    const where = `Flow job ${index} (task "${job.task}")`;
-    if (job.dedupKey !== null) {
-      throw new ConveyorError(`${where} has dedup key ${JSON.stringify(job.dedupKey)}: flow jobs are never deduplicated. Insert it with dedupKey null.`);
-    }
-    const parent = job.parentIndex;
-    const valid = index === 0 ? parent === null : parent !== null && Number.isInteger(parent) && parent >= 0 && parent < index;
-    if (!valid) {
-      const wanted = index === 0 ? 'null: jobs[0] is the root of the flow' : `the index of an earlier job (0 to ${index - 1}), which waits for this one`;
-      throw new ConveyorError(`${where} has parentIndex ${String(parent)}; it must be ${wanted}.`);
-    }
-  });
 }

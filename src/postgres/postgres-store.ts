@@ -22,7 +22,7 @@ import { isFinalState, type Job, type JobState } from '../job.js';
 import type { Logger } from '../logger.js';
 import { parseCursor, parseJobId, storableText } from '../store/encoding.js';
 import { checkIntervalMs, finishedInInterval, type FinishedSlotRow } from '../store/finished-intervals.js';
-import { nextListCursor, textSearchWindow, type IdBounds } from '../store/text-search.js';
+import { idBoundsFromRow, nextListCursor, textSearchWindow, type IdBounds, type IdBoundsRow } from '../store/text-search.js';
 import type {
   CallerTransaction,
   FlowJobInsert,
@@ -177,9 +177,7 @@ export class PostgresStore implements Store {
   }
 
   private async idBounds(): Promise<IdBounds> {
-    const row = await this.db.one<{ lowest: string | null; highest: string | null }>(this.db.pool, this.sql.JOB_ID_BOUNDS, []);
-    const id = (value: string | null | undefined) => (value === null || value === undefined ? null : Number(value));
-    return { lowest: id(row?.lowest), highest: id(row?.highest) };
+    return idBoundsFromRow(await this.db.one<IdBoundsRow>(this.db.pool, this.sql.JOB_ID_BOUNDS, []));
   }
 
   async jobCountByGroup(params: { states: JobState[] }): Promise<JobCount[]> {
@@ -328,7 +326,7 @@ export class PostgresStore implements Store {
   // ---- the job event log (job-events.ts) -----------------------------------------------------
 
   async jobEventList(params: { afterSeq: string | null; limit: number }): Promise<JobEvent[]> {
-    return this.jobEvents.list(params);
+    return this.jobEvents.list({ afterSeq: params.afterSeq, limit: bounded(params.limit) });
   }
 
   async jobEventBounds(): Promise<JobEventBounds> {
@@ -336,7 +334,7 @@ export class PostgresStore implements Store {
   }
 
   async jobEventPrune(params: { before: Date; limit: number }): Promise<number> {
-    return this.jobEvents.prune(params);
+    return this.jobEvents.prune({ before: params.before, limit: bounded(params.limit) });
   }
 
   // ---- workers (workers.ts), queues (queues.ts) and schedules (schedules.ts) ----------------

@@ -156,6 +156,9 @@ WHERE job.dedup_key IS NOT NULL AND job.state IN ('scheduled', 'queued', 'runnin
     JOB_GET: `SELECT * FROM ${jobs} WHERE id = $1`,
     JOB_GET_FOR_UPDATE: `SELECT * FROM ${jobs} WHERE id = $1 FOR UPDATE`,
 
+    /** Two ends of the primary key: a text search's window starts from them (store/text-search.ts). */
+    JOB_ID_BOUNDS: `SELECT (SELECT min(id) FROM ${jobs}) AS lowest, (SELECT max(id) FROM ${jobs}) AS highest`,
+
     /**
      * Newest first, `id < $1` paging; $2 states (text[] or null), $3 task, $4 queue (null = not
      * filtered), $5 limit. Sent unnamed, so it is planned with the values and the null filters fold away.
@@ -164,9 +167,6 @@ WHERE job.dedup_key IS NOT NULL AND job.state IN ('scheduled', 'queued', 'runnin
      * match file paths); no index serves it, so it filters the rows the walk in id order reaches,
      * down to the floor $9 of the text search's window (store/text-search.ts).
      */
-    /** Two ends of the primary key: a text search's window starts from them. */
-    JOB_ID_BOUNDS: `SELECT (SELECT min(id) FROM ${jobs}) AS lowest, (SELECT max(id) FROM ${jobs}) AS highest`,
-
     JOB_LIST: `
 SELECT * FROM ${jobs}
 WHERE id < $1
@@ -198,19 +198,6 @@ GROUP BY task, queue, state`,
      * predicate word for word, so PostgreSQL would drop it from the index condition and read every
      * finished job's entry, testing `finished_at` on each.
      */
-    /** $1 from, $2 to (exclusive), $3 interval in ms; one range of the finished index per final state. */
-    JOB_COUNT_FINISHED_BY_INTERVAL: `
-SELECT queue, state, floor(extract(epoch FROM finished_at - $1::timestamptz) * 1000 / $3::int)::int AS slot, count(*)::int AS count
-FROM (
-  SELECT queue, state, finished_at FROM ${jobs} WHERE state = 'succeeded' AND finished_at >= $1 AND finished_at < $2
-  UNION ALL
-  SELECT queue, state, finished_at FROM ${jobs} WHERE state = 'dead' AND finished_at >= $1 AND finished_at < $2
-  UNION ALL
-  SELECT queue, state, finished_at FROM ${jobs} WHERE state = 'cancelled' AND finished_at >= $1 AND finished_at < $2
-) AS finished
-GROUP BY 1, 2, 3
-ORDER BY 1, 2, 3`,
-
     JOB_COUNT_FINISHED_SINCE: `
 SELECT queue, state, count(*)::int AS count
 FROM (
@@ -222,6 +209,19 @@ FROM (
 ) AS finished
 GROUP BY queue, state
 ORDER BY queue, state`,
+
+    /** $1 from, $2 to (exclusive), $3 interval in ms; one range of the finished index per final state (why: see JOB_COUNT_FINISHED_SINCE). */
+    JOB_COUNT_FINISHED_BY_INTERVAL: `
+SELECT queue, state, floor(extract(epoch FROM finished_at - $1::timestamptz) * 1000 / $3::int)::int AS slot, count(*)::int AS count
+FROM (
+  SELECT queue, state, finished_at FROM ${jobs} WHERE state = 'succeeded' AND finished_at >= $1 AND finished_at < $2
+  UNION ALL
+  SELECT queue, state, finished_at FROM ${jobs} WHERE state = 'dead' AND finished_at >= $1 AND finished_at < $2
+  UNION ALL
+  SELECT queue, state, finished_at FROM ${jobs} WHERE state = 'cancelled' AND finished_at >= $1 AND finished_at < $2
+) AS finished
+GROUP BY 1, 2, 3
+ORDER BY 1, 2, 3`,
 
     // ---- jobs: claim and leases ------------------------------------------------------------------
 

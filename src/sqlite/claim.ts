@@ -35,10 +35,10 @@ export class SqliteClaims {
       leaseExpiresAt: params.leaseExpiresAt.getTime(),
       now,
     });
-    // Every start of a rate-limited queue is logged: the next claim counts those inside its interval.
-    for (const row of claimed) {
-      const rate = controls.get(row.queue)?.limits.rate ?? null;
-      if (rate !== null) this.db.run(sql.QUEUE_START_RECORD, { queue: row.queue, now });
+    // Every start of a rate-limited queue is logged, one statement per queue: the next claim counts those inside its interval.
+    for (const [queue, ids] of idsByQueue(claimed)) {
+      const rate = controls.get(queue)?.limits.rate ?? null;
+      if (rate !== null) this.db.run(sql.QUEUE_STARTS_RECORD, { queue, now, ids: JSON.stringify(ids) });
     }
     return claimed.sort(byClaimOrder).map(jobFromRow);
   }
@@ -66,4 +66,15 @@ export class SqliteClaims {
 /** Highest priority first, then oldest `runAt`, then lowest id: the order `jobClaim` promises. */
 function byClaimOrder(a: ClaimCandidateRow, b: ClaimCandidateRow): number {
   return b.priority - a.priority || a.run_at - b.run_at || a.id - b.id;
+}
+
+/** The ids of these jobs, by queue. */
+function idsByQueue(rows: readonly JobRow[]): Map<string, number[]> {
+  const byQueue = new Map<string, number[]>();
+  for (const row of rows) {
+    const ids = byQueue.get(row.queue);
+    if (ids === undefined) byQueue.set(row.queue, [row.id]);
+    else ids.push(row.id);
+  }
+  return byQueue;
 }

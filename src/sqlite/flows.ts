@@ -10,6 +10,7 @@
 import { ConveyorError } from '../errors.js';
 import type { Job, JobState } from '../job.js';
 import { attemptErrorToJson, toJsonText } from '../store/encoding.js';
+import { planFlowJobs, type FlowJobPlan } from '../store/flow-jobs.js';
 import type { FlowJobInsert } from '../store/store.js';
 import * as sql from './flow-queries.js';
 import { jobFromRow, type FinishedJobRow, type JobRow } from './rows.js';
@@ -35,36 +36,34 @@ export class SqliteFlows {
 
   /** Inserts the jobs in order, so a parent (lower index) has its id before its children are inserted. */
   insert(jobs: readonly FlowJobInsert[], now: number): Job[] {
-    checkFlowJobs(jobs);
-    const parentIndexes = new Set(jobs.map((job) => job.parentIndex));
     const rows: JobRow[] = [];
-    for (const [index, job] of jobs.entries()) {
+    for (const [index, plan] of planFlowJobs(jobs, new Date(now)).entries()) {
       const root = rows[0];
-      const parentId = job.parentIndex === null ? null : rowAt(rows, job.parentIndex).id;
-      const inserted = this.insertOne(job, { flowId: root?.id ?? null, parentId, hasChildren: parentIndexes.has(index) }, now);
+      const { parentIndex } = plan.job;
+      const parentId = parentIndex === null ? null : rowAt(rows, parentIndex).id;
+      const inserted = this.insertOne(plan, { flowId: root?.id ?? null, parentId }, now);
       // The root's id is its flow's: known only now that it is inserted.
       const row = root === undefined ? this.db.get<JobRow>(sql.FLOW_ROOT_NAME, { id: inserted.id }) : inserted;
-      if (row === undefined) throw new ConveyorError(`Flow job ${index} (task "${job.task}") vanished inside the transaction that inserted it.`);
+      if (row === undefined) throw new ConveyorError(`Flow job ${index} (task "${plan.job.task}") vanished inside the transaction that inserted it.`);
       rows.push(row);
     }
     return rows.map(jobFromRow);
   }
 
-  private insertOne(job: FlowJobInsert, place: { flowId: number | null; parentId: number | null; hasChildren: boolean }, now: number): JobRow {
-    const runAt = job.runAt.getTime();
+  private insertOne(plan: FlowJobPlan, place: { flowId: number | null; parentId: number | null }, now: number): JobRow {
+    const { job } = plan;
     const row = this.db.get<JobRow>(sql.FLOW_JOB_INSERT, {
       task: job.task,
       queue: job.queue,
       input: toJsonText(job.input),
-      state: place.hasChildren ? 'waiting' : runAt > now ? 'scheduled' : 'queued',
+      state: plan.state,
       priority: job.priority,
-      runAt,
+      runAt: job.runAt.getTime(),
       maxAttempts: job.maxAttempts,
       concurrencyKey: job.concurrencyKey,
       flowId: place.flowId,
       parentId: place.parentId,
-      // 'fail' for a job without children, as for every job outside a flow.
-      onChildFailure: place.hasChildren ? job.onChildFailure : 'fail',
+      onChildFailure: plan.onChildFailure,
       now,
     });
     if (row === undefined) throw new ConveyorError(`SQLite returned no row for the flow job of task "${job.task}" it inserted.`);
@@ -132,26 +131,7 @@ function childFailureMessage(child: FailedChildRow): string {
   return child.state === 'cancelled' ? `${name} was cancelled` : `${name} ended ${child.state}`;
 }
 
-/** The store's own check of what the client validated: no dedup keys, and a tree rooted at `jobs[0]`. */
-function checkFlowJobs(jobs: readonly FlowJobInsert[]): void {
-  for (const [index, job] of jobs.entries()) {
-    const where = `Flow job ${index} (task "${job.task}")`;
-    if (job.dedupKey !== null) {
-      throw new ConveyorError(`${where} has dedup key "${job.dedupKey}": flow jobs are never deduplicated, so pass dedupKey null.`);
-    }
-    const { parentIndex } = job;
-    if (index === 0 && parentIndex !== null) {
-      throw new ConveyorError(`${where} has parentIndex ${String(parentIndex)}: jobs[0] is the flow's root and has no parent, so pass null.`);
-    }
-    if (index > 0 && (parentIndex === null || !Number.isInteger(parentIndex) || parentIndex < 0 || parentIndex >= index)) {
-      throw new ConveyorError(
-        `${where} has parentIndex ${String(parentIndex)}: it must be the index of an earlier job of the flow, a whole number from 0 to ${index - 1}.`,
-      );
-    }
-  }
-}
-
-/** The row of an earlier job of the flow (`checkFlowJobs` made sure there is one). */
+/** The row of an earlier job of the flow (`planFlowJobs` made sure there is one). */
 function rowAt(rows: readonly JobRow[], index: number): JobRow {
   const row = rows[index];
   if (row === undefined) throw new ConveyorError(`Flow job ${index} is named as a parent before it was inserted.`);

@@ -186,8 +186,9 @@ SELECT count(*) AS n FROM conveyor_queue_starts WHERE queue = @queue AND started
 export const QUEUE_STARTS_PRUNE = `
 DELETE FROM conveyor_queue_starts WHERE queue = @queue AND started_at <= @before`;
 
-export const QUEUE_START_RECORD = `
-INSERT INTO conveyor_queue_starts (queue, started_at) VALUES (@queue, @now)`;
+/** One start per job a claim took from the queue; `@ids` is a JSON array of those jobs' ids. */
+export const QUEUE_STARTS_RECORD = `
+INSERT INTO conveyor_queue_starts (queue, started_at) SELECT @queue, @now FROM json_each(@ids)`;
 
 /** Takes the chosen candidates; `@ids` is a JSON array of ids. */
 export const JOB_CLAIM = `

@@ -12,7 +12,7 @@ import type { Job, JobState } from '../job.js';
 import { parseCursor, parseJobId, storableText, toJsonText } from '../store/encoding.js';
 import { planMigrations } from '../store/migration-plan.js';
 import { checkIntervalMs, finishedInInterval, type FinishedSlotRow } from '../store/finished-intervals.js';
-import { nextListCursor, textSearchWindow, type IdBounds } from '../store/text-search.js';
+import { idBoundsFromRow, nextListCursor, textSearchWindow, type IdBoundsRow } from '../store/text-search.js';
 import type {
   AppliedMigration,
   FlowJobInsert,
@@ -134,7 +134,7 @@ export class SqliteStore implements Store {
   async jobList(params: JobListParams): Promise<JobListPage> {
     const limit = bounded(params.limit);
     const beforeId = params.cursor === null ? NO_CURSOR : parseCursor(params.cursor);
-    const window = params.filter.text === undefined ? null : textSearchWindow(this.db.get<IdBounds>(sql.JOB_ID_BOUNDS) ?? { lowest: null, highest: null }, beforeId, params.textSearchWindow);
+    const window = params.filter.text === undefined ? null : textSearchWindow(idBoundsFromRow(this.db.get<IdBoundsRow>(sql.JOB_ID_BOUNDS)), beforeId, params.textSearchWindow);
     // One row more than asked tells whether another page follows.
     const rows = this.listJobRows(params.filter, beforeId, window?.floor ?? null, limit + 1);
     const page = rows.slice(0, limit);
@@ -291,7 +291,7 @@ export class SqliteStore implements Store {
   }
 
   async jobEventPrune(params: { before: Date; limit: number }): Promise<number> {
-    return this.jobEvents.prune(params);
+    return this.jobEvents.prune({ before: params.before, limit: bounded(params.limit) });
   }
 
   // ---- workers -------------------------------------------------------------------------------

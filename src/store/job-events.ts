@@ -1,4 +1,5 @@
 /** Reading the job event log's rows, the same on every store (see `JobEvent` in store.ts). */
+import { ConveyorConfigError } from '../errors.js';
 import type { JobState } from '../job.js';
 import type { JobEvent, JobEventBounds } from './store.js';
 
@@ -41,6 +42,8 @@ export function jobEventBoundsFromRow(row: JobEventBoundsRow | undefined): JobEv
 /** `afterSeq` as a number the stores bind; null (from the start) is 0, below every seq. */
 export function eventSeqParam(afterSeq: string | null): string {
   if (afterSeq === null) return '0';
-  if (!/^\d{1,19}$/.test(afterSeq)) throw new TypeError(`jobEventList afterSeq must be a decimal event seq, got "${afterSeq}"`);
+  if (!/^\d{1,19}$/.test(afterSeq)) {
+    throw new ConveyorConfigError('jobEventList afterSeq', `must be a decimal event seq, got ${JSON.stringify(afterSeq)}`, 'the seq of the last event read, unchanged, or null to read from the oldest event');
+  }
   return afterSeq;
 }

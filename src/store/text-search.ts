@@ -3,13 +3,29 @@
  * `textSearchWindow` ids, from just below the cursor (or the newest id) down, so searching a million
  * jobs for a rare word costs one bounded scan per page instead of one scan of the whole table.
  */
-import { ConveyorConfigError } from '../errors.js';
+import { ConveyorConfigError, ConveyorError } from '../errors.js';
 import { DEFAULT_TEXT_SEARCH_WINDOW } from './store.js';
 
 /** The lowest and highest job id a store holds; null when it holds none. */
 export interface IdBounds {
   lowest: number | null;
   highest: number | null;
+}
+
+/** The row of a store's `JOB_ID_BOUNDS`: SQLite gives numbers, `pg` gives bigints as strings. */
+export interface IdBoundsRow {
+  lowest: number | string | null;
+  highest: number | string | null;
+}
+
+/**
+ * The bounds a `JOB_ID_BOUNDS` row gives. That statement always returns one row (its two subqueries
+ * read null on an empty table); `undefined` is in the type only because the drivers' row types allow it.
+ */
+export function idBoundsFromRow(row: IdBoundsRow | undefined): IdBounds {
+  if (row === undefined) throw new ConveyorError('The statement reading the lowest and highest job id returned no row; it always returns one.');
+  const id = (value: number | string | null) => (value === null ? null : Number(value));
+  return { lowest: id(row.lowest), highest: id(row.highest) };
 }
 
 export interface TextSearchWindow {

@@ -297,13 +297,14 @@ export class Worker extends EventEmitter<WorkerEventMap> {
 
   /**
    * How many jobs the next claim asks for: the free slots, plus the room left in the prefetch buffer.
-   * With a buffer, a claim waits until the buffer is half empty (or a slot idles), so claims stay large.
+   * With a buffer, a claim waits until the buffer is half empty, so claims stay large. An idle slot
+   * needs no exception: held jobs take a slot as soon as one frees (`startPrefetched`), so while the
+   * worker runs a slot idles only once the buffer is empty, and the room is then more than the buffer.
    */
   private claimRoom(): number {
     const { concurrency, prefetch } = this.options;
     const room = concurrency + prefetch - this.attempts.runningCount - this.prefetched.size;
-    const slotIdle = this.attempts.runningCount < concurrency && this.prefetched.size === 0;
-    return slotIdle || room >= Math.ceil(prefetch / 2) ? Math.max(0, room) : 0;
+    return room >= Math.ceil(prefetch / 2) ? room : 0;
   }
 
   private async claim(limit: number): Promise<number> {
@@ -401,9 +402,10 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     }
   }
 
+  /** A held job takes the slot; the claim loop is woken only when that leaves room to claim. */
   private onSlotFreed(): void {
     this.startPrefetched();
-    this.nudge();
+    if (this.claimRoom() > 0) this.nudge();
   }
 
   private nudge(): void {

@@ -4,8 +4,9 @@
  * store on the same database, and prunable in bounded calls.
  */
 import { expect } from 'vitest';
+import { ConveyorConfigError } from '../../errors.js';
 import { JOB_TRANSITIONS } from '../../job.js';
-import { jobFailed, jobSucceeded } from '../../store/state-updates.js';
+import { jobCancelled, jobFailed, jobSucceeded } from '../../store/state-updates.js';
 import type { JobEvent, Store } from '../../store/store.js';
 import type { SuiteSection } from './context.js';
 import { applyUpdate, at, attemptError, attemptRef, claimJob, getJob, insertFlow, insertJob, jobInState, runJob, t0, WORKER_A } from './helpers.js';
@@ -67,6 +68,9 @@ export const eventTests: SuiteSection = (suite) => {
       await store.jobCancel({ id: job.id, now: at(3) });
       expect((await getJob(store, job.id)).cancelRequestedAt).toEqual(at(3));
       expect((await allEvents(store)).length).toBe(before);
+      // The worker saw the request and ended the attempt cancelled: that change is logged.
+      expect(await applyUpdate(store, jobCancelled(attemptRef(job), at(5), null))).toBe(true);
+      expect(await eventsOf(store, job.id)).toEqual([['queued', 0, null], ['running', 1, null], ['cancelled', 1, null]]);
       const queued = await insertJob(store, { task: 'other' });
       await store.jobCancel({ id: queued.id, now: at(4) });
       expect(await eventsOf(store, queued.id)).toEqual([['queued', 0, null], ['cancelled', 0, null]]);
@@ -101,7 +105,14 @@ export const eventTests: SuiteSection = (suite) => {
     });
 
     group.test('an afterSeq that is not a decimal seq is refused, naming the parameter', async ({ store }) => {
-      await expect(store.jobEventList({ afterSeq: '12; DROP TABLE', limit: 1 })).rejects.toThrow(/afterSeq must be a decimal event seq/);
+      await expect(store.jobEventList({ afterSeq: '12; DROP TABLE', limit: 1 })).rejects.toThrow(/afterSeq: must be a decimal event seq/);
+      await expect(store.jobEventList({ afterSeq: '-1', limit: 1 })).rejects.toThrow(ConveyorConfigError);
+    });
+
+    group.test('a zero or negative limit lists nothing', async ({ store }) => {
+      await insertJob(store);
+      for (const limit of [0, -1, -100]) expect(await store.jobEventList({ afterSeq: null, limit }), `limit ${limit}`).toEqual([]);
+      expect(await store.jobEventList({ afterSeq: null, limit: 1 })).toHaveLength(1);
     });
 
     group.test('events written through one store are read through another on the same database', async ({ store, harness }) => {
@@ -120,6 +131,14 @@ export const eventTests: SuiteSection = (suite) => {
       expect(await store.jobEventPrune({ before: at(3), limit: 100 })).toBe(1);
       expect(await store.jobEventPrune({ before: at(3), limit: 100 })).toBe(0);
       expect(await allEvents(store)).toEqual(all.slice(3));
+    });
+
+    group.test('a zero or negative limit deletes nothing', async ({ store }) => {
+      for (let n = 0; n < 3; n++) await insertJob(store, { input: { n }, now: at(n) });
+      const all = await allEvents(store);
+      for (const limit of [0, -1, -100]) expect(await store.jobEventPrune({ before: at(100), limit }), `limit ${limit}`).toBe(0);
+      expect(await allEvents(store)).toEqual(all);
+      expect(await store.jobEventPrune({ before: at(100), limit: 100 })).toBe(3);
     });
 
     group.test('a seq is never reused, even after pruning empties the log', async ({ store }) => {

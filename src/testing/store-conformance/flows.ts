@@ -3,8 +3,9 @@
  * reading it back, its children, cancelling it, and pruning around it.
  */
 import { expect } from 'vitest';
-import { isFinalState, JOB_STATES, type Job } from '../../job.js';
+import { isFinalState, JOB_STATES, type ChildFailurePolicy, type Job } from '../../job.js';
 import { jobCancelled } from '../../store/state-updates.js';
+import type { FlowJobInsert } from '../../store/store.js';
 import type { SuiteSection } from './context.js';
 import {
   applyUpdate,
@@ -26,6 +27,16 @@ import {
 
 /** Every cut-off far ahead: anything finished, and prunable, is pruned. */
 const PRUNE_EVERYTHING = { succeededBefore: at(10 ** 8), deadBefore: at(10 ** 8), cancelledBefore: at(10 ** 8), limit: 100 };
+
+/** Flow jobs to pass to `flowInsert` as they are: task `flow.<index>`, the root first, each entry's overrides applied. */
+function flowInserts(spec: ReadonlyArray<Partial<FlowJobInsert>>): FlowJobInsert[] {
+  return spec.map((overrides, index) => ({
+    ...jobInsert({ task: `flow.${index}` }),
+    parentIndex: null,
+    onChildFailure: 'fail',
+    ...overrides,
+  }));
+}
 
 function byId(jobs: readonly Job[]): Job[] {
   return [...jobs].sort((a, b) => compareIds(a.id, b.id));
@@ -63,16 +74,46 @@ export const flowTests: SuiteSection = (suite) => {
       expect(only).toMatchObject({ state: 'queued', flowId: only.id, parentId: null, onChildFailure: 'fail' });
     });
 
-    group.test('is all or nothing: a job the store refuses (a dedup key) leaves no job behind', async ({ store }) => {
-      const jobs = [{}, { parentIndex: 0 }, { parentIndex: 1, dedupKey: 'not-in-a-flow' }].map((overrides, index) => ({
-        ...jobInsert({ task: `flow.${index}` }),
-        parentIndex: null,
-        onChildFailure: 'fail' as const,
-        ...overrides,
-      }));
+    group.test('a job without children is stored with onChildFailure fail, whatever it was declared with', async ({ store }) => {
+      const [root, leaf, inner, grandchild] = await insertFlow(store, [
+        { onChildFailure: 'continue' },
+        { onChildFailure: 'continue' },
+        { onChildFailure: 'continue' },
+        { parentIndex: 2, onChildFailure: 'continue' },
+      ]);
+      const [alone] = await insertFlow(store, [{ task: 'flow.alone', onChildFailure: 'continue' }]);
+      const expected = [
+        [root.id, 'continue'],
+        [leaf.id, 'fail'],
+        [inner.id, 'continue'],
+        [grandchild.id, 'fail'],
+        [alone.id, 'fail'],
+      ];
+      expect([root, leaf, inner, grandchild, alone].map((job) => [job.id, job.onChildFailure]), 'as flowInsert returned them').toEqual(expected);
+      const reread = await Promise.all([root, leaf, inner, grandchild, alone].map((job) => getJob(store, job.id)));
+      expect(reread.map((job) => [job.id, job.onChildFailure]), 'as jobGet reads them').toEqual(expected);
+    });
+
+    group.test('refuses a dedup key before writing anything: no job is left behind', async ({ store }) => {
+      const jobs = flowInserts([{}, { parentIndex: 0 }, { parentIndex: 1, dedupKey: 'not-in-a-flow' }]);
       await rejectionOf(store.flowInsert({ jobs, now: t0 }));
       expect((await store.jobList({ filter: {}, cursor: null, limit: 100 })).jobs).toEqual([]);
       expect(await store.jobCountByGroup({ states: [...JOB_STATES] })).toEqual([]);
+      // The store is still usable: the failed transaction was rolled back, not left open.
+      const [root] = await insertFlow(store, [{}, {}]);
+      expect((await store.flowGet({ id: root.id })).map((job) => job.state)).toEqual(['waiting', 'queued']);
+    });
+
+    group.test('is all or nothing: a job the database refuses after earlier jobs were written leaves no job and no event behind', async ({ store }) => {
+      // Job 2 has a child, so its onChildFailure is stored as given: no store checks it before
+      // writing, and the column's CHECK constraint refuses it once jobs 0 and 1 were written.
+      const bogus = 'bogus' as unknown as ChildFailurePolicy;
+      const jobs = flowInserts([{}, { parentIndex: 0 }, { parentIndex: 0, onChildFailure: bogus }, { parentIndex: 2 }]);
+      const error = await rejectionOf(store.flowInsert({ jobs, now: t0 }));
+      expect(error.message, 'refused by the database, not by a check of the store before writing').toMatch(/check constraint/i);
+      expect((await store.jobList({ filter: {}, cursor: null, limit: 100 })).jobs).toEqual([]);
+      expect(await store.jobCountByGroup({ states: [...JOB_STATES] })).toEqual([]);
+      expect(await store.jobEventList({ afterSeq: null, limit: 100 })).toEqual([]);
       // The store is still usable: the failed transaction was rolled back, not left open.
       const [root] = await insertFlow(store, [{}, {}]);
       expect((await store.flowGet({ id: root.id })).map((job) => job.state)).toEqual(['waiting', 'queued']);

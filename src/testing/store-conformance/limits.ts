@@ -113,11 +113,18 @@ export const limitTests: SuiteSection = (suite) => {
       expect(await claim(store)).toEqual([]);
     });
 
-    group.test('concurrency and per-key limits together', async ({ store }) => {
-      await insertJobs(store, ['a', 'a', 'b', 'b', 'c', 'c']);
-      await store.queueLimitsSet({ name: 'limited', limits: { ...NO_LIMITS, concurrency: 3, perKey: 1 }, now: at(1) });
+    group.test('concurrency and per-key limits together: each holds where the other alone would allow more', async ({ store }) => {
+      // Alone, the concurrency limit would take a, a and the per-key limit a, b, c.
+      const jobs = await insertJobs(store, ['a', 'a', 'b', 'b', 'c', 'c']);
+      await store.queueLimitsSet({ name: 'limited', limits: { ...NO_LIMITS, concurrency: 2, perKey: 1 }, now: at(1) });
       const claimed = await claim(store);
-      expect(claimed).toHaveLength(3);
+      expect(claimed).toHaveLength(2);
+      expect(ids(claimed)).toEqual(ids([jobs[0], jobs[2]] as Job[]));
+      expect(new Set(claimed.map((job) => job.concurrencyKey)).size).toBe(2);
+      expect(await claim(store)).toEqual([]);
+      // One slot frees: the concurrency limit allows one more, the per-key limit picks the next a (c would come too without the concurrency limit).
+      await finish(store, claimed[0] as Job);
+      expect(ids(await claim(store))).toEqual([jobs[1]?.id]);
       expect(await claim(store)).toEqual([]);
     });
 

@@ -14,7 +14,7 @@ import { useHarness } from './helpers.js';
 const PROCESSES = 3;
 
 /** The most intervals that overlap at one instant (an interval ending as another starts does not overlap it). */
-export function maxOverlap(intervals: RunInterval[]): number {
+function maxOverlap(intervals: RunInterval[]): number {
   const events = intervals.flatMap(({ startedAt, endedAt }) => [
     { at: startedAt, delta: 1 },
     { at: endedAt, delta: -1 },
@@ -27,7 +27,7 @@ export function maxOverlap(intervals: RunInterval[]): number {
 }
 
 /** The most of these times inside any window `(t - windowMs, t]`. */
-export function maxInWindow(times: number[], windowMs: number): number {
+function maxInWindow(times: number[], windowMs: number): number {
   const sorted = [...times].sort((a, b) => a - b);
   let most = 0;
   let first = 0;

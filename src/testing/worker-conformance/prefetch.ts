@@ -57,6 +57,9 @@ export function prefetchTests(createHarness: WorkerHarnessFactory): void {
       const ids = (await conveyor.enqueueMany([0, 1, 2, 3].map((n) => ({ task: blocker, input: { n } })))).map((result) => result.job.id);
       const worker = await t.startWorker(conveyor, { tasks: [blocker], concurrency: 1, prefetch: 3, drainMs: 50 });
       await started.promise;
+      // Held, not merely queued: the worker's claim took them, so only the stop can put them back.
+      const states = async () => (await Promise.all(ids.slice(1).map((id) => conveyor.getJob(id)))).map((job) => [job?.state, job?.attempt, job?.workerId]);
+      await expect.poll(states).toEqual(ids.slice(1).map(() => ['running', 1, worker.id]));
       await worker.stop();
 
       const held = await Promise.all(ids.slice(1).map((id) => conveyor.getJob(id)));
