@@ -40,7 +40,14 @@ describe('conveyor serve', () => {
     expect(await read.json()).toMatchObject({ job: { id: job.id, task: 'fixture.greet', state: 'queued' } });
     expect((await fetch(`${url}/jobs`)).status).toBe(401);
     // Health needs no token; readiness and metrics do. No worker runs here, so the server is not ready.
-    expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: 'ok' });
+    const health = await fetch(`${url}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    for (const path of ['/ready', '/metrics']) {
+      const anonymous = await fetch(`${url}${path}`);
+      expect({ path, status: anonymous.status, challenge: anonymous.headers.get('www-authenticate') }).toEqual({ path, status: 401, challenge: 'Bearer realm="conveyor"' });
+      expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
+    }
     const ready = await fetch(`${url}/ready`, { headers });
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ ready: false, checks: expect.arrayContaining([expect.objectContaining({ name: 'live-worker', ok: false })]) });

@@ -1,6 +1,6 @@
 /** `conveyor serve --tasks <module>`: the HTTP API in front of the store until SIGINT or SIGTERM. */
 import { Command } from 'commander';
-import { parseApiTokens } from '../server/config.js';
+import { API_RATE_LIMIT_SETTING, API_TOKENS_SETTING, parseApiTokens } from '../server/config.js';
 import { withApiServer } from './api-server.js';
 import { loadTaskModule } from './load-tasks.js';
 import { integerOption } from './parse-options.js';
@@ -14,13 +14,16 @@ interface ServeCommandOptions {
 
 export function serveCommand(): Command {
   return new Command('serve')
-    .description('serve the HTTP API (enqueue, get, list, cancel, retry jobs; /health, /ready, /metrics) until SIGINT/SIGTERM; bearer tokens from $CONVEYOR_API_TOKENS')
+    .description(
+      'serve the HTTP API (enqueue, get, list, cancel, retry jobs; /health, /ready, /metrics) until SIGINT/SIGTERM; ' +
+        `bearer tokens from $${API_TOKENS_SETTING}, enqueue rate limit per token from $${API_RATE_LIMIT_SETTING}`,
+    )
     .requiredOption('--tasks <module>', 'file exporting the tasks clients may enqueue by name (as for `conveyor worker`)')
     .option('--port <n>', 'TCP port; 0 picks a free one', integerOption('8080'), 8080)
     .option('--host <address>', 'address to listen on; 0.0.0.0 for every interface', '127.0.0.1')
     .action(async (options: ServeCommandOptions, command: Command) => {
       // Checked before anything opens: a server without tokens must not start at all (F7).
-      const tokens = parseApiTokens(process.env.CONVEYOR_API_TOKENS);
+      const tokens = parseApiTokens(process.env[API_TOKENS_SETTING]);
       const module = await loadTaskModule(options.tasks);
       const stopRequested = nextStopSignal();
       await withApiServer(command, { tasks: module.tasks, tokens, port: options.port, host: options.host }, async ({ server, storeUrl }) => {

@@ -7,11 +7,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '../server/auth.js';
 import { errorJson, WRONG_TOKEN } from '../server/test-server.js';
-import { startDashboardServer, TOKEN, type DashboardServer } from './testing/dashboard-server.js';
+import { FLASH_COOKIE, type Flash } from './cookies.js';
+import { renderInvoice, startDashboardServer, TOKEN, type DashboardServer } from './testing/dashboard-server.js';
 
 let server: DashboardServer;
+/** A job a real worker made dead (a negative amount always throws); the worker is stopped, so a retried job stays queued. */
+let deadJobId: string;
 beforeAll(async () => {
   server = await startDashboardServer();
+  const worker = await server.startWorker([renderInvoice]);
+  deadJobId = (await server.conveyor.enqueue(renderInvoice, { customer: 'Auth', amountCents: -1 })).job.id;
+  expect((await server.conveyor.waitFor(deadJobId, { timeoutMs: 10_000 })).state).toBe('dead');
+  await worker.stop();
 });
 afterAll(async () => {
   await server.close();
@@ -28,8 +35,92 @@ function setCookieHeaders(response: Response): string[] {
   return response.headers.getSetCookie();
 }
 
-const PAGES = ['/', '/dashboard', '/dashboard/jobs', '/dashboard/jobs?state=dead&q=x', '/dashboard/jobs/1', '/dashboard/failures', '/dashboard/workers', '/dashboard/no-such-page'];
-const ACTIONS = ['/dashboard/jobs/1/retry', '/dashboard/jobs/1/cancel', '/dashboard/queues/mail/pause', '/dashboard/queues/mail/resume', '/dashboard/failures/0123456789abcdef/retry'];
+/** The notice an action left in its cookie. */
+function flashOf(response: Response): Flash | undefined {
+  const value = setCookieHeaders(response)
+    .find((header) => header.startsWith(`${FLASH_COOKIE}=`))
+    ?.slice(FLASH_COOKIE.length + 1)
+    .split(';')[0];
+  return value === undefined ? undefined : (JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Flash);
+}
+
+/** A path with `{dead}` standing for the dead job's id (known once `beforeAll` made it). */
+const resolve = (path: string) => path.replace('{dead}', deadJobId);
+
+/** Every job's state and every queue's pause switch: what an action could change. */
+async function snapshot(): Promise<unknown> {
+  const { conveyor } = server;
+  const jobs = (await conveyor.listJobs({}, { limit: 1000 })).jobs.map((job) => ({ id: job.id, state: job.state, attempt: job.attempt, cancelRequestedAt: job.cancelRequestedAt }));
+  const queues = (await conveyor.listQueues()).map((queue) => ({ name: queue.name, paused: queue.paused }));
+  return { jobs, queues };
+}
+
+async function jobState(): Promise<string | undefined> {
+  return (await server.conveyor.getJob(deadJobId))?.state;
+}
+
+async function mailPaused(): Promise<boolean> {
+  return (await server.conveyor.listQueues()).find((queue) => queue.name === 'mail')?.paused ?? false;
+}
+
+/** Each page with a valid credential: its exact status (`/dashboard` redirects to the overview). */
+const PAGES: Array<[path: string, status: 200 | 302 | 404]> = [
+  ['/', 200],
+  ['/dashboard', 302],
+  ['/dashboard/jobs', 200],
+  ['/dashboard/jobs?state=dead&q=x', 200],
+  ['/dashboard/jobs?state=failed,dead', 200],
+  ['/dashboard/jobs/{dead}', 200],
+  ['/dashboard/jobs/1000000', 404],
+  ['/dashboard/jobs/not-a-number', 404],
+  ['/dashboard/jobs/123456789012345678901234567890', 404],
+  ['/dashboard/failures', 200],
+  ['/dashboard/workers', 200],
+  ['/dashboard/no-such-page', 404],
+];
+
+/** Each form action, where it sends the browser back to, and what it did (run in this order, on the dead job and queue "mail"). */
+const ACTIONS: Array<{ path: string; back: string; outcome: (flash: Flash | undefined) => Promise<void> }> = [
+  {
+    path: '/dashboard/jobs/{dead}/retry',
+    back: '/dashboard/jobs/{dead}',
+    outcome: async (flash) => {
+      expect(flash).toEqual({ kind: 'ok', text: expect.stringContaining(`Job #${deadJobId} is queued again`) });
+      expect(await jobState()).toBe('queued');
+    },
+  },
+  {
+    path: '/dashboard/jobs/{dead}/cancel',
+    back: '/dashboard/jobs/{dead}',
+    outcome: async (flash) => {
+      expect(flash).toEqual({ kind: 'ok', text: `Job #${deadJobId} is cancelled.` });
+      expect(await jobState()).toBe('cancelled');
+    },
+  },
+  {
+    path: '/dashboard/queues/mail/pause',
+    back: '/',
+    outcome: async (flash) => {
+      expect(flash).toEqual({ kind: 'ok', text: expect.stringContaining('Paused queue "mail"') });
+      expect(await mailPaused()).toBe(true);
+    },
+  },
+  {
+    path: '/dashboard/queues/mail/resume',
+    back: '/',
+    outcome: async (flash) => {
+      expect(flash).toEqual({ kind: 'ok', text: 'Resumed queue "mail".' });
+      expect(await mailPaused()).toBe(false);
+    },
+  },
+  {
+    path: '/dashboard/failures/0123456789abcdef/retry',
+    back: '/dashboard/failures',
+    outcome: async (flash) => {
+      expect(flash).toEqual({ kind: 'error', text: expect.stringContaining('No failed or dead job is left in that group') });
+    },
+  },
+];
 
 const UNAUTHENTICATED: Array<[string, Record<string, string>]> = [
   ['no credential', {}],
@@ -40,44 +131,51 @@ const UNAUTHENTICATED: Array<[string, Record<string, string>]> = [
 ];
 
 describe('dashboard pages and actions', () => {
-  for (const path of PAGES) {
+  for (const [path, status] of PAGES) {
     for (const [what, headers] of UNAUTHENTICATED) {
       it(`GET ${path} with ${what} → 302 to the login form`, async () => {
-        const response = await send('GET', path, headers);
+        const response = await send('GET', resolve(path), headers);
         expect(response.status).toBe(302);
         const location = new URL(response.headers.get('location') ?? '', server.url);
         expect(location.pathname).toBe('/login');
-        expect(location.searchParams.get('next') ?? '/').toBe(path);
+        expect(location.searchParams.get('next') ?? '/').toBe(resolve(path));
       });
     }
     for (const [what, headers] of [['the session cookie', cookie(TOKEN)], ['a bearer token', { authorization: `Bearer ${TOKEN}` }]] as const) {
-      it(`GET ${path} with ${what} → the page`, async () => {
-        const response = await send('GET', path, headers);
-        expect([200, 302, 404]).toContain(response.status);
-        if (response.status === 302) expect(response.headers.get('location')).toBe('/'); // /dashboard → the overview
+      it(`GET ${path} with ${what} → ${status}`, async () => {
+        const response = await send('GET', resolve(path), headers);
+        expect(response.status).toBe(status);
+        if (status === 302) expect(response.headers.get('location')).toBe('/'); // /dashboard → the overview
         else expect(response.headers.get('content-type')).toContain('text/html');
       });
     }
   }
 
-  for (const path of ACTIONS) {
+  for (const { path, back, outcome } of ACTIONS) {
     it(`POST ${path} without a credential → 302 to the login form, and changes nothing`, async () => {
-      const response = await send('POST', path, sameOrigin());
+      const before = await snapshot();
+      const response = await send('POST', resolve(path), sameOrigin());
       expect(response.status).toBe(302);
       expect(response.headers.get('location')).toMatch(/^\/login\?next=/);
+      expect(flashOf(response)).toBeUndefined();
+      expect(await snapshot()).toEqual(before);
     });
-    it(`POST ${path} with the cookie from another site → 403`, async () => {
+    it(`POST ${path} with the cookie from another site → 403, and changes nothing`, async () => {
+      const before = await snapshot();
       const crossSite: Array<Record<string, string>> = [{}, { origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site', origin: server.url }];
       for (const headers of crossSite) {
-        const response = await send('POST', path, { ...cookie(TOKEN), ...headers });
+        const response = await send('POST', resolve(path), { ...cookie(TOKEN), ...headers });
         expect(response.status).toBe(403);
         expect((await errorJson(response)).error.code).toBe('cross_site_request');
       }
+      expect(await snapshot()).toEqual(before);
     });
-    it(`POST ${path} with the cookie from a dashboard page → 303 back with a notice`, async () => {
-      const response = await send('POST', path, { ...cookie(TOKEN), ...sameOrigin() });
+    it(`POST ${path} with the cookie from a dashboard page → 303 back to ${back} with a notice, having acted`, async () => {
+      const response = await send('POST', resolve(path), { ...cookie(TOKEN), ...sameOrigin() });
       expect(response.status).toBe(303);
+      expect(response.headers.get('location')).toBe(resolve(back));
       expect(setCookieHeaders(response).some((header) => header.startsWith('conveyor_flash='))).toBe(true);
+      await outcome(flashOf(response));
     });
   }
 

@@ -1,13 +1,19 @@
 /**
  * The jobs pages in real Chromium: find a job by a word in its input, open a dead job and read its
  * stack, retry it once the bug is fixed and see it succeed, and hostile input, results and error
- * messages shown as text, never run.
+ * messages shown as text, never run: that test turns the pages' CSP off, so only escaping stands
+ * between the payload and a running script.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithChromium } from './testing/chromium.js';
 import { invoiceSwitch, renderInvoice, sendEmail, startDashboardServer, type DashboardServer } from './testing/dashboard-server.js';
 
-const HOSTILE = '<img src=x onerror=alert(1)>';
+/** Breaks out of a text node, a double- or single-quoted attribute, and runs script when not escaped. */
+const HOSTILE = `"'><img src=x onerror=alert(1)>`;
+/** How the payload reads inside a job's input or result, shown as JSON. */
+const HOSTILE_JSON = JSON.stringify(HOSTILE);
+/** The error `invoice.render` throws for the hostile customer, as recorded. */
+const HOSTILE_ERROR = `Customer "${HOSTILE}" has no billing address`;
 
 describeWithChromium('dashboard jobs in Chromium', (suite) => {
   let server: DashboardServer;
@@ -70,18 +76,36 @@ describeWithChromium('dashboard jobs in Chromium', (suite) => {
     await server.conveyor.waitFor(sent.id, { timeoutMs: 10_000 });
     invoiceSwitch.broken = false;
 
-    const { page, dialogs } = await suite.newPage();
+    const { page, dialogs } = await suite.newPage({ bypassCSP: true });
     await server.logIn(page);
-    for (const path of [`/dashboard/jobs/${dead.id}`, `/dashboard/jobs/${sent.id}`, `/dashboard/jobs?q=${encodeURIComponent('onerror')}`, '/dashboard/failures']) {
+    // Where the payload is plain text it shows verbatim; in a job's input or result, as its JSON.
+    const shown: Array<[path: string, text: string]> = [
+      [`/dashboard/jobs/${dead.id}`, HOSTILE],
+      [`/dashboard/jobs/${sent.id}`, HOSTILE_JSON],
+      [`/dashboard/jobs?q=${encodeURIComponent('onerror')}`, HOSTILE],
+      ['/dashboard/failures', HOSTILE],
+    ];
+    for (const [path, text] of shown) {
       await page.goto(`${server.url}${path}`);
-      expect(await page.getByText(HOSTILE, { exact: false }).first().isVisible(), path).toBe(true);
-      expect(await page.locator('main img').count(), path).toBe(0);
+      expect(await page.getByText(text, { exact: false }).first().isVisible(), path).toBe(true);
+      expect(await page.locator('img').count(), `${path}: an img element was injected`).toBe(0);
     }
     await page.goto(`${server.url}/dashboard/jobs/${sent.id}`);
-    expect(await page.locator('[data-job-result]').textContent()).toContain(HOSTILE);
-    expect(await page.locator('[data-job-input]').textContent()).toContain(HOSTILE);
+    expect(await page.locator('[data-job-result]').textContent()).toContain(HOSTILE_JSON);
+    expect(await page.locator('[data-job-input]').textContent()).toContain(HOSTILE_JSON);
     await page.goto(`${server.url}/dashboard/jobs/${dead.id}`);
     expect(await page.locator('.attempt-error .message').first().textContent()).toContain(HOSTILE);
+    expect(await page.locator('.attempt-error .message').first().textContent()).toContain(HOSTILE_ERROR);
+
+    // In attributes: the jobs list's summary and the failure group's sample carry the text whole in `title`.
+    await page.goto(`${server.url}/dashboard/jobs?q=${encodeURIComponent('onerror')}`);
+    expect(await page.locator(`tr[data-job-id="${dead.id}"] td.summary`).getAttribute('title')).toBe(HOSTILE_ERROR);
+    const sentSummary = JSON.stringify({ to: HOSTILE, subject: HOSTILE }, null, 2).replace(/\s+/g, ' ');
+    expect(await page.locator(`tr[data-job-id="${sent.id}"] td.summary`).getAttribute('title')).toBe(sentSummary);
+    await page.goto(`${server.url}/dashboard/failures`);
+    const sample = page.locator('tr[data-fingerprint]', { has: page.locator(`a[href="/dashboard/jobs/${dead.id}"]`) }).locator('.summary');
+    expect(await sample.getAttribute('title')).toBe(HOSTILE_ERROR);
+    expect(await page.locator('img').count()).toBe(0);
     expect(dialogs).toEqual([]);
   });
 });

@@ -1,10 +1,11 @@
 /**
  * The pages' content over real HTTP and a real store (the browser tests cover clicking through
- * them): paging the jobs list with the cursor, the overview's readiness warnings, the workers page
- * with running jobs and a stalled worker, and the live region the script refreshes.
+ * them): paging the jobs list with the cursor, the overview's readiness warnings (and the overview
+ * with the store down), the workers page with running jobs and a stalled worker, the live region the
+ * script refreshes, and the failure groups' links to their retrying and dead jobs.
  */
 import { z } from 'zod';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SESSION_COOKIE } from '../server/auth.js';
 import { defineTask } from '../task.js';
 import { sendEmail, startDashboardServer, TOKEN, type DashboardServer } from './testing/dashboard-server.js';
@@ -23,6 +24,16 @@ const held = new Promise<void>((resolve) => {
   releaseHeld = resolve;
 });
 const holdJob = defineTask({ name: 'slow.hold', queue: 'slow', input: z.object({}), run: async () => held });
+/** Always fails; its next attempt is an hour away, so a job with attempts left stays `failed` (retrying) for the test. */
+const alwaysFails = defineTask({
+  name: 'flaky.fail',
+  queue: 'flaky',
+  input: z.object({}),
+  retry: { maxAttempts: 2, backoff: { initialMs: 3_600_000, maxMs: 3_600_000, jitter: 0 } },
+  run: () => {
+    throw new Error('upstream said no');
+  },
+});
 
 async function page(path: string, headers: Record<string, string> = {}): Promise<string> {
   const response = await fetch(`${server.url}${path}`, { headers: { cookie: `${SESSION_COOKIE}=${TOKEN}`, ...headers } });
@@ -51,11 +62,25 @@ describe('dashboard pages', () => {
     expect(second).toContain('← Newest');
   });
 
-  it('answers the live script with the live region alone', async () => {
-    const region = await page('/dashboard/jobs?queue=mail', { 'x-conveyor-partial': 'live' });
-    expect(region).not.toContain('<html');
-    expect(region).not.toContain('<form class="filters"');
-    expect(region).toContain('<table class="jobs">');
+  it('answers the live script with the live region alone, without reading what only the filter form shows', async () => {
+    // Spies that call through: the real store answers; they only count the calls.
+    const countByGroup = vi.spyOn(server.conveyor.store, 'jobCountByGroup');
+    const listQueues = vi.spyOn(server.conveyor, 'listQueues');
+    try {
+      const region = await page('/dashboard/jobs?queue=mail', { 'x-conveyor-partial': 'live' });
+      expect(region).not.toContain('<html');
+      expect(region).not.toContain('<form class="filters"');
+      expect(region).toContain('<table class="jobs">');
+      expect(countByGroup).not.toHaveBeenCalled();
+      expect(listQueues).not.toHaveBeenCalled();
+      // The full page does read them, for the queue and task suggestions.
+      const full = await page('/dashboard/jobs?queue=mail');
+      expect(full).toContain('<datalist id="queue-names"><option value="mail"></option></datalist>');
+      expect(countByGroup).toHaveBeenCalledTimes(1);
+      expect(listQueues).toHaveBeenCalledTimes(1);
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 
   it('shows each worker with its running jobs, and a stalled one on the workers page and the overview', async () => {
@@ -84,5 +109,40 @@ describe('dashboard pages', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/javascript');
     expect(await response.text()).toContain("new EventSource(eventsUrl)");
+  });
+
+  it("links a failure group's task to its retrying and dead jobs alike", async () => {
+    const worker = await server.startWorker([alwaysFails]);
+    const retrying = (await server.conveyor.enqueue(alwaysFails, {})).job.id;
+    const dead = (await server.conveyor.enqueue(alwaysFails, {}, { maxAttempts: 1 })).job.id;
+    expect((await server.conveyor.waitFor(dead, { timeoutMs: 10_000 })).state).toBe('dead');
+    await expect.poll(async () => (await server.conveyor.getJob(retrying))?.state, { timeout: 10_000 }).toBe('failed');
+    await worker.stop();
+
+    const failures = await page('/dashboard/failures');
+    const link = /<a class="tag" href="([^"]+)">flaky\.fail<\/a>/.exec(failures)?.[1]?.replaceAll('&amp;', '&');
+    expect(link).toBe('/dashboard/jobs?state=failed%2Cdead&task=flaky.fail');
+    const jobs = await page(link ?? '');
+    expect(rowIds(jobs)).toEqual([dead, retrying]);
+    // Filtering again from that page keeps both states.
+    expect(jobs).toContain('<option value="failed,dead" selected>failed or dead</option>');
+  });
+});
+
+describe('the overview with the store down', () => {
+  it('still renders, saying the store is unreachable, with the queues unknown rather than empty', async () => {
+    const down = await startDashboardServer();
+    try {
+      await down.conveyor.enqueue(sendEmail, { to: 'down@example.com', subject: 'x' });
+      await down.conveyor.close();
+      const response = await fetch(`${down.url}/`, { headers: { cookie: `${SESSION_COOKIE}=${TOKEN}` } });
+      expect(response.status).toBe(200);
+      const overview = await response.text();
+      expect(overview).toMatch(/data-warning="not-ready"><strong>Not ready \(store\):<\/strong>unreachable: /);
+      expect(overview).toContain('data-queues-unknown');
+      expect(overview).not.toContain('No queues yet');
+    } finally {
+      await down.close();
+    }
   });
 });

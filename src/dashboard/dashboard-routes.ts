@@ -1,15 +1,16 @@
 /**
  * The dashboard as a route module for `createServerApp({ extraRoutes })`: the login form, the pages,
  * their form actions and their assets, all behind the server's own auth middleware (which accepts
- * the session cookie the login form sets, and redirects pages to the login form).
+ * the session cookie the login form sets, and redirects pages to the login form). The login form
+ * checks tokens with the server's own check (`deps.isKnownToken`), so it takes exactly the tokens
+ * the API takes.
  *
  * @example
- * const app = createServerApp({ deps, tokens, extraRoutes: [healthRoutes, dashboardRoutes({ tokens })] });
+ * const app = createServerApp({ deps, tokens, extraRoutes: [healthRoutes, dashboardRoutes] });
  */
 import { Hono, type Context } from 'hono';
 import { ConveyorStoreUnavailableError } from '../errors.js';
-import { tokenCheck } from '../server/auth.js';
-import type { ServerDeps } from '../server/deps.js';
+import type { MountedServerDeps, ServerDeps } from '../server/deps.js';
 import { actionRoutes } from './action-routes.js';
 import { assetRoutes } from './assets/asset-routes.js';
 import { html } from './html.js';
@@ -19,25 +20,17 @@ import { DASHBOARD_PREFIX, LOGIN_PATH, LOGOUT_PATH, OVERVIEW_PATH } from './path
 import { dashboardSecurityHeaders } from './security-headers.js';
 import { sessionRoutes } from './session-routes.js';
 
-export interface DashboardOptions {
-  /** The server's API tokens (the same list as `createServerApp({ tokens })`): the login form accepts any of them. */
-  tokens: readonly string[];
-}
-
-export function dashboardRoutes(options: DashboardOptions): (deps: ServerDeps) => Hono {
-  const isKnownToken = tokenCheck(options.tokens);
-  return (deps) => {
-    const app = new Hono();
-    // Middleware of a mounted app applies to the paths it names in the parent: name only the dashboard's.
-    for (const path of [OVERVIEW_PATH, LOGIN_PATH, LOGOUT_PATH, DASHBOARD_PREFIX, `${DASHBOARD_PREFIX}/*`]) app.use(path, dashboardSecurityHeaders);
-    app.onError((error, c) => errorPage(c, error, deps));
-    app.route('/', assetRoutes());
-    app.route('/', sessionRoutes(isKnownToken));
-    app.route('/', pageRoutes(deps));
-    app.route('/', actionRoutes(deps));
-    app.all(`${DASHBOARD_PREFIX}/*`, (c) => respondWithPage(c, notFoundPage('overview', 'Page not found', `The dashboard has no page ${c.req.path}.`)));
-    return app;
-  };
+export function dashboardRoutes(deps: MountedServerDeps): Hono {
+  const app = new Hono();
+  // Middleware of a mounted app applies to the paths it names in the parent: name only the dashboard's.
+  for (const path of [OVERVIEW_PATH, LOGIN_PATH, LOGOUT_PATH, DASHBOARD_PREFIX, `${DASHBOARD_PREFIX}/*`]) app.use(path, dashboardSecurityHeaders);
+  app.onError((error, c) => errorPage(c, error, deps));
+  app.route('/', assetRoutes());
+  app.route('/', sessionRoutes(deps.isKnownToken));
+  app.route('/', pageRoutes(deps));
+  app.route('/', actionRoutes(deps));
+  app.all(`${DASHBOARD_PREFIX}/*`, (c) => respondWithPage(c, notFoundPage('overview', 'Page not found', `The dashboard has no page ${c.req.path}.`)));
+  return app;
 }
 
 /** An error no page handled: the store is down, or a bug (logged here, never shown). */

@@ -1,8 +1,11 @@
 /**
  * Failure groups over a real SQLite store, with jobs made dead by a real worker: grouping, the scan
- * cap, and the JSON routes `GET /failure-groups` and `POST /failure-groups/{fingerprint}/retry`.
+ * cap, the JSON routes `GET /failure-groups` and `POST /failure-groups/{fingerprint}/retry`, and the
+ * paging and retry helpers they share with the rest of the server (`src/client/job-batches.ts`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listJobsUpTo, retryEach } from '../client/job-batches.js';
+import { ConveyorConfigError } from '../errors.js';
 import { errorJson } from '../server/test-server.js';
 import { loadFailureGroups } from './failure-groups.js';
 import { invoiceSwitch, renderInvoice, sendEmail, startDashboardServer, TOKEN, type DashboardServer } from './testing/dashboard-server.js';
@@ -98,5 +101,32 @@ describe('POST /failure-groups/{fingerprint}/retry', () => {
     for (const id of addressless) expect((await server.conveyor.waitFor(id, { timeoutMs: 10_000 })).state).toBe('succeeded');
     expect((await server.conveyor.getJob(negative))?.state).toBe('dead');
     expect((await groups()).groups.map((group) => group.type)).toEqual(['RangeError']);
+  });
+});
+
+describe('listJobsUpTo and retryEach', () => {
+  it('reads up to the limit, newest first, and says when more matched', async () => {
+    const all = await listJobsUpTo(server.conveyor, { task: 'invoice.render' }, 1000);
+    expect(all.jobs.map((job) => job.id)).toEqual([...addressless, negative].reverse());
+    expect(all.capped).toBe(false);
+    expect(await listJobsUpTo(server.conveyor, { task: 'invoice.render' }, 2)).toEqual({ jobs: all.jobs.slice(0, 2), capped: true });
+    expect(await listJobsUpTo(server.conveyor, { task: 'invoice.render' }, all.jobs.length)).toEqual({ jobs: all.jobs, capped: false });
+    await expect(listJobsUpTo(server.conveyor, {}, 0)).rejects.toBeInstanceOf(ConveyorConfigError);
+  });
+
+  it('retries each job it can, and reports a job in the wrong state (conflict) and one that is gone (not_found)', async () => {
+    const scheduled = (await server.conveyor.enqueue(sendEmail, { to: 'later@example.com', subject: 'later' }, { delayMs: 3_600_000 })).job.id;
+    const result = await retryEach(server.conveyor, [{ id: scheduled }, { id: negative }, { id: '999999' }]);
+    expect(result).toEqual({
+      retried: [negative],
+      failed: [
+        { id: scheduled, error: { code: 'conflict', message: expect.stringContaining(`Job ${scheduled} is scheduled`) } },
+        { id: '999999', error: { code: 'not_found', message: 'No job with id "999999"' } },
+      ],
+    });
+    // The negative amount still throws: retried, it ran once more and died again.
+    const again = await server.conveyor.waitFor(negative, { timeoutMs: 10_000 });
+    expect(again.state).toBe('dead');
+    expect(again.errors).toHaveLength(2);
   });
 });

@@ -5,8 +5,8 @@
  * the fix is out. Grouping runs here, over jobs paged from `conveyor.listJobs` newest first, up to a
  * cap: past it the report says it is based on the newest N.
  */
+import { listJobsUpTo, retryEach, type JobsUpTo, type RetryEachResult } from '../client/job-batches.js';
 import type { Conveyor } from '../conveyor.js';
-import { ConveyorNotFoundError, ConveyorStateError } from '../errors.js';
 import type { Job, JobState } from '../job.js';
 import { fingerprintError, type ErrorFingerprint } from './error-fingerprint.js';
 
@@ -15,8 +15,6 @@ export const FAILURE_STATES: readonly JobState[] = ['failed', 'dead'];
 
 /** @default 10,000: the newest failed and dead jobs read for one report. */
 export const DEFAULT_FAILURE_SCAN_LIMIT = 10_000;
-
-const PAGE_SIZE = 1000;
 
 export interface FailureGroup extends ErrorFingerprint {
   count: number;
@@ -42,23 +40,14 @@ export interface FailureGroupReport {
   limit: number;
 }
 
-export interface RetryGroupResult {
+export interface RetryGroupResult extends RetryEachResult {
   /** Jobs of the group found in the scan. */
   matched: number;
-  retried: string[];
-  failed: Array<{ id: string; error: { code: 'conflict' | 'not_found'; message: string } }>;
 }
 
 /** The failed and dead jobs, newest first, at most `limit`. */
-export async function scanFailedJobs(conveyor: Conveyor, limit: number = DEFAULT_FAILURE_SCAN_LIMIT): Promise<{ jobs: Job[]; capped: boolean }> {
-  const jobs: Job[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await conveyor.listJobs({ states: [...FAILURE_STATES] }, { cursor, limit: Math.min(PAGE_SIZE, limit - jobs.length) });
-    jobs.push(...page.jobs);
-    cursor = page.nextCursor;
-  } while (cursor !== null && jobs.length < limit);
-  return { jobs, capped: cursor !== null };
+export function scanFailedJobs(conveyor: Conveyor, limit: number = DEFAULT_FAILURE_SCAN_LIMIT): Promise<JobsUpTo> {
+  return listJobsUpTo(conveyor, { states: [...FAILURE_STATES] }, limit);
 }
 
 /** The fingerprint of a failed or dead job: that of its latest error. */
@@ -117,15 +106,5 @@ export async function loadFailureGroups(conveyor: Conveyor, limit: number = DEFA
 export async function retryFailureGroup(conveyor: Conveyor, fingerprint: string, limit: number = DEFAULT_FAILURE_SCAN_LIMIT): Promise<RetryGroupResult> {
   const { jobs } = await scanFailedJobs(conveyor, limit);
   const members = jobs.filter((job) => jobFingerprint(job).fingerprint === fingerprint);
-  const result: RetryGroupResult = { matched: members.length, retried: [], failed: [] };
-  for (const job of members) {
-    try {
-      result.retried.push((await conveyor.retry(job.id)).id);
-    } catch (error) {
-      if (error instanceof ConveyorStateError) result.failed.push({ id: job.id, error: { code: 'conflict', message: error.message } });
-      else if (error instanceof ConveyorNotFoundError) result.failed.push({ id: job.id, error: { code: 'not_found', message: error.message } });
-      else throw error;
-    }
-  }
-  return result;
+  return { matched: members.length, ...(await retryEach(conveyor, members)) };
 }

@@ -3,7 +3,7 @@
  * cut, and a job's state as a coloured badge the live script can update.
  */
 import type { JobState } from '../job.js';
-import { EMPTY, html, type Html } from './html.js';
+import { html, type Html } from './html.js';
 
 /** `2026-01-02 13:04:05 UTC`. */
 export function formatUtc(date: Date): string {
@@ -58,10 +58,4 @@ export function count(value: number): Html {
 /** `1 job`, `3 jobs`. */
 export function plural(value: number, one: string, many: string = `${one}s`): string {
   return `${value.toLocaleString('en-US')} ${value === 1 ? one : many}`;
-}
-
-/** Renders `items` joined by `separator`, or `empty` when there are none. */
-export function joinHtml(items: readonly Html[], separator: Html = html`, `, empty: Html = EMPTY): Html {
-  if (items.length === 0) return empty;
-  return html`${items.flatMap((item, index) => (index === 0 ? [item] : [separator, item]))}`;
 }

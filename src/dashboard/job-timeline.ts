@@ -5,7 +5,7 @@
  * attempt of a job waiting to be retried, a cancel request, and the end (`finishedAt` with the final
  * state). Earlier attempts show through their errors; their starts are not recorded.
  */
-import type { Job, JobAttemptError, JobState } from '../job.js';
+import { isFinalState, type Job, type JobAttemptError, type JobState } from '../job.js';
 
 export type TimelineEntry =
   | { kind: 'enqueued'; at: Date; runAt: Date | null }
@@ -27,12 +27,7 @@ export function jobTimeline(job: Job): TimelineEntry[] {
   for (const error of job.errors) entries.push({ kind: 'attempt-failed', at: error.at, error });
   if (job.state === 'failed') entries.push({ kind: 'retry-due', at: job.runAt, attempt: job.attempt + 1 });
   if (job.cancelRequestedAt !== null) entries.push({ kind: 'cancel-requested', at: job.cancelRequestedAt });
-  if (job.finishedAt !== null && (job.state === 'succeeded' || job.state === 'dead' || job.state === 'cancelled')) {
-    entries.push({ kind: 'finished', at: job.finishedAt, state: job.state });
-  }
-  // Stable, so entries at the same instant keep the order above.
-  return entries
-    .map((entry, index) => ({ entry, index }))
-    .sort((a, b) => a.entry.at.getTime() - b.entry.at.getTime() || a.index - b.index)
-    .map(({ entry }) => entry);
+  if (job.finishedAt !== null && isFinalState(job.state)) entries.push({ kind: 'finished', at: job.finishedAt, state: job.state });
+  // `sort` is stable, so entries at the same instant keep the order above.
+  return entries.sort((a, b) => a.at.getTime() - b.at.getTime());
 }

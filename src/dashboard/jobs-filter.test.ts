@@ -1,6 +1,6 @@
 /** The jobs page's query string: what becomes the store filter, and what is dropped with a reason. */
 import { describe, expect, it } from 'vitest';
-import { jobsQueryString, parseJobsQuery, parseUtcDateTime } from './jobs-filter.js';
+import { jobsPagePath, jobsQueryString, parseJobsQuery, parseUtcDateTime } from './jobs-filter.js';
 
 describe('parseJobsQuery', () => {
   it('turns every field into the list filter', () => {
@@ -19,6 +19,13 @@ describe('parseJobsQuery', () => {
 
   it('ignores blank fields', () => {
     expect(parseJobsQuery({ state: '', queue: ' ', q: '' })).toEqual({ query: {}, filter: {}, cursor: null, problems: [] });
+  });
+
+  it('reads several states joined by commas, each once', () => {
+    expect(parseJobsQuery({ state: 'failed, dead,failed' })).toEqual({ query: { state: ['failed', 'dead'] }, filter: { states: ['failed', 'dead'] }, cursor: null, problems: [] });
+    const bad = parseJobsQuery({ state: 'failed,exploded' });
+    expect(bad.filter).toEqual({});
+    expect(bad.problems).toEqual([expect.stringContaining('Ignored state "failed,exploded"')]);
   });
 
   it('drops what it cannot use and says why', () => {
@@ -54,5 +61,18 @@ describe('jobsQueryString', () => {
   it('keeps the filters and replaces the cursor', () => {
     expect(jobsQueryString({ state: 'dead', q: 'a b', cursor: '9' }, { cursor: '5' })).toBe('?state=dead&q=a+b&cursor=5');
     expect(jobsQueryString({ cursor: '9' }, { cursor: undefined })).toBe('');
+  });
+});
+
+describe('jobsPagePath', () => {
+  it('builds the jobs page URL, escaping values, with several states joined by a comma', () => {
+    expect(jobsPagePath()).toBe('/dashboard/jobs');
+    expect(jobsPagePath({ queue: 'a&b c', task: 'x/y', state: 'queued' })).toBe('/dashboard/jobs?state=queued&queue=a%26b+c&task=x%2Fy');
+    expect(jobsPagePath({ state: 'dead', cursor: '9' }, { cursor: undefined })).toBe('/dashboard/jobs?state=dead');
+    const path = jobsPagePath({ task: 'invoice.render', state: ['failed', 'dead'] });
+    expect(path).toBe('/dashboard/jobs?state=failed%2Cdead&task=invoice.render');
+    // What the page reads back from it.
+    const query = Object.fromEntries(new URL(path, 'http://localhost').searchParams);
+    expect(parseJobsQuery(query).filter).toEqual({ states: ['failed', 'dead'], task: 'invoice.render' });
   });
 });

@@ -1,7 +1,8 @@
 /**
- * The jobs page's filter, read from its query string: `state`, `queue`, `task`, `after` and
- * `before` (creation time, as the browser's `datetime-local` fields send it, read as UTC), `q` (text
- * in the input or an error message) and `cursor`. A value that cannot be used is dropped and named
+ * The jobs page's filter, read from its query string: `state` (one, or several joined by commas:
+ * `failed,dead`), `queue`, `task`, `after` and `before` (creation time, as the browser's
+ * `datetime-local` fields send it, read as UTC), `q` (text in the input or an error message) and
+ * `cursor`. A value that cannot be used is dropped and named
  * in `problems`, so the page still lists jobs and says what it ignored.
  */
 import { z } from 'zod';
@@ -9,9 +10,11 @@ import { JOB_STATES, type JobState } from '../job.js';
 import type { JobListFilter } from '../store/store.js';
 import { parseJobId } from '../store/encoding.js';
 import { MAX_SEARCH_LENGTH } from '../server/routes/job-schemas.js';
+import { JOBS_PAGE_PATH } from './paths.js';
 
 export interface JobsQuery {
-  state?: JobState;
+  /** One state, or several (a job in any of them matches). */
+  state?: JobState | readonly JobState[];
   queue?: string;
   task?: string;
   /** As typed: `2026-01-02T13:04` (UTC). */
@@ -41,10 +44,11 @@ export function parseJobsQuery(params: Record<string, string | undefined>): Pars
 
   const state = text('state');
   if (state !== undefined) {
-    if ((JOB_STATES as readonly string[]).includes(state)) {
-      query.state = state as JobState;
-      filter.states = [state as JobState];
-    } else problems.push(`Ignored state "${state.slice(0, 40)}": states are ${JOB_STATES.join(', ')}.`);
+    const states = [...new Set(state.split(',').map((part) => part.trim()))];
+    if (states.every(isJobState)) {
+      query.state = states.length === 1 ? states[0] : states;
+      filter.states = states;
+    } else problems.push(`Ignored state "${state.slice(0, 40)}": states are ${JOB_STATES.join(', ')}, one or several joined by commas.`);
   }
   for (const name of ['queue', 'task'] as const) {
     const value = text(name);
@@ -86,14 +90,29 @@ export function parseUtcDateTime(value: string): Date | null {
   return new Date(value.includes('T') ? (hasZone ? value : `${value}Z`) : `${value}T00:00:00Z`);
 }
 
+function isJobState(value: string): value is JobState {
+  return (JOB_STATES as readonly string[]).includes(value);
+}
+
 /** The query string of a jobs page (leading `?`, or empty), with some fields replaced. */
 export function jobsQueryString(query: JobsQuery, changes: Partial<Record<keyof JobsQuery, string | undefined>> = {}): string {
-  const merged: Record<string, string | undefined> = { ...query, ...changes };
+  const merged: Record<string, string | readonly string[] | undefined> = { ...query, ...changes };
   const params = new URLSearchParams();
   for (const key of ['state', 'queue', 'task', 'after', 'before', 'q', 'cursor'] as const) {
     const value = merged[key];
-    if (value !== undefined && value !== '') params.set(key, value);
+    const text = typeof value === 'string' ? value : value?.join(',');
+    if (text !== undefined && text !== '') params.set(key, text);
   }
   const text = params.toString();
   return text === '' ? '' : `?${text}`;
+}
+
+/**
+ * The jobs page showing `query`, with some fields replaced: every link to the jobs page is built here.
+ *
+ * @example
+ * jobsPagePath({ queue: 'mail', state: ['failed', 'dead'] }); // '/dashboard/jobs?state=failed%2Cdead&queue=mail'
+ */
+export function jobsPagePath(query: JobsQuery = {}, changes: Partial<Record<keyof JobsQuery, string | undefined>> = {}): string {
+  return `${JOBS_PAGE_PATH}${jobsQueryString(query, changes)}`;
 }

@@ -42,10 +42,15 @@ const NAV: Array<{ section: NavSection; label: string; href: string }> = [
   { section: 'workers', label: 'Workers', href: WORKERS_PAGE_PATH },
 ];
 
+/** Whether the live script asks for the live region alone: a handler can skip loading what only the rest shows. */
+export function isLivePartialRequest(c: Context): boolean {
+  return c.req.header(PARTIAL_HEADER) === 'live';
+}
+
 /** Answer with the page, or with its live region alone when the live script asks for it. */
 export function respondWithPage(c: Context, page: Page): Response {
   c.header('Vary', PARTIAL_HEADER);
-  if (c.req.header(PARTIAL_HEADER) === 'live') return c.html(page.live, page.status ?? 200);
+  if (isLivePartialRequest(c)) return c.html(page.live, page.status ?? 200);
   return c.html(renderPage(page, takeFlash(c)), page.status ?? 200);
 }
 

@@ -1,40 +1,51 @@
 /**
  * What the overview shows, loaded in one go: every queue's depth by state and pause switch (the same
  * numbers as `GET /queues`), its throughput over the last hour, the orphan report (F1, F2) and the
- * readiness checks of `GET /ready`.
+ * readiness checks of `GET /ready`. When the store does not answer, the overview still renders, with
+ * the readiness warning saying so and no queue data, rather than an error page.
  */
 import type { OrphanReport } from '../client/orphans.js';
 import type { Conveyor } from '../conveyor.js';
-import { checkReadiness, type Readiness } from '../server/health.js';
-import { DEPTH_STATES, THROUGHPUT_WINDOW_MS, toQueueDtos, type QueueDto } from '../server/queue-dto.js';
+import { checkReadiness, DEFAULT_READINESS_STORE_TIMEOUT_MS, type Readiness } from '../server/health.js';
+import { DEPTH_STATES, toQueueDtos, type QueueDto } from '../server/queue-dto.js';
 import type { Throughput, ThroughputCounter } from './throughput.js';
-
-/** How long readiness waits for each store call, as `/ready` does by default. */
-const READINESS_TIMEOUT_MS = 2_000;
 
 export interface OverviewData {
   now: Date;
+  /** Empty when the store did not answer (see `storeAnswered`). */
   queues: QueueDto[];
   throughput: Throughput;
   /** Null when the store did not answer (readiness then says why). */
   orphans: OrphanReport | null;
   readiness: Readiness;
+  /** False when readiness found the store unreachable: the queue list and throughput are then unknown, not empty. */
+  storeAnswered: boolean;
 }
 
 export async function loadOverview(conveyor: Conveyor, throughputCounter: ThroughputCounter, now: Date = new Date()): Promise<OverviewData> {
   // One orphan report for both the warnings and the readiness checks.
   const report = conveyor.orphans();
-  const [readiness, orphans] = await Promise.all([checkReadiness(conveyor, READINESS_TIMEOUT_MS, () => report), report.catch(() => null)]);
-  const [states, counts, finished, throughput] = await Promise.all([
-    conveyor.listQueues(),
-    conveyor.store.jobCountByGroup({ states: [...DEPTH_STATES] }),
-    conveyor.store.jobCountFinishedSince({ since: new Date(now.getTime() - THROUGHPUT_WINDOW_MS) }),
-    throughputCounter.load(now),
+  const [readiness, [orphans, states, counts, throughput]] = await Promise.all([
+    checkReadiness(conveyor, DEFAULT_READINESS_STORE_TIMEOUT_MS, () => report),
+    Promise.allSettled([report, conveyor.listQueues(), conveyor.store.jobCountByGroup({ states: [...DEPTH_STATES] }), throughputCounter.load(now)]),
   ]);
-  const queues = toQueueDtos(states, counts, finished);
-  // A queue whose jobs all finished within the hour still shows, by its throughput.
-  const known = new Set(queues.map((queue) => queue.name));
-  const idle = [...throughput.keys()].filter((name) => !known.has(name));
-  const idleQueues = toQueueDtos([], [], idle.map((queue) => ({ queue, state: 'succeeded' as const, count: 0 })));
-  return { now, queues: [...queues, ...idleQueues].sort((a, b) => a.name.localeCompare(b.name)), throughput, orphans, readiness };
+  const storeAnswered = readiness.checks.some((check) => check.name === 'store' && check.ok);
+  // A read that failed while the store answers is a bug, for the error page; with the store down, readiness says why.
+  const valueOf = <T>(read: PromiseSettledResult<T>, whenStoreDown: T): T => {
+    if (read.status === 'fulfilled') return read.value;
+    if (storeAnswered) throw read.reason;
+    return whenStoreDown;
+  };
+  const throughputByQueue = valueOf(throughput, new Map());
+  // The dashboard shows throughput by the hour, not the API's last minute; a queue whose jobs all
+  // finished within the hour still shows, by its throughput, as a queue that finished none lately.
+  const idle = [...throughputByQueue.keys()].map((queue) => ({ queue, state: 'succeeded' as const, count: 0 }));
+  return {
+    now,
+    queues: toQueueDtos(valueOf(states, []), valueOf(counts, []), idle),
+    throughput: throughputByQueue,
+    orphans: orphans.status === 'fulfilled' ? orphans.value : null,
+    readiness,
+    storeAnswered,
+  };
 }

@@ -4,11 +4,12 @@
  * refreshes with the live region alone (`respondWithPage`).
  */
 import { Hono } from 'hono';
+import { listJobsUpTo } from '../client/job-batches.js';
 import type { ServerDeps } from '../server/deps.js';
 import { DEPTH_STATES } from '../server/queue-dto.js';
 import { loadFailureGroups } from './failure-groups.js';
 import { parseJobsQuery } from './jobs-filter.js';
-import { notFoundPage, respondWithPage } from './layout.js';
+import { isLivePartialRequest, notFoundPage, respondWithPage } from './layout.js';
 import { loadOverview } from './overview-data.js';
 import { ThroughputCounter } from './throughput.js';
 import { failuresPage } from './pages/failures.js';
@@ -30,19 +31,18 @@ export function pageRoutes({ conveyor }: ServerDeps): Hono {
 
   app.get(JOBS_PAGE_PATH, async (c) => {
     const { query, filter, cursor, problems } = parseJobsQuery(c.req.query());
-    const [page, counts, queueStates] = await Promise.all([
+    // The names only fill the filter form's suggestions, which a live refresh does not render.
+    const [page, names] = await Promise.all([
       conveyor.listJobs(filter, { cursor, limit: JOBS_PAGE_SIZE }),
-      conveyor.store.jobCountByGroup({ states: [...DEPTH_STATES] }),
-      conveyor.listQueues(),
+      isLivePartialRequest(c) ? { queueNames: [], taskNames: [] } : loadFilterSuggestions(conveyor),
     ]);
-    const queueNames = [...new Set([...counts.map((group) => group.queue), ...queueStates.map((queue) => queue.name)])].sort();
-    const taskNames = [...new Set(counts.map((group) => group.task))].sort();
-    return respondWithPage(c, jobsPage({ query, jobs: page.jobs, nextCursor: page.nextCursor, problems, queueNames, taskNames, now: new Date() }));
+    return respondWithPage(c, jobsPage({ query, jobs: page.jobs, nextCursor: page.nextCursor, problems, ...names, now: new Date() }));
   });
 
   app.get(`${JOBS_PAGE_PATH}/:id`, async (c) => {
     const id = c.req.param('id');
-    const job = /^\d{1,19}$/.test(id) ? await conveyor.getJob(id) : null;
+    // The store answers null for an id it could never have given (not a number, too long).
+    const job = await conveyor.getJob(id);
     if (job === null) return respondWithPage(c, notFoundPage('jobs', 'No such job', `There is no job with id "${id.slice(0, 40)}"; it may have been pruned after its retention.`));
     return respondWithPage(c, jobDetailPage(job, new Date()));
   });
@@ -51,23 +51,26 @@ export function pageRoutes({ conveyor }: ServerDeps): Hono {
 
   app.get(WORKERS_PAGE_PATH, async (c) => {
     const [workers, running] = await Promise.all([conveyor.listWorkers(), countRunningByWorker(conveyor)]);
-    return respondWithPage(c, workersPage({ workers, runningByWorker: running.byWorker, runningCapped: running.capped, now: new Date() }));
+    return respondWithPage(c, workersPage({ workers, runningByWorker: running.byWorker, runningCapped: running.capped, runningScanLimit: RUNNING_SCAN_LIMIT, now: new Date() }));
   });
 
   return app;
 }
 
+/** The queue and task names the store knows, for the jobs filter's suggestions. */
+async function loadFilterSuggestions(conveyor: ServerDeps['conveyor']): Promise<{ queueNames: string[]; taskNames: string[] }> {
+  const [counts, queueStates] = await Promise.all([conveyor.store.jobCountByGroup({ states: [...DEPTH_STATES] }), conveyor.listQueues()]);
+  return {
+    queueNames: [...new Set([...counts.map((group) => group.queue), ...queueStates.map((queue) => queue.name)])].sort(),
+    taskNames: [...new Set(counts.map((group) => group.task))].sort(),
+  };
+}
+
 async function countRunningByWorker(conveyor: ServerDeps['conveyor']): Promise<{ byWorker: Map<string, number>; capped: boolean }> {
+  const { jobs, capped } = await listJobsUpTo(conveyor, { states: ['running'] }, RUNNING_SCAN_LIMIT);
   const byWorker = new Map<string, number>();
-  let cursor: string | null = null;
-  let seen = 0;
-  do {
-    const page = await conveyor.listJobs({ states: ['running'] }, { cursor, limit: 1000 });
-    for (const job of page.jobs) {
-      if (job.workerId !== null) byWorker.set(job.workerId, (byWorker.get(job.workerId) ?? 0) + 1);
-    }
-    seen += page.jobs.length;
-    cursor = page.nextCursor;
-  } while (cursor !== null && seen < RUNNING_SCAN_LIMIT);
-  return { byWorker, capped: cursor !== null };
+  for (const job of jobs) {
+    if (job.workerId !== null) byWorker.set(job.workerId, (byWorker.get(job.workerId) ?? 0) + 1);
+  }
+  return { byWorker, capped };
 }

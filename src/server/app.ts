@@ -6,9 +6,9 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { bearerAuth } from './auth.js';
+import { bearerAuth, tokenCheck } from './auth.js';
 import { DEFAULT_ENQUEUE_RATE_LIMIT, type RateLimit } from './config.js';
-import type { ServerDeps } from './deps.js';
+import type { MountedServerDeps, ServerDeps } from './deps.js';
 import { errorResponse, respondToError } from './errors.js';
 import { enqueueRateLimit } from './rate-limit.js';
 import { eventRoutes, type EventRouteOptions } from './routes/events.js';
@@ -34,8 +34,11 @@ export interface ServerAppOptions {
   enqueueRateLimit?: RateLimit | null;
   /** How `GET /events` streams read the store's event log. */
   events?: EventRouteOptions;
-  /** More route modules mounted at the root, behind the same auth and error handling (health, metrics…). */
-  extraRoutes?: Array<(deps: ServerDeps) => OpenAPIHono | Hono>;
+  /**
+   * More route modules mounted at the root, behind the same auth and error handling (health, metrics,
+   * the dashboard…). Each gets `deps` plus `isKnownToken`, the check of `tokens`.
+   */
+  extraRoutes?: Array<(deps: MountedServerDeps) => OpenAPIHono | Hono>;
 }
 
 const OPENAPI_INFO = {
@@ -56,13 +59,15 @@ const OPENAPI_INFO = {
  */
 export function createServerApp(options: ServerAppOptions): OpenAPIHono {
   const { deps } = options;
+  // Built once: the API's auth and the dashboard's login form accept exactly the same tokens.
+  const isKnownToken = tokenCheck(options.tokens);
   const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const app = new OpenAPIHono();
   app.onError((error, c) => respondToError(c, error, deps.logger));
   app.notFound((c) => errorResponse(c, 404, 'not_found', `No route ${c.req.method} ${c.req.path}`));
   app.use('*', closeWhenBodyUnread);
   // Auth first: a caller without a token costs no body reading.
-  app.use('*', bearerAuth(options.tokens));
+  app.use('*', bearerAuth(isKnownToken));
   app.use(
     '*',
     bodyLimit({
@@ -83,8 +88,10 @@ export function createServerApp(options: ServerAppOptions): OpenAPIHono {
   app.route('/', workerRoutes(deps));
   app.route('/', failureRoutes(deps));
   app.route('/', eventRoutes(deps, options.events));
+  // From the same list as the middleware's, so a login form cannot accept a token the API refuses.
+  const mountedDeps: MountedServerDeps = { ...deps, isKnownToken };
   for (const makeRoutes of options.extraRoutes ?? []) {
-    const routes = makeRoutes(deps);
+    const routes = makeRoutes(mountedDeps);
     // Two calls for the type checker's sake: `route` takes either, but not the union.
     if (routes instanceof OpenAPIHono) app.route('/', routes);
     else app.route('/', routes);

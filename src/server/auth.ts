@@ -35,14 +35,14 @@ export type TokenCheck = (token: string) => boolean;
 /** A constant-time check of tokens against `tokens` (the same one the middleware uses). */
 export function tokenCheck(tokens: readonly string[]): TokenCheck {
   if (tokens.length === 0) {
-    throw new ConveyorConfigError(`createServerApp({ tokens }) (usually from ${API_TOKENS_SETTING})`, 'is empty; the HTTP API never runs without authentication', "tokens: parseApiTokens(process.env.CONVEYOR_API_TOKENS)");
+    throw new ConveyorConfigError(`createServerApp({ tokens }) (usually from ${API_TOKENS_SETTING})`, 'is empty; the HTTP API never runs without authentication', `tokens: parseApiTokens(process.env.${API_TOKENS_SETTING})`);
   }
   const digests = tokens.map(digest);
   return (token) => matchesAny(digests, digest(token));
 }
 
-export function bearerAuth(tokens: readonly string[]): MiddlewareHandler {
-  const isKnown = tokenCheck(tokens);
+/** The auth middleware, checking credentials with `isKnown` (from `tokenCheck`, built once per app). */
+export function bearerAuth(isKnown: TokenCheck): MiddlewareHandler {
   return async (c, next) => {
     const path = c.req.path;
     if (PUBLIC_PATHS.has(path) || isPublicDashboardPath(path)) return next();

@@ -6,10 +6,20 @@
 import type { Conveyor } from '../conveyor.js';
 import type { EnqueueResult } from '../client/enqueue.js';
 import type { Logger } from '../logger.js';
+import type { TokenCheck } from './auth.js';
 
 export interface ServerDeps {
   conveyor: Conveyor;
   logger: Logger;
   /** Told of every enqueue the API committed (e.g. `ConveyorMetrics.recordEnqueued`). */
   onEnqueued?: (results: EnqueueResult[]) => void;
+}
+
+/**
+ * What `createServerApp` gives the route modules it mounts: the deps it was given, and the check of
+ * its own `tokens` (the one its auth middleware applies), so a module that takes a token itself (the
+ * dashboard's login form) accepts exactly the tokens the API does.
+ */
+export interface MountedServerDeps extends ServerDeps {
+  isKnownToken: TokenCheck;
 }

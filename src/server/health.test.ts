@@ -1,6 +1,7 @@
 /** `/health` and `/ready` (F7) over a real SQLite file, with real workers. */
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConveyorStoreUnavailableError } from '../errors.js';
 import { healthRoutes, READINESS_CHECK_NAMES, type Readiness } from './health.js';
 import { attemptsSettled, emailTask, openFixture, reportTask, type Fixture } from './observability-fixture.js';
 import { StoreTimeoutError, withTimeout } from './with-timeout.js';
@@ -109,6 +110,8 @@ describe('withTimeout', () => {
     const never = new Promise<never>(() => undefined);
     const bounded = withTimeout('conveyor.orphans()', 20, () => never);
     await expect(bounded).rejects.toBeInstanceOf(StoreTimeoutError);
+    // So the API's error mapping answers a timeout like an outage: 503, not 500.
+    await expect(bounded).rejects.toBeInstanceOf(ConveyorStoreUnavailableError);
     await expect(bounded).rejects.toThrow('conveyor.orphans() had no answer from the store within 20 ms');
   });
 

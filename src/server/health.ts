@@ -12,6 +12,9 @@ import type { MigrationStatus } from '../store/store.js';
 import type { ServerDeps } from './deps.js';
 import { errorMessage, withTimeout } from './with-timeout.js';
 
+/** How long readiness waits for each store call before it reports the store unreachable, unless told otherwise. */
+export const DEFAULT_READINESS_STORE_TIMEOUT_MS = 2_000;
+
 export interface HealthRoutesOptions {
   /** How long `/ready` waits for each store call before it reports the store unreachable. @default 2000 */
   storeTimeoutMs?: number;
@@ -64,7 +67,7 @@ const readyRoute = createRoute({
  * app.route('/', healthRoutes(deps));
  */
 export function healthRoutes(deps: ServerDeps, options: HealthRoutesOptions = {}): OpenAPIHono<BlankEnv> {
-  const storeTimeoutMs = options.storeTimeoutMs ?? 2_000;
+  const storeTimeoutMs = options.storeTimeoutMs ?? DEFAULT_READINESS_STORE_TIMEOUT_MS;
   const app = new OpenAPIHono<BlankEnv>();
   app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200));
   app.openapi(readyRoute, async (c) => {

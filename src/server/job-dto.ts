@@ -4,8 +4,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { JOB_STATES, type Job } from '../job.js';
-
-const isoDate = z.string().openapi({ format: 'date-time', example: '2026-01-01T12:00:00.000Z' });
+import { isoDate } from './openapi-helpers.js';
 
 export const JobAttemptErrorSchema = z
   .object({

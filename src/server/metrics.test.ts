@@ -1,8 +1,16 @@
-/** `/metrics` over a real SQLite file, with a real worker of this process; checked by promtool when installed. */
+/**
+ * `/metrics` over a real SQLite file, with a real worker of this process; checked by promtool when
+ * installed. On PostgreSQL, a store that hangs or cannot be reached answers 503.
+ */
 import { spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Conveyor } from '../conveyor.js';
+import { describePostgres, freshTestSchema, quoteIdentifier, TEST_POSTGRES_URL, withPostgresClient, type TestSchema } from '../testing/postgres-env.js';
+import { startTcpProxy, type TcpProxy } from '../testing/tcp-proxy.js';
+import { silentLogger } from '../testing/worker-conformance/helpers.js';
 import { ConveyorMetrics, metricsRoutes } from './metrics.js';
 import { attemptsSettled, emailTask, openFixture, reportTask, type Fixture } from './observability-fixture.js';
+import { errorJson } from './test-server.js';
 
 let fixture: Fixture;
 beforeEach(async () => {
@@ -149,14 +157,13 @@ describe('GET /metrics', () => {
     expect((await scrape(metrics)).samples.has('conveyor_job_outcomes_total{queue="emails",task="obs.email",outcome="succeeded"}')).toBe(false);
   });
 
-  it('answers 503 in the API error shape when the store cannot be read', async () => {
+  it('answers 500 in the API error shape, not 503, when reading fails for a reason other than the store (a closed Conveyor)', async () => {
     const metrics = new ConveyorMetrics(fixture.conveyor);
     await fixture.conveyor.close();
     const response = await metricsRoutes(fixture.deps, metrics).request('/metrics');
-    expect(response.status).toBe(503);
-    const body = (await response.json()) as { error: { code: string; message: string } };
-    expect(body.error.code).toBe('store_unavailable');
-    expect(body.error.message).toMatch(/^Metrics could not be read: /);
+    expect(response.status).toBe(500);
+    const { error } = await errorJson(response);
+    expect(error).toEqual({ code: 'internal', message: 'Internal server error; the server logged the details.' });
   });
 
   it('passes `promtool check metrics` (Prometheus\'s own linter) with every metric kind present', async (ctx) => {
@@ -179,5 +186,62 @@ describe('GET /metrics', () => {
     const { text } = await scrape(metrics);
     const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     expect({ status: check.status, output: `${check.stdout}${check.stderr}` }).toEqual({ status: 0, output: '' });
+  });
+});
+
+describePostgres('GET /metrics when the PostgreSQL store hangs or is unreachable', () => {
+  let schema: TestSchema;
+  let proxy: TcpProxy;
+  let conveyor: Conveyor;
+
+  beforeEach(async () => {
+    schema = freshTestSchema();
+    const server = new URL(TEST_POSTGRES_URL);
+    proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port || 5432) });
+    const url = new URL(schema.storeUrl);
+    url.hostname = '127.0.0.1';
+    url.port = String(proxy.port);
+    conveyor = await Conveyor.open({ store: url.toString(), tasks: [emailTask], logger: silentLogger });
+  });
+
+  afterEach(async () => {
+    proxy.restore();
+    await conveyor.close();
+    await proxy.close();
+    await schema.drop();
+  });
+
+  async function scrapeError(metrics: ConveyorMetrics): Promise<{ status: number; error: { code: string; message: string } }> {
+    const response = await metricsRoutes({ conveyor, logger: silentLogger }, metrics).request('/metrics');
+    return { status: response.status, error: (await errorJson(response)).error };
+  }
+
+  it('answers 503 store_unavailable naming the bound when the store does not answer within storeTimeoutMs', async () => {
+    const metrics = new ConveyorMetrics(conveyor, { snapshotTtlMs: 0, storeTimeoutMs: 200 });
+    await withPostgresClient(async (locker) => {
+      // Another session holds the jobs table: the scrape's count waits on the lock, like on a hung server.
+      await locker.query('BEGIN');
+      await locker.query(`LOCK TABLE ${quoteIdentifier(schema.schema)}.jobs IN ACCESS EXCLUSIVE MODE`);
+      try {
+        const { status, error } = await scrapeError(metrics);
+        expect(status).toBe(503);
+        expect(error.code).toBe('store_unavailable');
+        expect(error.message).toMatch(/^Metrics could not be read: /);
+        expect(error.message).toBe('Metrics could not be read: reading metrics had no answer from the store within 200 ms');
+      } finally {
+        await locker.query('ROLLBACK');
+      }
+    });
+  });
+
+  it('answers 503 store_unavailable naming the server when the store cannot be reached, and 200 once it can', async () => {
+    const metrics = new ConveyorMetrics(conveyor, { snapshotTtlMs: 0 });
+    proxy.cut();
+    const { status, error } = await scrapeError(metrics);
+    expect(status).toBe(503);
+    expect(error.code).toBe('store_unavailable');
+    expect(error.message).toMatch(/^Metrics could not be read: Cannot reach the PostgreSQL store at postgres:\/\/\S+@/);
+    proxy.restore();
+    expect((await metricsRoutes({ conveyor, logger: silentLogger }, metrics).request('/metrics')).status).toBe(200);
   });
 });

@@ -14,13 +14,14 @@ import type { BlankEnv } from 'hono/types';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { OrphanReport } from '../client/orphans.js';
 import type { Conveyor } from '../conveyor.js';
+import { ConveyorStoreUnavailableError } from '../errors.js';
 import type { Job } from '../job.js';
 import { DEPTH_STATES } from './queue-dto.js';
 import type { JobCount, JobStateUpdate } from '../store/store.js';
 import type { Worker } from '../worker/worker.js';
 import type { ServerDeps } from './deps.js';
-import { errorResponse } from './errors.js';
-import { errorMessage, withTimeout } from './with-timeout.js';
+import { errorResponse, respondToError } from './errors.js';
+import { withTimeout } from './with-timeout.js';
 
 export interface ConveyorMetricsOptions {
   /** How long one read of the store serves scrapes. @default 1000 */
@@ -218,7 +219,7 @@ const metricsRoute = createRoute({
   summary: 'Prometheus metrics (text exposition format)',
   responses: {
     200: { description: 'Every Conveyor metric.', content: { 'text/plain': { schema: z.string() } } },
-    503: { description: 'The store did not answer in time.' },
+    503: { description: 'The store is unreachable or did not answer in time.' },
   },
 });
 
@@ -231,13 +232,17 @@ const metricsRoute = createRoute({
  */
 export function metricsRoutes(deps: ServerDeps, metrics: ConveyorMetrics = new ConveyorMetrics(deps.conveyor)): OpenAPIHono<BlankEnv> {
   const app = new OpenAPIHono<BlankEnv>();
+  // Served alone (tests, an embedder's own app), a bug still answers 500 in the API's error shape.
+  app.onError((error, c) => respondToError(c, error, deps.logger));
   app.openapi(metricsRoute, async (c) => {
     try {
       const text = await metrics.metrics();
       return c.body(text, 200, { 'Content-Type': metrics.registry.contentType });
     } catch (error) {
-      deps.logger.error({ err: error }, 'reading metrics failed');
-      return errorResponse(c, 503, 'store_unavailable', `Metrics could not be read: ${errorMessage(error)}`);
+      // Only an outage or a timeout (StoreTimeoutError is one) is a 503; anything else is a bug, a 500.
+      if (!(error instanceof ConveyorStoreUnavailableError)) throw error;
+      deps.logger.error({ err: error }, 'reading metrics failed: the store is unavailable');
+      return errorResponse(c, 503, 'store_unavailable', `Metrics could not be read: ${error.message}`);
     }
   });
   return app;

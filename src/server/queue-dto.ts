@@ -6,8 +6,7 @@
 import { z } from '@hono/zod-openapi';
 import { JOB_STATES, type JobState } from '../job.js';
 import type { JobCount, JobFinishedCount, QueueLimits, QueueState } from '../store/store.js';
-
-const isoDate = z.string().openapi({ format: 'date-time', example: '2026-01-01T12:00:00.000Z' });
+import { isoDate } from './openapi-helpers.js';
 
 /**
  * The states a queue's depth (and the `conveyor_jobs` gauge) counts: every state but `succeeded`.

@@ -4,7 +4,7 @@
  * path in the request.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { errorResponse, type ErrorDetail } from './errors.js';
+import { errorResponse, HttpError, type ErrorDetail } from './errors.js';
 
 /** The request part a validation failure came from, as the start of each detail's path. */
 const TARGET_PREFIX: Record<string, string> = { json: '', query: 'query.', param: 'path.', header: 'header.' };
@@ -18,8 +18,24 @@ export function createRouteApp(): OpenAPIHono {
         path: `${prefix}${issue.path.map(String).join('.')}`.replace(/\.$/, ''),
         message: issue.message,
       }));
-      const summary = details.map((detail) => `${detail.path === '' ? '(body)' : detail.path}: ${detail.message}`).join('; ');
-      return errorResponse(c, 400, 'invalid_request', `Invalid request: ${summary}`, details);
+      return errorResponse(c, 400, 'invalid_request', invalidRequestMessage(details), details);
     },
   });
+}
+
+/**
+ * The 400 a route raises for a request part it checks by hand (a header no schema declares), in the
+ * same words as a schema's validation failure.
+ *
+ * @example
+ * throw invalidRequest([{ path: 'header.Last-Event-ID', message: 'must be an event id (digits)' }]);
+ * // message: 'Invalid request: header.Last-Event-ID: must be an event id (digits)'
+ */
+export function invalidRequest(details: ErrorDetail[]): HttpError {
+  return new HttpError(400, 'invalid_request', invalidRequestMessage(details), details);
+}
+
+/** `Invalid request: <path>: <message>; …`, the body itself named `(body)`. */
+function invalidRequestMessage(details: ErrorDetail[]): string {
+  return `Invalid request: ${details.map((detail) => `${detail.path === '' ? '(body)' : detail.path}: ${detail.message}`).join('; ')}`;
 }

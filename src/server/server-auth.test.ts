@@ -4,8 +4,9 @@ import { Hono } from 'hono';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConveyorConfigError } from '../errors.js';
+import { JOB_STATES } from '../job.js';
 import { createServerApp } from './app.js';
-import { bearerAuth } from './auth.js';
+import { tokenCheck } from './auth.js';
 import { parseApiTokens } from './config.js';
 import { errorJson, OTHER_TOKEN, startTestServer, TOKEN, WRONG_TOKEN, type TestServer } from './test-server.js';
 
@@ -17,24 +18,28 @@ afterAll(async () => {
   await server.close();
 });
 
-const ROUTES: Array<{ method: string; path: string; body?: unknown }> = [
-  { method: 'POST', path: '/jobs', body: { task: 'email.send', input: { to: 'a@example.com', subject: 'hi' } } },
-  { method: 'POST', path: '/jobs/bulk', body: [{ task: 'email.send', input: { to: 'b@example.com', subject: 'hi' } }] },
-  { method: 'GET', path: '/jobs' },
-  { method: 'GET', path: '/jobs/1' },
-  { method: 'POST', path: '/jobs/1/cancel' },
-  { method: 'POST', path: '/jobs/1/retry' },
-  { method: 'POST', path: '/jobs/retry', body: {} },
-  { method: 'GET', path: '/queues' },
-  { method: 'POST', path: '/queues/mail/pause' },
-  { method: 'POST', path: '/queues/mail/resume' },
-  { method: 'GET', path: '/workers' },
-  { method: 'GET', path: '/orphans' },
-  { method: 'GET', path: '/failure-groups' },
-  { method: 'POST', path: '/failure-groups/0123456789abcdef/retry' },
-  { method: 'GET', path: '/events' },
-  { method: 'GET', path: '/openapi.json' },
-  { method: 'GET', path: '/no-such-route' },
+/** No job has this id: the matrix's runs must not depend on which jobs earlier runs enqueued. */
+const MISSING_JOB_ID = '999999999';
+
+/** Every route, and what it answers to a configured token on a store holding only what the matrix enqueues. */
+const ROUTES: Array<{ method: string; path: string; body?: unknown; status: number; code?: string }> = [
+  { method: 'POST', path: '/jobs', body: { task: 'email.send', input: { to: 'a@example.com', subject: 'hi' } }, status: 201 },
+  { method: 'POST', path: '/jobs/bulk', body: [{ task: 'email.send', input: { to: 'b@example.com', subject: 'hi' } }], status: 201 },
+  { method: 'GET', path: '/jobs', status: 200 },
+  { method: 'GET', path: `/jobs/${MISSING_JOB_ID}`, status: 404, code: 'not_found' },
+  { method: 'POST', path: `/jobs/${MISSING_JOB_ID}/cancel`, status: 404, code: 'not_found' },
+  { method: 'POST', path: `/jobs/${MISSING_JOB_ID}/retry`, status: 404, code: 'not_found' },
+  { method: 'POST', path: '/jobs/retry', body: {}, status: 200 },
+  { method: 'GET', path: '/queues', status: 200 },
+  { method: 'POST', path: '/queues/mail/pause', status: 200 },
+  { method: 'POST', path: '/queues/mail/resume', status: 200 },
+  { method: 'GET', path: '/workers', status: 200 },
+  { method: 'GET', path: '/orphans', status: 200 },
+  { method: 'GET', path: '/failure-groups', status: 200 },
+  { method: 'POST', path: '/failure-groups/0123456789abcdef/retry', status: 404, code: 'not_found' },
+  { method: 'GET', path: '/events', status: 200 },
+  { method: 'GET', path: '/openapi.json', status: 200 },
+  { method: 'GET', path: '/no-such-route', status: 404, code: 'not_found' },
 ];
 
 const REFUSED: Array<[string, Record<string, string>]> = [
@@ -58,11 +63,13 @@ describe('auth matrix', () => {
       });
     }
     for (const token of [TOKEN, OTHER_TOKEN]) {
-      it(`${route.method} ${route.path} with a configured token → not 401`, async () => {
+      it(`${route.method} ${route.path} with a configured token → ${route.status}`, async () => {
         const response = await server.request(route.method, route.path, { token, body: route.body });
         expect(response.status).not.toBe(401);
         expect(response.status).toBeLessThan(500);
-        await response.body?.cancel(); // GET /events streams until the client leaves
+        expect(response.status).toBe(route.status);
+        if (route.code !== undefined) expect((await errorJson(response)).error.code).toBe(route.code);
+        else await response.body?.cancel(); // GET /events streams until the client leaves
       });
     }
   }
@@ -76,7 +83,8 @@ describe('auth matrix', () => {
   });
 
   it('refuses to build without a token', () => {
-    expect(() => bearerAuth([])).toThrow(ConveyorConfigError);
+    expect(() => tokenCheck([])).toThrow(ConveyorConfigError);
+    expect(() => createServerApp({ deps: { conveyor: server.conveyor, logger: pino({ level: 'silent' }) }, tokens: [] })).toThrow(ConveyorConfigError);
   });
 });
 
@@ -111,7 +119,7 @@ describe('GET /openapi.json', () => {
   it('is a valid OpenAPI 3.1 document describing every job route', async () => {
     const response = await server.request('GET', '/openapi.json');
     expect(response.status).toBe(200);
-    const doc = (await response.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    const doc = (await response.json()) as { openapi: string; paths: Record<string, Record<string, unknown>>; components?: { schemas?: Record<string, { properties?: Record<string, { enum?: string[] }> }> } };
     expect(doc.openapi).toBe('3.1.0');
     const result = await new Validator().validate(doc as never);
     expect(result.errors ?? []).toEqual([]);
@@ -132,6 +140,16 @@ describe('GET /openapi.json', () => {
       '/failure-groups': ['get'],
       '/failure-groups/{fingerprint}/retry': ['post'],
     });
+  });
+
+  it('defines the JobEvent that GET /events sends, with its state one of the job states', async () => {
+    const response = await server.request('GET', '/openapi.json');
+    const doc = (await response.json()) as { paths: Record<string, { get?: { description?: string } }>; components: { schemas: Record<string, { required?: string[]; properties?: Record<string, { enum?: string[] }> }> } };
+    expect(doc.paths['/events']?.get?.description).toContain('#/components/schemas/JobEvent');
+    const jobEvent = doc.components.schemas.JobEvent;
+    expect(jobEvent).toBeDefined();
+    expect(jobEvent?.required?.slice().sort()).toEqual(['at', 'attempt', 'jobId', 'progress', 'queue', 'seq', 'state', 'task']);
+    expect(jobEvent?.properties?.state?.enum).toEqual([...JOB_STATES]);
   });
 });
 

@@ -1,10 +1,14 @@
 /** Bounds how long an observability endpoint waits for the store, so a hung store cannot hang a probe or a scrape. */
+import { ConveyorStoreUnavailableError } from '../errors.js';
 
-/** Thrown when a store call outlives its bound; `message` names the call and the bound. */
-export class StoreTimeoutError extends Error {
+/**
+ * Thrown when a store call outlives its bound; `message` names the call and the bound. A store that
+ * does not answer is unavailable, so the API's error mapping answers it with 503 like an outage.
+ */
+export class StoreTimeoutError extends ConveyorStoreUnavailableError {
+  override name = 'StoreTimeoutError';
   constructor(what: string, timeoutMs: number) {
     super(`${what} had no answer from the store within ${timeoutMs} ms`);
-    this.name = 'StoreTimeoutError';
   }
 }
 

@@ -6,8 +6,7 @@ import { z } from '@hono/zod-openapi';
 import type { OrphanReport } from '../client/orphans.js';
 import type { WorkerStatus } from '../conveyor.js';
 import type { WorkerRecord } from '../store/store.js';
-
-const isoDate = z.string().openapi({ format: 'date-time', example: '2026-01-01T12:00:00.000Z' });
+import { isoDate } from './openapi-helpers.js';
 
 export const WorkerSchema = z
   .object({

@@ -3,11 +3,12 @@
  * first, with a sample job, when it was first and last seen, and a button that retries every job of
  * the group (for after the fix is deployed).
  */
-import type { FailureGroup, FailureGroupReport } from '../failure-groups.js';
+import { FAILURE_STATES, type FailureGroup, type FailureGroupReport } from '../failure-groups.js';
 import { plural, timeAgo, truncate } from '../format.js';
 import { html, type Html } from '../html.js';
+import { jobsPagePath } from '../jobs-filter.js';
 import type { Page } from '../layout.js';
-import { FAILURES_PAGE_PATH, jobPagePath, JOBS_PAGE_PATH } from '../paths.js';
+import { FAILURES_PAGE_PATH, jobPagePath } from '../paths.js';
 
 export function failuresPage(report: FailureGroupReport, now: Date): Page {
   return {
@@ -34,7 +35,7 @@ function groupRow(group: FailureGroup, now: Date): Html {
   const retryAll = `${FAILURES_PAGE_PATH}/${group.fingerprint}/retry`;
   return html`<tr data-fingerprint="${group.fingerprint}">
 <td><div class="group-message"><strong>${group.type}</strong>: ${truncate(group.message, 300)}</div>${group.topFrame === null ? html`<div class="muted">no stack</div>` : html`<div class="muted mono">at ${truncate(group.topFrame, 160)}</div>`}</td>
-<td>${group.tasks.map((task) => html`<a class="tag" href="${`${JOBS_PAGE_PATH}?task=${encodeURIComponent(task)}&state=dead`}">${task}</a>`)}</td>
+<td>${group.tasks.map((task) => html`<a class="tag" href="${jobsPagePath({ task, state: FAILURE_STATES })}">${task}</a>`)}</td>
 <td class="num"><strong data-group-count>${group.count.toLocaleString('en-US')}</strong><div class="muted nowrap">${[group.dead > 0 ? `${group.dead} dead` : null, group.failed > 0 ? `${group.failed} retrying` : null].filter((part) => part !== null).join(', ')}</div></td>
 <td>${timeAgo(group.firstSeenAt, now)}</td>
 <td>${timeAgo(group.lastSeenAt, now)}</td>

@@ -9,7 +9,8 @@ import { formatJson, stateBadge, timeAgo, timeExact } from '../format.js';
 import { EMPTY, html, type Html } from '../html.js';
 import type { Page } from '../layout.js';
 import { jobTimeline, type TimelineEntry } from '../job-timeline.js';
-import { jobPagePath, JOBS_PAGE_PATH } from '../paths.js';
+import { jobsPagePath } from '../jobs-filter.js';
+import { jobPagePath } from '../paths.js';
 
 export function jobDetailPage(job: Job, now: Date): Page {
   return {
@@ -23,7 +24,7 @@ export function jobDetailPage(job: Job, now: Date): Page {
 function jobDetailLive(job: Job, now: Date): Html {
   return html`<div data-job-id="${job.id}">
 <div class="detail-head">
-  <div><h1>Job #${job.id} ${stateBadge(job.state)}</h1><div class="muted"><code>${job.task}</code> on queue <a href="${`${JOBS_PAGE_PATH}?queue=${encodeURIComponent(job.queue)}`}">${job.queue}</a></div></div>
+  <div><h1>Job #${job.id} ${stateBadge(job.state)}</h1><div class="muted"><code>${job.task}</code> on queue <a href="${jobsPagePath({ queue: job.queue })}">${job.queue}</a></div></div>
   <div class="actions">${actionButtons(job)}</div>
 </div>
 <div class="grid-2">

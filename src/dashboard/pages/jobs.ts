@@ -7,7 +7,7 @@ import type { Job } from '../../job.js';
 import { JOB_STATES } from '../../job.js';
 import { formatJson, stateBadge, timeAgo, truncate } from '../format.js';
 import { EMPTY, html, type Html } from '../html.js';
-import { jobsQueryString, type JobsQuery } from '../jobs-filter.js';
+import { jobsPagePath, type JobsQuery } from '../jobs-filter.js';
 import type { Page } from '../layout.js';
 import { jobPagePath, JOBS_PAGE_PATH } from '../paths.js';
 
@@ -39,9 +39,12 @@ export function jobsPage(data: JobsPageData): Page {
 }
 
 function filterForm({ query, queueNames, taskNames }: JobsPageData): Html {
-  const option = (value: string, label: string) => html`<option value="${value}"${query.state === value || (value === '' && query.state === undefined) ? html` selected` : EMPTY}>${label}</option>`;
+  const selected = query.state === undefined ? '' : typeof query.state === 'string' ? query.state : query.state.join(',');
+  const option = (value: string, label: string) => html`<option value="${value}"${value === selected ? html` selected` : EMPTY}>${label}</option>`;
+  // Several states come from links (failed or dead); offer them so filtering again keeps them.
+  const several = typeof query.state === 'object' ? option(selected, query.state.join(' or ')) : EMPTY;
   return html`<form class="filters" method="get" action="${JOBS_PAGE_PATH}" role="search">
-<label>State<select name="state">${option('', 'any state')}${JOB_STATES.map((state) => option(state, state))}</select></label>
+<label>State<select name="state">${option('', 'any state')}${several}${JOB_STATES.map((state) => option(state, state))}</select></label>
 <label>Queue<input name="queue" list="queue-names" value="${query.queue ?? ''}" placeholder="any queue" maxlength="128"></label>
 <label>Task<input name="task" list="task-names" value="${query.task ?? ''}" placeholder="any task" maxlength="128"></label>
 <label>Created after (UTC)<input type="datetime-local" name="after" value="${query.after ?? ''}"></label>
@@ -83,7 +86,7 @@ function jobRow(job: Job, now: Date): Html {
 }
 
 function pager(data: JobsPageData): Html {
-  const first = data.query.cursor === undefined ? EMPTY : html`<a href="${JOBS_PAGE_PATH}${jobsQueryString(data.query, { cursor: undefined })}">← Newest</a>`;
-  const next = data.nextCursor === null ? EMPTY : html`<a href="${JOBS_PAGE_PATH}${jobsQueryString(data.query, { cursor: data.nextCursor })}" rel="next">Older →</a>`;
+  const first = data.query.cursor === undefined ? EMPTY : html`<a href="${jobsPagePath(data.query, { cursor: undefined })}">← Newest</a>`;
+  const next = data.nextCursor === null ? EMPTY : html`<a href="${jobsPagePath(data.query, { cursor: data.nextCursor })}" rel="next">Older →</a>`;
   return html`<div class="pager"><span>${first}</span><span>${data.jobs.length === 0 ? '' : `Showing ${data.jobs.length} job(s)`}</span><span>${next}</span></div>`;
 }

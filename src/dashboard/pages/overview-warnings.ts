@@ -8,7 +8,7 @@ import type { OrphanGroup, OrphanReport } from '../../client/orphans.js';
 import type { Readiness } from '../../server/health.js';
 import { formatAgo, plural, timeAgo } from '../format.js';
 import { html, type Html } from '../html.js';
-import { JOBS_PAGE_PATH } from '../paths.js';
+import { jobsPagePath } from '../jobs-filter.js';
 
 /** Readiness checks the orphan report already details. */
 const DETAILED_ELSEWHERE: ReadonlySet<string> = new Set(['orphaned-jobs', 'stalled-workers']);
@@ -30,6 +30,6 @@ export function overviewWarnings(orphans: OrphanReport | null, readiness: Readin
 
 function orphanWarning(group: OrphanGroup, now: Date): Html {
   const why = group.reason === 'queue-not-served' ? 'no live worker serves this queue' : 'the live workers of this queue do not run this task';
-  const link = `${JOBS_PAGE_PATH}?state=queued&queue=${encodeURIComponent(group.queue)}&task=${encodeURIComponent(group.task)}`;
+  const link = jobsPagePath({ state: 'queued', queue: group.queue, task: group.task });
   return html`<div class="warning error" data-warning="orphans"><strong>Orphaned jobs:</strong><a href="${link}">${plural(group.count, 'job')}</a> of task <code>${group.task}</code> in queue <code>${group.queue}</code> wait for a worker that serves them — ${why}. Oldest waiting since ${timeAgo(group.oldestCreatedAt, now)}.</div>`;
 }

@@ -2,12 +2,14 @@
  * The overview: totals, warnings, and one row per queue with its jobs by state (each number links
  * to those jobs), its last hour of throughput and its pause switch.
  */
+import { FINAL_STATES, type JobState } from '../../job.js';
 import type { QueueDto } from '../../server/queue-dto.js';
 import { count, plural } from '../format.js';
 import { EMPTY, html, type Html } from '../html.js';
 import type { Page } from '../layout.js';
 import type { OverviewData } from '../overview-data.js';
-import { DASHBOARD_PREFIX, JOBS_PAGE_PATH, WORKERS_PAGE_PATH } from '../paths.js';
+import { jobsPagePath } from '../jobs-filter.js';
+import { DASHBOARD_PREFIX, WORKERS_PAGE_PATH } from '../paths.js';
 import { bucketTotal, emptyBuckets, type ThroughputBucket } from '../throughput.js';
 import { overviewWarnings } from './overview-warnings.js';
 import { throughputChart } from './throughput-chart.js';
@@ -39,16 +41,17 @@ function tiles(data: OverviewData): Html {
   const tile = (label: string, value: number, href: string, bad = false) =>
     html`<a class="tile${bad ? ' bad' : ''}" href="${href}"><div class="label">${label}</div><div class="value" data-tile="${label}">${value.toLocaleString('en-US')}</div></a>`;
   return html`<div class="tiles">
-${tile('Queued', sum('queued'), `${JOBS_PAGE_PATH}?state=queued`)}
-${tile('Running', sum('running'), `${JOBS_PAGE_PATH}?state=running`)}
-${tile('Retrying', sum('failed'), `${JOBS_PAGE_PATH}?state=failed`, sum('failed') > 0)}
-${tile('Dead', sum('dead'), `${JOBS_PAGE_PATH}?state=dead`, sum('dead') > 0)}
-${tile('Finished last hour', finished, `${JOBS_PAGE_PATH}?state=succeeded`)}
+${tile('Queued', sum('queued'), jobsPagePath({ state: 'queued' }))}
+${tile('Running', sum('running'), jobsPagePath({ state: 'running' }))}
+${tile('Retrying', sum('failed'), jobsPagePath({ state: 'failed' }), sum('failed') > 0)}
+${tile('Dead', sum('dead'), jobsPagePath({ state: 'dead' }), sum('dead') > 0)}
+${tile('Finished last hour', finished, jobsPagePath({ state: FINAL_STATES }))}
 ${tile('Live workers', live, WORKERS_PAGE_PATH, live === 0)}
 </div>`;
 }
 
 function queueTable(data: OverviewData): Html {
+  if (!data.storeAnswered) return html`<div class="panel empty" data-queues-unknown>Queues unknown: the job store did not answer (see the warning above).</div>`;
   if (data.queues.length === 0) return html`<div class="panel empty">No queues yet: enqueue a job and its queue appears here.</div>`;
   return html`<table class="queues">
 <thead><tr><th>Queue</th>${COLUMNS.map((state) => html`<th class="num">${state === 'failed' ? 'failed (retrying)' : state}</th>`)}<th>Last hour</th><th>State</th><th></th></tr></thead>
@@ -57,10 +60,10 @@ function queueTable(data: OverviewData): Html {
 }
 
 function queueRow(queue: QueueDto, buckets: ThroughputBucket[]): Html {
-  const jobsOf = (state: string) => `${JOBS_PAGE_PATH}?queue=${encodeURIComponent(queue.name)}&state=${state}`;
+  const jobsOf = (state: JobState) => jobsPagePath({ queue: queue.name, state });
   const action = `${DASHBOARD_PREFIX}/queues/${encodeURIComponent(queue.name)}/${queue.paused ? 'resume' : 'pause'}`;
   return html`<tr data-queue="${queue.name}">
-<td><a href="${`${JOBS_PAGE_PATH}?queue=${encodeURIComponent(queue.name)}`}"><strong>${queue.name}</strong></a>${queueLimits(queue)}</td>
+<td><a href="${jobsPagePath({ queue: queue.name })}"><strong>${queue.name}</strong></a>${queueLimits(queue)}</td>
 ${COLUMNS.map((state) => html`<td class="num" data-count="${state}">${queue.depth[state] === 0 ? count(0) : html`<a href="${jobsOf(state)}">${count(queue.depth[state])}</a>`}</td>`)}
 <td>${throughputChart(buckets)}</td>
 <td>${queue.paused ? html`<span class="state state-paused" data-queue-state>paused</span>` : html`<span class="state state-live" data-queue-state>running</span>`}</td>

@@ -7,7 +7,7 @@ import type { WorkerStatus } from '../../conveyor.js';
 import { timeAgo } from '../format.js';
 import { html, type Html } from '../html.js';
 import type { Page } from '../layout.js';
-import { JOBS_PAGE_PATH } from '../paths.js';
+import { jobsPagePath } from '../jobs-filter.js';
 
 export interface WorkersPageData {
   workers: WorkerStatus[];
@@ -15,6 +15,8 @@ export interface WorkersPageData {
   runningByWorker: Map<string, number>;
   /** True when there were more running jobs than were counted. */
   runningCapped: boolean;
+  /** How many running jobs were counted at most. */
+  runningScanLimit: number;
   now: Date;
 }
 
@@ -31,7 +33,7 @@ export function workersPage(data: WorkersPageData): Page {
 function workersLive(data: WorkersPageData): Html {
   if (data.workers.length === 0) return html`<div class="panel empty">No worker is registered: start one with <code>npx conveyor worker ./src/tasks.ts</code>.</div>`;
   const ordered = [...data.workers].sort((a, b) => Number(b.live) - Number(a.live) || a.host.localeCompare(b.host) || a.id.localeCompare(b.id));
-  return html`${data.runningCapped ? html`<p class="muted">Running jobs are counted among the first 10,000 running.</p>` : ''}<table class="workers">
+  return html`${data.runningCapped ? html`<p class="muted">Running jobs are counted among the first ${data.runningScanLimit.toLocaleString('en-US')} running.</p>` : ''}<table class="workers">
 <thead><tr><th>Worker</th><th>State</th><th>Host</th><th class="num">PID</th><th>Queues</th><th>Tasks</th><th class="num">Running</th><th>Started</th><th>Last heartbeat</th></tr></thead>
 <tbody>${ordered.map((worker) => workerRow(worker, data.runningByWorker.get(worker.id) ?? 0, data.now))}</tbody>
 </table>`;
@@ -43,7 +45,7 @@ function workerRow(worker: WorkerStatus, running: number, now: Date): Html {
 <td>${worker.live ? html`<span class="state state-live">live</span>` : html`<span class="state state-stalled">stalled</span>`}</td>
 <td>${worker.host}</td>
 <td class="num">${worker.pid}</td>
-<td>${worker.queues.map((queue) => html`<a class="tag" href="${`${JOBS_PAGE_PATH}?queue=${encodeURIComponent(queue)}`}">${queue}</a>`)}</td>
+<td>${worker.queues.map((queue) => html`<a class="tag" href="${jobsPagePath({ queue })}">${queue}</a>`)}</td>
 <td>${worker.tasks.map((task) => html`<span class="tag">${task}</span>`)}</td>
 <td class="num" data-running>${running} / ${worker.concurrency}</td>
 <td>${timeAgo(worker.startedAt, now)}</td>

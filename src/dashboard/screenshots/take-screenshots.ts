@@ -27,7 +27,7 @@ async function main(outputDirectory: string): Promise<void> {
   const logger = pino({ level: 'silent' });
   const conveyor = await Conveyor.open({ store: `sqlite:${join(directory, 'demo.db')}`, tasks: DEMO_TASKS, logger });
   const worker = conveyor.createWorker({ tasks: SERVED_DEMO_TASKS, concurrency: 16 });
-  const app = createServerApp({ deps: { conveyor, logger }, tokens: [TOKEN], extraRoutes: [healthRoutes, dashboardRoutes({ tokens: [TOKEN] })] });
+  const app = createServerApp({ deps: { conveyor, logger }, tokens: [TOKEN], extraRoutes: [healthRoutes, dashboardRoutes] });
   const server = await startServer({ app, port: 0, host: '127.0.0.1' });
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
   try {

@@ -17,10 +17,19 @@ export function chromiumRequired(): boolean {
   return process.env.CONVEYOR_REQUIRE_CHROMIUM === '1';
 }
 
+export interface NewPageOptions {
+  /**
+   * Ignore the pages' Content-Security-Policy, so a test of escaping sees what the markup alone
+   * would do: with the CSP on, an injected inline handler is blocked and the test could not fail.
+   * @default false
+   */
+  bypassCSP?: boolean;
+}
+
 export interface BrowserSuite {
   browser(): Browser;
   /** A fresh context (its own cookies) and page, closed after the test; every dialog it opens is recorded in `dialogs`. */
-  newPage(): Promise<{ context: BrowserContext; page: Page; dialogs: string[] }>;
+  newPage(options?: NewPageOptions): Promise<{ context: BrowserContext; page: Page; dialogs: string[] }>;
 }
 
 export function describeWithChromium(name: string, declare: (suite: BrowserSuite) => void): void {
@@ -53,8 +62,8 @@ export function describeWithChromium(name: string, declare: (suite: BrowserSuite
         if (browser === undefined) throw new Error('the browser is launched in beforeAll; use it inside tests');
         return browser;
       },
-      newPage: async () => {
-        const context = await suite.browser().newContext();
+      newPage: async (options = {}) => {
+        const context = await suite.browser().newContext({ bypassCSP: options.bypassCSP ?? false });
         contexts.push(context);
         const page = await context.newPage();
         page.setDefaultTimeout(10_000);

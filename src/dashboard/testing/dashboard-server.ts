@@ -62,8 +62,7 @@ export async function startDashboardServer(): Promise<DashboardServer> {
   const store = await sqliteTestStore();
   const logger = pino({ level: process.env.CONVEYOR_LOG_LEVEL ?? 'silent' });
   const conveyor = await Conveyor.open({ store: store.storeUrl, tasks: DASHBOARD_TEST_TASKS, logger });
-  const tokens = [TOKEN];
-  const app = createServerApp({ deps: { conveyor, logger }, tokens, extraRoutes: [healthRoutes, dashboardRoutes({ tokens })] });
+  const app = createServerApp({ deps: { conveyor, logger }, tokens: [TOKEN], extraRoutes: [healthRoutes, dashboardRoutes] });
   const server = await startServer({ app, port: 0, host: '127.0.0.1' });
   return {
     url: server.url,

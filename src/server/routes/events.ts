@@ -12,11 +12,13 @@
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
+import { JOB_STATES } from '../../job.js';
 import type { JobEvent } from '../../store/store.js';
 import type { ServerDeps } from '../deps.js';
-import { HttpError, errorResponses } from '../errors.js';
+import { errorResponses } from '../errors.js';
 import { JobEventCursor, type CursorItem } from '../job-event-cursor.js';
-import { createRouteApp } from '../route-app.js';
+import { isoDate, security } from '../openapi-helpers.js';
+import { createRouteApp, invalidRequest } from '../route-app.js';
 
 export interface EventRouteOptions {
   /** How often each stream reads the event log. @default 250 */
@@ -45,10 +47,10 @@ export const JobEventSchema = z
     jobId: z.string(),
     task: z.string(),
     queue: z.string(),
-    state: z.string().openapi({ example: 'running' }),
+    state: z.enum(JOB_STATES).openapi({ example: 'running' }),
     attempt: z.number().int(),
     progress: z.object({ fraction: z.number(), message: z.string().nullable() }).nullable(),
-    at: z.string().openapi({ description: 'When the job changed (ISO 8601)', example: '2026-11-23T10:00:00.000Z' }),
+    at: isoDate.openapi({ description: 'When the job changed' }),
   })
   .openapi('JobEvent');
 
@@ -58,9 +60,9 @@ const eventsRoute = createRoute({
   tags: ['events'],
   summary: 'Job state and progress changes as Server-Sent Events, filterable, resumable with Last-Event-ID',
   description:
-    'Each change is `event: job`, `id: <seq>`, data a JobEvent. `event: reset` means events may have been missed: refetch what you show. ' +
+    'Each change is `event: job`, `id: <seq>`, data a JobEvent as JSON (`#/components/schemas/JobEvent`). `event: reset` means events may have been missed: refetch what you show. ' +
     'Without Last-Event-ID the stream starts with changes from now on.',
-  security: [{ Bearer: [] }],
+  security,
   request: { query: EventQuerySchema },
   responses: {
     200: { description: 'An endless text/event-stream', content: { 'text/event-stream': { schema: z.string().openapi({ example: 'id: 1201\nevent: job\ndata: {"seq":"1201",…}\n\n' }) } } },
@@ -71,14 +73,15 @@ const eventsRoute = createRoute({
 export function eventRoutes({ conveyor, logger }: ServerDeps, options: EventRouteOptions = {}): OpenAPIHono {
   const { pollMs = 250, gapWaitMs, keepAliveMs = 15_000 } = options;
   const app = createRouteApp();
+  // The stream's data is text to the route schema, so the document defines JobEvent only through this.
+  app.openAPIRegistry.register('JobEvent', JobEventSchema);
 
   app.openapi(eventsRoute, async (c) => {
     const query = c.req.valid('query');
     const header = c.req.header('last-event-id');
     if (header !== undefined && !SEQ.test(header)) {
-      throw new HttpError(400, 'invalid_request', `Invalid request: header.Last-Event-ID: must be an event id (digits), got ${JSON.stringify(header.slice(0, 40))}`, [
-        { path: 'header.Last-Event-ID', message: 'must be an event id (digits)' },
-      ]);
+      // The header is not in the route's schema (EventSource sends it, not the caller), so it is checked here.
+      throw invalidRequest([{ path: 'header.Last-Event-ID', message: 'must be an event id (digits)' }]);
     }
     const cursor = await JobEventCursor.open({ store: conveyor.store, afterSeq: header ?? query.lastEventId ?? null, gapWaitMs });
     const matches = (event: JobEvent) =>
@@ -94,7 +97,7 @@ export function eventRoutes({ conveyor, logger }: ServerDeps, options: EventRout
           if (item.kind === 'reset') {
             await stream.writeSSE({ event: 'reset', data: JSON.stringify({ reason: item.reason }) });
           } else if (matches(item.event)) {
-            await stream.writeSSE({ id: item.event.seq, event: 'job', data: JSON.stringify({ ...item.event, at: item.event.at.toISOString() }) });
+            await stream.writeSSE({ id: item.event.seq, event: 'job', data: JSON.stringify(toJobEventData(item.event)) });
             clientSeq = item.event.seq;
           } else {
             continue;
@@ -125,4 +128,9 @@ export function eventRoutes({ conveyor, logger }: ServerDeps, options: EventRout
   };
 
   return app;
+}
+
+/** The data of an `event: job` message, typed by the schema the OpenAPI document shows for it. */
+function toJobEventData(event: JobEvent): z.infer<typeof JobEventSchema> {
+  return { seq: event.seq, jobId: event.jobId, task: event.task, queue: event.queue, state: event.state, attempt: event.attempt, progress: event.progress, at: event.at.toISOString() };
 }

@@ -9,12 +9,9 @@ import { isFingerprint } from '../../dashboard/error-fingerprint.js';
 import { DEFAULT_FAILURE_SCAN_LIMIT, loadFailureGroups, retryFailureGroup } from '../../dashboard/failure-groups.js';
 import type { ServerDeps } from '../deps.js';
 import { errorResponses, HttpError } from '../errors.js';
+import { isoDate, json, security } from '../openapi-helpers.js';
 import { createRouteApp } from '../route-app.js';
 import { RetryByFilterResultSchema } from './job-schemas.js';
-
-const security = [{ Bearer: [] }];
-const json = <T>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
-const isoDate = z.string().openapi({ format: 'date-time', example: '2026-01-01T12:00:00.000Z' });
 
 const FailureGroupSchema = z
   .object({

@@ -5,12 +5,13 @@
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { EnqueueOptions } from '../../client/enqueue.js';
-import { ConveyorNotFoundError, ConveyorStateError, ConveyorValidationError } from '../../errors.js';
-import type { Job } from '../../job.js';
+import { listJobsUpTo, retryEach } from '../../client/job-batches.js';
+import { ConveyorNotFoundError, ConveyorValidationError } from '../../errors.js';
 import type { JobListFilter } from '../../store/store.js';
 import type { ServerDeps } from '../deps.js';
 import { errorResponses, HttpError } from '../errors.js';
 import { toJobDto } from '../job-dto.js';
+import { json, security } from '../openapi-helpers.js';
 import { createRouteApp } from '../route-app.js';
 import {
   BulkEnqueueRequestSchema,
@@ -24,9 +25,6 @@ import {
   RetryByFilterRequestSchema,
   RetryByFilterResultSchema,
 } from './job-schemas.js';
-
-const security = [{ Bearer: [] }];
-const json = <T>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 
 const enqueueRoute = createRoute({
   method: 'post',
@@ -142,39 +140,12 @@ export function jobRoutes({ conveyor, onEnqueued }: ServerDeps): OpenAPIHono {
 
   app.openapi(retryByFilterRoute, async (c) => {
     const body = c.req.valid('json');
-    const jobs = await listUpTo(conveyor, toListFilter(body), body.limit);
-    const retried: string[] = [];
-    const failed: Array<{ id: string; error: { code: string; message: string } }> = [];
-    // One by one, so a job that cannot be retried (its dedup key is held again, or it changed state
-    // since it was listed) is reported and the others still go.
-    for (const job of jobs) {
-      try {
-        retried.push((await conveyor.retry(job.id)).id);
-      } catch (error) {
-        if (error instanceof ConveyorStateError) failed.push({ id: job.id, error: { code: 'conflict', message: error.message } });
-        else if (error instanceof ConveyorNotFoundError) failed.push({ id: job.id, error: { code: 'not_found', message: error.message } });
-        else throw error;
-      }
-    }
+    const { jobs } = await listJobsUpTo(conveyor, toListFilter(body), body.limit);
+    const { retried, failed } = await retryEach(conveyor, jobs);
     return c.json({ retried, failed }, 200);
   });
 
   return app;
-}
-
-/**
- * Up to `limit` jobs matching, newest first, following cursors: a text search reads a window of ids
- * per page, so one page can fall short while older matches remain.
- */
-async function listUpTo(conveyor: ServerDeps['conveyor'], filter: JobListFilter, wanted: number): Promise<Job[]> {
-  const jobs: Job[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await conveyor.listJobs(filter, { cursor, limit: wanted - jobs.length });
-    jobs.push(...page.jobs);
-    cursor = page.nextCursor;
-  } while (cursor !== null && jobs.length < wanted);
-  return jobs;
 }
 
 /** The list filter of a query or body whose times are ISO strings and whose text search is `q`. */

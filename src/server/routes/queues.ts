@@ -7,11 +7,9 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { QueueState } from '../../store/store.js';
 import type { ServerDeps } from '../deps.js';
 import { errorResponses } from '../errors.js';
+import { json, security } from '../openapi-helpers.js';
 import { DEPTH_STATES, QueueSchema, THROUGHPUT_WINDOW_MS, toQueueDto, toQueueDtos } from '../queue-dto.js';
 import { createRouteApp } from '../route-app.js';
-
-const security = [{ Bearer: [] }];
-const json = <T>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 
 const QueueListSchema = z.object({ queues: z.array(QueueSchema) }).openapi('QueueList');
 const QueueResponseSchema = z.object({ queue: QueueSchema }).openapi('QueueResponse');

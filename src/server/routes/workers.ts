@@ -2,11 +2,9 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { ServerDeps } from '../deps.js';
 import { errorResponses } from '../errors.js';
+import { json, security } from '../openapi-helpers.js';
 import { createRouteApp } from '../route-app.js';
 import { OrphanReportSchema, toOrphanReportDto, toWorkerDto, WorkerSchema } from '../worker-dto.js';
-
-const security = [{ Bearer: [] }];
-const json = <T>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 
 const WorkerListSchema = z.object({ workers: z.array(WorkerSchema) }).openapi('WorkerList');
 
