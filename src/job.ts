@@ -85,6 +85,8 @@ export interface Job<TInput = unknown, TResult = unknown> {
   parentId: string | null;
   /** For a job with children: what it does when one ends dead or cancelled. 'fail' for every other job. */
   onChildFailure: ChildFailurePolicy;
+  /** Whether the job waits for children of its own (a flow job with children): their outcomes are its `ctx.children`. */
+  hasChildren: boolean;
   /** What its queue's per-key concurrency limit counts it under (the task's `concurrencyKey(input)`); null = no key. */
   concurrencyKey: string | null;
   progress: JobProgress | null;

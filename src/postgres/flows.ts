@@ -74,13 +74,14 @@ export class PostgresFlows {
     if (jobs.length === 0) return [];
     const db = params.tx ?? this.db.pool;
     const ids = (await this.db.all<{ id: string }>(db, this.sql.FLOW_IDS_RESERVE, [jobs.length])).map((row) => row.id);
-    const records = plans.map(({ job, state, onChildFailure }, index) => ({
+    const records = plans.map(({ job, state, onChildFailure, hasChildren }, index) => ({
       ...insertRecord(job, index, now),
       state,
       id: ids[index],
       flow_id: ids[0],
       parent_id: job.parentIndex === null ? null : ids[job.parentIndex],
       on_child_failure: onChildFailure,
+      has_children: hasChildren,
     }));
     // The ids ascend in input order, and the rows come back in id order.
     const rows = await this.db.all<JobRow>(db, this.sql.FLOW_INSERT, [JSON.stringify(records), now]);

@@ -9,6 +9,7 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describePostgres, dropSchema, freshSchemaName, quoteIdentifier, TEST_POSTGRES_URL, withPostgresClient } from '../testing/postgres-env.js';
 import { openPostgresStore } from './index.js';
+import { flowQueries } from './flow-queries.js';
 import { postgresQueries } from './queries.js';
 
 describePostgres('postgres query plans', () => {
@@ -111,5 +112,26 @@ FROM generate_series(1, 700) AS i`);
       expect(plan, state).toMatch(/Index Scan|Index Only Scan|Bitmap Index Scan/);
       expect(plan, state).not.toMatch(/Seq Scan/);
     }
+  });
+
+  it('settling a parent checks its unfinished children through jobs_unfinished_child_idx, never walking the finished ones', async () => {
+    const s = quoteIdentifier(schema);
+    const plan = await withPostgresClient(async (client) => {
+      // A fan-in half done: 5,000 children succeeded, 5,000 queued.
+      await client.query(`
+INSERT INTO ${s}.jobs (id, task, queue, input, state, priority, run_at, max_attempts, created_at, updated_at, has_children)
+OVERRIDING SYSTEM VALUE VALUES (100000, 'root', 'q', '{}', 'waiting', 0, now(), 1, now(), now(), true)`);
+      await client.query(`
+INSERT INTO ${s}.jobs (task, queue, input, state, priority, run_at, max_attempts, created_at, updated_at, parent_id, flow_id, finished_at)
+SELECT 'leaf', 'q', '{}', CASE WHEN i <= 5000 THEN 'succeeded' ELSE 'queued' END, 0, now(), 1, now(), now(), 100000, 100000,
+  CASE WHEN i <= 5000 THEN now() END
+FROM generate_series(1, 10000) AS i`);
+      await client.query(`ANALYZE ${s}.jobs`);
+      const settle = flowQueries(schema).JOB_SETTLE.replaceAll('$1', 'ARRAY[100000]::bigint[]').replaceAll('$2', 'now()').replaceAll('$3', '0');
+      const result = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ${settle}`);
+      return result.rows.map((row) => row['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toMatch(/Index Scan using jobs_unfinished_child_idx on jobs child \(actual rows=1 loops=1\)/);
+    expect(plan).not.toMatch(/Seq Scan/);
   });
 });

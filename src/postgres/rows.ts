@@ -23,6 +23,7 @@ export interface JobRow {
   flow_id: string | null;
   parent_id: string | null;
   on_child_failure: ChildFailurePolicy;
+  has_children: boolean;
   progress_fraction: number | null;
   progress_message: string | null;
   result: unknown;
@@ -92,6 +93,7 @@ export function jobFromRow(row: JobRow): Job {
     flowId: row.flow_id,
     parentId: row.parent_id,
     onChildFailure: row.on_child_failure,
+    hasChildren: row.has_children,
     concurrencyKey: row.concurrency_key,
     progress: row.progress_fraction === null ? null : { fraction: row.progress_fraction, message: row.progress_message },
     result: row.result,

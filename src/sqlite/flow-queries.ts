@@ -1,7 +1,8 @@
 /**
  * The SQL statements of flows (see `flows.ts`), one named constant each, under the rules of
  * `queries.ts`: named parameters only, and the predicates of the partial indexes of
- * `migrations/0005_flows.sql` repeated word for word so SQLite may use them.
+ * `migrations/0005_flows.sql` and `0008_unfinished_children.sql` repeated word for word so SQLite may
+ * use them.
  *
  * "Unfinished" below is `state IN ('waiting', 'scheduled', 'queued', 'running', 'failed')`,
  * UNFINISHED_STATES of `job.ts`.
@@ -10,9 +11,9 @@
 /** One job of a flow; the root is inserted with `@flowId` NULL and then named its own flow (`FLOW_ROOT_NAME`). */
 export const FLOW_JOB_INSERT = `
 INSERT INTO conveyor_jobs (task, queue, input, state, priority, run_at, max_attempts, concurrency_key, flow_id, parent_id,
-  on_child_failure, created_at, updated_at)
+  on_child_failure, has_children, created_at, updated_at)
 VALUES (@task, @queue, @input, @state, @priority, @runAt, @maxAttempts, @concurrencyKey, @flowId, @parentId,
-  @onChildFailure, @now, @now)
+  @onChildFailure, @hasChildren, @now, @now)
 RETURNING *`;
 
 /** The root's id is known only once it is inserted: the root names itself as its flow. */
@@ -48,7 +49,7 @@ export const JOB_SETTLEABLE_GET = `
 SELECT job.id, job.attempt, job.on_child_failure FROM conveyor_jobs AS job
 WHERE job.id = @id AND job.state = 'waiting'
   AND NOT EXISTS (
-    SELECT 1 FROM conveyor_jobs AS child INDEXED BY conveyor_jobs_parent_idx
+    SELECT 1 FROM conveyor_jobs AS child INDEXED BY conveyor_jobs_unfinished_child_idx
     WHERE child.parent_id = job.id AND child.state IN ('waiting', 'scheduled', 'queued', 'running', 'failed')
   )`;
 
@@ -57,7 +58,7 @@ export const JOB_SETTLEABLE_LIST = `
 SELECT job.id FROM conveyor_jobs AS job INDEXED BY conveyor_jobs_waiting_idx
 WHERE job.state = 'waiting'
   AND NOT EXISTS (
-    SELECT 1 FROM conveyor_jobs AS child INDEXED BY conveyor_jobs_parent_idx
+    SELECT 1 FROM conveyor_jobs AS child INDEXED BY conveyor_jobs_unfinished_child_idx
     WHERE child.parent_id = job.id AND child.state IN ('waiting', 'scheduled', 'queued', 'running', 'failed')
   )
 ORDER BY job.id

@@ -64,6 +64,7 @@ export class SqliteFlows {
       flowId: place.flowId,
       parentId: place.parentId,
       onChildFailure: plan.onChildFailure,
+      hasChildren: plan.hasChildren ? 1 : 0,
       now,
     });
     if (row === undefined) throw new ConveyorError(`SQLite returned no row for the flow job of task "${job.task}" it inserted.`);

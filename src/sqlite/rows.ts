@@ -34,6 +34,7 @@ export interface JobRow {
   flow_id: number | null;
   parent_id: number | null;
   on_child_failure: ChildFailurePolicy;
+  has_children: number;
 }
 
 /** What a statement that finishes a job returns: the parent to settle, if any. */
@@ -104,6 +105,7 @@ export function jobFromRow(row: JobRow): Job {
     flowId: idOrNull(row.flow_id),
     parentId: idOrNull(row.parent_id),
     onChildFailure: row.on_child_failure,
+    hasChildren: row.has_children === 1,
     concurrencyKey: row.concurrency_key,
     progress: row.progress_fraction === null ? null : { fraction: row.progress_fraction, message: row.progress_message },
     result: row.result === null ? null : (JSON.parse(row.result) as unknown),

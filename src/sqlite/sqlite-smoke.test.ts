@@ -164,7 +164,7 @@ describe('query plans', () => {
     ['reading a flow', flowSql.FLOW_GET, { flowId: 1 }, 'conveyor_jobs_flow_idx (flow_id=?)'],
     ['cancelling a flow', flowSql.FLOW_CANCEL_NOT_RUNNING, { flowId: 1, now: 0 }, 'conveyor_jobs_flow_idx (flow_id=?)'],
     ['listing children', flowSql.JOB_CHILD_LIST, { id: 1 }, 'conveyor_jobs_parent_idx (parent_id=?)'],
-    ['settling a parent', flowSql.JOB_SETTLEABLE_GET, { id: 1 }, 'conveyor_jobs_parent_idx (parent_id=?)'],
+    ['settling a parent', flowSql.JOB_SETTLEABLE_GET, { id: 1 }, 'conveyor_jobs_unfinished_child_idx (parent_id=?)'],
     ['the child that fails a parent', flowSql.JOB_FAILED_CHILD_FIRST, { id: 1 }, 'conveyor_jobs_parent_idx (parent_id=?)'],
     ['the sweep of waiting parents', flowSql.JOB_SETTLEABLE_LIST, { limit: 1 }, 'conveyor_jobs_waiting_idx'],
     ['firing a schedule', sql.SCHEDULE_ADVANCE, { name: 's', expectedNextRunAt: 0, nextRunAt: 1, tick: 0, now: 0 }, 'sqlite_autoindex_conveyor_schedules_1 (name=?)'],

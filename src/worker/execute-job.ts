@@ -51,9 +51,9 @@ async function parseStoredInput(task: Task, running: RunningJob): Promise<unknow
   }
 }
 
-/** The results of the jobs a flow job waited for; no store call for a job outside a flow. */
+/** The results of the jobs a flow job waited for; no store call for a job without children. */
 async function loadChildren(job: Job, store: Store): Promise<ChildResult[]> {
-  if (job.flowId === null) return [];
+  if (!job.hasChildren) return [];
   const children = await store.jobChildList({ id: job.id });
   return children.map((child) => ({
     id: child.id,

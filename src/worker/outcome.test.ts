@@ -25,6 +25,7 @@ function runningJob(overrides: Partial<Job> = {}): Job {
     flowId: null,
     parentId: null,
     onChildFailure: 'fail',
+    hasChildren: false,
     concurrencyKey: null,
     progress: null,
     result: null,

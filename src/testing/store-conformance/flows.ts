@@ -58,6 +58,7 @@ export const flowTests: SuiteSection = (suite) => {
       expect(jobs.map((job) => job.flowId)).toEqual([root.id, root.id, root.id, root.id, root.id]);
       expect(jobs.map((job) => job.parentId)).toEqual([null, root.id, inner.id, root.id, inner.id]);
       expect(jobs.map((job) => job.onChildFailure)).toEqual(['fail', 'continue', 'fail', 'fail', 'fail']);
+      expect(jobs.map((job) => job.hasChildren)).toEqual([true, true, false, false, false]);
       for (let i = 1; i < jobs.length; i += 1) {
         expect(compareIds(jobs[i - 1]?.id ?? '', jobs[i]?.id ?? ''), `id of job ${i - 1} against job ${i}'s`).toBe(-1);
       }
@@ -121,9 +122,9 @@ export const flowTests: SuiteSection = (suite) => {
 
     group.test('plain jobs are in no flow: flowId and parentId null, onChildFailure fail, no children', async ({ store }) => {
       const plain = await insertJob(store);
-      expect(plain).toMatchObject({ flowId: null, parentId: null, onChildFailure: 'fail' });
+      expect(plain).toMatchObject({ flowId: null, parentId: null, onChildFailure: 'fail', hasChildren: false });
       const succeeded = await jobInState(store, 'succeeded', { task: 'other' });
-      expect(succeeded).toMatchObject({ flowId: null, parentId: null, onChildFailure: 'fail' });
+      expect(succeeded).toMatchObject({ flowId: null, parentId: null, onChildFailure: 'fail', hasChildren: false });
       expect(await store.jobChildList({ id: plain.id })).toEqual([]);
     });
   });

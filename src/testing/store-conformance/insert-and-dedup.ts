@@ -52,6 +52,7 @@ export const insertTests: SuiteSection = (suite) => {
         flowId: null,
         parentId: null,
         onChildFailure: 'fail',
+        hasChildren: false,
         concurrencyKey: 'tenant:7',
         progress: null,
         result: null,
