@@ -50,9 +50,17 @@ export interface ChildResult {
 /** The second argument of every handler. */
 export interface TaskContext {
   job: JobInfo;
-  /** Fires on timeout, on cancellation, and when the worker stops past its drain time. */
+  /**
+   * Fires on timeout, on cancellation, when the lease was lost, and when the worker stops past its
+   * drain time. Honour it: the attempt's outcome is recorded at the abort, but the worker cannot stop
+   * a handler that ignores it, so the handler's slot stays busy (and is reported) until it returns,
+   * and another worker may meanwhile start the job's next attempt.
+   */
   signal: AbortSignal;
-  /** Record progress: `fraction` from 0 to 1, with an optional message. Resolves once stored. */
+  /**
+   * Record progress: `fraction` from 0 to 1, with an optional message of at most 4 KiB (a longer one,
+   * or a fraction out of range, throws). Resolves once stored.
+   */
   progress(fraction: number, message?: string): Promise<void>;
   logger: Logger;
   resources: Resources;

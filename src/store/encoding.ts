@@ -13,13 +13,39 @@ export interface AttemptErrorJson {
   at: number;
 }
 
+/**
+ * The most a stored error message, or a stored stack, keeps: 64 KiB of UTF-8 each. A longer one is
+ * cut, and the cut is marked (see `boundedText`).
+ */
+export const MAX_ERROR_TEXT_BYTES = 64 * 1024;
+
+/** The most a progress message keeps: 4 KiB of UTF-8. `progress()` refuses a longer one. */
+export const MAX_PROGRESS_MESSAGE_BYTES = 4 * 1024;
+
 export function attemptErrorToJson(error: JobAttemptError): AttemptErrorJson {
   return {
     attempt: error.attempt,
-    message: storableText(error.message),
-    stack: error.stack === null ? null : storableText(error.stack),
+    message: storableText(boundedText(error.message, MAX_ERROR_TEXT_BYTES)),
+    stack: error.stack === null ? null : storableText(boundedText(error.stack, MAX_ERROR_TEXT_BYTES)),
     at: error.at.getTime(),
   };
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * `text` if its UTF-8 form fits in `maxBytes`; otherwise its longest head that fits with a marker
+ * saying how long it was, e.g. `… [truncated: 5,242,880 bytes in all]`. Never cuts a character in two.
+ */
+export function boundedText(text: string, maxBytes: number): string {
+  // A UTF-16 unit is at most 3 bytes of UTF-8, so short text needs no measuring.
+  if (text.length * 3 <= maxBytes) return text;
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= maxBytes) return text;
+  const marker = `… [truncated: ${bytes.toLocaleString('en-US')} bytes in all]`;
+  const head = new Uint8Array(Math.max(0, maxBytes - Buffer.byteLength(marker)));
+  const { read } = utf8.encodeInto(text, head);
+  return text.slice(0, read) + marker;
 }
 
 /** NUL, and a UTF-16 surrogate without its pair: what PostgreSQL text and jsonb refuse. */

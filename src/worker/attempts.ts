@@ -2,16 +2,25 @@
  * The attempts of one worker: each started job run to its outcome, and every outcome (of a run, or of
  * a held job handed back or cancelled unstarted) handed to the batcher. It also keeps what `stop()`
  * waits on: until no attempt runs, then until every outcome has been handed over.
+ *
+ * An attempt holds its slot until its handler has returned, not merely until its outcome is known:
+ * a handler that ignores its abort (timeout, cancel, lost lease, shutdown) goes on running, and the
+ * worker must neither give its slot to another job nor start the same job's next attempt beside it.
+ * Its outcome is still recorded at the abort, so the job moves on; such handlers are reported
+ * (`ignoringAbort`, logged once each) until they return.
+ *
+ * Nothing a handler returns or throws, and nothing a listener does, can throw out of an attempt:
+ * every step after the handler is total or guarded, so a hostile value fails its own job only.
  */
 import type { ConveyorEvents } from '../events.js';
 import type { Job } from '../job.js';
 import type { Logger } from '../logger.js';
 import type { JobLease, JobStateUpdate, Store } from '../store/store.js';
-import { jobCancelled, jobReleased } from '../store/state-updates.js';
+import { jobCancelled, jobReleased, jobSnoozed } from '../store/state-updates.js';
 import type { Resources, Task } from '../task.js';
 import type { CompletionBatcher } from './completion-batcher.js';
 import { executeAttempt } from './execute-job.js';
-import { outcomeToUpdate, type AbortReason } from './outcome.js';
+import { attemptError, type AbortReason, type AttemptOutcome, type OutcomeLimits, outcomeToUpdate, refusedOutcomeUpdate } from './outcome.js';
 import { RunningJob } from './running-job.js';
 
 export interface AttemptsContext {
@@ -21,56 +30,115 @@ export interface AttemptsContext {
   events: ConveyorEvents;
   batcher: CompletionBatcher;
   tasks: ReadonlyMap<string, Task>;
+  limits: OutcomeLimits;
   /** The worker's resources; read as each attempt starts (they exist once the worker has started). */
   resources: () => Resources;
   /** Told as an attempt starts (the worker re-emits it as `job-started`). */
   onStarted: (job: Job) => void;
   /** Told once an attempt's outcome was recorded, or given up (the worker re-emits it as `job-settled`). */
   onSettled: (job: Job, update: JobStateUpdate | null, applied: boolean) => void;
-  /** Told when an attempt stops running, before its outcome is recorded, so the slot can be reused at once. */
+  /** Told when an attempt's handler has returned, so the slot can be reused at once. */
   onSlotFreed: () => void;
 }
 
+/** A handler still running after its attempt was aborted. */
+export interface HandlerIgnoringAbort {
+  jobId: string;
+  attempt: number;
+  task: string;
+  /** Why it was aborted. */
+  reason: AbortReason;
+  abortedAt: Date;
+}
+
+/** A handler still running this long after its abort is reported as ignoring it. */
+export const ABORT_GRACE_MS = 1_000;
+
+/** How long a job claimed while an earlier attempt of it still runs here waits before it is offered again. */
+export const OVERLAP_DEFER_MS = 1_000;
+
 export class Attempts {
   /**
-   * Attempts in flight, by job id and attempt: an attempt that lost its lease may still be running
-   * here when the same job, recovered, is claimed again by this very worker.
+   * Attempts holding a slot, by job id and attempt: an attempt that lost its lease may still be
+   * running here when the same job, recovered, is claimed again by this very worker.
    */
   private readonly running = new Map<string, RunningJob>();
-  /** Runs, and outcome writes of jobs that never ran, not yet settled. */
+  /** Attempts whose outcome is not yet handed to the batcher. */
+  private undecided = 0;
+  /** Outcome writes not yet settled. */
   private readonly settling = new Set<Promise<void>>();
+  /** Attempts already logged as ignoring their abort. */
+  private readonly reported = new WeakSet<RunningJob>();
   private idleWaiters: Array<() => void> = [];
+  private decidedWaiters: Array<() => void> = [];
 
   constructor(private readonly context: AttemptsContext) {}
 
-  /** How many attempts are running now. */
+  /** How many slots are busy now, handlers that ignore their abort included. */
   get runningCount(): number {
     return this.running.size;
   }
 
-  /** The ids of the jobs running now. */
+  /** The ids of the jobs whose handlers are running now. */
   get runningJobIds(): string[] {
     return [...this.running.values()].map((running) => running.job.id);
   }
 
+  /** Handlers aborted at least `ABORT_GRACE_MS` ago that have not returned, oldest first. */
+  ignoringAbort(now = Date.now()): HandlerIgnoringAbort[] {
+    const ignoring: HandlerIgnoringAbort[] = [];
+    for (const running of this.running.values()) {
+      const { abortedAt, abortReason, job } = running;
+      if (abortedAt === null || abortReason === null || now - abortedAt < ABORT_GRACE_MS) continue;
+      ignoring.push({ jobId: job.id, attempt: job.attempt, task: job.task, reason: abortReason, abortedAt: new Date(abortedAt) });
+    }
+    return ignoring.sort((a, b) => a.abortedAt.getTime() - b.abortedAt.getTime());
+  }
+
+  /** Log, once each, the handlers that began ignoring their abort since the last call; returns all of them. */
+  reportIgnoringAbort(now = Date.now()): HandlerIgnoringAbort[] {
+    const ignoring = this.ignoringAbort(now);
+    for (const handler of ignoring) {
+      const running = this.running.get(`${handler.jobId}:${handler.attempt}`);
+      if (running === undefined || this.reported.has(running)) continue;
+      this.reported.add(running);
+      this.context.logger.warn(
+        { jobId: handler.jobId, attempt: handler.attempt, task: handler.task, reason: handler.reason, sinceMs: now - handler.abortedAt.getTime() },
+        'a handler ignores its abort signal and is still running; its slot stays busy until it returns',
+      );
+    }
+    return ignoring;
+  }
+
   start(job: Job, claimedAt: number): void {
+    if (this.runningJobIds.includes(job.id)) {
+      // An earlier attempt of this job still runs here (it ignored its abort): never run two at once.
+      this.context.logger.warn({ jobId: job.id, attempt: job.attempt, deferMs: OVERLAP_DEFER_MS }, 'claimed a job whose earlier attempt still runs here; handing it back');
+      this.settleUnstarted(job, 'deferred');
+      return;
+    }
     // Claims filter by this worker's task names, so the task is always known.
     const task = this.context.tasks.get(job.task) as Task;
     const running = new RunningJob(job, claimedAt, task.timeoutMs);
     this.running.set(attemptKey(job), running);
-    this.track(this.run(task, running));
+    this.undecided += 1;
+    this.run(task, running);
   }
 
-  /** Record how a held job ended without running: handed back on stop, or cancelled. */
-  settleUnstarted(job: Job, kind: 'released' | 'cancelled'): void {
-    const { batcher, events, workerId, onSettled } = this.context;
+  /**
+   * Record how a claimed job ended without running: handed back on stop, cancelled, or deferred
+   * (offered again after `OVERLAP_DEFER_MS`, this attempt not counted).
+   */
+  settleUnstarted(job: Job, kind: 'released' | 'cancelled' | 'deferred'): void {
+    const { batcher, events, workerId } = this.context;
     const ref = { id: job.id, attempt: job.attempt, workerId };
-    const update = kind === 'released' ? jobReleased(ref, new Date()) : jobCancelled(ref, new Date(), null);
+    const now = new Date();
+    const update = kind === 'released' ? jobReleased(ref, now) : kind === 'cancelled' ? jobCancelled(ref, now, null) : jobSnoozed(ref, now, new Date(now.getTime() + OVERLAP_DEFER_MS));
     this.track(
-      batcher.record(update).then((result) => {
+      batcher.record(update).then(({ result }) => {
         const applied = result === 'applied';
         if (applied && kind === 'cancelled') events.emit('job-finished', job.id);
-        onSettled(job, update, applied);
+        this.notify('job-settled', () => this.context.onSettled(job, update, applied));
       }),
     );
   }
@@ -91,6 +159,7 @@ export class Attempts {
    */
   reconcile(leases: ReadonlyMap<string, JobLease>, beatStartedAt: number): void {
     for (const running of this.running.values()) {
+      if (running.abortReason !== null) continue;
       const lease = leases.get(running.job.id);
       if (lease === undefined || lease.attempt !== running.job.attempt) {
         if (running.claimedAt < beatStartedAt) running.abort('lease-lost');
@@ -100,7 +169,7 @@ export class Attempts {
     }
   }
 
-  /** True when no attempt is running, or none is within `ms`. */
+  /** True when every handler has returned, or false if one still runs after `ms`. */
   waitForIdle(ms: number): Promise<boolean> {
     if (this.running.size === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
@@ -112,7 +181,13 @@ export class Attempts {
     });
   }
 
-  /** Resolves once every run and outcome write under way now has settled. */
+  /** Resolves once every attempt started so far has its outcome (aborted ones have it at once). */
+  waitForOutcomes(): Promise<void> {
+    if (this.undecided === 0) return Promise.resolve();
+    return new Promise((resolve) => this.decidedWaiters.push(resolve));
+  }
+
+  /** Resolves once every outcome write under way now has settled. */
   async settled(): Promise<void> {
     await Promise.all(this.settling);
   }
@@ -122,28 +197,72 @@ export class Attempts {
     this.settling.add(tracked);
   }
 
-  private async run(task: Task, running: RunningJob): Promise<void> {
-    const { store, workerId, logger, events, batcher } = this.context;
+  private run(task: Task, running: RunningJob): void {
+    const { store, workerId, logger } = this.context;
     const { job } = running;
-    this.context.onStarted(job);
-    const outcome = await executeAttempt(task, running, { store, workerId, logger, resources: this.context.resources() });
-    const update = outcomeToUpdate(job, workerId, outcome, task.retry.backoff, new Date());
-    this.running.delete(attemptKey(job));
-    this.context.onSlotFreed();
+    this.notify('job-started', () => this.context.onStarted(job));
+    const attempt = executeAttempt(task, running, { store, workerId, logger, resources: this.context.resources() });
+    void attempt.returned.then(() => this.handlerReturned(running));
+    this.track(
+      attempt.outcome
+        .then((outcome) => this.decided(task, running, outcome))
+        .catch((error: unknown) => logger.error({ err: error, jobId: job.id, attempt: job.attempt }, 'recording the outcome failed; the job runs again once its lease expires')),
+    );
+  }
+
+  /** The handler returned: free its slot (only now, even when its outcome was decided long before). */
+  private handlerReturned(running: RunningJob): void {
+    this.running.delete(attemptKey(running.job));
+    if (this.reported.has(running) && running.abortedAt !== null) {
+      this.context.logger.info({ jobId: running.job.id, attempt: running.job.attempt, afterAbortMs: Date.now() - running.abortedAt }, 'a handler that ignored its abort has returned; its slot is free');
+    }
+    this.notify('slot freed', () => this.context.onSlotFreed());
     if (this.running.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private async decided(task: Task, running: RunningJob, outcome: AttemptOutcome): Promise<void> {
+    const { job } = running;
+    const update = this.updateFor(task, job, outcome);
+    this.undecided -= 1;
+    if (this.undecided === 0) for (const resolve of this.decidedWaiters.splice(0)) resolve();
     if (update === null) {
-      logger.warn({ jobId: job.id, attempt: job.attempt }, 'lease lost while running; another worker owns the job now');
-      this.context.onSettled(job, null, false);
+      this.context.logger.warn({ jobId: job.id, attempt: job.attempt }, 'lease lost while running; another worker owns the job now');
+      this.notify('job-settled', () => this.context.onSettled(job, null, false));
       return;
     }
-    const applied = (await batcher.record(update)) === 'applied';
+    const instead = (refusal: unknown) => refusedOutcomeUpdate(job, update, refusal, task.retry.backoff, new Date());
+    const recorded = await this.context.batcher.record(update, instead);
+    this.afterRecorded(job, recorded.update, recorded.result === 'applied');
+  }
+
+  /** `outcomeToUpdate`, which is total; should it ever throw all the same, the attempt fails saying so. */
+  private updateFor(task: Task, job: Job, outcome: AttemptOutcome): JobStateUpdate | null {
+    const { workerId, limits } = this.context;
+    try {
+      return outcomeToUpdate(job, workerId, outcome, task.retry.backoff, new Date(), limits);
+    } catch (error) {
+      const failure = new Error(`Conveyor could not read how the handler ended: ${attemptError(job, error, new Date()).message}`);
+      return outcomeToUpdate(job, workerId, { kind: 'threw', error: failure }, task.retry.backoff, new Date(), limits);
+    }
+  }
+
+  private afterRecorded(job: Job, update: JobStateUpdate, applied: boolean): void {
     if (update.kind === 'failed' || update.kind === 'dead') {
-      logger.warn({ jobId: job.id, task: job.task, attempt: job.attempt, state: update.kind, error: update.error.message }, 'job attempt failed');
+      this.context.logger.warn({ jobId: job.id, task: job.task, attempt: job.attempt, state: update.kind, error: update.error.message }, 'job attempt failed');
     }
     if (applied && (update.kind === 'succeeded' || update.kind === 'dead' || update.kind === 'cancelled')) {
-      events.emit('job-finished', job.id);
+      this.notify('job-finished', () => this.context.events.emit('job-finished', job.id));
     }
-    this.context.onSettled(job, update, applied);
+    this.notify('job-settled', () => this.context.onSettled(job, update, applied));
+  }
+
+  /** Tell a listener; one that throws is logged, and the attempt goes on. */
+  private notify(what: string, tell: () => void): void {
+    try {
+      tell();
+    } catch (error) {
+      this.context.logger.error({ err: error, event: what }, 'a listener threw; the worker goes on');
+    }
   }
 }
 

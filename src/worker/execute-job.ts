@@ -2,15 +2,20 @@
  * Runs one attempt, as a pipeline of named steps: parse the input, build the context, start the
  * timeout, perform the handler (racing it against aborts), and normalise how it ended into an
  * `AttemptOutcome`. Mapping the outcome to a state is `outcomeToUpdate`'s job, not this one's.
+ *
+ * An abort decides the outcome at once, but cannot stop a handler that ignores its signal: so the
+ * attempt also says when the handler has really returned, and only then is its slot free.
  */
 import { ConveyorValidationError, PermanentJobError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
 import type { Job } from '../job.js';
 import type { ChildResult, Resources, Task, TaskContext } from '../task.js';
+import { MAX_PROGRESS_MESSAGE_BYTES } from '../store/encoding.js';
 import { parseTaskInput } from '../validate.js';
 import type { AttemptOutcome } from './outcome.js';
 import type { RunningJob } from './running-job.js';
+import { printable } from './thrown-value.js';
 
 export interface ExecuteDeps {
   store: Store;
@@ -19,13 +24,19 @@ export interface ExecuteDeps {
   resources: Resources;
 }
 
-export async function executeAttempt(task: Task, running: RunningJob, deps: ExecuteDeps): Promise<AttemptOutcome> {
+export interface ExecutingAttempt {
+  /** How the attempt ended: what the handler returned or threw, or the abort, whichever came first. */
+  outcome: Promise<AttemptOutcome>;
+  /** Resolves once the handler has returned or thrown; later than `outcome` when it ignored an abort. */
+  returned: Promise<void>;
+}
+
+/** Start the attempt. Neither promise ever rejects. */
+export function executeAttempt(task: Task, running: RunningJob, deps: ExecuteDeps): ExecutingAttempt {
   const timer = setTimeout(() => running.abort('timeout'), task.timeoutMs);
-  try {
-    return await Promise.race([perform(task, running, deps), running.aborted]);
-  } finally {
-    clearTimeout(timer);
-  }
+  const performing = perform(task, running, deps);
+  const outcome = Promise.race([performing, running.aborted]).finally(() => clearTimeout(timer));
+  return { outcome, returned: performing.then(() => undefined) };
 }
 
 async function perform(task: Task, running: RunningJob, deps: ExecuteDeps): Promise<AttemptOutcome> {
@@ -89,8 +100,9 @@ function buildContext(running: RunningJob, children: readonly ChildResult[], dep
     resources: deps.resources,
     progress: async (fraction, message) => {
       if (typeof fraction !== 'number' || !(fraction >= 0 && fraction <= 1)) {
-        throw new RangeError(`progress(fraction): fraction must be a number from 0 to 1, got ${String(fraction)}`);
+        throw new RangeError(`progress(fraction): fraction must be a number from 0 to 1, got ${printable(fraction)}`);
       }
+      checkProgressMessage(message);
       const held = await deps.store.jobProgressSet({
         id: job.id,
         attempt: job.attempt,
@@ -101,4 +113,18 @@ function buildContext(running: RunningJob, children: readonly ChildResult[], dep
       if (!held) running.abort('lease-lost');
     },
   };
+}
+
+function checkProgressMessage(message: unknown): void {
+  if (message === undefined || message === null) return;
+  if (typeof message !== 'string') {
+    throw new TypeError(`progress(fraction, message): message must be a string, got ${printable(message)}`);
+  }
+  const bytes = Buffer.byteLength(message);
+  if (bytes > MAX_PROGRESS_MESSAGE_BYTES) {
+    throw new RangeError(
+      `progress(fraction, message): message is ${bytes.toLocaleString('en-US')} bytes, over the limit of ${MAX_PROGRESS_MESSAGE_BYTES.toLocaleString('en-US')}; ` +
+        "keep it to a short line such as 'page 3 of 12'",
+    );
+  }
 }

@@ -3,6 +3,7 @@ import { checkInteger } from '../config.js';
 import { ConveyorConfigError } from '../errors.js';
 import type { Task } from '../task.js';
 import type { MaintenanceOptions } from './maintenance.js';
+import { DEFAULT_MAX_RESULT_BYTES } from './outcome.js';
 import type { ResourceDefinition, ResourceDefinitions } from './resources.js';
 
 export interface WorkerOptions {
@@ -33,6 +34,12 @@ export interface WorkerOptions {
   resources?: Partial<ResourceDefinitions> & Record<string, ResourceDefinition<any>>;
   /** Maintenance settings, or false to leave maintenance to other workers. */
   maintenance?: Partial<Omit<MaintenanceOptions, 'retention'>> | false;
+  /**
+   * The largest result a handler may return, in bytes of its JSON text; a larger one fails the
+   * attempt with an error naming this limit. Keep large outputs elsewhere and return a reference.
+   * @default 1_048_576 (1 MiB)
+   */
+  maxResultBytes?: number;
 }
 
 export interface ResolvedWorkerOptions {
@@ -46,6 +53,7 @@ export interface ResolvedWorkerOptions {
   drainMs: number;
   resources: Record<string, ResourceDefinition<unknown>>;
   maintenance: Omit<MaintenanceOptions, 'retention'> | false;
+  maxResultBytes: number;
 }
 
 export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
@@ -65,6 +73,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     drainMs: checkInteger('worker drainMs', options.drainMs ?? 10_000, 0, 3_600_000, 10_000),
     resources: (options.resources ?? {}) as Record<string, ResourceDefinition<unknown>>,
     maintenance: options.maintenance === false ? false : resolveMaintenance(options.maintenance ?? {}),
+    maxResultBytes: checkInteger('worker maxResultBytes', options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES, 1, 256 * 1024 * 1024, 1_048_576),
   };
 }
 

@@ -16,6 +16,8 @@ export class RunningJob {
   readonly controller = new AbortController();
   /** Set once, by the first `abort`. */
   abortReason: AbortReason | null = null;
+  /** When the first `abort` came (ms since the epoch); null until then. */
+  abortedAt: number | null = null;
   /** Settles when the worker aborts the attempt; the executor races it against the handler. */
   readonly aborted: Promise<AttemptOutcome>;
   private resolveAborted!: (outcome: AttemptOutcome) => void;
@@ -32,6 +34,7 @@ export class RunningJob {
   abort(reason: AbortReason): void {
     if (this.abortReason !== null) return;
     this.abortReason = reason;
+    this.abortedAt = Date.now();
     // Settle first, so the race sees the abort before whatever the handler throws in response.
     this.resolveAborted({ kind: 'aborted', reason, timeoutMs: this.timeoutMs });
     this.controller.abort(new JobAbortedError(reason));

@@ -10,11 +10,13 @@
  * A change is logged once (loss at error level with the error, recovery at info with how long the
  * store was down) and reported to `onChange`; the failed calls in between are logged at debug only.
  *
+ * A call the store refused for its content (`isContentRefusal`) moves nothing: the store answered.
  * A call's result moves the state only if no change happened while it was in flight: a slow call
  * that began before an outage and succeeds after it was noticed says nothing about the store now,
  * and neither does a failure of a call that began before a recovery.
  */
 import type { Logger } from '../logger.js';
+import { isContentRefusal } from '../store/store-errors.js';
 
 export type StoreConnectionState = 'connected' | 'unreachable';
 
@@ -63,7 +65,8 @@ export class StoreConnectionTracker {
     try {
       value = await call();
     } catch (error) {
-      this.failed(error, step, startedUnder);
+      // The store answered: it refused what one call held, which says nothing about reaching it.
+      if (!isContentRefusal(error)) this.failed(error, step, startedUnder);
       throw error;
     }
     this.succeeded(startedUnder);

@@ -31,7 +31,7 @@ import type { ConveyorEvents } from '../events.js';
 import type { Job } from '../job.js';
 import type { Logger } from '../logger.js';
 import type { JobLease, JobStateUpdate, Store, StoreNotice, WorkerRecord } from '../store/store.js';
-import { Attempts } from './attempts.js';
+import { ABORT_GRACE_MS, Attempts, type HandlerIgnoringAbort } from './attempts.js';
 import { CompletionBatcher } from './completion-batcher.js';
 import { Maintenance } from './maintenance.js';
 import { ScheduleFiring } from './schedule-firing.js';
@@ -108,7 +108,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     this.taskNames = [...this.options.tasks.keys()];
     this.logger = logger.child({ workerId: this.id });
     this.connection = new StoreConnectionTracker(this.logger, (status, previous) => this.onStoreConnection(status, previous));
-    this.batcher = new CompletionBatcher(store, this.connection);
+    this.batcher = new CompletionBatcher(store, this.connection, this.logger);
     this.attempts = new Attempts({
       store,
       workerId: this.id,
@@ -116,6 +116,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
       events,
       batcher: this.batcher,
       tasks: this.options.tasks,
+      limits: { maxResultBytes: this.options.maxResultBytes },
       resources: () => this.resources!.values,
       onStarted: (job) => this.emit('job-started', job),
       onSettled: (job, update, applied) => this.emit('job-settled', job, update, applied),
@@ -159,9 +160,17 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     return this.connection.status;
   }
 
-  /** Jobs running on this worker now. */
+  /** Jobs whose handlers are running on this worker now (handlers that ignore their abort included). */
   get runningJobIds(): string[] {
     return this.attempts.runningJobIds;
+  }
+
+  /**
+   * Handlers still running at least a second after their attempt was aborted (timeout, cancel, lost
+   * lease, shutdown): each holds its slot until it returns. Logged once each, and kept in the registry.
+   */
+  get handlersIgnoringAbort(): HandlerIgnoringAbort[] {
+    return this.attempts.ignoringAbort();
   }
 
   /** Create resources, register, and start claiming. Resolves once the worker is serving. */
@@ -240,13 +249,17 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     await this.deregister();
     await this.resources?.close(this.logger, this.stopStepMs);
     this.modeValue = 'stopped';
+    const ignoring = this.attempts.ignoringAbort(Date.now() + ABORT_GRACE_MS);
+    if (ignoring.length > 0) {
+      this.logger.warn({ handlers: ignoring }, 'stopped while handlers that ignored their abort still run; they end only with the process');
+    }
     this.logger.info('worker stopped');
   }
 
   /** Hand every outcome to the store, giving up after `stopStepMs` while it is unreachable. */
   private async flushOutcomes(): Promise<void> {
-    // Aborted attempts settle at once, whatever their handlers do; each one then hands its outcome to the batcher.
-    await this.attempts.waitForIdle(Number.POSITIVE_INFINITY);
+    // Aborted attempts have their outcome at once, whatever their handlers do; each one then hands it to the batcher.
+    await this.attempts.waitForOutcomes();
     const unrecorded = await this.batcher.drain(this.stopStepMs);
     if (unrecorded.length > 0) {
       this.logger.warn(
@@ -358,6 +371,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     }
     for (const cancelled of prefetched.cancelled) this.attempts.settleUnstarted(cancelled.job, 'cancelled');
     this.attempts.reconcile(held, startedAt);
+    this.attempts.reportIgnoringAbort();
   }
 
   private async renew(now: Date): Promise<JobLease[]> {

@@ -9,6 +9,7 @@ import { crashTests } from './crash.js';
 import { dedupTests } from './dedup.js';
 import { enqueueTests } from './enqueue.js';
 import { flowTests } from './flows.js';
+import { hostileHandlerTests } from './hostile-handlers.js';
 import { lifecycleTests } from './lifecycle.js';
 import { limitTests } from './limits.js';
 import { maintenanceTests } from './maintenance.js';
@@ -34,4 +35,5 @@ export function runWorkerConformance(createHarness: WorkerHarnessFactory): void 
   scheduleTests(createHarness);
   flowTests(createHarness);
   prefetchTests(createHarness);
+  hostileHandlerTests(createHarness);
 }
