@@ -4,6 +4,7 @@
  * Each store's test file calls `runWorkerConformance` with a harness for a fresh database.
  */
 import type { WorkerHarnessFactory } from '../worker-harness.js';
+import { abortIgnoredTests } from './abort-ignored.js';
 import { cancelTests } from './cancel.js';
 import { crashTests } from './crash.js';
 import { dedupTests } from './dedup.js';
@@ -36,4 +37,5 @@ export function runWorkerConformance(createHarness: WorkerHarnessFactory): void 
   flowTests(createHarness);
   prefetchTests(createHarness);
   hostileHandlerTests(createHarness);
+  abortIgnoredTests(createHarness);
 }
