@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { captureLogger } from '../testing/capture-logger.js';
-import { StoreConnectionTracker, type StoreConnectionStatus } from './store-connection.js';
+import { REPORT_WINDOW_MIN_MS, STORE_CONNECTION_LOG, StoreConnectionTracker, type StoreConnectionStatus } from './store-connection.js';
 
 const LOST = 'store unreachable; retrying with backoff, running jobs go on';
 const BACK = 'store reachable again';
@@ -77,8 +77,9 @@ describe('StoreConnectionTracker', () => {
   });
 
   it('ignores a failure of a call that began before the recovery', async () => {
-    const { tracker, changes } = setUp();
+    const { tracker, changes, advance } = setUp();
     await tracker.observe('heartbeat', fail('read ECONNRESET')).catch(() => undefined);
+    advance(REPORT_WINDOW_MIN_MS);
     const slow = pendingCall();
     const slowDone = tracker.observe('claiming jobs', slow.call).catch(() => undefined);
     await tracker.observe('heartbeat', succeed);
@@ -94,5 +95,33 @@ describe('StoreConnectionTracker', () => {
     await tracker.observe('heartbeat', fail('down')).catch(() => undefined);
     expect(before.state).toBe('connected');
     expect(Object.isFrozen(tracker.status)).toBe(true);
+  });
+
+  it('reports the changes of a flapping store at most once per window, doubling the window while it flaps', async () => {
+    const { tracker, changes, logger, advance } = setUp();
+    // Every other call fails, 100 ms apart, for 10 s: 100 changes of state.
+    for (let call = 0; call < 100; call++) {
+      await tracker.observe('heartbeat', call % 2 === 0 ? fail('database or disk is full') : succeed).catch(() => undefined);
+      advance(100);
+    }
+    const reports = logger.lines.filter((line) => line.level !== 'debug');
+    // At 0 s (loss), then windows of 1, 2 and 4 s: reports at about 1, 3 and 7 s.
+    expect(reports).toHaveLength(4);
+    expect(reports[0]).toMatchObject({ message: STORE_CONNECTION_LOG.lost });
+    expect(reports.slice(1).every((line) => typeof line.fields.changes === 'number' && line.fields.changes > 1)).toBe(true);
+    expect(changes.length).toBeLessThanOrEqual(reports.length);
+    // The status itself is always the truth: the latest call succeeded.
+    expect(tracker.status.state).toBe('connected');
+  });
+
+  it('backs off a step on its own failures only, from its base interval', async () => {
+    const { tracker } = setUp();
+    expect(tracker.retryDelayMs('maintenance', 1_000)).toBe(1_000);
+    for (let failures = 0; failures < 4; failures++) await tracker.observe('maintenance', fail('SQLITE_FULL')).catch(() => undefined);
+    await tracker.observe('heartbeat', succeed);
+    expect(tracker.retryDelayMs('maintenance', 1_000)).toBeGreaterThan(1_000);
+    expect(tracker.retryDelayMs('heartbeat', 1_000)).toBe(1_000);
+    await tracker.observe('maintenance', succeed);
+    expect(tracker.retryDelayMs('maintenance', 1_000)).toBe(1_000);
   });
 });

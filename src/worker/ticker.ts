@@ -1,6 +1,7 @@
 /**
  * Runs an async step every `intervalMs`, never two at once; `stop` waits for the step in flight and
  * no step runs after it. A step that rejects is handed to `onError` and the rhythm goes on.
+ * `intervalMs` may be a function, read before each wait (a step backing off after failures).
  */
 export class Ticker {
   private timer: NodeJS.Timeout | null = null;
@@ -8,7 +9,7 @@ export class Ticker {
   private state: 'idle' | 'started' | 'stopped' = 'idle';
 
   constructor(
-    private readonly intervalMs: number,
+    private readonly intervalMs: number | (() => number),
     private readonly step: () => Promise<void>,
     private readonly onError: (error: unknown) => void,
   ) {}
@@ -45,6 +46,6 @@ export class Ticker {
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.runNow();
-    }, this.intervalMs);
+    }, typeof this.intervalMs === 'number' ? this.intervalMs : this.intervalMs());
   }
 }

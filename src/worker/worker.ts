@@ -130,9 +130,10 @@ export class Worker extends EventEmitter<WorkerEventMap> {
       this.scheduleTicker = null;
     } else {
       const runner = new Maintenance(store, { ...maintenance, retention }, this.logger, this.connection, (count) => this.emit('leases-recovered', count));
-      this.maintenanceTicker = new Ticker(maintenance.intervalMs, () => runner.run(), logError);
+      // Each backs off on its own failures, so a store that half works is not hammered by either.
+      this.maintenanceTicker = new Ticker(() => this.connection.retryDelayMs('maintenance', maintenance.intervalMs), () => runner.run(), logError);
       const schedules = new ScheduleFiring(store, this.options.tasks, events, this.logger, this.connection);
-      this.scheduleTicker = new Ticker(maintenance.scheduleIntervalMs, () => schedules.run(), logError);
+      this.scheduleTicker = new Ticker(() => this.connection.retryDelayMs('firing schedules', maintenance.scheduleIntervalMs), () => schedules.run(), logError);
     }
   }
 
