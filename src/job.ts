@@ -49,6 +49,9 @@ export const JOB_TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = 
 /** What a flow job does when one of its children ends dead or cancelled: end dead itself, naming the child, or run with the results there are. */
 export type ChildFailurePolicy = 'fail' | 'continue';
 
+/** Why a worker aborted a handler through its signal. */
+export type AbortReason = 'timeout' | 'cancel' | 'shutdown' | 'lease-lost';
+
 /** The error one attempt ended with. */
 export interface JobAttemptError {
   attempt: number;

@@ -302,4 +302,14 @@ UPDATE jobs SET has_children = true
 WHERE id IN (SELECT parent_id FROM jobs WHERE parent_id IS NOT NULL);
 `,
   },
+  {
+    version: 9,
+    name: 'handlers_ignoring_abort',
+    checksum: '1553c3ac5eb67327a252084ad9d06c36edd76cc3b51190d6ddee996f685cfb29',
+    sql: `-- Workers, version 9 (as SQLite's 0009): the handlers each worker reports as ignoring their abort
+-- signal, recorded at every heartbeat as a JSON array of {jobId, attempt, task, reason, abortedAt}.
+-- A constant default adds the column without rewriting the table.
+ALTER TABLE workers ADD COLUMN handlers_ignoring_abort jsonb NOT NULL DEFAULT '[]';
+`,
+  },
 ];

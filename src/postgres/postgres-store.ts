@@ -51,6 +51,7 @@ import type {
   StoreCapabilities,
   StoreNotice,
   WorkerRecord,
+  HandlerIgnoringAbort,
 } from '../store/store.js';
 import { PostgresAccess, type Queryable } from './access.js';
 import { parentsOfFinished, PostgresFlows, type ChangedJobRow } from './flows.js';
@@ -343,7 +344,7 @@ export class PostgresStore implements Store {
     return this.workers.register(params.worker);
   }
 
-  async workerHeartbeat(params: { id: string; now: Date }): Promise<boolean> {
+  async workerHeartbeat(params: { id: string; now: Date; handlersIgnoringAbort: HandlerIgnoringAbort[] }): Promise<boolean> {
     return this.workers.heartbeat(params);
   }
 

@@ -4,7 +4,7 @@
  */
 import { limitsFromColumns, type QueueLimitColumns } from '../store/queue-limits.js';
 import type { ChildFailurePolicy, Job, JobState } from '../job.js';
-import { attemptErrorFromJson, type AttemptErrorJson } from '../store/encoding.js';
+import { attemptErrorFromJson, type AttemptErrorJson, handlersIgnoringAbortFromJson, type HandlerIgnoringAbortJson } from '../store/encoding.js';
 import type { AppliedMigration, JobLease, QueueState, ScheduleMissedPolicy, ScheduleRecord, WorkerRecord } from '../store/store.js';
 
 /** A `jobs` row. */
@@ -46,6 +46,7 @@ export interface WorkerRow {
   concurrency: number;
   started_at: Date;
   last_heartbeat_at: Date;
+  handlers_ignoring_abort: HandlerIgnoringAbortJson[];
 }
 
 export interface MigrationRow {
@@ -118,6 +119,7 @@ export function workerFromRow(row: WorkerRow): WorkerRecord {
     concurrency: row.concurrency,
     startedAt: row.started_at,
     lastHeartbeatAt: row.last_heartbeat_at,
+    handlersIgnoringAbort: handlersIgnoringAbortFromJson(row.handlers_ignoring_abort),
   };
 }
 

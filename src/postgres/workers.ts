@@ -2,7 +2,8 @@
  * The registry of workers on PostgreSQL: each worker registers, heartbeats and deregisters itself, one
  * statement each; maintenance prunes those whose heartbeat stopped.
  */
-import type { WorkerRecord } from '../store/store.js';
+import { handlersIgnoringAbortToJson } from '../store/encoding.js';
+import type { HandlerIgnoringAbort, WorkerRecord } from '../store/store.js';
 import type { PostgresAccess } from './access.js';
 import type { PostgresQueries } from './queries.js';
 import { workerFromRow, type WorkerRow } from './rows.js';
@@ -23,11 +24,13 @@ export class PostgresWorkers {
       worker.concurrency,
       worker.startedAt,
       worker.lastHeartbeatAt,
+      JSON.stringify(handlersIgnoringAbortToJson(worker.handlersIgnoringAbort)),
     ]);
   }
 
-  async heartbeat(params: { id: string; now: Date }): Promise<boolean> {
-    return (await this.db.run(this.db.pool, this.sql.WORKER_HEARTBEAT, [params.id, params.now])) === 1;
+  async heartbeat(params: { id: string; now: Date; handlersIgnoringAbort: HandlerIgnoringAbort[] }): Promise<boolean> {
+    const handlers = JSON.stringify(handlersIgnoringAbortToJson(params.handlersIgnoringAbort));
+    return (await this.db.run(this.db.pool, this.sql.WORKER_HEARTBEAT, [params.id, params.now, handlers])) === 1;
   }
 
   async deregister(params: { id: string }): Promise<void> {

@@ -179,6 +179,17 @@ export class ConveyorMetrics {
       },
     });
     new Gauge({
+      name: 'conveyor_worker_handlers_ignoring_abort',
+      help: 'Handlers still running after their attempt was aborted (timeout, cancel, lost lease, shutdown), by live worker, as of its latest heartbeat; each holds a slot until it returns.',
+      labelNames: ['worker', 'host'],
+      registers,
+      async collect() {
+        const { orphans } = await read();
+        this.reset();
+        for (const worker of orphans.liveWorkers) this.set({ worker: worker.id, host: worker.host }, worker.handlersIgnoringAbort.length);
+      },
+    });
+    new Gauge({
       name: 'conveyor_orphaned_jobs',
       help: 'Queued jobs no live worker serves, by queue, task and reason (queue-not-served, task-not-served).',
       labelNames: ['queue', 'task', 'reason'],

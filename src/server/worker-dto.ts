@@ -19,6 +19,17 @@ export const WorkerSchema = z
     concurrency: z.number().int(),
     startedAt: isoDate,
     lastHeartbeatAt: isoDate,
+    handlersIgnoringAbort: z
+      .array(
+        z.object({
+          jobId: z.string(),
+          attempt: z.number().int(),
+          task: z.string(),
+          reason: z.enum(['timeout', 'cancel', 'shutdown', 'lease-lost']).openapi({ description: 'Why the attempt was aborted.' }),
+          abortedAt: isoDate,
+        }),
+      )
+      .openapi({ description: 'Handlers still running after their attempt was aborted, as of the latest heartbeat: each ignores its AbortSignal and holds a slot until it returns.' }),
   })
   .openapi('Worker');
 
@@ -55,6 +66,7 @@ export function toWorkerDto(worker: WorkerStatus): WorkerDto {
     concurrency: worker.concurrency,
     startedAt: worker.startedAt.toISOString(),
     lastHeartbeatAt: worker.lastHeartbeatAt.toISOString(),
+    handlersIgnoringAbort: worker.handlersIgnoringAbort.map((handler) => ({ ...handler, abortedAt: handler.abortedAt.toISOString() })),
   };
 }
 

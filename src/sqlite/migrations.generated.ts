@@ -324,4 +324,16 @@ UPDATE conveyor_jobs SET has_children = 1
 WHERE id IN (SELECT parent_id FROM conveyor_jobs WHERE parent_id IS NOT NULL);
 `,
   },
+  {
+    version: 9,
+    name: 'handlers_ignoring_abort',
+    checksum: '67f4f421dce484a22d6b01a1a51c6339d75d9973a4e473f81b05541d8e900682',
+    sql: `-- Workers, version 9: the handlers each worker reports as ignoring their abort signal.
+--
+-- A handler that ignores its AbortSignal after a timeout or cancel keeps its slot until it returns;
+-- its worker records them at every heartbeat (a JSON array of {jobId, attempt, task, reason,
+-- abortedAt}), so the dashboard, /metrics and GET /workers show them from any process.
+ALTER TABLE conveyor_workers ADD COLUMN handlers_ignoring_abort TEXT NOT NULL DEFAULT '[]';
+`,
+  },
 ];

@@ -340,10 +340,11 @@ WHERE id IN (
 // ---- workers ---------------------------------------------------------------------------------
 
 export const WORKER_REGISTER = `
-INSERT OR REPLACE INTO conveyor_workers (id, host, pid, queues, tasks, concurrency, started_at, last_heartbeat_at)
-VALUES (@id, @host, @pid, @queues, @tasks, @concurrency, @startedAt, @lastHeartbeatAt)`;
+INSERT OR REPLACE INTO conveyor_workers (id, host, pid, queues, tasks, concurrency, started_at, last_heartbeat_at, handlers_ignoring_abort)
+VALUES (@id, @host, @pid, @queues, @tasks, @concurrency, @startedAt, @lastHeartbeatAt, @handlersIgnoringAbort)`;
 
-export const WORKER_HEARTBEAT = `UPDATE conveyor_workers SET last_heartbeat_at = @now WHERE id = @id`;
+export const WORKER_HEARTBEAT = `
+UPDATE conveyor_workers SET last_heartbeat_at = @now, handlers_ignoring_abort = @handlersIgnoringAbort WHERE id = @id`;
 
 export const WORKER_DEREGISTER = `DELETE FROM conveyor_workers WHERE id = @id`;
 

@@ -4,7 +4,13 @@
  */
 import type { ChildFailurePolicy, Job, JobState } from '../job.js';
 import { limitsFromColumns, type QueueLimitColumns } from '../store/queue-limits.js';
-import { attemptErrorFromJson, type AttemptErrorJson } from '../store/encoding.js';
+import {
+  attemptErrorFromJson,
+  type AttemptErrorJson,
+  handlersIgnoringAbortFromJson,
+  type HandlerIgnoringAbortJson,
+  handlersIgnoringAbortToJson,
+} from '../store/encoding.js';
 import type { AppliedMigration, JobLease, QueueState, ScheduleMissedPolicy, ScheduleRecord, WorkerRecord } from '../store/store.js';
 
 /** A `conveyor_jobs` row. Times are ms since the epoch; `input`, `result` and `errors` are JSON text. */
@@ -52,6 +58,8 @@ export interface WorkerRow {
   concurrency: number;
   started_at: number;
   last_heartbeat_at: number;
+  /** JSON: `HandlerIgnoringAbortJson[]`. */
+  handlers_ignoring_abort: string;
 }
 
 export interface MigrationRow {
@@ -130,6 +138,7 @@ export function workerFromRow(row: WorkerRow): WorkerRecord {
     concurrency: row.concurrency,
     startedAt: new Date(row.started_at),
     lastHeartbeatAt: new Date(row.last_heartbeat_at),
+    handlersIgnoringAbort: handlersIgnoringAbortFromJson(JSON.parse(row.handlers_ignoring_abort) as HandlerIgnoringAbortJson[]),
   };
 }
 
@@ -144,6 +153,7 @@ export function workerToParams(worker: WorkerRecord): Record<string, string | nu
     concurrency: worker.concurrency,
     startedAt: worker.startedAt.getTime(),
     lastHeartbeatAt: worker.lastHeartbeatAt.getTime(),
+    handlersIgnoringAbort: JSON.stringify(handlersIgnoringAbortToJson(worker.handlersIgnoringAbort)),
   };
 }
 

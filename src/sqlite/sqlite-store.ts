@@ -9,7 +9,7 @@
 import Database from 'better-sqlite3';
 import { ConveyorError, ConveyorStateError } from '../errors.js';
 import type { Job, JobState } from '../job.js';
-import { parseCursor, parseJobId, storableText, toJsonText } from '../store/encoding.js';
+import { handlersIgnoringAbortToJson, parseCursor, parseJobId, storableText, toJsonText } from '../store/encoding.js';
 import { planMigrations } from '../store/migration-plan.js';
 import { checkIntervalMs, finishedInInterval, type FinishedSlotRow } from '../store/finished-intervals.js';
 import { idBoundsFromRow, nextListCursor, textSearchWindow, type IdBoundsRow } from '../store/text-search.js';
@@ -41,6 +41,7 @@ import type {
   Store,
   StoreCapabilities,
   WorkerRecord,
+  HandlerIgnoringAbort,
 } from '../store/store.js';
 import { SqliteClaims } from './claim.js';
 import { SqliteFlows } from './flows.js';
@@ -300,8 +301,9 @@ export class SqliteStore implements Store {
     this.db.run(sql.WORKER_REGISTER, workerToParams(params.worker));
   }
 
-  async workerHeartbeat(params: { id: string; now: Date }): Promise<boolean> {
-    return this.db.run(sql.WORKER_HEARTBEAT, { id: params.id, now: params.now.getTime() }) === 1;
+  async workerHeartbeat(params: { id: string; now: Date; handlersIgnoringAbort: HandlerIgnoringAbort[] }): Promise<boolean> {
+    const handlersIgnoringAbort = JSON.stringify(handlersIgnoringAbortToJson(params.handlersIgnoringAbort));
+    return this.db.run(sql.WORKER_HEARTBEAT, { id: params.id, now: params.now.getTime(), handlersIgnoringAbort }) === 1;
   }
 
   async workerDeregister(params: { id: string }): Promise<void> {

@@ -4,6 +4,7 @@
  */
 import { ConveyorConfigError } from '../errors.js';
 import type { JobAttemptError } from '../job.js';
+import type { HandlerIgnoringAbort } from './store.js';
 
 /** An entry of a job's error history as stored: `at` is ms since the epoch. */
 export interface AttemptErrorJson {
@@ -63,6 +64,23 @@ export function storableText(text: string): string {
 /** Whether `text` can be stored as it is (see `storableText`). */
 export function isStorableText(text: string): boolean {
   return text.search(UNSTORABLE) === -1;
+}
+
+/** A `HandlerIgnoringAbort` as stored: `abortedAt` is ms since the epoch. */
+export interface HandlerIgnoringAbortJson {
+  jobId: string;
+  attempt: number;
+  task: string;
+  reason: HandlerIgnoringAbort['reason'];
+  abortedAt: number;
+}
+
+export function handlersIgnoringAbortToJson(handlers: readonly HandlerIgnoringAbort[]): HandlerIgnoringAbortJson[] {
+  return handlers.map((handler) => ({ jobId: handler.jobId, attempt: handler.attempt, task: handler.task, reason: handler.reason, abortedAt: handler.abortedAt.getTime() }));
+}
+
+export function handlersIgnoringAbortFromJson(entries: readonly HandlerIgnoringAbortJson[]): HandlerIgnoringAbort[] {
+  return entries.map((entry) => ({ ...entry, abortedAt: new Date(entry.abortedAt) }));
 }
 
 export function attemptErrorFromJson(entry: AttemptErrorJson): JobAttemptError {

@@ -11,7 +11,7 @@
  *   `state-updates.ts`, fenced by (id, attempt, workerId) so a worker that lost its lease
  *   can never overwrite the outcome of the worker that took the job over.
  */
-import type { ChildFailurePolicy, Job, JobAttemptError, JobProgress, JobState } from '../job.js';
+import type { AbortReason, ChildFailurePolicy, Job, JobAttemptError, JobProgress, JobState } from '../job.js';
 
 /** What a store can or cannot do. The engine and the conformance suite read these. */
 export interface StoreCapabilities {
@@ -226,6 +226,18 @@ export interface WorkerRecord {
   concurrency: number;
   startedAt: Date;
   lastHeartbeatAt: Date;
+  /** Handlers still running after their attempt was aborted, as of the latest heartbeat; each holds a slot. */
+  handlersIgnoringAbort: HandlerIgnoringAbort[];
+}
+
+/** A handler still running after the worker aborted its attempt: it ignores its AbortSignal. */
+export interface HandlerIgnoringAbort {
+  jobId: string;
+  attempt: number;
+  task: string;
+  /** Why the attempt was aborted. */
+  reason: AbortReason;
+  abortedAt: Date;
 }
 
 /** A queue as an operator left it. Queues no operator changed have no state and are running. */
@@ -440,8 +452,11 @@ export interface Store {
 
   /** Record a worker (insert or replace). */
   workerRegister(params: { worker: WorkerRecord }): Promise<void>;
-  /** Record that a worker is alive; false when its record is gone (pruned as dead). */
-  workerHeartbeat(params: { id: string; now: Date }): Promise<boolean>;
+  /**
+   * Record that a worker is alive, and which of its handlers ignore their abort now; false when its
+   * record is gone (pruned as dead).
+   */
+  workerHeartbeat(params: { id: string; now: Date; handlersIgnoringAbort: HandlerIgnoringAbort[] }): Promise<boolean>;
   workerDeregister(params: { id: string }): Promise<void>;
   workerList(): Promise<WorkerRecord[]>;
   /** Delete records of workers whose heartbeat stopped before the cut-off. */

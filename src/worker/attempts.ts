@@ -15,7 +15,7 @@
 import type { ConveyorEvents } from '../events.js';
 import type { Job } from '../job.js';
 import type { Logger } from '../logger.js';
-import type { JobLease, JobStateUpdate, Store } from '../store/store.js';
+import type { HandlerIgnoringAbort, JobLease, JobStateUpdate, Store } from '../store/store.js';
 import { jobCancelled, jobReleased, jobSnoozed } from '../store/state-updates.js';
 import type { Resources, Task } from '../task.js';
 import type { CompletionBatcher } from './completion-batcher.js';
@@ -39,16 +39,8 @@ export interface AttemptsContext {
   onSettled: (job: Job, update: JobStateUpdate | null, applied: boolean) => void;
   /** Told when an attempt's handler has returned, so the slot can be reused at once. */
   onSlotFreed: () => void;
-}
-
-/** A handler still running after its attempt was aborted. */
-export interface HandlerIgnoringAbort {
-  jobId: string;
-  attempt: number;
-  task: string;
-  /** Why it was aborted. */
-  reason: AbortReason;
-  abortedAt: Date;
+  /** Whether an attempt may start now (false once the worker is stopping). */
+  canStart: () => boolean;
 }
 
 /** A handler still running this long after its abort is reported as ignoring it. */
@@ -65,6 +57,8 @@ export class Attempts {
   private readonly running = new Map<string, RunningJob>();
   /** Attempts whose outcome is not yet handed to the batcher. */
   private undecided = 0;
+  /** Jobs claimed again while an earlier attempt of theirs still runs here (`startAfter`). */
+  private waitingToStart = 0;
   /** Outcome writes not yet settled. */
   private readonly settling = new Set<Promise<void>>();
   /** Attempts already logged as ignoring their abort. */
@@ -74,9 +68,9 @@ export class Attempts {
 
   constructor(private readonly context: AttemptsContext) {}
 
-  /** How many slots are busy now, handlers that ignore their abort included. */
+  /** How many slots are busy now, handlers that ignore their abort included, and jobs waiting for one (`startAfter`). */
   get runningCount(): number {
-    return this.running.size;
+    return this.running.size + this.waitingToStart;
   }
 
   /** The ids of the jobs whose handlers are running now. */
@@ -111,10 +105,9 @@ export class Attempts {
   }
 
   start(job: Job, claimedAt: number): void {
-    if (this.runningJobIds.includes(job.id)) {
-      // An earlier attempt of this job still runs here (it ignored its abort): never run two at once.
-      this.context.logger.warn({ jobId: job.id, attempt: job.attempt, deferMs: OVERLAP_DEFER_MS }, 'claimed a job whose earlier attempt still runs here; handing it back');
-      this.settleUnstarted(job, 'deferred');
+    const earlier = [...this.running.values()].find((running) => running.job.id === job.id);
+    if (earlier !== undefined) {
+      this.startAfter(earlier, job, claimedAt);
       return;
     }
     // Claims filter by this worker's task names, so the task is always known.
@@ -123,6 +116,26 @@ export class Attempts {
     this.running.set(attemptKey(job), running);
     this.undecided += 1;
     this.run(task, running);
+  }
+
+  /**
+   * Never run two attempts of a job at once: this worker claimed `job` again while an earlier attempt
+   * of it still runs here. Holding the newer lease, it knows the earlier one is lost: abort it, wait
+   * up to `ABORT_GRACE_MS` for its handler to return, then start the new attempt; if the handler
+   * ignores its abort, hand the job back instead (offered again after `OVERLAP_DEFER_MS`).
+   */
+  private startAfter(earlier: RunningJob, job: Job, claimedAt: number): void {
+    earlier.abort('lease-lost');
+    this.waitingToStart += 1;
+    const grace = new Promise<false>((resolve) => setTimeout(resolve, ABORT_GRACE_MS, false).unref());
+    this.track(
+      Promise.race([earlier.returned.then(() => true), grace]).then((returned) => {
+        this.waitingToStart -= 1;
+        if (returned && this.context.canStart()) return this.start(job, claimedAt);
+        if (!returned) this.context.logger.warn({ jobId: job.id, attempt: job.attempt, deferMs: OVERLAP_DEFER_MS }, 'claimed a job whose earlier attempt still runs here; handing it back');
+        this.settleUnstarted(job, returned ? 'released' : 'deferred');
+      }),
+    );
   }
 
   /**
@@ -202,6 +215,7 @@ export class Attempts {
     const { job } = running;
     this.notify('job-started', () => this.context.onStarted(job));
     const attempt = executeAttempt(task, running, { store, workerId, logger, resources: this.context.resources() });
+    running.handlerRunning(attempt.returned);
     void attempt.returned.then(() => this.handlerReturned(running));
     this.track(
       attempt.outcome

@@ -8,7 +8,7 @@
  */
 import { PermanentJobError } from '../errors.js';
 import { JobSnooze, MAX_SNOOZE_MS } from '../handler-outcomes.js';
-import type { Job, JobAttemptError } from '../job.js';
+import type { AbortReason, Job, JobAttemptError } from '../job.js';
 import { backoffDelayMs, type BackoffPolicy } from '../retry.js';
 import { type AttemptRef, jobCancelled, jobDead, jobFailed, jobReleased, jobSnoozed, jobSucceeded } from '../store/state-updates.js';
 import type { JobStateUpdate } from '../store/store.js';
@@ -25,8 +25,7 @@ export interface OutcomeLimits {
 
 const DEFAULT_LIMITS: OutcomeLimits = { maxResultBytes: DEFAULT_MAX_RESULT_BYTES };
 
-/** Why a worker aborted a handler through its signal. */
-export type AbortReason = 'timeout' | 'cancel' | 'shutdown' | 'lease-lost';
+export type { AbortReason } from '../job.js';
 
 export type AttemptOutcome =
   | { kind: 'returned'; value: unknown }

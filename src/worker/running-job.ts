@@ -21,6 +21,9 @@ export class RunningJob {
   /** Settles when the worker aborts the attempt; the executor races it against the handler. */
   readonly aborted: Promise<AttemptOutcome>;
   private resolveAborted!: (outcome: AttemptOutcome) => void;
+  /** Resolves once the handler has returned or thrown (whether or not it was aborted first). */
+  readonly returned: Promise<void>;
+  private resolveReturned!: () => void;
 
   constructor(
     readonly job: Job,
@@ -29,6 +32,12 @@ export class RunningJob {
     readonly timeoutMs: number,
   ) {
     this.aborted = new Promise((resolve) => (this.resolveAborted = resolve));
+    this.returned = new Promise((resolve) => (this.resolveReturned = resolve));
+  }
+
+  /** The handler started; `returned` follows `handler`. */
+  handlerRunning(handler: Promise<void>): void {
+    void handler.then(this.resolveReturned);
   }
 
   abort(reason: AbortReason): void {

@@ -30,8 +30,8 @@ import type { RetentionOptions } from '../config.js';
 import type { ConveyorEvents } from '../events.js';
 import type { Job } from '../job.js';
 import type { Logger } from '../logger.js';
-import type { JobLease, JobStateUpdate, Store, StoreNotice, WorkerRecord } from '../store/store.js';
-import { ABORT_GRACE_MS, Attempts, type HandlerIgnoringAbort } from './attempts.js';
+import type { HandlerIgnoringAbort, JobLease, JobStateUpdate, Store, StoreNotice, WorkerRecord } from '../store/store.js';
+import { ABORT_GRACE_MS, Attempts } from './attempts.js';
 import { CompletionBatcher } from './completion-batcher.js';
 import { Maintenance } from './maintenance.js';
 import { ScheduleFiring } from './schedule-firing.js';
@@ -121,6 +121,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
       onStarted: (job) => this.emit('job-started', job),
       onSettled: (job, update, applied) => this.emit('job-settled', job, update, applied),
       onSlotFreed: () => this.onSlotFreed(),
+      canStart: () => this.modeValue === 'running',
     });
     const logError = (error: unknown) => this.logger.error({ err: error }, 'background step failed');
     this.heartbeat = new Ticker(this.options.heartbeatIntervalMs, () => this.beat(), logError);
@@ -372,11 +373,12 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     }
     for (const cancelled of prefetched.cancelled) this.attempts.settleUnstarted(cancelled.job, 'cancelled');
     this.attempts.reconcile(held, startedAt);
-    this.attempts.reportIgnoringAbort();
   }
 
   private async renew(now: Date): Promise<JobLease[]> {
-    if (!(await this.store.workerHeartbeat({ id: this.id, now })) && !this.deregistering) {
+    // Logged once each here; recorded at every beat, so the dashboard and /metrics show them too.
+    const handlersIgnoringAbort = this.attempts.reportIgnoringAbort(now.getTime());
+    if (!(await this.store.workerHeartbeat({ id: this.id, now, handlersIgnoringAbort })) && !this.deregistering) {
       // Pruned as dead (e.g. after a long pause or outage): come back.
       await this.store.workerRegister({ worker: this.record(now) });
     }
@@ -385,7 +387,17 @@ export class Worker extends EventEmitter<WorkerEventMap> {
 
   private record(now: Date): WorkerRecord {
     const { queues, concurrency } = this.options;
-    return { id: this.id, host: hostname(), pid: process.pid, queues, tasks: this.taskNames, concurrency, startedAt: this.startedAt, lastHeartbeatAt: now };
+    return {
+      id: this.id,
+      host: hostname(),
+      pid: process.pid,
+      queues,
+      tasks: this.taskNames,
+      concurrency,
+      startedAt: this.startedAt,
+      lastHeartbeatAt: now,
+      handlersIgnoringAbort: this.attempts.ignoringAbort(now.getTime()),
+    };
   }
 
   private readonly onJobsAvailable = (queues: string[]): void => {

@@ -65,6 +65,7 @@ td.summary { max-width: 420px; overflow: hidden; text-overflow: ellipsis; white-
 .warnings { display: flex; flex-direction: column; gap: .5rem; margin-bottom: 1.2rem; }
 .warning, .flash { border: 1px solid var(--warn-border); background: var(--warn-bg); color: var(--warn-text); border-radius: 8px; padding: .65rem .9rem; }
 .warning strong { margin-right: .35rem; }
+.warning-note { color: var(--warn-text); font-size: .85em; margin-top: .2rem; }
 .warning.error, .flash.error { border-color: var(--error-border); background: var(--error-bg); color: var(--error-text); }
 .flash.ok { border-color: #9fd9b8; background: #e6f6ed; color: #145c37; }
 .flash { margin-bottom: 1rem; }

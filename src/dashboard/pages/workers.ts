@@ -39,10 +39,21 @@ function workersLive(data: WorkersPageData): Html {
 </table>`;
 }
 
+/** "1 handler ignoring its abort for 12 s": handlers that hold a slot after their attempt was aborted. */
+function ignoringAbort(worker: WorkerStatus, now: Date): Html | string {
+  const handlers = worker.handlersIgnoringAbort;
+  if (handlers.length === 0) return '';
+  const oldest = Math.min(...handlers.map((handler) => handler.abortedAt.getTime()));
+  const seconds = Math.max(0, Math.round((now.getTime() - oldest) / 1000));
+  const label = `${handlers.length} ${handlers.length === 1 ? 'handler' : 'handlers'} ignoring ${handlers.length === 1 ? 'its' : 'their'} abort for ${seconds.toLocaleString('en-US')} s`;
+  const jobs = handlers.map((handler) => `job ${handler.jobId} (attempt ${handler.attempt}, ${handler.reason})`).join(', ');
+  return html`<div class="warning-note" data-ignoring-abort title="${jobs}">${label}</div>`;
+}
+
 function workerRow(worker: WorkerStatus, running: number, now: Date): Html {
   return html`<tr data-worker-id="${worker.id}">
 <td><code>${worker.id}</code></td>
-<td>${worker.live ? html`<span class="state state-live">live</span>` : html`<span class="state state-stalled">stalled</span>`}</td>
+<td>${worker.live ? html`<span class="state state-live">live</span>` : html`<span class="state state-stalled">stalled</span>`}${ignoringAbort(worker, now)}</td>
 <td>${worker.host}</td>
 <td class="num">${worker.pid}</td>
 <td>${worker.queues.map((queue) => html`<a class="tag" href="${jobsPagePath({ queue })}">${queue}</a>`)}</td>

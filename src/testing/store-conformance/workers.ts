@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { Store, WorkerRecord } from '../../store/store.js';
+import type { HandlerIgnoringAbort, Store, WorkerRecord } from '../../store/store.js';
 import type { SuiteSection } from './context.js';
 import { at } from './helpers.js';
 
@@ -13,6 +13,7 @@ function workerRecord(id: string, overrides: Partial<WorkerRecord> = {}): Worker
     concurrency: 8,
     startedAt: at(0),
     lastHeartbeatAt: at(0),
+    handlersIgnoringAbort: [],
     ...overrides,
   };
 }
@@ -44,12 +45,22 @@ export const workerTests: SuiteSection = (suite) => {
       const other = workerRecord('worker-2');
       await store.workerRegister({ worker: beating });
       await store.workerRegister({ worker: other });
-      expect(await store.workerHeartbeat({ id: 'worker-1', now: at(30) })).toBe(true);
+      expect(await store.workerHeartbeat({ id: 'worker-1', now: at(30), handlersIgnoringAbort: [] })).toBe(true);
       expect(await listedWorkers(store)).toEqual([{ ...beating, lastHeartbeatAt: at(30) }, other]);
     });
 
+    group.test('a heartbeat records the handlers ignoring their abort, and the next one replaces them', async ({ store, harness }) => {
+      const handler: HandlerIgnoringAbort = { jobId: '42', attempt: 2, task: 'reports.export', reason: 'timeout', abortedAt: at(20) };
+      await store.workerRegister({ worker: workerRecord('worker-1', { handlersIgnoringAbort: [{ ...handler, jobId: '7', reason: 'cancel' }] }) });
+      expect((await listedWorkers(store))[0]?.handlersIgnoringAbort).toEqual([{ ...handler, jobId: '7', reason: 'cancel' }]);
+      expect(await store.workerHeartbeat({ id: 'worker-1', now: at(30), handlersIgnoringAbort: [handler] })).toBe(true);
+      expect(await listedWorkers(await harness.openAnother())).toEqual([workerRecord('worker-1', { lastHeartbeatAt: at(30), handlersIgnoringAbort: [handler] })]);
+      expect(await store.workerHeartbeat({ id: 'worker-1', now: at(31), handlersIgnoringAbort: [] })).toBe(true);
+      expect((await listedWorkers(store))[0]?.handlersIgnoringAbort).toEqual([]);
+    });
+
     group.test('a heartbeat of an unknown worker returns false and records nothing', async ({ store }) => {
-      expect(await store.workerHeartbeat({ id: 'worker-gone', now: at(30) })).toBe(false);
+      expect(await store.workerHeartbeat({ id: 'worker-gone', now: at(30), handlersIgnoringAbort: [] })).toBe(false);
       expect(await store.workerList()).toEqual([]);
     });
 
@@ -59,7 +70,7 @@ export const workerTests: SuiteSection = (suite) => {
       await store.workerDeregister({ id: 'worker-1' });
       await store.workerDeregister({ id: 'worker-unknown' });
       expect((await listedWorkers(store)).map((w) => w.id)).toEqual(['worker-2']);
-      expect(await store.workerHeartbeat({ id: 'worker-1', now: at(30) })).toBe(false);
+      expect(await store.workerHeartbeat({ id: 'worker-1', now: at(30), handlersIgnoringAbort: [] })).toBe(false);
     });
 
     group.test('prune deletes workers whose heartbeat stopped before the cut-off', async ({ store }) => {
@@ -69,7 +80,7 @@ export const workerTests: SuiteSection = (suite) => {
       await store.workerRegister({ worker: alive });
       expect(await store.workerPrune({ heartbeatBefore: at(40) })).toBe(2);
       expect(await listedWorkers(store)).toEqual([alive]);
-      expect(await store.workerHeartbeat({ id: 'worker-1', now: at(60) })).toBe(false);
+      expect(await store.workerHeartbeat({ id: 'worker-1', now: at(60), handlersIgnoringAbort: [] })).toBe(false);
       expect(await store.workerPrune({ heartbeatBefore: at(40) })).toBe(0);
     });
   });
