@@ -52,6 +52,7 @@ import type {
   StoreNotice,
   WorkerRecord,
   HandlerIgnoringAbort,
+  SessionRecord,
 } from '../store/store.js';
 import { PostgresAccess, type Queryable } from './access.js';
 import { parentsOfFinished, PostgresFlows, type ChangedJobRow } from './flows.js';
@@ -73,6 +74,7 @@ import {
   type LeaseRow,
 } from './rows.js';
 import { PostgresSchedules } from './schedules.js';
+import { PostgresSessions } from './sessions.js';
 import { PostgresWorkers } from './workers.js';
 
 /** Ids are below this; the first page of a listing asks for ids below it. */
@@ -105,6 +107,7 @@ export class PostgresStore implements Store {
   private readonly jobInserts: JobInserts;
   private readonly jobActions: PostgresJobActions;
   private readonly workers: PostgresWorkers;
+  private readonly sessions: PostgresSessions;
   private readonly queues: PostgresQueues;
   private readonly schedules: PostgresSchedules;
   private readonly jobEvents: PostgresJobEvents;
@@ -120,6 +123,7 @@ export class PostgresStore implements Store {
     this.jobInserts = new JobInserts(this.db, this.sql);
     this.jobActions = new PostgresJobActions(this.db, this.sql);
     this.workers = new PostgresWorkers(this.db, this.sql);
+    this.sessions = new PostgresSessions(this.db, this.sql);
     this.queues = new PostgresQueues(this.db, this.sql, this.limitedClaims);
     this.schedules = new PostgresSchedules(this.db, this.sql, this.jobInserts);
     this.jobEvents = new PostgresJobEvents(this.db, config.schema);
@@ -358,6 +362,22 @@ export class PostgresStore implements Store {
 
   async workerPrune(params: { heartbeatBefore: Date }): Promise<number> {
     return this.workers.prune(params);
+  }
+
+  async sessionCreate(params: { session: Omit<SessionRecord, 'revokedAt'> }): Promise<void> {
+    return this.sessions.create(params.session);
+  }
+
+  async sessionGet(params: { idHash: string }): Promise<SessionRecord | null> {
+    return this.sessions.get(params.idHash);
+  }
+
+  async sessionRevoke(params: { idHash: string; now: Date }): Promise<boolean> {
+    return this.sessions.revoke(params.idHash, params.now);
+  }
+
+  async sessionPrune(params: { before: Date; limit: number }): Promise<number> {
+    return this.sessions.prune(params.before, params.limit);
   }
 
   async queuePause(params: { name: string; now: Date }): Promise<QueueState> {

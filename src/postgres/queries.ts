@@ -96,6 +96,7 @@ export function postgresQueries(schema: string) {
   const s = quoteIdentifier(schema);
   const jobs = `${s}.jobs`;
   const workers = `${s}.workers`;
+  const sessions = `${s}.sessions`;
   const queues = `${s}.queues`;
   const queueStarts = `${s}.queue_starts`;
   const migrations = `${s}.migrations`;
@@ -444,6 +445,15 @@ ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, queues 
     WORKER_DEREGISTER: `DELETE FROM ${workers} WHERE id = $1`,
     WORKER_LIST: `SELECT * FROM ${workers} ORDER BY started_at, id`,
     WORKER_PRUNE: `DELETE FROM ${workers} WHERE last_heartbeat_at < $1`,
+
+    // ---- sessions --------------------------------------------------------------------------------
+
+    SESSION_CREATE: `INSERT INTO ${sessions} (id_hash, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+    SESSION_GET: `SELECT * FROM ${sessions} WHERE id_hash = $1`,
+    SESSION_REVOKE: `UPDATE ${sessions} SET revoked_at = coalesce(revoked_at, $2) WHERE id_hash = $1`,
+    SESSION_PRUNE: `
+DELETE FROM ${sessions} WHERE id_hash IN (
+  SELECT id_hash FROM ${sessions} WHERE expires_at < $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
 
     // ---- queues ----------------------------------------------------------------------------------
 

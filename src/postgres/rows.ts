@@ -5,7 +5,7 @@
 import { limitsFromColumns, type QueueLimitColumns } from '../store/queue-limits.js';
 import type { ChildFailurePolicy, Job, JobState } from '../job.js';
 import { attemptErrorFromJson, type AttemptErrorJson, handlersIgnoringAbortFromJson, type HandlerIgnoringAbortJson } from '../store/encoding.js';
-import type { AppliedMigration, JobLease, QueueState, ScheduleMissedPolicy, ScheduleRecord, WorkerRecord } from '../store/store.js';
+import type { AppliedMigration, JobLease, QueueState, ScheduleMissedPolicy, ScheduleRecord, SessionRecord, WorkerRecord } from '../store/store.js';
 
 /** A `jobs` row. */
 export interface JobRow {
@@ -35,6 +35,19 @@ export interface JobRow {
   started_at: Date | null;
   finished_at: Date | null;
   updated_at: Date;
+}
+
+/** A `sessions` row. */
+export interface SessionRow {
+  id_hash: string;
+  token_hash: string;
+  created_at: Date;
+  expires_at: Date;
+  revoked_at: Date | null;
+}
+
+export function sessionFromRow(row: SessionRow): SessionRecord {
+  return { idHash: row.id_hash, tokenHash: row.token_hash, createdAt: row.created_at, expiresAt: row.expires_at, revokedAt: row.revoked_at };
 }
 
 export interface WorkerRow {

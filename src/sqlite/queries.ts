@@ -352,6 +352,19 @@ export const WORKER_LIST = `SELECT * FROM conveyor_workers ORDER BY started_at, 
 
 export const WORKER_PRUNE = `DELETE FROM conveyor_workers WHERE last_heartbeat_at < @heartbeatBefore`;
 
+// ---- sessions --------------------------------------------------------------------------------
+
+export const SESSION_CREATE = `
+INSERT INTO conveyor_sessions (id_hash, token_hash, created_at, expires_at) VALUES (@idHash, @tokenHash, @createdAt, @expiresAt)`;
+
+export const SESSION_GET = `SELECT * FROM conveyor_sessions WHERE id_hash = @idHash`;
+
+export const SESSION_REVOKE = `UPDATE conveyor_sessions SET revoked_at = coalesce(revoked_at, @now) WHERE id_hash = @idHash`;
+
+export const SESSION_PRUNE = `
+DELETE FROM conveyor_sessions WHERE id_hash IN (
+  SELECT id_hash FROM conveyor_sessions WHERE expires_at < @before ORDER BY expires_at LIMIT @limit)`;
+
 // ---- queues ----------------------------------------------------------------------------------
 
 /** Pausing a paused queue keeps its first `paused_at`. */

@@ -11,7 +11,7 @@ import {
   type HandlerIgnoringAbortJson,
   handlersIgnoringAbortToJson,
 } from '../store/encoding.js';
-import type { AppliedMigration, JobLease, QueueState, ScheduleMissedPolicy, ScheduleRecord, WorkerRecord } from '../store/store.js';
+import type { AppliedMigration, JobLease, QueueState, ScheduleMissedPolicy, ScheduleRecord, SessionRecord, WorkerRecord } from '../store/store.js';
 
 /** A `conveyor_jobs` row. Times are ms since the epoch; `input`, `result` and `errors` are JSON text. */
 export interface JobRow {
@@ -46,6 +46,25 @@ export interface JobRow {
 /** What a statement that finishes a job returns: the parent to settle, if any. */
 export interface FinishedJobRow {
   parent_id: number | null;
+}
+
+/** A `conveyor_sessions` row; times are ms since the epoch. */
+export interface SessionRow {
+  id_hash: string;
+  token_hash: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export function sessionFromRow(row: SessionRow): SessionRecord {
+  return {
+    idHash: row.id_hash,
+    tokenHash: row.token_hash,
+    createdAt: new Date(row.created_at),
+    expiresAt: new Date(row.expires_at),
+    revokedAt: row.revoked_at === null ? null : new Date(row.revoked_at),
+  };
 }
 
 /** A `conveyor_workers` row; `queues` and `tasks` are JSON arrays. */

@@ -42,6 +42,7 @@ import type {
   StoreCapabilities,
   WorkerRecord,
   HandlerIgnoringAbort,
+  SessionRecord,
 } from '../store/store.js';
 import { SqliteClaims } from './claim.js';
 import { SqliteFlows } from './flows.js';
@@ -55,6 +56,8 @@ import {
   jobFromRow,
   leaseFromRow,
   workerFromRow,
+  sessionFromRow,
+  type SessionRow,
   workerToParams,
   type FinishedJobRow,
   type JobCountRow,
@@ -316,6 +319,26 @@ export class SqliteStore implements Store {
 
   async workerPrune(params: { heartbeatBefore: Date }): Promise<number> {
     return this.db.run(sql.WORKER_PRUNE, { heartbeatBefore: params.heartbeatBefore.getTime() });
+  }
+
+  // ---- sessions ------------------------------------------------------------------------------
+
+  async sessionCreate(params: { session: Omit<SessionRecord, 'revokedAt'> }): Promise<void> {
+    const { idHash, tokenHash, createdAt, expiresAt } = params.session;
+    this.db.run(sql.SESSION_CREATE, { idHash, tokenHash, createdAt: createdAt.getTime(), expiresAt: expiresAt.getTime() });
+  }
+
+  async sessionGet(params: { idHash: string }): Promise<SessionRecord | null> {
+    const row = this.db.get<SessionRow>(sql.SESSION_GET, { idHash: params.idHash });
+    return row === undefined ? null : sessionFromRow(row);
+  }
+
+  async sessionRevoke(params: { idHash: string; now: Date }): Promise<boolean> {
+    return this.db.run(sql.SESSION_REVOKE, { idHash: params.idHash, now: params.now.getTime() }) === 1;
+  }
+
+  async sessionPrune(params: { before: Date; limit: number }): Promise<number> {
+    return this.db.run(sql.SESSION_PRUNE, { before: params.before.getTime(), limit: params.limit });
   }
 
   // ---- queues (in queues.ts) ----------------------------------------------------------------

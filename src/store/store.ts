@@ -240,6 +240,21 @@ export interface HandlerIgnoringAbort {
   abortedAt: Date;
 }
 
+/**
+ * A dashboard login session. The store holds digests only: `idHash` of the secret the session cookie
+ * carries, and `tokenHash` of the API token the login used.
+ */
+export interface SessionRecord {
+  /** SHA-256 of the session's secret, hex. */
+  idHash: string;
+  /** SHA-256 of the API token the session was opened with, hex: it ends once that token is no longer configured. */
+  tokenHash: string;
+  createdAt: Date;
+  expiresAt: Date;
+  /** When logout revoked it; null while it is valid. */
+  revokedAt: Date | null;
+}
+
 /** A queue as an operator left it. Queues no operator changed have no state and are running. */
 export interface QueueState {
   name: string;
@@ -461,6 +476,15 @@ export interface Store {
   workerList(): Promise<WorkerRecord[]>;
   /** Delete records of workers whose heartbeat stopped before the cut-off. */
   workerPrune(params: { heartbeatBefore: Date }): Promise<number>;
+
+  /** Record a new session (`revokedAt` null). */
+  sessionCreate(params: { session: Omit<SessionRecord, 'revokedAt'> }): Promise<void>;
+  /** The session with this digest, revoked or expired ones included; null when there is none. */
+  sessionGet(params: { idHash: string }): Promise<SessionRecord | null>;
+  /** Revoke a session (logout); false when there is no such session. Revoking twice keeps the first `revokedAt`. */
+  sessionRevoke(params: { idHash: string; now: Date }): Promise<boolean>;
+  /** Delete at most `limit` sessions that expired before `before`; returns how many. */
+  sessionPrune(params: { before: Date; limit: number }): Promise<number>;
 
   /**
    * Pause a queue: once this returns, no `jobClaim` takes its jobs until `queueResume`; running jobs

@@ -25,6 +25,7 @@ import { maintenanceTests } from './store-conformance/maintenance.js';
 import { migrationTests } from './store-conformance/migrations.js';
 import { noticeTests } from './store-conformance/notices.js';
 import { scheduleTests } from './store-conformance/schedules.js';
+import { sessionTests } from './store-conformance/sessions.js';
 import { queueTests } from './store-conformance/queues.js';
 import { stateMachineTests } from './store-conformance/state-machine.js';
 import { stateUpdateTests } from './store-conformance/state-updates.js';
@@ -57,6 +58,7 @@ const SECTIONS: readonly SuiteSection[] = [
   listCountTests,
   listSearchTests,
   workerTests,
+  sessionTests,
   noticeTests,
   scheduleTests,
   queueTests,

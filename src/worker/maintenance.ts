@@ -1,6 +1,6 @@
 /**
  * Maintenance every worker runs: promote due scheduled and retrying jobs, recover jobs whose lease
- * expired (F2), and prune finished jobs and dead worker records past their retention. Every step is a
+ * expired (F2), and prune finished jobs, dead worker records and expired dashboard sessions past their retention. Every step is a
  * single bounded store operation that is safe to run concurrently from many workers, so no leader is needed.
  */
 import type { RetentionOptions } from '../config.js';
@@ -93,6 +93,8 @@ export class Maintenance {
     }
     const workers = await this.store.workerPrune({ heartbeatBefore: before(retention.stoppedWorkersMs) });
     const events = await this.pruneEvents(before(retention.eventsMs));
+    const sessions = await this.store.sessionPrune({ before: now, limit: batchSize });
+    if (sessions > 0) this.logger.debug({ sessions }, 'pruned expired dashboard sessions');
     if (pruned > 0 || workers > 0) this.logger.info({ jobs: pruned, workers, events }, 'pruned past retention');
     else if (events > 0) this.logger.debug({ events }, 'pruned job events past retention');
   }

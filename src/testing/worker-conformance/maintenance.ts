@@ -23,6 +23,20 @@ export function maintenanceTests(createHarness: WorkerHarnessFactory): void {
       expect((await conveyor.getJob(dead!.job.id))?.state).toBe('dead');
     });
 
+    it('prunes dashboard sessions once they expired, and keeps valid ones', async () => {
+      const ok = defineTask({ name: 'ok', input: z.object({}), run: () => 'fine' });
+      const conveyor = await t.open();
+      const worker = await t.startWorker(conveyor, { tasks: [ok], maintenance: { intervalMs: 60_000, pruneIntervalMs: 10 } });
+      const now = Date.now();
+      const session = (idHash: string, expiresAt: number) => ({ idHash, tokenHash: 'f'.repeat(64), createdAt: new Date(now - 60_000), expiresAt: new Date(expiresAt) });
+      await conveyor.store.sessionCreate({ session: session('e'.repeat(64), now - 1_000) });
+      await conveyor.store.sessionCreate({ session: session('v'.repeat(64), now + 3_600_000) });
+      await new Promise((resolve) => setTimeout(resolve, 15)); // past pruneIntervalMs since the start-up run
+      await worker.runMaintenance();
+      expect(await conveyor.store.sessionGet({ idHash: 'e'.repeat(64) })).toBeNull();
+      expect(await conveyor.store.sessionGet({ idHash: 'v'.repeat(64) })).not.toBeNull();
+    });
+
     it.each([
       ['prunes job events past their retention', 0, 0],
       ['keeps job events within their retention', 3_600_000, 3],
