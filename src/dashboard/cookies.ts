@@ -1,5 +1,5 @@
 /**
- * The dashboard's cookies: the session (the API token, set by the login form) and a one-shot notice
+ * The dashboard's cookies: the session (set by the login form; see `server/sessions.ts`) and a one-shot notice
  * shown on the next page after a form action ("Retried 12 jobs"). Both are HttpOnly (no script can
  * read them), SameSite=Strict (no other site's page sends them), path `/`, and Secure when the page
  * was served over HTTPS.
@@ -32,9 +32,9 @@ function cookieOptions(c: Context): CookieOptions {
   return { path: '/', httpOnly: true, sameSite: 'Strict', secure: isHttpsRequest(c) };
 }
 
-/** Log in: the cookie lasts as long as the browser session. */
-export function setSessionCookie(c: Context, token: string): void {
-  setCookie(c, SESSION_COOKIE, token, cookieOptions(c));
+/** Log in: the cookie holds the session (never the token) and lasts as long as it does. */
+export function setSessionCookie(c: Context, session: string, maxAgeMs: number): void {
+  setCookie(c, SESSION_COOKIE, session, { ...cookieOptions(c), maxAge: Math.floor(maxAgeMs / 1000) });
 }
 
 export function clearSessionCookie(c: Context): void {

@@ -7,14 +7,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '../server/auth.js';
 import { errorJson, WRONG_TOKEN } from '../server/test-server.js';
+import { logIn, sessionCookie } from '../testing/log-in.js';
 import { FLASH_COOKIE, type Flash } from './cookies.js';
 import { renderInvoice, startDashboardServer, TOKEN, type DashboardServer } from './testing/dashboard-server.js';
 
 let server: DashboardServer;
+/** The cookie header of a session opened in `beforeAll` through the login form. */
+const good: Record<string, string> = {};
 /** A job a real worker made dead (a negative amount always throws); the worker is stopped, so a retried job stays queued. */
 let deadJobId: string;
 beforeAll(async () => {
   server = await startDashboardServer();
+  Object.assign(good, sessionCookie(await logIn(server.url, TOKEN)));
   const worker = await server.startWorker([renderInvoice]);
   deadJobId = (await server.conveyor.enqueue(renderInvoice, { customer: 'Auth', amountCents: -1 })).job.id;
   expect((await server.conveyor.waitFor(deadJobId, { timeoutMs: 10_000 })).state).toBe('dead');
@@ -127,7 +131,8 @@ const UNAUTHENTICATED: Array<[string, Record<string, string>]> = [
   ['a wrong session cookie', cookie(WRONG_TOKEN)],
   ['an empty session cookie', { cookie: `${SESSION_COOKIE}=` }],
   ['a wrong bearer token', { authorization: `Bearer ${WRONG_TOKEN}` }],
-  ['a wrong bearer token beside a good cookie', { authorization: `Bearer ${WRONG_TOKEN}`, ...cookie(TOKEN) }],
+  // A getter: the good session exists only once `beforeAll` logged in.
+  ['a wrong bearer token beside a good cookie', { authorization: `Bearer ${WRONG_TOKEN}`, get cookie() { return good.cookie ?? ''; } }],
 ];
 
 describe('dashboard pages and actions', () => {
@@ -141,7 +146,7 @@ describe('dashboard pages and actions', () => {
         expect(location.searchParams.get('next') ?? '/').toBe(resolve(path));
       });
     }
-    for (const [what, headers] of [['the session cookie', cookie(TOKEN)], ['a bearer token', { authorization: `Bearer ${TOKEN}` }]] as const) {
+    for (const [what, headers] of [['the session cookie', good], ['a bearer token', { authorization: `Bearer ${TOKEN}` }]] as const) {
       it(`GET ${path} with ${what} → ${status}`, async () => {
         const response = await send('GET', resolve(path), headers);
         expect(response.status).toBe(status);
@@ -164,14 +169,14 @@ describe('dashboard pages and actions', () => {
       const before = await snapshot();
       const crossSite: Array<Record<string, string>> = [{}, { origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site', origin: server.url }];
       for (const headers of crossSite) {
-        const response = await send('POST', resolve(path), { ...cookie(TOKEN), ...headers });
+        const response = await send('POST', resolve(path), { ...good, ...headers });
         expect(response.status).toBe(403);
         expect((await errorJson(response)).error.code).toBe('cross_site_request');
       }
       expect(await snapshot()).toEqual(before);
     });
     it(`POST ${path} with the cookie from a dashboard page → 303 back to ${back} with a notice, having acted`, async () => {
-      const response = await send('POST', resolve(path), { ...cookie(TOKEN), ...sameOrigin() });
+      const response = await send('POST', resolve(path), { ...good, ...sameOrigin() });
       expect(response.status).toBe(303);
       expect(response.headers.get('location')).toBe(resolve(back));
       expect(setCookieHeaders(response).some((header) => header.startsWith('conveyor_flash='))).toBe(true);
@@ -180,14 +185,14 @@ describe('dashboard pages and actions', () => {
   }
 
   it('a page answers with a strict Content-Security-Policy and no caching; an API route has no CSP', async () => {
-    const page = await send('GET', '/', cookie(TOKEN));
+    const page = await send('GET', '/', good);
     const csp = page.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toContain('unsafe-inline');
     expect(page.headers.get('cache-control')).toBe('no-store');
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
-    const api = await send('GET', '/jobs', cookie(TOKEN));
+    const api = await send('GET', '/jobs', good);
     expect(api.headers.get('content-security-policy')).toBeNull();
   });
 });
@@ -195,13 +200,13 @@ describe('dashboard pages and actions', () => {
 describe('the session cookie on the API', () => {
   it('is accepted like the bearer token for reads', async () => {
     for (const path of ['/jobs', '/queues', '/workers', '/orphans', '/failure-groups']) {
-      expect((await send('GET', path, cookie(TOKEN))).status).toBe(200);
+      expect((await send('GET', path, good)).status).toBe(200);
     }
   });
 
   it('opens the event stream (EventSource cannot send Authorization)', async () => {
     const abort = new AbortController();
-    const response = await fetch(`${server.url}/events`, { headers: cookie(TOKEN), signal: abort.signal });
+    const response = await fetch(`${server.url}/events`, { headers: good, signal: abort.signal });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     abort.abort();
@@ -210,11 +215,11 @@ describe('the session cookie on the API', () => {
   it('enqueues from a page of this server, and is refused from anywhere else', async () => {
     const body = JSON.stringify({ task: 'email.send', input: { to: 'a@example.com', subject: 'hi' } });
     const json = { 'content-type': 'application/json' };
-    expect((await send('POST', '/jobs', { ...json, ...cookie(TOKEN), ...sameOrigin() }, body)).status).toBe(201);
-    const crossSite = await send('POST', '/jobs', { ...json, ...cookie(TOKEN), origin: 'https://evil.example' }, body);
+    expect((await send('POST', '/jobs', { ...json, ...good, ...sameOrigin() }, body)).status).toBe(201);
+    const crossSite = await send('POST', '/jobs', { ...json, ...good, origin: 'https://evil.example' }, body);
     expect(crossSite.status).toBe(403);
     // An Origin naming this host is accepted when the browser sends no Sec-Fetch-Site.
-    expect((await send('POST', '/jobs', { ...json, ...cookie(TOKEN), origin: server.url }, body)).status).toBe(201);
+    expect((await send('POST', '/jobs', { ...json, ...good, origin: server.url }, body)).status).toBe(201);
   });
 
   it('answers 401 JSON (not a redirect) on API routes when the cookie is wrong', async () => {
@@ -275,15 +280,42 @@ describe('login and logout', () => {
   });
 
   it('sends a logged-in browser from the login form to where it was going', async () => {
-    const response = await send('GET', '/login?next=%2Fdashboard%2Fworkers', cookie(TOKEN));
+    const response = await send('GET', '/login?next=%2Fdashboard%2Fworkers', good);
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toBe('/dashboard/workers');
   });
 
-  it('logs out by clearing the cookie', async () => {
-    const response = await send('POST', '/logout', { ...cookie(TOKEN), ...sameOrigin() });
+  it('logs out by revoking the session in the store and clearing the cookie: a copy of the cookie is refused after', async () => {
+    const copied = sessionCookie(await logIn(server.url, TOKEN));
+    expect((await send('GET', '/jobs', copied)).status).toBe(200);
+    const response = await send('POST', '/logout', { ...copied, ...sameOrigin() });
     expect(response.status).toBe(303);
     expect(response.headers.get('location')).toBe('/login');
     expect(setCookieHeaders(response)[0]).toMatch(new RegExp(`^${SESSION_COOKIE}=; Max-Age=0`));
+    const after = await send('GET', '/jobs', copied);
+    expect(after.status).toBe(401);
+    expect((await errorJson(after)).error.message).toContain('log in again at /login');
+    expect((await send('GET', '/', copied)).status).toBe(302);
+    expect((await send('GET', '/jobs', good)).status, 'other sessions go on').toBe(200);
+  });
+
+  it('sets a session, never the token, in the cookie, for 12 hours; the token itself or a forged session as a cookie is refused', async () => {
+    const form = { ...sameOrigin(), 'content-type': 'application/x-www-form-urlencoded' };
+    const response = await send('POST', '/login', form, new URLSearchParams({ token: TOKEN }).toString());
+    const header = setCookieHeaders(response)[0] ?? '';
+    expect(header).not.toContain(TOKEN);
+    expect(header).not.toContain(encodeURIComponent(TOKEN));
+    expect(header).toContain('Max-Age=43200');
+    const value = header.slice(SESSION_COOKIE.length + 1).split(';')[0] ?? '';
+    expect(value).toMatch(/^v1\.[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/);
+    const [version, secret, signature] = value.split('.') as [string, string, string];
+    const forgeries = [
+      TOKEN,
+      `${version}.${secret}.${signature.slice(0, -1)}${signature.endsWith('A') ? 'B' : 'A'}`,
+      `${version}.${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}.${signature}`,
+      `v2.${secret}.${signature}`,
+    ];
+    for (const forged of forgeries) expect((await send('GET', '/jobs', cookie(forged))).status, forged).toBe(401);
+    expect((await send('GET', '/jobs', cookie(value))).status).toBe(200);
   });
 });

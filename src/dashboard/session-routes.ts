@@ -1,24 +1,26 @@
 /**
  * Logging in and out. `POST /login` checks the token in constant time against the server's tokens
- * (the same check as the bearer auth) and stores it in the session cookie (see `cookies.ts`); a
- * wrong one gets the form again with 401. Both forms must come from this server's own pages
- * (`isSameOriginRequest`): otherwise another site could log a browser in under its own token, or
- * out.
+ * (the same check as the bearer auth), opens a session in the store and sets the session cookie (see
+ * `cookies.ts` and `server/sessions.ts`); a wrong one gets the form again with 401. `POST /logout`
+ * revokes the session in the store, so the cookie is worthless even if it was copied. Both forms must
+ * come from this server's own pages (`isSameOriginRequest`): otherwise another site could log a
+ * browser in under its own token, or out.
  */
 import { Hono, type Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { isSameOriginRequest, SESSION_COOKIE, type TokenCheck } from '../server/auth.js';
+import type { SessionAuthority } from '../server/sessions.js';
 import { clearSessionCookie, setSessionCookie } from './cookies.js';
 import { loginPage } from './pages/login.js';
 import { LOGIN_PATH, LOGOUT_PATH, safeNextPath } from './paths.js';
 
-export function sessionRoutes(isKnownToken: TokenCheck): Hono {
+export function sessionRoutes(isKnownToken: TokenCheck, sessions: SessionAuthority): Hono {
   const app = new Hono();
 
-  app.get(LOGIN_PATH, (c) => {
+  app.get(LOGIN_PATH, async (c) => {
     const next = safeNextPath(c.req.query('next'));
     const current = getCookie(c, SESSION_COOKIE);
-    if (current !== undefined && isKnownToken(current)) return c.redirect(next, 302);
+    if (current !== undefined && (await sessions.check(current, new Date())) !== null) return c.redirect(next, 302);
     return c.html(loginPage({ next }));
   });
 
@@ -30,12 +32,14 @@ export function sessionRoutes(isKnownToken: TokenCheck): Hono {
     if (token === '' || !isKnownToken(token)) {
       return c.html(loginPage({ next, problem: token === '' ? 'Enter an API token.' : 'That token is not one this server accepts.' }), 401);
     }
-    setSessionCookie(c, token);
+    setSessionCookie(c, await sessions.open(token, new Date()), sessions.lifetimeMs);
     return c.redirect(next, 303);
   });
 
-  app.post(LOGOUT_PATH, (c) => {
+  app.post(LOGOUT_PATH, async (c) => {
     if (!isSameOriginRequest(c)) return crossSite(c);
+    const current = getCookie(c, SESSION_COOKIE);
+    if (current !== undefined) await sessions.revoke(current, new Date());
     clearSessionCookie(c);
     return c.redirect(LOGIN_PATH, 303);
   });

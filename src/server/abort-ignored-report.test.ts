@@ -7,6 +7,7 @@ import { afterEach, expect, it } from 'vitest';
 import { Conveyor } from '../conveyor.js';
 import { dashboardRoutes } from '../dashboard/dashboard-routes.js';
 import { deafTask } from '../testing/fixtures/hostile-tasks.js';
+import { logIn, sessionCookie } from '../testing/log-in.js';
 import { killHard, spawnFixture, type TestProcess } from '../testing/processes.js';
 import { createServerApp } from './app.js';
 import { startServer } from './listen.js';
@@ -41,7 +42,7 @@ describeEachStore('a handler ignoring its abort, reported by the server', (testS
 
     const metrics = await (await get('/metrics')).text();
     expect(metrics).toMatch(new RegExp(`conveyor_worker_handlers_ignoring_abort\\{worker="${workerId}",host="[^"]+"\\} 1`));
-    const page = await (await fetch(`${server.url}/dashboard/workers`, { headers: { cookie: `conveyor_session=${TOKEN}` } })).text();
+    const page = await (await fetch(`${server.url}/dashboard/workers`, { headers: sessionCookie(await logIn(server.url, TOKEN)) })).text();
     expect(page).toMatch(/data-ignoring-abort title="job \d+ \(attempt 1, timeout\)">1 handler ignoring its abort for \d+ s</);
     expect(worker.lines.some((line) => line.includes('a handler ignores its abort signal and is still running'))).toBe(true);
   });

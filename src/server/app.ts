@@ -9,6 +9,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { bearerAuth, tokenCheck } from './auth.js';
 import { DEFAULT_ENQUEUE_RATE_LIMIT, type RateLimit } from './config.js';
 import type { MountedServerDeps, ServerDeps } from './deps.js';
+import { SessionAuthority } from './sessions.js';
 import { errorResponse, respondToError } from './errors.js';
 import { enqueueRateLimit } from './rate-limit.js';
 import { eventRoutes, type EventRouteOptions } from './routes/events.js';
@@ -61,13 +62,14 @@ export function createServerApp(options: ServerAppOptions): OpenAPIHono {
   const { deps } = options;
   // Built once: the API's auth and the dashboard's login form accept exactly the same tokens.
   const isKnownToken = tokenCheck(options.tokens);
+  const sessions = new SessionAuthority(deps.conveyor.store, options.tokens);
   const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const app = new OpenAPIHono();
   app.onError((error, c) => respondToError(c, error, deps.logger));
   app.notFound((c) => errorResponse(c, 404, 'not_found', `No route ${c.req.method} ${c.req.path}`));
   app.use('*', closeWhenBodyUnread);
   // Auth first: a caller without a token costs no body reading.
-  app.use('*', bearerAuth(isKnownToken));
+  app.use('*', bearerAuth(isKnownToken, sessions));
   app.use(
     '*',
     bodyLimit({
@@ -89,7 +91,7 @@ export function createServerApp(options: ServerAppOptions): OpenAPIHono {
   app.route('/', failureRoutes(deps));
   app.route('/', eventRoutes(deps, options.events));
   // From the same list as the middleware's, so a login form cannot accept a token the API refuses.
-  const mountedDeps: MountedServerDeps = { ...deps, isKnownToken };
+  const mountedDeps: MountedServerDeps = { ...deps, isKnownToken, sessions };
   for (const makeRoutes of options.extraRoutes ?? []) {
     const routes = makeRoutes(mountedDeps);
     // Two calls for the type checker's sake: `route` takes either, but not the union.

@@ -1,5 +1,6 @@
 /**
- * Authentication: a bearer token, or the dashboard's session cookie holding one. Tokens are compared
+ * Authentication: a bearer token, or the dashboard's session cookie (a session opened by logging in
+ * with a token, see `sessions.ts`; the cookie never holds the token). Tokens are compared
  * as SHA-256 digests with `timingSafeEqual`: equal lengths always, so neither a token's content nor
  * its length leaks through response timing, and every configured token is compared on every
  * request, so neither does which one matched.
@@ -19,11 +20,12 @@ import { isDashboardPath, isPublicDashboardPath, loginPathFor } from '../dashboa
 import { ConveyorConfigError } from '../errors.js';
 import { API_TOKENS_SETTING } from './config.js';
 import { errorResponse } from './errors.js';
+import type { SessionAuthority } from './sessions.js';
 
 /** Paths anyone may call: a liveness probe must not need a secret. */
 export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health']);
 
-/** The cookie the dashboard's login form sets: the API token itself, HttpOnly and SameSite=Strict. */
+/** The cookie the dashboard's login form sets: a signed session (see `sessions.ts`), HttpOnly and SameSite=Strict. */
 export const SESSION_COOKIE = 'conveyor_session';
 
 const BEARER = /^Bearer[ ]+(\S+)[ ]*$/i;
@@ -41,12 +43,15 @@ export function tokenCheck(tokens: readonly string[]): TokenCheck {
   return (token) => matchesAny(digests, digest(token));
 }
 
-/** The auth middleware, checking credentials with `isKnown` (from `tokenCheck`, built once per app). */
-export function bearerAuth(isKnown: TokenCheck): MiddlewareHandler {
+/**
+ * The auth middleware, checking bearer tokens with `isKnown` (from `tokenCheck`, built once per app)
+ * and session cookies with `sessions`.
+ */
+export function bearerAuth(isKnown: TokenCheck, sessions: SessionAuthority): MiddlewareHandler {
   return async (c, next) => {
     const path = c.req.path;
     if (PUBLIC_PATHS.has(path) || isPublicDashboardPath(path)) return next();
-    const refusal = refusalOf(c, isKnown);
+    const refusal = await refusalOf(c, isKnown, sessions);
     if (refusal === null) return next();
     if (refusal.code === 'cross_site_request') return errorResponse(c, 403, refusal.code, refusal.message);
     if (isDashboardPath(path)) return c.redirect(loginPathFor(pathWithQuery(c)), 302);
@@ -61,13 +66,15 @@ interface Refusal {
 }
 
 /** Why a request is refused, or null when its credential is good. */
-function refusalOf(c: Context, isKnown: TokenCheck): Refusal | null {
+async function refusalOf(c: Context, isKnown: TokenCheck, sessions: SessionAuthority): Promise<Refusal | null> {
   const authorization = c.req.header('authorization');
   const presented = BEARER.exec(authorization ?? '')?.[1];
   if (presented !== undefined) return isKnown(presented) ? null : { code: 'unauthorized', message: 'Wrong bearer token.' };
   const cookie = authorization === undefined ? getCookie(c, SESSION_COOKIE) : undefined;
   if (cookie === undefined || cookie === '') return { code: 'unauthorized', message: 'Missing bearer token: send Authorization: Bearer <token>.' };
-  if (!isKnown(cookie)) return { code: 'unauthorized', message: 'The session cookie holds no token this server accepts; log in again at /login.' };
+  const session = await sessions.check(cookie, new Date());
+  if (session === null) return { code: 'unauthorized', message: 'The session has ended (expired, logged out, or its token was removed); log in again at /login.' };
+  sessionTokenDigests.set(c.req.raw, session.tokenDigest);
   if (!SAFE_METHODS.has(c.req.method) && !isSameOriginRequest(c)) {
     return { code: 'cross_site_request', message: 'Refused a request with the session cookie from another site: send it from a dashboard page, or use Authorization: Bearer <token>.' };
   }
@@ -91,14 +98,18 @@ export function isSameOriginRequest(c: Context): boolean {
   }
 }
 
+/** The token digest of each request the auth middleware let in by its session cookie. */
+const sessionTokenDigests = new WeakMap<Request, string>();
+
 /**
- * The SHA-256 digest (hex) of the token a request authenticates with (its bearer token, else its
- * session cookie), or undefined without one: a key for per-token state (rate limits) that never
- * holds the token itself, and the same for a token whichever way it is sent.
+ * The SHA-256 digest (hex) of the token a request authenticates with (its bearer token, else the
+ * token its session was opened with), or undefined without one: a key for per-token state (rate
+ * limits) that never holds the token itself, and the same for a token whichever way it is sent.
  */
 export function requestTokenDigest(c: Context): string | undefined {
   const authorization = c.req.header('authorization');
-  const token = authorization === undefined ? getCookie(c, SESSION_COOKIE) : BEARER.exec(authorization)?.[1];
+  if (authorization === undefined) return sessionTokenDigests.get(c.req.raw);
+  const token = BEARER.exec(authorization)?.[1];
   return token === undefined || token === '' ? undefined : digest(token).toString('hex');
 }
 

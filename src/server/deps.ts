@@ -7,6 +7,7 @@ import type { Conveyor } from '../conveyor.js';
 import type { EnqueueResult } from '../client/enqueue.js';
 import type { Logger } from '../logger.js';
 import type { TokenCheck } from './auth.js';
+import type { SessionAuthority } from './sessions.js';
 
 export interface ServerDeps {
   conveyor: Conveyor;
@@ -22,4 +23,6 @@ export interface ServerDeps {
  */
 export interface MountedServerDeps extends ServerDeps {
   isKnownToken: TokenCheck;
+  /** The dashboard's login sessions, checked by the same auth middleware. */
+  sessions: SessionAuthority;
 }

@@ -5,6 +5,7 @@ import { ConveyorConfigError } from '../errors.js';
 import { DEFAULT_ENQUEUE_RATE_LIMIT, parseEnqueueRateLimit, type RateLimit } from './config.js';
 import { TokenBucketLimiter } from './rate-limit.js';
 import { SESSION_COOKIE } from './auth.js';
+import { SessionAuthority } from './sessions.js';
 import { errorJson, OTHER_TOKEN, startTestServer, TOKEN, type TestServer } from './test-server.js';
 
 const email = (n: number): { task: string; input: { to: string; subject: string } } => ({ task: 'email.send', input: { to: `user${n}@example.com`, subject: `hello ${n}` } });
@@ -50,7 +51,9 @@ describe('enqueue rate limit over HTTP', () => {
   it('draws on the same budget whether the token comes as a bearer token or as the dashboard session cookie', async () => {
     const api = await serve(MINUTE);
     expect((await api.request('POST', '/jobs/bulk', { body: [email(1), email(2)] })).status).toBe(201);
-    const cookie = { cookie: `${SESSION_COOKIE}=${TOKEN}`, 'sec-fetch-site': 'same-origin' };
+    // A session opened with TOKEN, as the dashboard's login form opens one (this server has no form).
+    const session = await new SessionAuthority(api.conveyor.store, [TOKEN, OTHER_TOKEN]).open(TOKEN, new Date());
+    const cookie = { cookie: `${SESSION_COOKIE}=${session}`, 'sec-fetch-site': 'same-origin' };
     expect((await api.request('POST', '/jobs', { body: email(3), token: null, headers: cookie })).status).toBe(201);
     const refused = await api.request('POST', '/jobs', { body: email(4), token: null, headers: cookie });
     expect(refused.status).toBe(429);
