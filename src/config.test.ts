@@ -4,6 +4,7 @@ import {
   DEFAULT_STORE_URL,
   checkInteger,
   parseStoreUrl,
+  redactStoreUrl,
   resolveRetention,
   resolveStoreUrl,
 } from './config.js';
@@ -192,5 +193,42 @@ describe('checkInteger', () => {
     expect(error.message).toBe(
       `worker({ concurrency }): must be an integer from 1 to 100, got ${String(value)}. Example of a valid value: 10`,
     );
+  });
+});
+
+describe('redactStoreUrl', () => {
+  it.each([
+    ['postgres://u:pw@db:5432/app?sslmode=require', 'postgres://u:***@db:5432/app?sslmode=require'],
+    ['postgres://u@db/app', 'postgres://u@db/app'],
+    ['postgres://db/app?application_name=a@b', 'postgres://db/app?application_name=a@b'],
+    ['sqlite:./a.db', 'sqlite:./a.db'],
+    // Not URLs at all, or not ones WHATWG URL parses: the password is hidden all the same.
+    ['postgresql+asyncpg://u:p@host/db', 'postgresql+asyncpg://u:***@host/db'],
+    ['postgres://app:s3cret@db host:5432/app', 'postgres://app:***@db host:5432/app'],
+    ['postgres://app:s3/cr#et@db/app', 'postgres://app:***@db/app'],
+    ['postgres://app:p@ss@db/app', 'postgres://app:***@db/app'],
+    ['postgres://app:123#s3cret@db/app', 'postgres://app:***@db/app'],
+    ['mysql://root:s3cret@localhost/app', 'mysql://root:***@localhost/app'],
+    ['postgres://db/app?password=s3cret&sslmode=require', 'postgres://db/app?password=***&sslmode=require'],
+    ["host=db user=app password='s3 cret' dbname=app", 'host=db user=app password=*** dbname=app'],
+  ])('shows %s as %s', (url, shown) => {
+    expect(redactStoreUrl(url)).toBe(shown);
+  });
+});
+
+describe('store URL errors never show the password', () => {
+  it.each([
+    ['an unknown scheme', 'postgresql+asyncpg://u:s3cret@host/db', 'has an unknown scheme in "postgresql+asyncpg://u:***@host/db"'],
+    ['a URL that does not parse (space in the host)', 'postgres://app:s3cret@db host:5432/app', 'is not a valid URL: "postgres://app:***@db host:5432/app"; check the host and port, and percent-encode'],
+    ['a URL that does not parse (port out of range)', 'postgres://app:s3cret@db:99999/app', 'is not a valid URL: "postgres://app:***@db:99999/app"'],
+    ['a password with an unencoded slash', 'postgres://app:s3/cret@db/app', 'is not a valid URL: "postgres://app:***@db/app"'],
+    ['a bad schema', 'postgres://app:s3cret@db/app?schema=Bad', 'has schema "Bad"'],
+    ['a repeated schema', 'postgres://app:s3cret@db/app?schema=a&schema=b', 'gives schema= 2 times'],
+    ['an unknown SQLite option', 'sqlite:./a.db?password=s3cret', 'has an unknown option "password=***" in "sqlite:./a.db?password=***"'],
+  ])('%s', (_, url, expected) => {
+    const error = configError(() => parseStoreUrl(url, SETTING));
+    expect(error.message).toContain(`${SETTING}: ${expected}`);
+    expect(error.message).not.toContain('s3cret');
+    expect(error.message).not.toContain('s3/cret');
   });
 });

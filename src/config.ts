@@ -3,6 +3,9 @@
  * with errors that name the setting and show a right value (F7).
  */
 import { ConveyorConfigError } from './errors.js';
+import { redactStoreUrl } from './redact-store-url.js';
+
+export { redactStoreUrl } from './redact-store-url.js';
 
 export type StoreLocation =
   | { dialect: 'sqlite'; path: string; synchronous: 'full' | 'normal' }
@@ -25,7 +28,7 @@ const STORE_EXAMPLE = '"sqlite:./.conveyor/conveyor.db" or "postgres://user:pass
  */
 export function parseStoreUrl(value: unknown, setting: string): StoreLocation {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new ConveyorConfigError(setting, `must be a non-empty store URL, got ${JSON.stringify(value)}`, STORE_EXAMPLE);
+    throw new ConveyorConfigError(setting, `must be a non-empty store URL, got ${JSON.stringify(typeof value === 'string' ? redactStoreUrl(value) : value)}`, STORE_EXAMPLE);
   }
   if (value.startsWith('sqlite:')) return parseSqliteUrl(value, setting);
   if (value.startsWith('postgres://') || value.startsWith('postgresql://')) {
@@ -33,7 +36,7 @@ export function parseStoreUrl(value: unknown, setting: string): StoreLocation {
   }
   throw new ConveyorConfigError(
     setting,
-    `has an unknown scheme in ${JSON.stringify(value)}; Conveyor stores are "sqlite:" and "postgres://"`,
+    `has an unknown scheme in ${JSON.stringify(redactStoreUrl(value))}; Conveyor stores are "sqlite:" and "postgres://"`,
     STORE_EXAMPLE,
   );
 }
@@ -44,7 +47,11 @@ function parsePostgresUrl(value: string, setting: string): StoreLocation {
   try {
     url = new URL(value);
   } catch {
-    throw new ConveyorConfigError(setting, `is not a valid URL: ${JSON.stringify(value)}`, STORE_EXAMPLE);
+    throw new ConveyorConfigError(
+      setting,
+      `is not a valid URL: ${JSON.stringify(redactStoreUrl(value))}; check the host and port, and percent-encode any @ : / ? # or space in the user and password (@ is %40)`,
+      STORE_EXAMPLE,
+    );
   }
   const schemas = url.searchParams.getAll('schema');
   if (schemas.length > 1) {
@@ -53,19 +60,6 @@ function parsePostgresUrl(value: string, setting: string): StoreLocation {
   const schema = checkPostgresSchema(setting, schemas[0] ?? DEFAULT_POSTGRES_SCHEMA);
   url.searchParams.delete('schema');
   return { dialect: 'postgres', url: url.toString(), schema };
-}
-
-/** The store URL to show in logs and messages: a password in it is replaced by `***`. */
-export function redactStoreUrl(value: string): string {
-  if (!value.startsWith('postgres://') && !value.startsWith('postgresql://')) return value;
-  try {
-    const url = new URL(value);
-    if (url.password === '') return value;
-    url.password = '***';
-    return url.toString();
-  } catch {
-    return value;
-  }
 }
 
 /** A schema name Conveyor accepts: lower-case letters, digits and _, so it never needs quoting rules. */
@@ -91,7 +85,7 @@ function parseSqliteUrl(value: string, setting: string): StoreLocation {
     if (key !== 'synchronous' || (option !== 'full' && option !== 'normal')) {
       throw new ConveyorConfigError(
         setting,
-        `has an unknown option "${key}=${option}" in ${JSON.stringify(value)}; the only option is synchronous=full|normal`,
+        `has an unknown option "${redactStoreUrl(`${key}=${option}`)}" in ${JSON.stringify(redactStoreUrl(value))}; the only option is synchronous=full|normal`,
         '"sqlite:./.conveyor/conveyor.db?synchronous=normal"',
       );
     }

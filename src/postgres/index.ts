@@ -33,7 +33,7 @@ export interface PostgresStoreOptions {
 export function openPostgresStore(options: PostgresStoreOptions): PostgresStore {
   const location = parseStoreUrl(options.url, 'postgres url');
   if (location.dialect !== 'postgres') {
-    throw new ConveyorConfigError('postgres url', `must be a postgres:// URL, got ${JSON.stringify(options.url)}`, '"postgres://user:password@localhost:5432/app"');
+    throw new ConveyorConfigError('postgres url', `must be a postgres:// URL, got ${JSON.stringify(redactStoreUrl(options.url))}`, '"postgres://user:password@localhost:5432/app"');
   }
   const schema = options.schema === undefined ? location.schema : checkPostgresSchema('postgres schema', options.schema);
   const poolSize = options.poolSize ?? 10;
@@ -50,9 +50,23 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
     keepAlive: true,
     application_name: 'conveyor',
   };
+  checkClientConfig(clientConfig, location.url);
   const pool = new pg.Pool({ ...clientConfig, max: poolSize });
   // An idle connection that the server closes (restart, pg_terminate_backend) errors here; the pool
   // drops it and opens a new one for the next statement. Without a listener Node would crash.
   pool.on('error', (error) => options.logger?.warn({ err: error }, 'store: an idle PostgreSQL connection was closed; the pool replaces it'));
   return new PostgresStore({ pool, clientConfig, schema, displayUrl: redactStoreUrl(location.url), logger: options.logger ?? null });
+}
+
+/**
+ * Build (but do not connect) a client, so what the driver cannot use in the URL (an sslrootcert file
+ * that does not exist, a password that is not valid percent-encoding) is a config error naming the
+ * URL, password hidden, now rather than a stack at the first statement.
+ */
+function checkClientConfig(clientConfig: pg.ClientConfig, url: string): void {
+  try {
+    new pg.Client(clientConfig);
+  } catch (error) {
+    throw new ConveyorConfigError('postgres url', `${JSON.stringify(redactStoreUrl(url))} cannot be used: ${redactStoreUrl((error as Error).message)}`, '"postgres://user:password@localhost:5432/app?sslmode=require"');
+  }
 }
