@@ -95,6 +95,23 @@ describe('GET /ready', () => {
     expect(detailOf(behind.body, 'migrations')).toBe(`the database is at version ${version - 1} and needs migrations ${version} to reach ${version}; run \`conveyor migrate\``);
   });
 
+  it('is 503 saying the database is ahead of this package, naming both versions, when a newer Conveyor migrated it', async () => {
+    await fixture.startWorker(BOTH);
+    const db = new Database(fixture.databasePath);
+    const { version } = db.prepare('SELECT max(version) AS version FROM conveyor_migrations').get() as { version: number };
+    db.prepare("INSERT INTO conveyor_migrations (version, name, checksum, applied_at) VALUES (?, 'from_the_future', 'x', 0)").run(version + 1);
+    db.close();
+    const ahead = await ready();
+    expect(ahead.status).toBe(503);
+    expect(ahead.failing).toEqual(['migrations']);
+    expect(detailOf(ahead.body, 'store')).toMatch(/^answered in \d+ ms$/);
+    expect(detailOf(ahead.body, 'migrations')).toBe(
+      `The database is at migration version ${version + 1}, but this Conveyor package knows versions up to ${version} and has no migration ${version + 1} ("from_the_future"). ` +
+        `The database was migrated by a newer Conveyor: upgrade this package to a version that ships migration ${version + 1}, or point it at another database.`,
+    );
+    expect(detailOf(ahead.body, 'live-worker')).toMatch(/^1 live worker/);
+  });
+
   it('is 503 naming the store when it cannot be reached, and marks the checks that need it as not checked', async () => {
     await fixture.conveyor.close();
     const unreachable = await ready();

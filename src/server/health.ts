@@ -7,6 +7,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { BlankEnv } from 'hono/types';
 import type { Conveyor } from '../conveyor.js';
+import { ConveyorMigrationError } from '../errors.js';
 import type { OrphanReport } from '../client/orphans.js';
 import type { MigrationStatus } from '../store/store.js';
 import type { ServerDeps } from './deps.js';
@@ -86,12 +87,14 @@ export async function checkReadiness(conveyor: Conveyor, storeTimeoutMs: number,
     withTimeout('conveyor.migrationStatus()', storeTimeoutMs, () => conveyor.migrationStatus()),
     withTimeout('conveyor.orphans()', storeTimeoutMs, orphanReport),
   ]);
-  const storeErrors = [migrations, orphans].flatMap((result) => (result.status === 'rejected' ? [errorMessage(result.reason)] : []));
+  // A migration history this package cannot use is an answer from the store, not a failure to reach it.
+  const historyRefused = migrations.status === 'rejected' && migrations.reason instanceof ConveyorMigrationError;
+  const storeErrors = [historyRefused ? null : migrations, orphans].flatMap((result) => (result?.status === 'rejected' ? [errorMessage(result.reason)] : []));
   const checks: ReadinessCheck[] = [
     storeErrors.length === 0
       ? { name: 'store', ok: true, detail: `answered in ${Date.now() - startedAt} ms` }
       : { name: 'store', ok: false, detail: `unreachable: ${storeErrors.join('; ')}` },
-    migrations.status === 'fulfilled' ? migrationCheck(migrations.value) : notChecked('migrations'),
+    migrations.status === 'fulfilled' ? migrationCheck(migrations.value) : historyRefused ? { name: 'migrations', ok: false, detail: errorMessage(migrations.reason) } : notChecked('migrations'),
     ...(orphans.status === 'fulfilled' ? workerChecks(orphans.value, new Date()) : [notChecked('live-worker'), notChecked('orphaned-jobs'), notChecked('stalled-workers')]),
   ];
   return { ready: checks.every((check) => check.ok), checks };
