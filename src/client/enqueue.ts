@@ -10,6 +10,18 @@ import { isStorableText } from '../store/encoding.js';
 import { checkPriority, type Task } from '../task.js';
 import { parseTaskInput } from '../validate.js';
 
+/**
+ * The earliest and latest times a job may be set to run at: years 1 to 9999 (UTC). The PostgreSQL
+ * driver cannot send a year outside them, so both stores refuse them alike, at enqueue.
+ */
+export const EARLIEST_RUN_AT = new Date('0001-01-01T00:00:00.000Z');
+export const LATEST_RUN_AT = new Date('9999-12-31T23:59:59.999Z');
+
+/** True when `time` (ms since the epoch) is within years 1 to 9999 UTC. */
+export function isStorableTime(time: number): boolean {
+  return time >= EARLIEST_RUN_AT.getTime() && time <= LATEST_RUN_AT.getTime();
+}
+
 export interface EnqueueOptions {
   /** Run no sooner than this many milliseconds from now. Not with `runAt`. */
   delayMs?: number;
@@ -63,12 +75,19 @@ function resolveRunAt(where: string, options: EnqueueOptions, now: Date): Date {
     if (!(options.runAt instanceof Date) || Number.isNaN(options.runAt.getTime())) {
       throw new ConveyorConfigError(`${where}.runAt`, `must be a valid Date, got ${String(options.runAt)}`, "new Date('2030-01-01T09:00:00Z')");
     }
+    if (!isStorableTime(options.runAt.getTime())) {
+      throw new ConveyorConfigError(`${where}.runAt`, `must be a Date in the years 1 to 9999 (UTC), got ${options.runAt.toISOString()}`, "new Date('2030-01-01T09:00:00Z')");
+    }
     return options.runAt;
   }
   const delayMs = options.delayMs ?? 0;
   const runAt = new Date(now.getTime() + delayMs);
   if (!Number.isInteger(delayMs) || delayMs < 0 || Number.isNaN(runAt.getTime())) {
     throw new ConveyorConfigError(`${where}.delayMs`, `must be an integer ≥ 0 of milliseconds that yields a valid date, got ${String(delayMs)}`, '60000');
+  }
+  if (!isStorableTime(runAt.getTime())) {
+    const latest = LATEST_RUN_AT.getTime() - now.getTime();
+    throw new ConveyorConfigError(`${where}.delayMs`, `puts the run time after the year 9999 (UTC); it must be at most ${latest} now, got ${delayMs}`, '60000');
   }
   return runAt;
 }

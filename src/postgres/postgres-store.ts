@@ -76,6 +76,7 @@ import {
 import { PostgresSchedules } from './schedules.js';
 import { PostgresSessions } from './sessions.js';
 import { PostgresWorkers } from './workers.js';
+import { sendableListFilter } from './list-filter.js';
 
 /** Ids are below this; the first page of a listing asks for ids below it. */
 const NO_CURSOR = Number.MAX_SAFE_INTEGER;
@@ -163,7 +164,9 @@ export class PostgresStore implements Store {
   async jobList(params: JobListParams): Promise<JobListPage> {
     const limit = bounded(params.limit);
     const beforeId = params.cursor === null ? NO_CURSOR : parseCursor(params.cursor);
-    const { states, task, queue, createdAfter, createdBefore, text } = params.filter;
+    const filter = sendableListFilter(params.filter);
+    if (filter === null) return { jobs: [], nextCursor: null };
+    const { states, task, queue, createdAfter, createdBefore, text } = filter;
     const window = text === undefined ? null : textSearchWindow(await this.idBounds(), beforeId, params.textSearchWindow);
     // One row more than asked tells whether another page follows.
     const rows = await this.db.all<JobRow>(this.db.pool, this.sql.JOB_LIST, [

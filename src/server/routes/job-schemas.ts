@@ -1,5 +1,6 @@
 /** Request and response schemas of the job routes; they also make the OpenAPI document. */
 import { z } from '@hono/zod-openapi';
+import { isStorableTime } from '../../client/enqueue.js';
 import { parseJobId } from '../../store/encoding.js';
 import { JOB_STATES, RETRYABLE_STATES, type JobState } from '../../job.js';
 import { JobSchema } from '../job-dto.js';
@@ -10,10 +11,27 @@ export const MAX_PAGE_SIZE = 1000;
 /** Longest text search: it scans rows, so it is kept to what an operator types. */
 export const MAX_SEARCH_LENGTH = 200;
 
+/**
+ * An ISO 8601 time with its offset, in the years 1 to 9999 UTC: the PostgreSQL driver cannot send
+ * others, and both stores must answer alike (400 naming the field, not a 500 on one of them).
+ */
+function isoTime() {
+  // A value that is no time at all is the format check's to report, once.
+  return z.iso.datetime({ offset: true }).refine((value) => Number.isNaN(Date.parse(value)) || isStorableTime(Date.parse(value)), 'must be a time in the years 0001 to 9999 (UTC), e.g. 2030-01-01T09:00:00Z');
+}
+
+/**
+ * A filter text: PostgreSQL cannot hold NUL (\u0000) in text, so no job has one and no filter may;
+ * refusing it here makes both stores answer alike.
+ */
+function filterText(max: number) {
+  return z.string().min(1).max(max).refine((value) => !value.includes('\u0000'), 'must not contain the NUL character (\\u0000)');
+}
+
 export const EnqueueOptionsSchema = z
   .strictObject({
     delayMs: z.number().int().min(0).optional().openapi({ description: 'Run no sooner than this many milliseconds from now. Not with runAt.', example: 60_000 }),
-    runAt: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Run no sooner than this time. Not with delayMs.', example: '2030-01-01T09:00:00Z' }),
+    runAt: isoTime().optional().openapi({ description: 'Run no sooner than this time. Not with delayMs.', example: '2030-01-01T09:00:00Z' }),
     priority: z.number().int().optional().openapi({ description: "Higher runs first; default: the task's priority." }),
     dedupKey: z.string().optional().openapi({ description: 'While a job of this task with this key is unfinished, enqueuing again returns it.' }),
     maxAttempts: z.number().int().min(1).optional().openapi({ description: "Attempts in all; default: the task's retry.maxAttempts." }),
@@ -58,21 +76,17 @@ const stateList = z
   .openapi({ param: { name: 'state', in: 'query' }, description: `Comma-separated states: ${JOB_STATES.join(', ')}`, example: 'failed,dead', type: 'string' });
 
 /** The search fields `GET /jobs` takes in its query and `POST /jobs/retry` in its body. */
-const createdAfter = z.iso.datetime({ offset: true }).openapi({ description: 'Only jobs created at or after this time (inclusive)', example: '2026-01-01T00:00:00Z' });
-const createdBefore = z.iso.datetime({ offset: true }).openapi({ description: 'Only jobs created before this time (exclusive)', example: '2026-01-02T00:00:00Z' });
-const searchText = z
-  .string()
-  .min(1)
-  .max(MAX_SEARCH_LENGTH)
-  .openapi({
+const createdAfter = isoTime().openapi({ description: 'Only jobs created at or after this time (inclusive)', example: '2026-01-01T00:00:00Z' });
+const createdBefore = isoTime().openapi({ description: 'Only jobs created before this time (exclusive)', example: '2026-01-02T00:00:00Z' });
+const searchText = filterText(MAX_SEARCH_LENGTH).openapi({
     description: `Text the job's input JSON or one of its error messages contains, in any case (1–${MAX_SEARCH_LENGTH} characters). Scans jobs newest first, with no index: narrow it with the other filters.`,
     example: 'timeout',
   });
 
 export const ListJobsQuerySchema = z.object({
   state: stateList.optional(),
-  task: z.string().min(1).max(128).optional().openapi({ param: { name: 'task', in: 'query' }, example: 'email.send' }),
-  queue: z.string().min(1).max(128).optional().openapi({ param: { name: 'queue', in: 'query' }, example: 'default' }),
+  task: filterText(128).optional().openapi({ param: { name: 'task', in: 'query' }, example: 'email.send' }),
+  queue: filterText(128).optional().openapi({ param: { name: 'queue', in: 'query' }, example: 'default' }),
   createdAfter: createdAfter.optional().openapi({ param: { name: 'createdAfter', in: 'query' } }),
   createdBefore: createdBefore.optional().openapi({ param: { name: 'createdBefore', in: 'query' } }),
   q: searchText.optional().openapi({ param: { name: 'q', in: 'query' } }),
@@ -109,8 +123,8 @@ export const RetryByFilterRequestSchema = z
       .min(1)
       .default(['dead'])
       .openapi({ description: `Retry jobs in these states: ${RETRYABLE_STATES.join(', ')}`, example: ['dead'] }),
-    task: z.string().min(1).max(128).optional().openapi({ example: 'email.send' }),
-    queue: z.string().min(1).max(128).optional().openapi({ example: 'mail' }),
+    task: filterText(128).optional().openapi({ example: 'email.send' }),
+    queue: filterText(128).optional().openapi({ example: 'mail' }),
     createdAfter: createdAfter.optional(),
     createdBefore: createdBefore.optional(),
     q: searchText.optional(),
