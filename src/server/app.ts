@@ -12,6 +12,7 @@ import type { MountedServerDeps, ServerDeps } from './deps.js';
 import { SessionAuthority } from './sessions.js';
 import { errorResponse, respondToError } from './errors.js';
 import { enqueueRateLimit } from './rate-limit.js';
+import { apiResponseHeaders } from './response-headers.js';
 import { eventRoutes, type EventRouteOptions } from './routes/events.js';
 import { failureRoutes } from './routes/failures.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -67,6 +68,8 @@ export function createServerApp(options: ServerAppOptions): OpenAPIHono {
   const app = new OpenAPIHono();
   app.onError((error, c) => respondToError(c, error, deps.logger));
   app.notFound((c) => errorResponse(c, 404, 'not_found', `No route ${c.req.method} ${c.req.path}`));
+  // First, so refusals (401, 413, 429) and errors get the headers too.
+  app.use('*', apiResponseHeaders);
   app.use('*', closeWhenBodyUnread);
   // Auth first: a caller without a token costs no body reading.
   app.use('*', bearerAuth(isKnownToken, sessions));
