@@ -21,6 +21,7 @@ import { ConveyorConfigError } from '../errors.js';
 import { API_TOKENS_SETTING } from './config.js';
 import { errorResponse } from './errors.js';
 import type { SessionAuthority } from './sessions.js';
+import { TOKEN_RECIPE, tokenWeakness } from './token-strength.js';
 
 /** Paths anyone may call: a liveness probe must not need a secret. */
 export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health']);
@@ -34,10 +35,19 @@ const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Whether a token is one of the configured ones, in constant time. */
 export type TokenCheck = (token: string) => boolean;
 
-/** A constant-time check of tokens against `tokens` (the same one the middleware uses). */
+/**
+ * A constant-time check of tokens against `tokens` (the same one the middleware uses). Refuses, with
+ * a `ConveyorConfigError`, an empty list and any token under the strength floor (`token-strength.ts`),
+ * so an embedder that skips `parseApiTokens` gets the same floor.
+ */
 export function tokenCheck(tokens: readonly string[]): TokenCheck {
+  const setting = `createServerApp({ tokens }) (usually from ${API_TOKENS_SETTING})`;
   if (tokens.length === 0) {
-    throw new ConveyorConfigError(`createServerApp({ tokens }) (usually from ${API_TOKENS_SETTING})`, 'is empty; the HTTP API never runs without authentication', `tokens: parseApiTokens(process.env.${API_TOKENS_SETTING})`);
+    throw new ConveyorConfigError(setting, 'is empty; the HTTP API never runs without authentication', `tokens: parseApiTokens(process.env.${API_TOKENS_SETTING})`);
+  }
+  for (const [index, token] of tokens.entries()) {
+    const weakness = tokenWeakness(token);
+    if (weakness !== null) throw new ConveyorConfigError(setting, `token ${index + 1} of ${tokens.length} ${weakness}`, TOKEN_RECIPE);
   }
   const digests = tokens.map(digest);
   return (token) => matchesAny(digests, digest(token));

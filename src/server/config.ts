@@ -3,18 +3,17 @@
  * variable and show a right value (F7).
  */
 import { ConveyorConfigError } from '../errors.js';
+import { tokenWeakness } from './token-strength.js';
 
 export const API_TOKENS_SETTING = 'CONVEYOR_API_TOKENS';
-
-/** Short tokens can be guessed; 16 characters of `openssl rand -hex 32` output are the floor, not the goal. */
-export const MIN_TOKEN_LENGTH = 16;
 
 const TOKEN_PATTERN = /^[A-Za-z0-9._~+/=-]+$/;
 const TOKENS_EXAMPLE = `${API_TOKENS_SETTING}=$(openssl rand -hex 32) (several: token-a,token-b)`;
 
 /**
- * Parse `CONVEYOR_API_TOKENS`: bearer tokens separated by commas. Each is at least
- * {@link MIN_TOKEN_LENGTH} characters of the RFC 6750 token alphabet, and none is listed twice.
+ * Parse `CONVEYOR_API_TOKENS`: bearer tokens separated by commas. Each is made of the RFC 6750 token
+ * alphabet, passes the strength floor of `token-strength.ts` (16 characters or more, 8 distinct, about
+ * 64 bits), and none is listed twice.
  *
  * @example parseApiTokens(process.env.CONVEYOR_API_TOKENS) // ['3f9c…', '8a01…']
  */
@@ -30,9 +29,8 @@ export function parseApiTokens(value: string | undefined, setting: string = API_
     if (!TOKEN_PATTERN.test(token)) {
       throw new ConveyorConfigError(setting, `${where} has a character outside letters, digits and . _ ~ + / = -`, TOKENS_EXAMPLE);
     }
-    if (token.length < MIN_TOKEN_LENGTH) {
-      throw new ConveyorConfigError(setting, `${where} is ${token.length} characters; tokens need at least ${MIN_TOKEN_LENGTH}`, TOKENS_EXAMPLE);
-    }
+    const weakness = tokenWeakness(token);
+    if (weakness !== null) throw new ConveyorConfigError(setting, `${where} ${weakness}`, TOKENS_EXAMPLE);
     if (seen.has(token)) throw new ConveyorConfigError(setting, `lists ${where} twice; remove the duplicate`, TOKENS_EXAMPLE);
     seen.add(token);
   }

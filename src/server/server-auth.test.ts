@@ -1,4 +1,5 @@
 /** Bearer-token auth on every route of this slice, the token parser, and the OpenAPI document. */
+import { randomBytes } from 'node:crypto';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Hono } from 'hono';
 import { pino } from 'pino';
@@ -100,6 +101,10 @@ describe('parseApiTokens', () => {
     ['short', 'token 1 of 1 is 5 characters; tokens need at least 16'],
     [`${TOKEN},${TOKEN}`, 'lists token 2 of 2 twice'],
     ['has a space in the middle!', 'character outside'],
+    ['aaaaaaaaaaaaaaaa', 'token 1 of 1 has only 1 distinct character(s); tokens need at least 8'],
+    ['abababababababababababababababab', 'has only 2 distinct character(s)'],
+    [`${TOKEN},0101010101010101`, 'token 2 of 2 has only 2 distinct character(s)'],
+    ['1234567890123456', 'token 1 of 1 is too easy to guess (about 53 bits'],
   ])('refuses %j naming the variable and showing an example', (value, problem) => {
     let error: unknown;
     try {
@@ -112,6 +117,20 @@ describe('parseApiTokens', () => {
     expect((error as Error).message).toContain(problem);
     expect((error as Error).message).toContain('openssl rand -hex 32');
     expect((error as Error).message).not.toContain(TOKEN);
+  });
+});
+
+describe('the token strength floor', () => {
+  it('accepts random tokens, 16 hex digits being the shortest', () => {
+    const tokens = ['3f9c0a7be14d2856', randomBytes(32).toString('hex'), randomBytes(24).toString('base64url'), TOKEN];
+    expect(parseApiTokens(tokens.join(','))).toEqual(tokens);
+    expect(() => tokenCheck(tokens)).not.toThrow();
+  });
+
+  it('refuses weak tokens given to createServerApp directly, naming the setting and how to make a good one', () => {
+    const build = () => createServerApp({ deps: { conveyor: server.conveyor, logger: pino({ level: 'silent' }) }, tokens: [TOKEN, 'x'.repeat(40)] });
+    expect(build).toThrow(ConveyorConfigError);
+    expect(build).toThrow(/^createServerApp\(\{ tokens \}\).*: token 2 of 2 has only 1 distinct character\(s\).*openssl rand -hex 32/);
   });
 });
 
