@@ -21,7 +21,7 @@ export class PostgresAccess {
     readonly pool: pg.Pool,
     sql: PostgresQueries,
     /** The URL as errors show it (password redacted). */
-    private readonly displayUrl: string,
+    readonly displayUrl: string,
   ) {
     this.preparedNames = new Map(PREPARED_STATEMENTS.map((key) => [sql[key], statementName(sql[key])]));
   }

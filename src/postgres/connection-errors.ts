@@ -1,5 +1,6 @@
 /** Telling a store that cannot be reached from a statement that failed. */
 import { ConveyorStoreUnavailableError } from '../errors.js';
+import { ConveyorStoreFaultError, type StoreFault } from '../store/store-fault.js';
 
 /** Node's network error codes. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
@@ -19,11 +20,27 @@ export function isConnectionError(error: unknown): boolean {
   return /timeout exceeded when trying to connect|Connection terminated/i.test(error.message);
 }
 
-/** Run `work`; a connection error becomes a `ConveyorStoreUnavailableError` that names the server (once). */
+/** SQLSTATEs of a server that answers but cannot keep a write, with what to do about each. */
+const SERVER_FAULTS: Record<string, { fault: StoreFault; remedy: string }> = {
+  '53100': { fault: 'disk-full', remedy: 'Its disk is full: free space on the server (or grow its volume); workers retry writes until then.' },
+  '25006': { fault: 'read-only', remedy: 'It refuses writes (a standby, or default_transaction_read_only on): point Conveyor at the primary, with a role that may write.' },
+  XX001: { fault: 'corrupt', remedy: 'It reports corrupted data: restore the database from a backup, as its logs advise.' },
+  XX002: { fault: 'corrupt', remedy: 'It reports a corrupted index: REINDEX it, as its logs advise.' },
+};
+
+/**
+ * Run `work`; a connection error becomes a `ConveyorStoreUnavailableError` that names the server
+ * (once), and a server that cannot keep a write a `ConveyorStoreFaultError` that says what to do.
+ */
 export async function naming<T>(displayUrl: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
+    const serverFault = SERVER_FAULTS[String((error as { code?: unknown } | null)?.code)];
+    if (serverFault !== undefined && !(error instanceof ConveyorStoreUnavailableError)) {
+      const { fault, remedy } = serverFault;
+      throw new ConveyorStoreFaultError(fault, `The PostgreSQL store at ${displayUrl} refused a write: ${(error as Error).message}. ${remedy}`, { cause: error });
+    }
     if (!isConnectionError(error)) throw error;
     throw new ConveyorStoreUnavailableError(
       `Cannot reach the PostgreSQL store at ${displayUrl}: ${(error as Error).message}. ` +

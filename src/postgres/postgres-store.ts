@@ -53,6 +53,7 @@ import type {
   WorkerRecord,
   HandlerIgnoringAbort,
   SessionRecord,
+  StoreWritability,
 } from '../store/store.js';
 import { PostgresAccess, type Queryable } from './access.js';
 import { parentsOfFinished, PostgresFlows, type ChangedJobRow } from './flows.js';
@@ -77,6 +78,7 @@ import { PostgresSchedules } from './schedules.js';
 import { PostgresSessions } from './sessions.js';
 import { PostgresWorkers } from './workers.js';
 import { sendableListFilter } from './list-filter.js';
+import { postgresWritability } from './writability.js';
 
 /** Ids are below this; the first page of a listing asks for ids below it. */
 const NO_CURSOR = Number.MAX_SAFE_INTEGER;
@@ -431,6 +433,10 @@ export class PostgresStore implements Store {
 
   noticeListen(listener: (notice: StoreNotice) => void): () => void {
     return this.notices.subscribe(listener);
+  }
+
+  async storeWritableCheck(): Promise<StoreWritability> {
+    return postgresWritability(this.db);
   }
 
   /** Resolves once the LISTEN connection is up (after the first `noticeListen`). */

@@ -14,6 +14,7 @@ import {
   ConveyorValidationError,
 } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { ConveyorStoreFaultError } from '../store/store-fault.js';
 
 export const ErrorDetailSchema = z
   .object({
@@ -72,6 +73,12 @@ export function respondToError(c: Context, error: unknown, logger: Logger): Resp
   if (error instanceof ConveyorNotFoundError) return errorResponse(c, 404, 'not_found', error.message);
   if (error instanceof ConveyorStateError) return errorResponse(c, 409, 'conflict', error.message);
   if (error instanceof HTTPException) return respondToHttpException(c, error);
+  if (error instanceof ConveyorStoreFaultError) {
+    // The message is written for whoever must act (what, which file or server, what to do); the
+    // server's address is shown with its password hidden, the same as in the server's own logs.
+    logger.error({ err: error, method: c.req.method, path: c.req.path, fault: error.fault }, 'store fault while serving a request');
+    return errorResponse(c, 503, `store_${error.fault.replace('-', '_')}`, error.message);
+  }
   if (error instanceof ConveyorStoreUnavailableError) {
     logger.error({ err: error, method: c.req.method, path: c.req.path }, 'store unavailable while serving a request');
     return errorResponse(c, 503, 'store_unavailable', 'The job store is not reachable; try again shortly.');
@@ -100,6 +107,7 @@ export function errorResponses<const S extends readonly ContentfulStatusCode[]>(
     413: 'Request body over the size limit',
     415: 'Request body is not JSON',
     429: 'Too many jobs enqueued with this token; nothing was enqueued. Retry after the seconds in the Retry-After header',
+    503: 'The store cannot be reached (store_unavailable) or cannot take writes (store_disk_full, store_corrupt, store_read_only, store_file_lost, store_io_error); the message says what to do',
   };
   const responses = {} as Record<S[number], { description: string; content: { 'application/json': { schema: typeof ErrorBodySchema } } }>;
   for (const status of statuses) {

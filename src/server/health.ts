@@ -9,7 +9,8 @@ import type { BlankEnv } from 'hono/types';
 import type { Conveyor } from '../conveyor.js';
 import { ConveyorMigrationError } from '../errors.js';
 import type { OrphanReport } from '../client/orphans.js';
-import type { MigrationStatus } from '../store/store.js';
+import { ConveyorStoreFaultError } from '../store/store-fault.js';
+import type { MigrationStatus, StoreWritability } from '../store/store.js';
 import type { ServerDeps } from './deps.js';
 import { errorMessage, withTimeout } from './with-timeout.js';
 
@@ -83,21 +84,32 @@ export function healthRoutes(deps: ServerDeps, options: HealthRoutesOptions = {}
 /** Run every readiness check; the store calls run in parallel, each bounded by `storeTimeoutMs`. */
 export async function checkReadiness(conveyor: Conveyor, storeTimeoutMs: number, orphanReport: () => Promise<OrphanReport> = () => conveyor.orphans()): Promise<Readiness> {
   const startedAt = Date.now();
-  const [migrations, orphans] = await Promise.allSettled([
+  const [migrations, orphans, writability] = await Promise.allSettled([
     withTimeout('conveyor.migrationStatus()', storeTimeoutMs, () => conveyor.migrationStatus()),
     withTimeout('conveyor.orphans()', storeTimeoutMs, orphanReport),
+    withTimeout('store.storeWritableCheck()', storeTimeoutMs, () => conveyor.store.storeWritableCheck()),
   ]);
   // A migration history this package cannot use is an answer from the store, not a failure to reach it.
   const historyRefused = migrations.status === 'rejected' && migrations.reason instanceof ConveyorMigrationError;
-  const storeErrors = [historyRefused ? null : migrations, orphans].flatMap((result) => (result?.status === 'rejected' ? [errorMessage(result.reason)] : []));
+  const storeErrors = [historyRefused ? null : migrations, orphans, writability].flatMap((result) => (result?.status === 'rejected' ? [result.reason as unknown] : []));
   const checks: ReadinessCheck[] = [
-    storeErrors.length === 0
-      ? { name: 'store', ok: true, detail: `answered in ${Date.now() - startedAt} ms` }
-      : { name: 'store', ok: false, detail: `unreachable: ${storeErrors.join('; ')}` },
+    storeCheck(storeErrors, writability.status === 'fulfilled' ? writability.value : null, Date.now() - startedAt),
     migrations.status === 'fulfilled' ? migrationCheck(migrations.value) : historyRefused ? { name: 'migrations', ok: false, detail: errorMessage(migrations.reason) } : notChecked('migrations'),
     ...(orphans.status === 'fulfilled' ? workerChecks(orphans.value, new Date()) : [notChecked('live-worker'), notChecked('orphaned-jobs'), notChecked('stalled-workers')]),
   ];
   return { ready: checks.every((check) => check.ok), checks };
+}
+
+/**
+ * The store answered every call and would take a write; otherwise what it could not do. A store that
+ * answers with a fault (full, corrupt, file lost) is not "unreachable": its message says what to do.
+ */
+function storeCheck(storeErrors: unknown[], writability: StoreWritability | null, elapsedMs: number): ReadinessCheck {
+  const faults = [...new Set(storeErrors.filter((error) => error instanceof ConveyorStoreFaultError).map(errorMessage))];
+  if (faults.length > 0) return { name: 'store', ok: false, detail: `cannot take writes: ${faults.join('; ')}` };
+  if (storeErrors.length > 0) return { name: 'store', ok: false, detail: `unreachable: ${storeErrors.map(errorMessage).join('; ')}` };
+  if (writability?.writable === false) return { name: 'store', ok: false, detail: `cannot take writes: ${writability.problem}` };
+  return { name: 'store', ok: true, detail: `answered in ${elapsedMs} ms` };
 }
 
 function notChecked(name: ReadinessCheck['name']): ReadinessCheck {

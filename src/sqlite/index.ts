@@ -2,10 +2,11 @@
  * `conveyor/sqlite`: the SQLite store. Imported only from this subpath, so `import … from 'conveyor'`
  * never loads better-sqlite3.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConveyorConfigError } from '../errors.js';
+import { asSqliteFault, SqliteFile } from './file-health.js';
 import * as sql from './queries.js';
 import { SqliteStore } from './sqlite-store.js';
 
@@ -43,19 +44,43 @@ const SYNCHRONOUS_PRAGMAS = {
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const { path, busyTimeoutMs = 5000, synchronous = 'full' } = options;
   validateOptions(path, busyTimeoutMs, synchronous);
-  const inMemory = path === ':memory:';
-  if (!inMemory) mkdirSync(dirname(resolve(path)), { recursive: true });
-  const db = new Database(path, { timeout: busyTimeoutMs });
+  const file = path === ':memory:' ? null : resolve(path);
+  if (file !== null) createPrivately(file);
+  const db = openDatabase(path, file, busyTimeoutMs);
   try {
     // WAL lets readers (dashboards, other workers) run while a worker writes.
     db.pragma(sql.PRAGMA_JOURNAL_MODE_WAL);
     db.pragma(SYNCHRONOUS_PRAGMAS[synchronous]);
     db.pragma(sql.PRAGMA_FOREIGN_KEYS_ON);
+    return new SqliteStore(db, file === null ? null : new SqliteFile(file));
   } catch (error) {
     db.close();
-    throw error;
+    // A file that is not a database (or is corrupt) fails here first: say so, naming it, not with a stack.
+    throw asSqliteFault(error, file ?? path);
   }
-  return new SqliteStore(db);
+}
+
+function openDatabase(path: string, file: string | null, busyTimeoutMs: number): Database.Database {
+  try {
+    return new Database(path, { timeout: busyTimeoutMs });
+  } catch (error) {
+    throw asSqliteFault(error, file ?? path);
+  }
+}
+
+/**
+ * Jobs hold what applications put in them (addresses, tokens, documents): a folder Conveyor creates
+ * is the owner's only (0700), and so is a new database file (0600); SQLite gives its -wal and -shm
+ * files the database file's mode. An existing folder or file keeps the mode its owner chose.
+ */
+function createPrivately(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (error) {
+    // Already there (or created by another process this instant): SQLite opens it as it is.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw asSqliteFault(error, file);
+  }
 }
 
 function validateOptions(path: unknown, busyTimeoutMs: unknown, synchronous: unknown): void {

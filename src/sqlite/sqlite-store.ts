@@ -43,7 +43,9 @@ import type {
   WorkerRecord,
   HandlerIgnoringAbort,
   SessionRecord,
+  StoreWritability,
 } from '../store/store.js';
+import type { SqliteFile } from './file-health.js';
 import { SqliteClaims } from './claim.js';
 import { SqliteFlows } from './flows.js';
 import { SqliteJobEvents } from './job-events.js';
@@ -85,9 +87,12 @@ export class SqliteStore implements Store {
   private readonly schedules: SqliteSchedules;
   private readonly jobEvents: SqliteJobEvents;
 
-  /** @param connection an open connection, with its pragmas already set (see `openSqliteStore`). */
-  constructor(connection: Database.Database) {
-    this.db = new PreparedStatements(connection);
+  /**
+   * @param connection an open connection, with its pragmas already set (see `openSqliteStore`).
+   * @param file the file it opened, watched for faults; null for `:memory:`.
+   */
+  constructor(connection: Database.Database, file: SqliteFile | null = null) {
+    this.db = new PreparedStatements(connection, file);
     this.flows = new SqliteFlows(this.db);
     this.outcomes = new SqliteJobOutcomes(this.db, this.flows);
     this.claims = new SqliteClaims(this.db);
@@ -394,6 +399,12 @@ export class SqliteStore implements Store {
   /** SQLite has no cross-process notices: other processes see new work at their next poll. */
   noticeListen(): () => void {
     return () => undefined;
+  }
+
+  async storeWritableCheck(): Promise<StoreWritability> {
+    // A read first, so a store closed or unreadable rejects like any call that gets no answer.
+    this.db.get(sql.MIGRATIONS_TABLE_EXISTS);
+    return this.db.file?.writability() ?? { writable: true, detail: 'an in-memory SQLite database' };
   }
 
   async close(): Promise<void> {

@@ -4,8 +4,13 @@
  *
  * Statements are prepared on first use rather than up front: the tables they name do not exist
  * until `migrationRun` has created them.
+ *
+ * Every call goes through `guarded`: SQLite's errors for a full disk, a corrupt or read-only file
+ * become `ConveyorStoreFaultError`s naming the file, and a write first checks that the path still
+ * names the file opened, so no job is accepted into a file deleted under the process.
  */
 import type Database from 'better-sqlite3';
+import { asSqliteFault, type SqliteFile } from './file-health.js';
 
 /** Named parameters of a statement (`@name` in the SQL). */
 export type Params = Record<string, unknown>;
@@ -15,7 +20,11 @@ export class PreparedStatements {
   /** Runs any callback as one transaction; `.immediate` makes it BEGIN IMMEDIATE. */
   private readonly transaction: Database.Transaction<(work: () => unknown) => unknown>;
 
-  constructor(private readonly db: Database.Database) {
+  /** @param file the database file, or null for `:memory:` (which no one can delete). */
+  constructor(
+    private readonly db: Database.Database,
+    readonly file: SqliteFile | null,
+  ) {
     this.transaction = db.transaction((work: () => unknown) => work());
   }
 
@@ -25,25 +34,39 @@ export class PreparedStatements {
    * Rolled back if `work` throws.
    */
   immediate<T>(work: () => T): T {
-    return this.transaction.immediate(work) as T;
+    return this.guarded(true, () => this.transaction.immediate(work) as T);
   }
 
   /** Runs SQL text with no parameters, such as a migration; only ever for text shipped in the package. */
   exec(text: string): void {
-    this.db.exec(text);
+    this.guarded(true, () => this.db.exec(text));
   }
 
   all<Row>(text: string, params: Params = {}): Row[] {
-    return this.statement(text).all(params) as Row[];
+    return this.guarded(false, () => this.statement(text).all(params) as Row[]);
   }
 
   get<Row>(text: string, params: Params = {}): Row | undefined {
-    return this.statement(text).get(params) as Row | undefined;
+    return this.guarded(false, () => this.statement(text).get(params) as Row | undefined);
   }
 
-  /** Runs a statement and returns how many rows it changed. */
+  /** Runs a statement (a write: `get` and `all` are for reads) and returns how many rows it changed. */
   run(text: string, params: Params = {}): number {
-    return this.statement(text).run(params).changes;
+    return this.guarded(true, () => this.statement(text).run(params).changes);
+  }
+
+  /**
+   * Run `call`, turning a fault of the file or disk into a `ConveyorStoreFaultError`. A write outside
+   * a transaction (or opening one) first checks the file's identity: one stat, inside a transaction
+   * already done by the statement that opened it.
+   */
+  private guarded<T>(write: boolean, call: () => T): T {
+    if (write && !this.db.inTransaction) this.file?.assertSameFile();
+    try {
+      return call();
+    } catch (error) {
+      throw asSqliteFault(error, this.file?.path ?? ':memory:');
+    }
   }
 
   /** Closes the connection; safe to call twice. */

@@ -12,6 +12,7 @@
  *   can never overwrite the outcome of the worker that took the job over.
  */
 import type { AbortReason, ChildFailurePolicy, Job, JobAttemptError, JobProgress, JobState } from '../job.js';
+import type { StoreFault } from './store-fault.js';
 
 /** What a store can or cannot do. The engine and the conformance suite read these. */
 export interface StoreCapabilities {
@@ -363,6 +364,12 @@ export interface ScheduleFireResult {
   job: Job | null;
 }
 
+/**
+ * What `storeWritableCheck` found: whether the store would take a write now and, if not, why and
+ * what to do (the same words as the `ConveyorStoreFaultError` a write would meet).
+ */
+export type StoreWritability = { writable: true; detail: string } | { writable: false; fault: StoreFault; problem: string };
+
 /** The store behind Conveyor. See the module comment for the rules every method follows. */
 export interface Store {
   readonly dialect: StoreDialect;
@@ -524,6 +531,14 @@ export interface Store {
    * calls it: workers then learn the same facts at their next poll or heartbeat.
    */
   noticeListen(listener: (notice: StoreNotice) => void): () => void;
+
+  /**
+   * Whether the store could take a write now, found without writing, cheaply enough for every
+   * readiness probe: SQLite checks that its file is still the one it opened, is a whole SQLite file,
+   * is writable and has free space on its disk; PostgreSQL that the server is a primary and the
+   * session is not read-only. Rejects only when the store does not answer.
+   */
+  storeWritableCheck(): Promise<StoreWritability>;
 
   /** Release the connection. Safe to call twice. */
   close(): Promise<void>;

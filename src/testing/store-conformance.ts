@@ -30,6 +30,7 @@ import { queueTests } from './store-conformance/queues.js';
 import { stateMachineTests } from './store-conformance/state-machine.js';
 import { stateUpdateTests } from './store-conformance/state-updates.js';
 import { workerTests } from './store-conformance/workers.js';
+import { writabilityTests } from './store-conformance/writability.js';
 import type { StoreHarnessFactory } from './store-harness.js';
 
 export type { StoreHarness, StoreHarnessFactory } from './store-harness.js';
@@ -67,6 +68,7 @@ const SECTIONS: readonly SuiteSection[] = [
   flowSettlingTests,
   stateMachineTests,
   eventTests,
+  writabilityTests,
 ];
 
 /** Declare the conformance suite's `describe`/`it` blocks for one store. Call it at the top level of a test file. */
