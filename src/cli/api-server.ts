@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { Conveyor } from '../conveyor.js';
 import { dashboardRoutes } from '../dashboard/dashboard-routes.js';
 import { createServerApp } from '../server/app.js';
-import { API_RATE_LIMIT_SETTING, parseEnqueueRateLimit } from '../server/config.js';
+import { API_RATE_LIMIT_SETTING, AUTH_FAILURE_LIMIT_SETTING, parseAuthFailureLimit, parseEnqueueRateLimit } from '../server/config.js';
 import { healthRoutes } from '../server/health.js';
 import { startServer, type RunningServer } from '../server/listen.js';
 import { ConveyorMetrics, metricsRoutes } from '../server/metrics.js';
@@ -37,6 +37,7 @@ export interface ApiServerSession {
 export async function withApiServer(command: Command, options: ApiServerOptions, run: (session: ApiServerSession) => Promise<void>): Promise<void> {
   // Read before anything opens, so a bad value stops the command before it touches the store.
   const enqueueRateLimit = parseEnqueueRateLimit(process.env[API_RATE_LIMIT_SETTING]);
+  const authFailureLimit = parseAuthFailureLimit(process.env[AUTH_FAILURE_LIMIT_SETTING]);
   const { conveyor, url: storeUrl } = await openCliConveyor(command, options.tasks, options.defaultStoreUrl);
   try {
     const metrics = new ConveyorMetrics(conveyor);
@@ -44,6 +45,7 @@ export async function withApiServer(command: Command, options: ApiServerOptions,
       deps: { conveyor, logger: conveyor.logger, onEnqueued: (results) => metrics.recordEnqueued(results) },
       tokens: options.tokens,
       enqueueRateLimit,
+      authFailureLimit,
       extraRoutes: [healthRoutes, (deps) => metricsRoutes(deps, metrics), dashboardRoutes],
     });
     const server = await startServer({ app, port: options.port, host: options.host });

@@ -1,6 +1,6 @@
 /** `conveyor serve --tasks <module>`: the HTTP API in front of the store until SIGINT or SIGTERM. */
 import { Command } from 'commander';
-import { API_RATE_LIMIT_SETTING, API_TOKENS_SETTING, parseApiTokens } from '../server/config.js';
+import { API_RATE_LIMIT_SETTING, API_TOKENS_SETTING, AUTH_FAILURE_LIMIT_SETTING, parseApiTokens } from '../server/config.js';
 import { withApiServer } from './api-server.js';
 import { loadTaskModule } from './load-tasks.js';
 import { integerOption } from './parse-options.js';
@@ -16,7 +16,8 @@ export function serveCommand(): Command {
   return new Command('serve')
     .description(
       'serve the HTTP API (enqueue, get, list, cancel, retry jobs; /health, /ready, /metrics) until SIGINT/SIGTERM; ' +
-        `bearer tokens from $${API_TOKENS_SETTING}, enqueue rate limit per token from $${API_RATE_LIMIT_SETTING}`,
+        `bearer tokens from $${API_TOKENS_SETTING}, enqueue rate limit per token from $${API_RATE_LIMIT_SETTING}, ` +
+        `failed-authentication limit per client address from $${AUTH_FAILURE_LIMIT_SETTING}`,
     )
     .requiredOption('--tasks <module>', 'file exporting the tasks clients may enqueue by name (as for `conveyor worker`)')
     .option('--port <n>', 'TCP port; 0 picks a free one', integerOption('8080'), 8080)

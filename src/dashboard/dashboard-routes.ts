@@ -26,7 +26,7 @@ export function dashboardRoutes(deps: MountedServerDeps): Hono {
   for (const path of [OVERVIEW_PATH, LOGIN_PATH, LOGOUT_PATH, DASHBOARD_PREFIX, `${DASHBOARD_PREFIX}/*`]) app.use(path, dashboardSecurityHeaders);
   app.onError((error, c) => errorPage(c, error, deps));
   app.route('/', assetRoutes());
-  app.route('/', sessionRoutes(deps.isKnownToken, deps.sessions));
+  app.route('/', sessionRoutes(deps.isKnownToken, deps.sessions, deps.failedAuth));
   app.route('/', pageRoutes(deps));
   app.route('/', actionRoutes(deps));
   app.all(`${DASHBOARD_PREFIX}/*`, (c) => respondWithPage(c, notFoundPage('overview', 'Page not found', `The dashboard has no page ${c.req.path}.`)));

@@ -7,7 +7,8 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { bearerAuth, tokenCheck } from './auth.js';
-import { DEFAULT_ENQUEUE_RATE_LIMIT, type RateLimit } from './config.js';
+import { FailedAuthThrottle } from './auth-throttle.js';
+import { DEFAULT_AUTH_FAILURE_LIMIT, DEFAULT_ENQUEUE_RATE_LIMIT, type RateLimit } from './config.js';
 import type { MountedServerDeps, ServerDeps } from './deps.js';
 import { SessionAuthority } from './sessions.js';
 import { errorResponse, respondToError } from './errors.js';
@@ -34,6 +35,13 @@ export interface ServerAppOptions {
    * @default { limit: 1000, intervalMs: 1000 }
    */
   enqueueRateLimit?: RateLimit | null;
+  /**
+   * Failed authentications (wrong bearer tokens, failed dashboard logins) each client address may
+   * make per interval; over it, 429 with `Retry-After` for any token from that address until the
+   * budget refills (see `auth-throttle.ts`). `null` turns it off.
+   * @default { limit: 10, intervalMs: 60_000 }
+   */
+  authFailureLimit?: RateLimit | null;
   /** How `GET /events` streams read the store's event log. */
   events?: EventRouteOptions;
   /**
@@ -48,7 +56,9 @@ const OPENAPI_INFO = {
   info: {
     title: 'Conveyor HTTP API',
     version: '1',
-    description: 'Enqueue and follow durable background jobs. Every route but /health needs `Authorization: Bearer <token>`.',
+    description:
+      'Enqueue and follow durable background jobs. Every route but /health needs `Authorization: Bearer <token>`. ' +
+      'After too many wrong tokens from one client address (default 10 a minute), any bearer token from it gets 429 `too_many_failed_attempts` with Retry-After.',
   },
 } as const;
 
@@ -64,6 +74,7 @@ export function createServerApp(options: ServerAppOptions): OpenAPIHono {
   // Built once: the API's auth and the dashboard's login form accept exactly the same tokens.
   const isKnownToken = tokenCheck(options.tokens);
   const sessions = new SessionAuthority(deps.conveyor.store, options.tokens);
+  const failedAuth = new FailedAuthThrottle(options.authFailureLimit === undefined ? DEFAULT_AUTH_FAILURE_LIMIT : options.authFailureLimit);
   const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const app = new OpenAPIHono();
   app.onError((error, c) => respondToError(c, error, deps.logger));
@@ -72,7 +83,7 @@ export function createServerApp(options: ServerAppOptions): OpenAPIHono {
   app.use('*', apiResponseHeaders);
   app.use('*', closeWhenBodyUnread);
   // Auth first: a caller without a token costs no body reading.
-  app.use('*', bearerAuth(isKnownToken, sessions));
+  app.use('*', bearerAuth(isKnownToken, sessions, failedAuth));
   app.use(
     '*',
     bodyLimit({
@@ -94,7 +105,7 @@ export function createServerApp(options: ServerAppOptions): OpenAPIHono {
   app.route('/', failureRoutes(deps));
   app.route('/', eventRoutes(deps, options.events));
   // From the same list as the middleware's, so a login form cannot accept a token the API refuses.
-  const mountedDeps: MountedServerDeps = { ...deps, isKnownToken, sessions };
+  const mountedDeps: MountedServerDeps = { ...deps, isKnownToken, sessions, failedAuth };
   for (const makeRoutes of options.extraRoutes ?? []) {
     const routes = makeRoutes(mountedDeps);
     // Two calls for the type checker's sake: `route` takes either, but not the union.

@@ -18,6 +18,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { isDashboardPath, isPublicDashboardPath, loginPathFor } from '../dashboard/paths.js';
 import { ConveyorConfigError } from '../errors.js';
+import { clientAddress, retryAfterSeconds, type FailedAuthThrottle } from './auth-throttle.js';
 import { API_TOKENS_SETTING } from './config.js';
 import { errorResponse } from './errors.js';
 import type { SessionAuthority } from './sessions.js';
@@ -55,14 +56,23 @@ export function tokenCheck(tokens: readonly string[]): TokenCheck {
 
 /**
  * The auth middleware, checking bearer tokens with `isKnown` (from `tokenCheck`, built once per app)
- * and session cookies with `sessions`.
+ * and session cookies with `sessions`. A wrong bearer token counts against its address in
+ * `failedAuth`; an address over that budget gets 429 for any bearer token until it has waited.
  */
-export function bearerAuth(isKnown: TokenCheck, sessions: SessionAuthority): MiddlewareHandler {
+export function bearerAuth(isKnown: TokenCheck, sessions: SessionAuthority, failedAuth: FailedAuthThrottle): MiddlewareHandler {
   return async (c, next) => {
     const path = c.req.path;
     if (PUBLIC_PATHS.has(path) || isPublicDashboardPath(path)) return next();
+    const address = clientAddress(c);
+    // Checked before the token, so a blocked guesser cannot tell a right guess from a wrong one.
+    const waitMs = presentedBearer(c) === undefined ? 0 : failedAuth.blockedForMs(address);
+    if (waitMs > 0) {
+      c.header('Retry-After', String(retryAfterSeconds(waitMs)));
+      return errorResponse(c, 429, 'too_many_failed_attempts', failedAuth.refusalMessage(address, waitMs));
+    }
     const refusal = await refusalOf(c, isKnown, sessions);
     if (refusal === null) return next();
+    if (refusal.wrongToken) failedAuth.recordFailure(address);
     if (refusal.code === 'cross_site_request') return errorResponse(c, 403, refusal.code, refusal.message);
     if (isDashboardPath(path)) return c.redirect(loginPathFor(pathWithQuery(c)), 302);
     c.header('WWW-Authenticate', 'Bearer realm="conveyor"');
@@ -73,13 +83,20 @@ export function bearerAuth(isKnown: TokenCheck, sessions: SessionAuthority): Mid
 interface Refusal {
   code: 'unauthorized' | 'cross_site_request';
   message: string;
+  /** A bearer token was sent and is not one of the server's: a guess, counted by the throttle. */
+  wrongToken?: boolean;
+}
+
+/** The bearer token of the Authorization header, if it has one. */
+function presentedBearer(c: Context): string | undefined {
+  return BEARER.exec(c.req.header('authorization') ?? '')?.[1];
 }
 
 /** Why a request is refused, or null when its credential is good. */
 async function refusalOf(c: Context, isKnown: TokenCheck, sessions: SessionAuthority): Promise<Refusal | null> {
   const authorization = c.req.header('authorization');
-  const presented = BEARER.exec(authorization ?? '')?.[1];
-  if (presented !== undefined) return isKnown(presented) ? null : { code: 'unauthorized', message: 'Wrong bearer token.' };
+  const presented = presentedBearer(c);
+  if (presented !== undefined) return isKnown(presented) ? null : { code: 'unauthorized', message: 'Wrong bearer token.', wrongToken: true };
   const cookie = authorization === undefined ? getCookie(c, SESSION_COOKIE) : undefined;
   if (cookie === undefined || cookie === '') return { code: 'unauthorized', message: 'Missing bearer token: send Authorization: Bearer <token>.' };
   const session = await sessions.check(cookie, new Date());

@@ -62,14 +62,47 @@ const RATE_LIMIT_EXAMPLE = `${API_RATE_LIMIT_SETTING}=1000/1s (or 50/200ms, 6000
  * @example parseEnqueueRateLimit('500/1s') // { limit: 500, intervalMs: 1000 }
  */
 export function parseEnqueueRateLimit(value: string | undefined, setting: string = API_RATE_LIMIT_SETTING): RateLimit | null {
-  if (value === undefined || value.trim() === '') return DEFAULT_ENQUEUE_RATE_LIMIT;
+  return parseRateSetting(value, { setting, noun: 'jobs', fallback: DEFAULT_ENQUEUE_RATE_LIMIT, example: RATE_LIMIT_EXAMPLE });
+}
+
+export const AUTH_FAILURE_LIMIT_SETTING = 'CONVEYOR_AUTH_FAILURE_LIMIT';
+
+/**
+ * @default 10 failures per minute per client address: a person mistyping a token never meets it; a
+ * guesser gets 14,400 tries a day against a token of 64 bits or more.
+ */
+export const DEFAULT_AUTH_FAILURE_LIMIT: Readonly<RateLimit> = Object.freeze({ limit: 10, intervalMs: 60_000 });
+
+const AUTH_FAILURE_LIMIT_EXAMPLE = `${AUTH_FAILURE_LIMIT_SETTING}=10/1m (or 100/1h; off for no limit)`;
+
+/**
+ * Parse `CONVEYOR_AUTH_FAILURE_LIMIT`: failed authentications (wrong bearer tokens, failed logins)
+ * each client address may make per interval, as `<failures>/<interval>` like
+ * `CONVEYOR_API_RATE_LIMIT`; `off` for no limit. Unset or blank gives 10 per minute.
+ *
+ * @example parseAuthFailureLimit('20/1m') // { limit: 20, intervalMs: 60000 }
+ */
+export function parseAuthFailureLimit(value: string | undefined, setting: string = AUTH_FAILURE_LIMIT_SETTING): RateLimit | null {
+  return parseRateSetting(value, { setting, noun: 'failures', fallback: DEFAULT_AUTH_FAILURE_LIMIT, example: AUTH_FAILURE_LIMIT_EXAMPLE });
+}
+
+interface RateSetting {
+  setting: string;
+  /** What is counted, plural: `jobs`. */
+  noun: string;
+  fallback: Readonly<RateLimit>;
+  example: string;
+}
+
+function parseRateSetting(value: string | undefined, { setting, noun, fallback, example }: RateSetting): RateLimit | null {
+  if (value === undefined || value.trim() === '') return { ...fallback };
   const text = value.trim().toLowerCase();
   if (text === 'off') return null;
   const match = RATE_LIMIT_PATTERN.exec(text);
-  if (match === null) throw new ConveyorConfigError(setting, `${JSON.stringify(value)} is not <jobs>/<interval>`, RATE_LIMIT_EXAMPLE);
+  if (match === null) throw new ConveyorConfigError(setting, `${JSON.stringify(value)} is not <${noun}>/<interval>`, example);
   const limit = Number(match[1]);
   const intervalMs = Number(match[2] === '' ? 1 : match[2]) * UNIT_MS[match[3] as keyof typeof UNIT_MS];
-  if (limit < 1 || !Number.isSafeInteger(limit)) throw new ConveyorConfigError(setting, `allows ${match[1]} jobs; it must be a whole number of at least 1`, RATE_LIMIT_EXAMPLE);
-  if (intervalMs < 1 || !Number.isSafeInteger(intervalMs)) throw new ConveyorConfigError(setting, `has an interval of ${intervalMs} ms; it must be at least 1 ms`, RATE_LIMIT_EXAMPLE);
+  if (limit < 1 || !Number.isSafeInteger(limit)) throw new ConveyorConfigError(setting, `allows ${match[1]} ${noun}; it must be a whole number of at least 1`, example);
+  if (intervalMs < 1 || !Number.isSafeInteger(intervalMs)) throw new ConveyorConfigError(setting, `has an interval of ${intervalMs} ms; it must be at least 1 ms`, example);
   return { limit, intervalMs };
 }

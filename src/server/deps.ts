@@ -7,6 +7,7 @@ import type { Conveyor } from '../conveyor.js';
 import type { EnqueueResult } from '../client/enqueue.js';
 import type { Logger } from '../logger.js';
 import type { TokenCheck } from './auth.js';
+import type { FailedAuthThrottle } from './auth-throttle.js';
 import type { SessionAuthority } from './sessions.js';
 
 export interface ServerDeps {
@@ -25,4 +26,6 @@ export interface MountedServerDeps extends ServerDeps {
   isKnownToken: TokenCheck;
   /** The dashboard's login sessions, checked by the same auth middleware. */
   sessions: SessionAuthority;
+  /** Failed authentications per client address, shared with the auth middleware (a failed login counts like a wrong bearer token). */
+  failedAuth: FailedAuthThrottle;
 }

@@ -1,11 +1,14 @@
 /** Serving an app over HTTP with Node's server, on a given port (0 picks a free one). */
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { serve, type Http2Bindings, type HttpBindings } from '@hono/node-server';
 import { ConveyorConfigError } from '../errors.js';
 
 export interface StartServerOptions {
-  /** A Hono (or OpenAPIHono) app, or anything else answering fetch requests. */
-  app: { fetch(request: Request): Response | Promise<Response> };
+  /**
+   * A Hono (or OpenAPIHono) app, or anything else answering fetch requests. `env` carries the Node
+   * request (`env.incoming`), where the client's address comes from.
+   */
+  app: { fetch(request: Request, env: HttpBindings | Http2Bindings): Response | Promise<Response> };
   /** 0 lets the system pick a free port; `url` tells which. */
   port: number;
   /** @example '127.0.0.1' (this machine only) or '0.0.0.0' (every interface) */
@@ -27,7 +30,7 @@ export function startServer(options: StartServerOptions): Promise<RunningServer>
   return new Promise((resolve, reject) => {
     // The adapter's default (overrideGlobalObjects: true) swaps the global Request for its own subclass. Turning it
     // off looks tidier but breaks hono/body-limit, which rebuilds the request with `new Request(c.req.raw, …)`.
-    const server = serve({ fetch: (request) => options.app.fetch(request), port: options.port, hostname: options.host });
+    const server = serve({ fetch: (request, env) => options.app.fetch(request, env), port: options.port, hostname: options.host });
     const onError = (error: NodeJS.ErrnoException): void => {
       if (error.code === 'EADDRINUSE') reject(new ConveyorConfigError('port', `${options.port} on ${options.host} is already in use`, 'another port, or 0 for any free one'));
       else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') reject(new ConveyorConfigError('host', `${JSON.stringify(options.host)} is not an address of this machine`, '127.0.0.1 or 0.0.0.0'));

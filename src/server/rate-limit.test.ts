@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConveyorConfigError } from '../errors.js';
-import { DEFAULT_ENQUEUE_RATE_LIMIT, parseEnqueueRateLimit, type RateLimit } from './config.js';
+import { DEFAULT_ENQUEUE_RATE_LIMIT, parseAuthFailureLimit, parseEnqueueRateLimit, type RateLimit } from './config.js';
 import { TokenBucketLimiter } from './rate-limit.js';
 import { SESSION_COOKIE } from './auth.js';
 import { SessionAuthority } from './sessions.js';
@@ -171,5 +171,15 @@ describe('parseEnqueueRateLimit (CONVEYOR_API_RATE_LIMIT)', () => {
       expect((error as Error).message).toContain(problem);
       expect((error as Error).message).toContain('1000/1s');
     }
+  });
+});
+
+describe('parseAuthFailureLimit (CONVEYOR_AUTH_FAILURE_LIMIT)', () => {
+  it('reads <failures>/<interval> like the enqueue limit, 10 a minute by default', () => {
+    expect(parseAuthFailureLimit('20/1m')).toEqual({ limit: 20, intervalMs: 60_000 });
+    expect(parseAuthFailureLimit('off')).toBeNull();
+    expect(parseAuthFailureLimit(undefined)).toEqual({ limit: 10, intervalMs: 60_000 });
+    expect(() => parseAuthFailureLimit('ten')).toThrow(/^CONVEYOR_AUTH_FAILURE_LIMIT: "ten" is not <failures>\/<interval>\. Example of a valid value: CONVEYOR_AUTH_FAILURE_LIMIT=10\/1m/);
+    expect(() => parseAuthFailureLimit('0/1m')).toThrow('allows 0 failures');
   });
 });

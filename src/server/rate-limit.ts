@@ -22,7 +22,11 @@ interface Bucket {
   updatedAt: number;
 }
 
-/** Token buckets by key. Time comes from `now` so tests can drive it. */
+/**
+ * Token buckets by key. Time comes from `now` so tests can drive it. Keys come and go (client
+ * addresses): past `maxKeys` buckets, full ones are forgotten (a full bucket is what a new key gets
+ * anyway), and if all are in use the oldest is, so memory stays bounded whatever the callers send.
+ */
 export class TokenBucketLimiter {
   private readonly buckets = new Map<string, Bucket>();
   private readonly perMs: number;
@@ -30,6 +34,7 @@ export class TokenBucketLimiter {
   constructor(
     readonly rate: RateLimit,
     private readonly now: () => number = Date.now,
+    private readonly maxKeys: number = 100_000,
   ) {
     if (!Number.isInteger(rate.limit) || rate.limit < 1 || !Number.isFinite(rate.intervalMs) || rate.intervalMs <= 0) {
       throw new RangeError(`A rate limit needs a whole limit ≥ 1 and an interval > 0 ms, got ${rate.limit} per ${rate.intervalMs} ms`);
@@ -49,6 +54,14 @@ export class TokenBucketLimiter {
     return { allowed: false, retryAfterMs: Math.ceil(missing / this.perMs), neverFits };
   }
 
+  /** How long until `cost` could be taken from `key`'s bucket (0: now), taking nothing. */
+  waitMs(key: string, cost: number): number {
+    const bucket = this.buckets.get(key);
+    if (bucket === undefined) return 0;
+    const tokens = Math.min(this.rate.limit, bucket.tokens + Math.max(0, this.now() - bucket.updatedAt) * this.perMs);
+    return tokens >= cost ? 0 : Math.ceil((cost - tokens) / this.perMs);
+  }
+
   /** Give back what a request took but did not use (it was refused further on). */
   refund(key: string, cost: number): void {
     const bucket = this.refilled(key);
@@ -59,12 +72,25 @@ export class TokenBucketLimiter {
     const now = this.now();
     let bucket = this.buckets.get(key);
     if (bucket === undefined) {
+      if (this.buckets.size >= this.maxKeys) this.forgetSome(now);
       bucket = { tokens: this.rate.limit, updatedAt: now };
       this.buckets.set(key, bucket);
     }
     bucket.tokens = Math.min(this.rate.limit, bucket.tokens + Math.max(0, now - bucket.updatedAt) * this.perMs);
     bucket.updatedAt = now;
     return bucket;
+  }
+
+  private forgetSome(now: number): void {
+    for (const [key, bucket] of this.buckets) {
+      if (bucket.tokens + (now - bucket.updatedAt) * this.perMs >= this.rate.limit) this.buckets.delete(key);
+    }
+    // Still full: drop the oldest tenth, so the next sweep is that many new keys away.
+    let excess = this.buckets.size >= this.maxKeys ? Math.max(1, Math.floor(this.maxKeys / 10)) : 0;
+    for (const key of this.buckets.keys()) {
+      if (excess-- <= 0) break;
+      this.buckets.delete(key);
+    }
   }
 }
 

@@ -78,15 +78,30 @@ export interface TestServerOptions {
   tasks?: Task[];
   events?: EventRouteOptions;
   enqueueRateLimit?: RateLimit | null;
+  /** @default TEST_AUTH_FAILURE_LIMIT */
+  authFailureLimit?: RateLimit | null;
   /** @default sqliteTestStore */
   store?: TestStoreFactory;
 }
+
+/**
+ * The failed-auth budget of test servers: far above the production default, since suites send wrong
+ * tokens by the dozen from one address; the throttle's own tests pass their limit.
+ */
+export const TEST_AUTH_FAILURE_LIMIT: RateLimit = { limit: 10_000, intervalMs: 60_000 };
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const store = await (options.store ?? sqliteTestStore)();
   const logger = pino({ level: process.env.CONVEYOR_LOG_LEVEL ?? 'silent' });
   const conveyor = await Conveyor.open({ store: store.storeUrl, tasks: options.tasks ?? [sendEmail, exportReport], logger });
-  const app = createServerApp({ deps: { conveyor, logger }, tokens: [TOKEN, OTHER_TOKEN], bodyLimitBytes: options.bodyLimitBytes, enqueueRateLimit: options.enqueueRateLimit, events: options.events });
+  const app = createServerApp({
+    deps: { conveyor, logger },
+    tokens: [TOKEN, OTHER_TOKEN],
+    bodyLimitBytes: options.bodyLimitBytes,
+    enqueueRateLimit: options.enqueueRateLimit,
+    authFailureLimit: options.authFailureLimit === undefined ? TEST_AUTH_FAILURE_LIMIT : options.authFailureLimit,
+    events: options.events,
+  });
   const server = await startServer({ app, port: 0, host: '127.0.0.1' });
   return {
     url: server.url,

@@ -10,7 +10,8 @@ import { Conveyor } from '../../conveyor.js';
 import { createServerApp } from '../../server/app.js';
 import { healthRoutes } from '../../server/health.js';
 import { startServer } from '../../server/listen.js';
-import { sqliteTestStore, TOKEN } from '../../server/test-server.js';
+import type { RateLimit } from '../../server/config.js';
+import { sqliteTestStore, TEST_AUTH_FAILURE_LIMIT, TOKEN } from '../../server/test-server.js';
 import { defineTask, type Task } from '../../task.js';
 import type { Worker } from '../../worker/worker.js';
 import { dashboardRoutes } from '../dashboard-routes.js';
@@ -58,11 +59,13 @@ export interface DashboardServer {
   close(): Promise<void>;
 }
 
-export async function startDashboardServer(): Promise<DashboardServer> {
+/** `authFailureLimit`: the failed-login budget. @default TEST_AUTH_FAILURE_LIMIT (suites log in wrong on purpose) */
+export async function startDashboardServer(options: { authFailureLimit?: RateLimit | null } = {}): Promise<DashboardServer> {
   const store = await sqliteTestStore();
   const logger = pino({ level: process.env.CONVEYOR_LOG_LEVEL ?? 'silent' });
   const conveyor = await Conveyor.open({ store: store.storeUrl, tasks: DASHBOARD_TEST_TASKS, logger });
-  const app = createServerApp({ deps: { conveyor, logger }, tokens: [TOKEN], extraRoutes: [healthRoutes, dashboardRoutes] });
+  const authFailureLimit = options.authFailureLimit === undefined ? TEST_AUTH_FAILURE_LIMIT : options.authFailureLimit;
+  const app = createServerApp({ deps: { conveyor, logger }, tokens: [TOKEN], authFailureLimit, extraRoutes: [healthRoutes, dashboardRoutes] });
   const server = await startServer({ app, port: 0, host: '127.0.0.1' });
   return {
     url: server.url,
