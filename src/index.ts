@@ -23,5 +23,6 @@ export { DEFAULT_RETRY_POLICY, backoffDelayMs, type RetryPolicy, type BackoffPol
 export { DEFAULT_STORE_URL, DEFAULT_RETENTION, parseStoreUrl, type RetentionOptions, type StoreLocation } from './config.js';
 export type { Logger, LogFn } from './logger.js';
 export * from './errors.js';
+export { ConveyorStoreFaultError, type StoreFault } from './store/store-fault.js';
 export { snooze, discard, JobSnooze, MAX_SNOOZE_MS } from './handler-outcomes.js';
 export type * from './store/store.js';
