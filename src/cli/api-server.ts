@@ -8,9 +8,18 @@ import type { Command } from 'commander';
 import type { Conveyor } from '../conveyor.js';
 import { dashboardRoutes } from '../dashboard/dashboard-routes.js';
 import { createServerApp } from '../server/app.js';
-import { API_RATE_LIMIT_SETTING, AUTH_FAILURE_LIMIT_SETTING, parseAuthFailureLimit, parseEnqueueRateLimit } from '../server/config.js';
+import {
+  API_RATE_LIMIT_SETTING,
+  AUTH_FAILURE_LIMIT_SETTING,
+  EVENT_STREAMS_PER_TOKEN_SETTING,
+  parseAuthFailureLimit,
+  parseEnqueueRateLimit,
+  parseEventStreamsPerToken,
+} from '../server/config.js';
 import { healthRoutes } from '../server/health.js';
 import { startServer, type RunningServer } from '../server/listen.js';
+import { DEFAULT_MAX_STREAMS_PER_TOKEN } from '../server/routes/events.js';
+import { resolveServerLimits } from '../server/server-limits.js';
 import { ConveyorMetrics, metricsRoutes } from '../server/metrics.js';
 import type { Task } from '../task.js';
 import { openCliConveyor } from './store.js';
@@ -38,6 +47,8 @@ export async function withApiServer(command: Command, options: ApiServerOptions,
   // Read before anything opens, so a bad value stops the command before it touches the store.
   const enqueueRateLimit = parseEnqueueRateLimit(process.env[API_RATE_LIMIT_SETTING]);
   const authFailureLimit = parseAuthFailureLimit(process.env[AUTH_FAILURE_LIMIT_SETTING]);
+  const maxStreamsPerToken = parseEventStreamsPerToken(process.env[EVENT_STREAMS_PER_TOKEN_SETTING], DEFAULT_MAX_STREAMS_PER_TOKEN);
+  const limits = resolveServerLimits(process.env);
   const { conveyor, url: storeUrl } = await openCliConveyor(command, options.tasks, options.defaultStoreUrl);
   try {
     const metrics = new ConveyorMetrics(conveyor);
@@ -46,9 +57,10 @@ export async function withApiServer(command: Command, options: ApiServerOptions,
       tokens: options.tokens,
       enqueueRateLimit,
       authFailureLimit,
+      events: { maxStreamsPerToken },
       extraRoutes: [healthRoutes, (deps) => metricsRoutes(deps, metrics), dashboardRoutes],
     });
-    const server = await startServer({ app, port: options.port, host: options.host });
+    const server = await startServer({ app, port: options.port, host: options.host, limits });
     try {
       await run({ conveyor, storeUrl, server, metrics });
     } finally {

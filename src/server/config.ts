@@ -106,3 +106,18 @@ function parseRateSetting(value: string | undefined, { setting, noun, fallback, 
   if (intervalMs < 1 || !Number.isSafeInteger(intervalMs)) throw new ConveyorConfigError(setting, `has an interval of ${intervalMs} ms; it must be at least 1 ms`, example);
   return { limit, intervalMs };
 }
+
+export const EVENT_STREAMS_PER_TOKEN_SETTING = 'CONVEYOR_EVENT_STREAMS_PER_TOKEN';
+
+/**
+ * Parse `CONVEYOR_EVENT_STREAMS_PER_TOKEN`: the most `GET /events` streams one token may hold open on
+ * a server; 0 for no cap. Unset or blank gives `fallback`.
+ *
+ * @example parseEventStreamsPerToken('64', 32) // 64
+ */
+export function parseEventStreamsPerToken(value: string | undefined, fallback: number, setting: string = EVENT_STREAMS_PER_TOKEN_SETTING): number {
+  if (value === undefined || value.trim() === '') return fallback;
+  const streams = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(streams)) throw new ConveyorConfigError(setting, `${JSON.stringify(value)} is not a whole number of streams (0 for no cap)`, `${setting}=${fallback}`);
+  return streams;
+}

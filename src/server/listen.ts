@@ -1,7 +1,8 @@
 /** Serving an app over HTTP with Node's server, on a given port (0 picks a free one). */
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import { serve, type Http2Bindings, type HttpBindings } from '@hono/node-server';
 import { ConveyorConfigError } from '../errors.js';
+import { resolveServerLimits, type ServerLimits } from './server-limits.js';
 
 export interface StartServerOptions {
   /**
@@ -13,6 +14,8 @@ export interface StartServerOptions {
   port: number;
   /** @example '127.0.0.1' (this machine only) or '0.0.0.0' (every interface) */
   host: string;
+  /** Timeouts and connection caps; each one left out has its default (see `server-limits.ts`). */
+  limits?: Partial<ServerLimits>;
 }
 
 export interface RunningServer {
@@ -30,7 +33,21 @@ export function startServer(options: StartServerOptions): Promise<RunningServer>
   return new Promise((resolve, reject) => {
     // The adapter's default (overrideGlobalObjects: true) swaps the global Request for its own subclass. Turning it
     // off looks tidier but breaks hono/body-limit, which rebuilds the request with `new Request(c.req.raw, …)`.
-    const server = serve({ fetch: (request, env) => options.app.fetch(request, env), port: options.port, hostname: options.host });
+    const limits = resolveServerLimits({}, options.limits);
+    const server = serve({
+      fetch: (request, env) => options.app.fetch(request, env),
+      port: options.port,
+      hostname: options.host,
+      serverOptions: {
+        headersTimeout: limits.headersTimeoutMs,
+        requestTimeout: limits.requestTimeoutMs,
+        keepAliveTimeout: limits.keepAliveTimeoutMs,
+        // Node looks for timed-out requests only this often (default 30 s), which would stretch every timeout by up to that.
+        connectionsCheckingInterval: Math.min(1000, Math.ceil(limits.headersTimeoutMs / 4)),
+      },
+    });
+    server.maxConnections = limits.maxConnections;
+    if (limits.maxConnectionsPerAddress > 0) capConnectionsPerAddress(server, limits.maxConnectionsPerAddress);
     const onError = (error: NodeJS.ErrnoException): void => {
       if (error.code === 'EADDRINUSE') reject(new ConveyorConfigError('port', `${options.port} on ${options.host} is already in use`, 'another port, or 0 for any free one'));
       else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') reject(new ConveyorConfigError('host', `${JSON.stringify(options.host)} is not an address of this machine`, '127.0.0.1 or 0.0.0.0'));
@@ -42,6 +59,28 @@ export function startServer(options: StartServerOptions): Promise<RunningServer>
       const { address, port } = server.address() as AddressInfo;
       const host = address.includes(':') ? `[${address}]` : address;
       resolve({ url: `http://${host}:${port}`, close: () => closeServer(server) });
+    });
+  });
+}
+
+/**
+ * Close a new connection at once when its address already holds `max`: one client cannot take every
+ * connection the server allows.
+ */
+function capConnectionsPerAddress(server: Server, max: number): void {
+  const open = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const address = socket.remoteAddress ?? 'unknown';
+    const count = open.get(address) ?? 0;
+    if (count >= max) {
+      socket.destroy();
+      return;
+    }
+    open.set(address, count + 1);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left === 0) open.delete(address);
+      else open.set(address, left);
     });
   });
 }

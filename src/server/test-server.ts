@@ -17,6 +17,7 @@ import { createServerApp } from './app.js';
 import type { RateLimit } from './config.js';
 import { startServer } from './listen.js';
 import type { EventRouteOptions } from './routes/events.js';
+import type { ServerLimits } from './server-limits.js';
 
 export const TOKEN = 'test-token-0123456789abcdef';
 export const OTHER_TOKEN = 'second-token-0123456789abcdef';
@@ -82,6 +83,8 @@ export interface TestServerOptions {
   authFailureLimit?: RateLimit | null;
   /** @default sqliteTestStore */
   store?: TestStoreFactory;
+  /** Timeouts and connection caps of the listening server. @default DEFAULT_SERVER_LIMITS */
+  limits?: Partial<ServerLimits>;
 }
 
 /**
@@ -102,7 +105,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     authFailureLimit: options.authFailureLimit === undefined ? TEST_AUTH_FAILURE_LIMIT : options.authFailureLimit,
     events: options.events,
   });
-  const server = await startServer({ app, port: 0, host: '127.0.0.1' });
+  const server = await startServer({ app, port: 0, host: '127.0.0.1', limits: options.limits });
   return {
     url: server.url,
     storeUrl: store.storeUrl,

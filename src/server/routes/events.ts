@@ -11,11 +11,12 @@
  * line every 15 s keeps proxies from closing an idle stream.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { streamSSE } from 'hono/streaming';
+import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import { JOB_STATES } from '../../job.js';
 import type { JobEvent } from '../../store/store.js';
 import type { ServerDeps } from '../deps.js';
-import { errorResponses } from '../errors.js';
+import { requestTokenDigest } from '../auth.js';
+import { ErrorBodySchema, errorResponse, errorResponses } from '../errors.js';
 import { JobEventCursor, type CursorItem } from '../job-event-cursor.js';
 import { isoDate, security } from '../openapi-helpers.js';
 import { createRouteApp, invalidRequest } from '../route-app.js';
@@ -27,7 +28,15 @@ export interface EventRouteOptions {
   gapWaitMs?: number;
   /** How often an idle stream sends a keep-alive comment. @default 15_000 */
   keepAliveMs?: number;
+  /**
+   * Most streams one token may hold open on this server at once (a dashboard session counts as its
+   * token); over it, 429. 0 for no cap. @default DEFAULT_MAX_STREAMS_PER_TOKEN
+   */
+  maxStreamsPerToken?: number;
 }
+
+/** @default 32: a busy operator's dashboard tabs and a few services, not a leak of EventSources. */
+export const DEFAULT_MAX_STREAMS_PER_TOKEN = 32;
 
 const SEQ = /^\d{1,19}$/;
 
@@ -67,11 +76,13 @@ const eventsRoute = createRoute({
   responses: {
     200: { description: 'An endless text/event-stream', content: { 'text/event-stream': { schema: z.string().openapi({ example: 'id: 1201\nevent: job\ndata: {"seq":"1201",…}\n\n' }) } } },
     ...errorResponses(400, 401),
+    429: { description: 'This token already holds the most event streams this server allows (too_many_streams); close one first', content: { 'application/json': { schema: ErrorBodySchema } } },
   },
 });
 
 export function eventRoutes({ conveyor, logger }: ServerDeps, options: EventRouteOptions = {}): OpenAPIHono {
-  const { pollMs = 250, gapWaitMs, keepAliveMs = 15_000 } = options;
+  const { pollMs = 250, gapWaitMs, keepAliveMs = 15_000, maxStreamsPerToken = DEFAULT_MAX_STREAMS_PER_TOKEN } = options;
+  const slots = new StreamSlots(maxStreamsPerToken);
   const app = createRouteApp();
   // The stream's data is text to the route schema, so the document defines JobEvent only through this.
   app.openAPIRegistry.register('JobEvent', JobEventSchema);
@@ -83,11 +94,36 @@ export function eventRoutes({ conveyor, logger }: ServerDeps, options: EventRout
       // The header is not in the route's schema (EventSource sends it, not the caller), so it is checked here.
       throw invalidRequest([{ path: 'header.Last-Event-ID', message: 'must be an event id (digits)' }]);
     }
-    const cursor = await JobEventCursor.open({ store: conveyor.store, afterSeq: header ?? query.lastEventId ?? null, gapWaitMs });
+    const release = slots.take(requestTokenDigest(c) ?? 'none');
+    if (release === null) {
+      return errorResponse(
+        c,
+        429,
+        'too_many_streams',
+        `This token already has ${maxStreamsPerToken} event streams open on this server, the most allowed; close one (an EventSource or a dashboard tab you no longer need) and connect again.`,
+      );
+    }
+    let cursor: JobEventCursor;
+    try {
+      cursor = await JobEventCursor.open({ store: conveyor.store, afterSeq: header ?? query.lastEventId ?? null, gapWaitMs });
+    } catch (error) {
+      release();
+      throw error;
+    }
     const matches = (event: JobEvent) =>
       (query.jobId === undefined || event.jobId === query.jobId) && (query.queue === undefined || event.queue === query.queue) && (query.task === undefined || event.task === query.task);
 
     return streamSSE(c, async (stream) => {
+      // The slot is held for as long as this function runs: it returns once the client has gone.
+      stream.onAbort(release);
+      try {
+        await followEvents(stream);
+      } finally {
+        release();
+      }
+    });
+
+    async function followEvents(stream: SSEStreamingApi): Promise<void> {
       await stream.writeSSE({ event: 'ready', data: JSON.stringify({ afterSeq: cursor.seq }) });
       /** The id the client holds as its Last-Event-ID. */
       let clientSeq = cursor.seq;
@@ -114,7 +150,7 @@ export function eventRoutes({ conveyor, logger }: ServerDeps, options: EventRout
         }
         await stream.sleep(pollMs);
       }
-    });
+    }
   });
 
   /** The cursor's next events; none while the store is unreachable (the stream stays open and tries again at the next poll). */
@@ -128,6 +164,29 @@ export function eventRoutes({ conveyor, logger }: ServerDeps, options: EventRout
   };
 
   return app;
+}
+
+/** Open streams per token, each taken slot given back exactly once. */
+class StreamSlots {
+  private readonly open = new Map<string, number>();
+
+  /** `max`: slots per key; 0 for no cap. */
+  constructor(private readonly max: number) {}
+
+  /** A slot for `key` and the function that gives it back, or null when `key` holds `max` already. */
+  take(key: string): (() => void) | null {
+    const count = this.open.get(key) ?? 0;
+    if (this.max > 0 && count >= this.max) return null;
+    this.open.set(key, count + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.open.get(key) ?? 1) - 1;
+      if (left === 0) this.open.delete(key);
+      else this.open.set(key, left);
+    };
+  }
 }
 
 /** The data of an `event: job` message, typed by the schema the OpenAPI document shows for it. */
