@@ -5,7 +5,8 @@
  */
 import type { Job } from '../../job.js';
 import { JOB_STATES } from '../../job.js';
-import { formatJson, stateBadge, timeAgo, truncate } from '../format.js';
+import { jsonPreview } from '../../server/json-preview.js';
+import { stateBadge, timeAgo, truncate } from '../format.js';
 import { EMPTY, html, type Html } from '../html.js';
 import { jobsPagePath, type JobsQuery } from '../jobs-filter.js';
 import type { Page } from '../layout.js';
@@ -23,6 +24,9 @@ export interface JobsPageData {
 }
 
 export const JOBS_PAGE_SIZE = 50;
+
+/** Characters of a row's summary its tooltip shows. */
+const SUMMARY_TITLE_CHARS = 500;
 
 export function jobsPage(data: JobsPageData): Page {
   const events = new URLSearchParams();
@@ -72,7 +76,8 @@ function jobsLive(data: JobsPageData): Html {
 
 function jobRow(job: Job, now: Date): Html {
   const lastError = job.errors.at(-1);
-  const summary = lastError !== undefined && (job.state === 'failed' || job.state === 'dead') ? lastError.message : formatJson(job.input).replace(/\s+/g, ' ');
+  // A bounded preview: serializing fifty inputs of several MB whole to show 140 characters of each would stall the page.
+  const summary = lastError !== undefined && (job.state === 'failed' || job.state === 'dead') ? lastError.message : jsonPreview(job.input, SUMMARY_TITLE_CHARS);
   return html`<tr data-job-id="${job.id}">
 <td class="num"><a href="${jobPagePath(job.id)}">#${job.id}</a></td>
 <td><code>${job.task}</code></td>
@@ -81,7 +86,7 @@ function jobRow(job: Job, now: Date): Html {
 <td class="num">${job.attempt}/${job.maxAttempts}</td>
 <td>${timeAgo(job.createdAt, now)}</td>
 <td>${timeAgo(job.finishedAt, now)}</td>
-<td class="summary" title="${truncate(summary, 500)}">${truncate(summary, 140)}</td>
+<td class="summary" title="${truncate(summary, SUMMARY_TITLE_CHARS)}">${truncate(summary, 140)}</td>
 </tr>`;
 }
 

@@ -11,6 +11,7 @@ import type { JobListFilter } from '../../store/store.js';
 import type { ServerDeps } from '../deps.js';
 import { errorResponses, HttpError } from '../errors.js';
 import { toJobDto } from '../job-dto.js';
+import { JobSummaryListSchema, ListIncludeParamSchema, toJobSummaryDto } from '../job-summary.js';
 import { json, security } from '../openapi-helpers.js';
 import { createRouteApp } from '../route-app.js';
 import {
@@ -19,7 +20,6 @@ import {
   EnqueueRequestSchema,
   EnqueueResultSchema,
   JobIdParamsSchema,
-  JobListSchema,
   JobResponseSchema,
   ListJobsQuerySchema,
   RetryByFilterRequestSchema,
@@ -61,9 +61,10 @@ const listJobsRoute = createRoute({
   path: '/jobs',
   tags: ['jobs'],
   summary: 'List jobs, newest first, by state, task, queue, creation time and text in the input or error messages',
+  description: 'Each job comes with previews of its input, result and last error; `include` adds the whole fields. `GET /jobs/{id}` always has everything.',
   security,
-  request: { query: ListJobsQuerySchema },
-  responses: { 200: json(JobListSchema, 'A page of jobs'), ...errorResponses(400, 401) },
+  request: { query: ListJobsQuerySchema.extend({ include: ListIncludeParamSchema.optional() }) },
+  responses: { 200: json(JobSummaryListSchema, 'A page of jobs'), ...errorResponses(400, 401) },
 });
 
 const cancelJobRoute = createRoute({
@@ -125,7 +126,7 @@ export function jobRoutes({ conveyor, onEnqueued }: ServerDeps): OpenAPIHono {
   app.openapi(listJobsRoute, async (c) => {
     const query = c.req.valid('query');
     const page = await conveyor.listJobs(toListFilter({ ...query, states: query.state }), { cursor: query.cursor ?? null, limit: query.limit });
-    return c.json({ jobs: page.jobs.map(toJobDto), nextCursor: page.nextCursor }, 200);
+    return c.json({ jobs: page.jobs.map((job) => toJobSummaryDto(job, query.include)), nextCursor: page.nextCursor }, 200);
   });
 
   app.openapi(cancelJobRoute, async (c) => {
