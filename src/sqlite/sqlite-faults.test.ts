@@ -4,8 +4,7 @@
  * API answers 503 saying what, which file and what to do, and `/ready`'s store check fails, where it
  * used to answer 500 "internal" and call the store fine. And its files are the owner's only (item 12).
  */
-import { execFileSync } from 'node:child_process';
-import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -17,6 +16,7 @@ import { createServerApp } from '../server/app.js';
 import { healthRoutes, type Readiness } from '../server/health.js';
 import { startServer } from '../server/listen.js';
 import { errorJson } from '../server/test-server.js';
+import { mountSmallDisk, SMALL_DISK_SKIP } from '../testing/small-disk.js';
 import { defineTask } from '../task.js';
 
 const TOKEN = 'sqlite-faults-token-0123456789abcdef';
@@ -75,43 +75,17 @@ async function enqueueUntilRefused(served: Served, bytes: number, tries: number)
   throw new Error(`the store took ${tries} jobs of ${bytes} bytes`);
 }
 
-/** Mount a tmpfs of `size` on a new folder, or null where this sandbox forbids mounting. */
-function smallDisk(size: string): string | null {
-  const mountPoint = tempDir();
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mountPoint], { stdio: 'ignore' });
-  } catch {
-    return null;
-  }
-  cleanups.push(() => {
-    execFileSync('umount', ['-l', mountPoint]);
-  });
-  return mountPoint;
-}
-
-function fillUp(directory: string): string {
-  const filler = join(directory, 'filler');
-  const fd = openSync(filler, 'w');
-  const chunk = Buffer.alloc(64 * 1024);
-  try {
-    for (;;) writeSync(fd, chunk);
-  } catch (error) {
-    expect((error as NodeJS.ErrnoException).code).toBe('ENOSPC');
-  } finally {
-    closeSync(fd);
-  }
-  return filler;
-}
-
-const canMount = smallDisk('64k') !== null;
 
 describe('a SQLite store that cannot take writes', () => {
-  it.skipIf(!canMount)('on a full disk: 503 store_disk_full naming the file, /ready fails, and both recover once space is freed', async () => {
-    const disk = smallDisk('4m')!;
-    const path = join(disk, 'conveyor.db');
+  const fullDiskTitle = 'on a full disk: 503 store_disk_full naming the file, /ready fails, and both recover once space is freed';
+  // Skipped only when the process is not root, which a tmpfs mount needs; the reason is in the title.
+  it.skipIf(SMALL_DISK_SKIP !== null)(SMALL_DISK_SKIP === null ? fullDiskTitle : `${fullDiskTitle} (skipped: ${SMALL_DISK_SKIP})`, async () => {
+    const disk = mountSmallDisk('4m');
+    cleanups.push(() => disk.remove());
+    const path = join(disk.path, 'conveyor.db');
     const served = await serve(path);
     expect((await served.storeCheck()).ok).toBe(true);
-    const filler = fillUp(disk);
+    const filler = disk.fill();
     const refused = await enqueueUntilRefused(served, 64 * 1024, 100);
     expect(refused.status).toBe(503);
     const { error } = await errorJson(refused);
