@@ -101,12 +101,12 @@ function respondToHttpException(c: Context, error: HTTPException): Response {
 export function errorResponses<const S extends readonly ContentfulStatusCode[]>(...statuses: S): Record<S[number], { description: string; content: { 'application/json': { schema: typeof ErrorBodySchema } } }> {
   const descriptions: Partial<Record<ContentfulStatusCode, string>> = {
     400: 'Invalid request: bad JSON, a field of the wrong type, an unknown task, or input that fails the task schema',
-    401: 'Missing or wrong bearer token',
+    401: 'Missing or wrong bearer token, or an ended dashboard session',
     404: 'No such job',
     409: 'Not allowed in the job’s current state',
     413: 'Request body over the size limit',
     415: 'Request body is not JSON',
-    429: 'Too many jobs enqueued with this token; nothing was enqueued. Retry after the seconds in the Retry-After header',
+    429: 'Too many jobs enqueued with this token (rate_limited; nothing was enqueued), or too many failed tokens from this address (too_many_failed_attempts). Retry after the seconds in the Retry-After header',
     503: 'The store cannot be reached (store_unavailable) or cannot take writes (store_disk_full, store_corrupt, store_read_only, store_file_lost, store_io_error); the message says what to do',
   };
   const responses = {} as Record<S[number], { description: string; content: { 'application/json': { schema: typeof ErrorBodySchema } } }>;

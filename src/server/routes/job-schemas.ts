@@ -104,13 +104,6 @@ export const ListJobsQuerySchema = z.object({
     .openapi({ param: { name: 'limit', in: 'query' }, description: `Jobs per page, 1–${MAX_PAGE_SIZE}; default 50`, example: 50, type: 'integer' }),
 });
 
-export const JobListSchema = z
-  .object({
-    jobs: z.array(JobSchema),
-    nextCursor: z.string().nullable().openapi({ description: 'Pass back as cursor for the next page; null on the last page' }),
-  })
-  .openapi('JobList');
-
 export const JobResponseSchema = z.object({ job: JobSchema }).openapi('JobResponse');
 
 /** Most jobs one `POST /jobs/retry` may retry. */
