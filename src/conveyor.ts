@@ -17,7 +17,7 @@ import { RETRYABLE_STATES, type Job, type JobState } from './job.js';
 import { createDefaultLogger, type Logger } from './logger.js';
 import type { Schedule } from './schedule/define-schedule.js';
 import { openStore } from './store/open-store.js';
-import type { CallerTransaction, JobInsert, JobInsertResult, JobListFilter, JobListPage, MigrationStatus, QueueState, Store, WorkerRecord } from './store/store.js';
+import type { CallerTransaction, JobInsert, JobInsertResult, JobListFilter, JobListPage, JobSummaryPage, MigrationStatus, QueueState, Store, WorkerRecord } from './store/store.js';
 import { checkName, type Task, type TaskInput, type TaskResult } from './task.js';
 import type { WorkerOptions } from './worker/options.js';
 import { Worker } from './worker/worker.js';
@@ -202,6 +202,22 @@ export class Conveyor {
     const limit = checkInteger('listJobs limit', page.limit ?? 50, 1, 1000, 50);
     checkListFilter(filter);
     return this.store.jobList({ filter, cursor: page.cursor ?? null, limit });
+  }
+
+  /**
+   * A page of jobs like `listJobs`, as summaries: input and result cut to `previewChars` characters of
+   * their JSON and the latest error's message to `messageChars`, in the store, so a page costs the
+   * same however large its jobs are. What lists (the HTTP API, the dashboard) show.
+   */
+  async listJobSummaries(
+    filter: JobListFilter = {},
+    page: { cursor?: string | null; limit?: number; previewChars?: number; messageChars?: number } = {},
+  ): Promise<JobSummaryPage> {
+    const limit = checkInteger('listJobSummaries limit', page.limit ?? 50, 1, 1000, 50);
+    const previewChars = checkInteger('listJobSummaries previewChars', page.previewChars ?? 200, 1, 100_000, 200);
+    const messageChars = checkInteger('listJobSummaries messageChars', page.messageChars ?? 500, 1, 100_000, 500);
+    checkListFilter(filter);
+    return this.store.jobSummaryList({ filter, cursor: page.cursor ?? null, limit, previewChars, messageChars });
   }
 
   /**

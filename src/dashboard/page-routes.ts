@@ -14,7 +14,7 @@ import { loadOverview } from './overview-data.js';
 import { ThroughputCounter } from './throughput.js';
 import { failuresPage } from './pages/failures.js';
 import { jobDetailPage } from './pages/job-detail.js';
-import { JOBS_PAGE_SIZE, jobsPage } from './pages/jobs.js';
+import { JOBS_PAGE_SIZE, jobsPage, SUMMARY_TITLE_CHARS } from './pages/jobs.js';
 import { overviewPage } from './pages/overview.js';
 import { workersPage } from './pages/workers.js';
 import { DASHBOARD_PREFIX, FAILURES_PAGE_PATH, JOBS_PAGE_PATH, OVERVIEW_PATH, WORKERS_PAGE_PATH } from './paths.js';
@@ -33,7 +33,8 @@ export function pageRoutes({ conveyor }: ServerDeps): Hono {
     const { query, filter, cursor, problems } = parseJobsQuery(c.req.query());
     // The names only fill the filter form's suggestions, which a live refresh does not render.
     const [page, names] = await Promise.all([
-      conveyor.listJobs(filter, { cursor, limit: JOBS_PAGE_SIZE }),
+      // Summaries: the store cuts inputs and error messages, so a page of huge jobs costs what any page does.
+      conveyor.listJobSummaries(filter, { cursor, limit: JOBS_PAGE_SIZE, previewChars: SUMMARY_TITLE_CHARS, messageChars: SUMMARY_TITLE_CHARS }),
       isLivePartialRequest(c) ? { queueNames: [], taskNames: [] } : loadFilterSuggestions(conveyor),
     ]);
     return respondWithPage(c, jobsPage({ query, jobs: page.jobs, nextCursor: page.nextCursor, problems, ...names, now: new Date() }));

@@ -52,6 +52,8 @@ import type {
   StoreNotice,
   WorkerRecord,
   HandlerIgnoringAbort,
+  JobSummaryListParams,
+  JobSummaryPage,
   SessionRecord,
   StoreWritability,
 } from '../store/store.js';
@@ -68,8 +70,10 @@ import { PostgresQueues } from './queues.js';
 import { recoveryRecord, updateRecord, type UpdateRecord } from './records.js';
 import {
   jobFromRow,
+  jobSummaryFromRow,
   leaseFromRow,
   type ExpiredLeaseRow,
+  type JobSummaryRow,
   type JobCountRow,
   type JobRow,
   type LeaseRow,
@@ -164,14 +168,26 @@ export class PostgresStore implements Store {
   }
 
   async jobList(params: JobListParams): Promise<JobListPage> {
+    const page = await this.listPage<JobRow>(this.sql.JOB_LIST, [], params);
+    return { jobs: page.rows.map(jobFromRow), nextCursor: page.nextCursor };
+  }
+
+  async jobSummaryList(params: JobSummaryListParams): Promise<JobSummaryPage> {
+    const { previewChars, messageChars } = params;
+    const page = await this.listPage<JobSummaryRow>(this.sql.JOB_SUMMARY_LIST, [previewChars, messageChars], params);
+    return { jobs: page.rows.map((row) => jobSummaryFromRow(row, previewChars, messageChars)), nextCursor: page.nextCursor };
+  }
+
+  /** One page of a listing statement (`JOB_LIST` or `JOB_SUMMARY_LIST`), `extra` bound from $10. */
+  private async listPage<Row extends { id: string }>(statement: string, extra: unknown[], params: JobListParams): Promise<{ rows: Row[]; nextCursor: string | null }> {
     const limit = bounded(params.limit);
     const beforeId = params.cursor === null ? NO_CURSOR : parseCursor(params.cursor);
     const filter = sendableListFilter(params.filter);
-    if (filter === null) return { jobs: [], nextCursor: null };
+    if (filter === null) return { rows: [], nextCursor: null };
     const { states, task, queue, createdAfter, createdBefore, text } = filter;
     const window = text === undefined ? null : textSearchWindow(await this.idBounds(), beforeId, params.textSearchWindow);
     // One row more than asked tells whether another page follows.
-    const rows = await this.db.all<JobRow>(this.db.pool, this.sql.JOB_LIST, [
+    const rows = await this.db.all<Row>(this.db.pool, statement, [
       beforeId,
       states === undefined ? null : unique(states),
       task ?? null,
@@ -181,9 +197,10 @@ export class PostgresStore implements Store {
       createdBefore ?? null,
       text === undefined ? null : `%${text.replace(/[\\%_]/g, '\\$&')}%`,
       window?.floor ?? null,
+      ...extra,
     ]);
     const page = rows.slice(0, limit);
-    return { jobs: page.map(jobFromRow), nextCursor: nextListCursor(rows.length > limit, page.at(-1)?.id, window) };
+    return { rows: page, nextCursor: nextListCursor(rows.length > limit, page.at(-1)?.id, window) };
   }
 
   private async idBounds(): Promise<IdBounds> {

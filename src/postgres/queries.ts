@@ -33,6 +33,18 @@ export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+/**
+ * Every column of a job but input, result and errors, which can be megabytes each: of those, the
+ * first $10 + 1 characters of input and result (kept as written: compact JSON), the number of
+ * errors, and the latest error with its message cut at $11 + 1.
+ */
+const JOB_SUMMARY_COLUMNS = `id, task, queue, state, priority, run_at, attempt, max_attempts, dedup_key, concurrency_key, flow_id, parent_id,
+  on_child_failure, has_children, progress_fraction, progress_message, worker_id, lease_expires_at, cancel_requested_at,
+  created_at, started_at, finished_at, updated_at,
+  left(input::text, $10::int + 1) AS input_head, left(result::text, $10::int + 1) AS result_head,
+  jsonb_array_length(errors) AS error_count, (errors -> -1 ->> 'attempt')::int AS last_error_attempt,
+  left(errors -> -1 ->> 'message', $11::int + 1) AS last_error_message, (errors -> -1 ->> 'at')::bigint AS last_error_at`;
+
 /** Columns of one job in the jsonb records `JOB_INSERT` reads. */
 const INSERT_RECORD = `(ord int, task text, queue text, input text, state text, priority int, run_at timestamptz,
   max_attempts int, dedup_key text, concurrency_key text)`;
@@ -170,6 +182,20 @@ WHERE job.dedup_key IS NOT NULL AND job.state IN ('scheduled', 'queued', 'runnin
      */
     JOB_LIST: `
 SELECT * FROM ${jobs}
+WHERE id < $1
+  AND ($2::text[] IS NULL OR state = ANY($2::text[]))
+  AND ($3::text IS NULL OR task = $3)
+  AND ($4::text IS NULL OR queue = $4)
+  AND ($6::timestamptz IS NULL OR created_at >= $6)
+  AND ($7::timestamptz IS NULL OR created_at < $7)
+  AND ($9::bigint IS NULL OR id >= $9)
+  AND ($8::text IS NULL OR input::text ILIKE $8 ESCAPE '\\' OR EXISTS (
+    SELECT 1 FROM jsonb_array_elements(errors) AS error WHERE error ->> 'message' ILIKE $8 ESCAPE '\\'))
+ORDER BY id DESC
+LIMIT $5`,
+    /** `JOB_LIST` as summaries: $10 is how many characters of input and result to keep, $11 of the latest error's message (one more each tells a cut). */
+    JOB_SUMMARY_LIST: `
+SELECT ${JOB_SUMMARY_COLUMNS} FROM ${jobs}
 WHERE id < $1
   AND ($2::text[] IS NULL OR state = ANY($2::text[]))
   AND ($3::text IS NULL OR task = $3)

@@ -4,8 +4,8 @@
  */
 import { limitsFromColumns, type QueueLimitColumns } from '../store/queue-limits.js';
 import type { ChildFailurePolicy, Job, JobState } from '../job.js';
-import { attemptErrorFromJson, type AttemptErrorJson, handlersIgnoringAbortFromJson, type HandlerIgnoringAbortJson } from '../store/encoding.js';
-import type { AppliedMigration, JobLease, QueueState, ScheduleMissedPolicy, ScheduleRecord, SessionRecord, WorkerRecord } from '../store/store.js';
+import { attemptErrorFromJson, type AttemptErrorJson, cutText, handlersIgnoringAbortFromJson, type HandlerIgnoringAbortJson } from '../store/encoding.js';
+import type { AppliedMigration, JobLease, JobSummary, QueueState, ScheduleMissedPolicy, ScheduleRecord, SessionRecord, WorkerRecord } from '../store/store.js';
 
 /** A `jobs` row. */
 export interface JobRow {
@@ -35,6 +35,31 @@ export interface JobRow {
   started_at: Date | null;
   finished_at: Date | null;
   updated_at: Date;
+}
+
+/** A row of `JOB_SUMMARY_LIST`: a job row without input, result and errors, with their cut forms. */
+export interface JobSummaryRow extends Omit<JobRow, 'input' | 'result' | 'errors'> {
+  input_head: string;
+  result_head: string | null;
+  error_count: number;
+  last_error_attempt: number | null;
+  last_error_message: string | null;
+  /** ms since the epoch, as stored in the error history; pg returns bigint as a string. */
+  last_error_at: string | null;
+}
+
+export function jobSummaryFromRow(row: JobSummaryRow, previewChars: number, messageChars: number): JobSummary {
+  const { input: _input, result: _result, errors: _errors, ...job } = jobFromRow({ ...row, input: null, result: null, errors: [] });
+  return {
+    ...job,
+    inputPreview: cutText(row.input_head, previewChars),
+    resultPreview: row.result_head === null ? null : cutText(row.result_head, previewChars),
+    errorCount: row.error_count,
+    lastError:
+      row.last_error_attempt === null || row.last_error_at === null
+        ? null
+        : { attempt: row.last_error_attempt, message: cutText(row.last_error_message ?? '', messageChars), at: new Date(Number(row.last_error_at)) },
+  };
 }
 
 /** A `sessions` row. */

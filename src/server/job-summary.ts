@@ -5,6 +5,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import type { Job } from '../job.js';
+import type { JobSummary } from '../store/store.js';
 import { JobAttemptErrorSchema, JobSchema, toJobDto } from './job-dto.js';
 import { jsonPreview } from './json-preview.js';
 
@@ -62,6 +63,18 @@ export const ListIncludeParamSchema = z
     example: 'input,result',
     type: 'string',
   });
+
+/** A summary the store cut (`jobSummaryList`) as a list shows it: nothing whole was read. */
+export function summaryToDto(summary: JobSummary): JobSummaryDto {
+  const { input: _input, result: _result, errors: _errors, ...rest } = toJobDto({ ...summary, input: null, result: null, errors: [] });
+  return {
+    ...rest,
+    inputPreview: summary.inputPreview,
+    resultPreview: summary.resultPreview,
+    errorCount: summary.errorCount,
+    lastError: summary.lastError === null ? null : { ...summary.lastError, at: summary.lastError.at.toISOString() },
+  };
+}
 
 /** A job as a list shows it, with the whole fields of `include` added. */
 export function toJobSummaryDto(job: Job, include: readonly ListIncludable[] = []): JobSummaryDto {

@@ -72,37 +72,61 @@ const JOB_LIST_ROW_FILTERS = `
 /** Two ends of the primary key: a text search's window starts from them (store/text-search.ts). */
 export const JOB_ID_BOUNDS = `SELECT (SELECT min(id) FROM conveyor_jobs) AS lowest, (SELECT max(id) FROM conveyor_jobs) AS highest`;
 
-export const JOB_LIST_ALL = `
-SELECT * FROM conveyor_jobs
+/**
+ * The listing statements for a select list: `*` for whole jobs, `JOB_SUMMARY_COLUMNS` for lists
+ * that must stay small however large jobs are. Each walks one index (see `SqliteStore.listJobRows`).
+ * `@states` is a JSON array or NULL; the by-state statement takes ONE state, since a list of states
+ * would make SQLite sort them all, so the store runs it per state and merges.
+ */
+function jobListStatements(columns: string) {
+  return {
+    all: `
+SELECT ${columns} FROM conveyor_jobs
 WHERE id < @beforeId${JOB_LIST_ROW_FILTERS}
 ORDER BY id DESC
-LIMIT @limit`;
-
-/** `@states` is a JSON array or NULL. */
-export const JOB_LIST_BY_TASK = `
-SELECT * FROM conveyor_jobs INDEXED BY conveyor_jobs_task_idx
+LIMIT @limit`,
+    byTask: `
+SELECT ${columns} FROM conveyor_jobs INDEXED BY conveyor_jobs_task_idx
 WHERE task = @task AND id < @beforeId
   AND (@queue IS NULL OR queue = @queue)
   AND (@states IS NULL OR state IN (SELECT value FROM json_each(@states)))${JOB_LIST_ROW_FILTERS}
 ORDER BY id DESC
-LIMIT @limit`;
-
-/** `@states` is a JSON array or NULL. */
-export const JOB_LIST_BY_QUEUE = `
-SELECT * FROM conveyor_jobs INDEXED BY conveyor_jobs_queue_idx
+LIMIT @limit`,
+    byQueue: `
+SELECT ${columns} FROM conveyor_jobs INDEXED BY conveyor_jobs_queue_idx
 WHERE queue = @queue AND id < @beforeId
   AND (@states IS NULL OR state IN (SELECT value FROM json_each(@states)))${JOB_LIST_ROW_FILTERS}
 ORDER BY id DESC
-LIMIT @limit`;
-
-/** ONE state: a list of states would make SQLite sort them all, so the store runs this per state and merges. */
-export const JOB_LIST_BY_STATE = `
-SELECT * FROM conveyor_jobs INDEXED BY conveyor_jobs_state_idx
+LIMIT @limit`,
+    byState: `
+SELECT ${columns} FROM conveyor_jobs INDEXED BY conveyor_jobs_state_idx
 WHERE state = @state AND id < @beforeId
   AND (@task IS NULL OR task = @task)
   AND (@queue IS NULL OR queue = @queue)${JOB_LIST_ROW_FILTERS}
 ORDER BY id DESC
-LIMIT @limit`;
+LIMIT @limit`,
+  };
+}
+
+export type JobListStatements = ReturnType<typeof jobListStatements>;
+
+export const JOB_LIST = jobListStatements('*');
+
+/**
+ * Every column but input, result and errors, which can be megabytes each: of those, the first
+ * @previewChars + 1 characters of input and result (one more than shown tells a cut), the number of
+ * errors, and the latest error with its message cut likewise at @messageChars + 1.
+ */
+const JOB_SUMMARY_COLUMNS = `id, task, queue, state, priority, run_at, attempt, max_attempts, dedup_key, concurrency_key,
+  progress_fraction, progress_message, worker_id, lease_expires_at, cancel_requested_at, created_at, started_at,
+  finished_at, updated_at, flow_id, parent_id, on_child_failure, has_children,
+  substr(input, 1, @previewChars + 1) AS input_head, substr(result, 1, @previewChars + 1) AS result_head,
+  json_array_length(errors) AS error_count,
+  json_extract(errors, '$[#-1].attempt') AS last_error_attempt,
+  substr(json_extract(errors, '$[#-1].message'), 1, @messageChars + 1) AS last_error_message,
+  json_extract(errors, '$[#-1].at') AS last_error_at`;
+
+export const JOB_SUMMARY_LIST = jobListStatements(JOB_SUMMARY_COLUMNS);
 
 /** CROSS JOIN keeps the states as the outer loop, so each is looked up in `conveyor_jobs_state_idx`. */
 export const JOB_COUNT_BY_GROUP = `

@@ -7,11 +7,12 @@ import { limitsFromColumns, type QueueLimitColumns } from '../store/queue-limits
 import {
   attemptErrorFromJson,
   type AttemptErrorJson,
+  cutText,
   handlersIgnoringAbortFromJson,
   type HandlerIgnoringAbortJson,
   handlersIgnoringAbortToJson,
 } from '../store/encoding.js';
-import type { AppliedMigration, JobLease, QueueState, ScheduleMissedPolicy, ScheduleRecord, SessionRecord, WorkerRecord } from '../store/store.js';
+import type { AppliedMigration, JobLease, JobSummary, QueueState, ScheduleMissedPolicy, ScheduleRecord, SessionRecord, WorkerRecord } from '../store/store.js';
 
 /** A `conveyor_jobs` row. Times are ms since the epoch; `input`, `result` and `errors` are JSON text. */
 export interface JobRow {
@@ -41,6 +42,30 @@ export interface JobRow {
   parent_id: number | null;
   on_child_failure: ChildFailurePolicy;
   has_children: number;
+}
+
+/** A row of `JOB_SUMMARY_LIST`: a job row without input, result and errors, with their cut forms. */
+export interface JobSummaryRow extends Omit<JobRow, 'input' | 'result' | 'errors'> {
+  input_head: string;
+  result_head: string | null;
+  error_count: number;
+  last_error_attempt: number | null;
+  last_error_message: string | null;
+  last_error_at: number | null;
+}
+
+export function jobSummaryFromRow(row: JobSummaryRow, previewChars: number, messageChars: number): JobSummary {
+  const { input: _input, result: _result, errors: _errors, ...job } = jobFromRow({ ...row, input: 'null', result: null, errors: '[]' });
+  return {
+    ...job,
+    inputPreview: cutText(row.input_head, previewChars),
+    resultPreview: row.result_head === null ? null : cutText(row.result_head, previewChars),
+    errorCount: row.error_count,
+    lastError:
+      row.last_error_attempt === null || row.last_error_at === null
+        ? null
+        : { attempt: row.last_error_attempt, message: cutText(row.last_error_message ?? '', messageChars), at: new Date(row.last_error_at) },
+  };
 }
 
 /** What a statement that finishes a job returns: the parent to settle, if any. */

@@ -42,6 +42,8 @@ import type {
   StoreCapabilities,
   WorkerRecord,
   HandlerIgnoringAbort,
+  JobSummaryListParams,
+  JobSummaryPage,
   SessionRecord,
   StoreWritability,
 } from '../store/store.js';
@@ -60,6 +62,8 @@ import {
   workerFromRow,
   sessionFromRow,
   type SessionRow,
+  jobSummaryFromRow,
+  type JobSummaryRow,
   workerToParams,
   type FinishedJobRow,
   type JobCountRow,
@@ -145,9 +149,19 @@ export class SqliteStore implements Store {
     const beforeId = params.cursor === null ? NO_CURSOR : parseCursor(params.cursor);
     const window = params.filter.text === undefined ? null : textSearchWindow(idBoundsFromRow(this.db.get<IdBoundsRow>(sql.JOB_ID_BOUNDS)), beforeId, params.textSearchWindow);
     // One row more than asked tells whether another page follows.
-    const rows = this.listJobRows(params.filter, beforeId, window?.floor ?? null, limit + 1);
+    const rows = this.listJobRows<JobRow>(sql.JOB_LIST, {}, params.filter, beforeId, window?.floor ?? null, limit + 1);
     const page = rows.slice(0, limit);
     return { jobs: page.map(jobFromRow), nextCursor: nextListCursor(rows.length > limit, page.at(-1)?.id, window) };
+  }
+
+  async jobSummaryList(params: JobSummaryListParams): Promise<JobSummaryPage> {
+    const limit = bounded(params.limit);
+    const beforeId = params.cursor === null ? NO_CURSOR : parseCursor(params.cursor);
+    const window = params.filter.text === undefined ? null : textSearchWindow(idBoundsFromRow(this.db.get<IdBoundsRow>(sql.JOB_ID_BOUNDS)), beforeId, params.textSearchWindow);
+    const { previewChars, messageChars } = params;
+    const rows = this.listJobRows<JobSummaryRow>(sql.JOB_SUMMARY_LIST, { previewChars, messageChars }, params.filter, beforeId, window?.floor ?? null, limit + 1);
+    const page = rows.slice(0, limit);
+    return { jobs: page.map((row) => jobSummaryFromRow(row, previewChars, messageChars)), nextCursor: nextListCursor(rows.length > limit, page.at(-1)?.id, window) };
   }
 
   async jobCountByGroup(params: { states: JobState[] }): Promise<JobCount[]> {
@@ -442,7 +456,14 @@ export class SqliteStore implements Store {
   }
 
   /** `minId`: the floor of a text search's window (null: no floor). */
-  private listJobRows(filter: JobListFilter, beforeId: number, minId: number | null, limit: number): JobRow[] {
+  private listJobRows<Row extends { id: number }>(
+    statements: sql.JobListStatements,
+    extra: Record<string, number>,
+    filter: JobListFilter,
+    beforeId: number,
+    minId: number | null,
+    limit: number,
+  ): Row[] {
     const states = filter.states === undefined ? null : unique(filter.states);
     const task = filter.task ?? null;
     const queue = filter.queue ?? null;
@@ -451,20 +472,21 @@ export class SqliteStore implements Store {
       createdBefore: filter.createdBefore?.getTime() ?? null,
       text: filter.text ?? null,
       minId,
+      ...extra,
     };
     // Walk the smallest index that has the filter as its first column. Succeeded jobs outnumber
     // all others until they are pruned, so the state index leads unless succeeded is asked for.
     if (states !== null && (!states.includes('succeeded') || (task === null && queue === null))) {
       // The newest `limit` of each state, merged: the newest `limit` overall are among them.
       return states
-        .flatMap((state) => this.db.all<JobRow>(sql.JOB_LIST_BY_STATE, { state, task, queue, ...rowFilters, beforeId, limit }))
+        .flatMap((state) => this.db.all<Row>(statements.byState, { state, task, queue, ...rowFilters, beforeId, limit }))
         .sort((a, b) => b.id - a.id)
         .slice(0, limit);
     }
     const statesJson = states === null ? null : JSON.stringify(states);
-    if (task !== null) return this.db.all<JobRow>(sql.JOB_LIST_BY_TASK, { task, queue, states: statesJson, ...rowFilters, beforeId, limit });
-    if (queue !== null) return this.db.all<JobRow>(sql.JOB_LIST_BY_QUEUE, { queue, states: statesJson, ...rowFilters, beforeId, limit });
-    return this.db.all<JobRow>(sql.JOB_LIST_ALL, { ...rowFilters, beforeId, limit });
+    if (task !== null) return this.db.all<Row>(statements.byTask, { task, queue, states: statesJson, ...rowFilters, beforeId, limit });
+    if (queue !== null) return this.db.all<Row>(statements.byQueue, { queue, states: statesJson, ...rowFilters, beforeId, limit });
+    return this.db.all<Row>(statements.all, { ...rowFilters, beforeId, limit });
   }
 
   private dedupConflictError(job: JobRow): ConveyorStateError {

@@ -32,6 +32,11 @@ export function attemptErrorToJson(error: JobAttemptError): AttemptErrorJson {
   };
 }
 
+/** `text` cut to `maxChars` characters with `…` appended, or as it is when it fits. */
+export function cutText(text: string, maxChars: number): string {
+  return text.length <= maxChars ? text : `${text.slice(0, maxChars)}…`;
+}
+
 const utf8 = new TextEncoder();
 
 /**

@@ -131,6 +131,31 @@ export interface JobListPage {
   nextCursor: string | null;
 }
 
+/**
+ * A job as a list shows it: everything but the three fields that can be megabytes each (input,
+ * result, errors with their stacks), which become the start of their text and a count.
+ */
+export interface JobSummary extends Omit<Job, 'input' | 'result' | 'errors'> {
+  /** The input's JSON text, cut to `previewChars` characters with `…` appended when cut. */
+  inputPreview: string;
+  /** The result's JSON text, cut likewise; null while the job has no result. */
+  resultPreview: string | null;
+  errorCount: number;
+  /** The latest attempt error, its message cut to `messageChars` characters (`…` when cut), without its stack. */
+  lastError: { attempt: number; message: string; at: Date } | null;
+}
+
+/** Params of `jobSummaryList`: those of `jobList`, and how much of the large fields to keep. */
+export interface JobSummaryListParams extends JobListParams {
+  previewChars: number;
+  messageChars: number;
+}
+
+export interface JobSummaryPage {
+  jobs: JobSummary[];
+  nextCursor: string | null;
+}
+
 /** A text search reads at most this many ids per `jobList` call, newest first. */
 export const DEFAULT_TEXT_SEARCH_WINDOW = 100_000;
 
@@ -388,6 +413,11 @@ export interface Store {
   jobInsertMany(params: { jobs: JobInsert[]; now: Date; tx?: CallerTransaction }): Promise<JobInsertResult[]>;
   jobGet(params: { id: string }): Promise<Job | null>;
   jobList(params: JobListParams): Promise<JobListPage>;
+  /**
+   * The same page as `jobList` with the same params, as summaries: the large fields are cut in the
+   * store, so a page costs the same however large its jobs are.
+   */
+  jobSummaryList(params: JobSummaryListParams): Promise<JobSummaryPage>;
   /**
    * Atomically move up to `limit` queued jobs of these queues and tasks to `running`, highest priority
    * first, then oldest `runAt`, then lowest id; increments `attempt`, sets the lease, and clears the

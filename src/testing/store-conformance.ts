@@ -21,6 +21,7 @@ import { insertTests } from './store-conformance/insert-and-dedup.js';
 import { limitTests } from './store-conformance/limits.js';
 import { listCountTests } from './store-conformance/list-count.js';
 import { listSearchTests } from './store-conformance/list-search.js';
+import { listSummaryTests } from './store-conformance/list-summaries.js';
 import { maintenanceTests } from './store-conformance/maintenance.js';
 import { migrationTests } from './store-conformance/migrations.js';
 import { noticeTests } from './store-conformance/notices.js';
@@ -58,6 +59,7 @@ const SECTIONS: readonly SuiteSection[] = [
   maintenanceTests,
   listCountTests,
   listSearchTests,
+  listSummaryTests,
   workerTests,
   sessionTests,
   noticeTests,

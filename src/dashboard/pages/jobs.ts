@@ -3,9 +3,8 @@
  * message) and one page of matching jobs, newest first, paged with the store's cursor (so a deep
  * page costs the same as the first, at any table size).
  */
-import type { Job } from '../../job.js';
 import { JOB_STATES } from '../../job.js';
-import { jsonPreview } from '../../server/json-preview.js';
+import type { JobSummary } from '../../store/store.js';
 import { stateBadge, timeAgo, truncate } from '../format.js';
 import { EMPTY, html, type Html } from '../html.js';
 import { jobsPagePath, type JobsQuery } from '../jobs-filter.js';
@@ -14,7 +13,7 @@ import { jobPagePath, JOBS_PAGE_PATH } from '../paths.js';
 
 export interface JobsPageData {
   query: JobsQuery;
-  jobs: Job[];
+  jobs: JobSummary[];
   nextCursor: string | null;
   problems: string[];
   /** Queue and task names to suggest in the filter fields. */
@@ -25,8 +24,8 @@ export interface JobsPageData {
 
 export const JOBS_PAGE_SIZE = 50;
 
-/** Characters of a row's summary its tooltip shows. */
-const SUMMARY_TITLE_CHARS = 500;
+/** Characters of a row's summary its tooltip shows (the store cuts input and messages to this). */
+export const SUMMARY_TITLE_CHARS = 500;
 
 export function jobsPage(data: JobsPageData): Page {
   const events = new URLSearchParams();
@@ -74,10 +73,8 @@ function jobsLive(data: JobsPageData): Html {
 </table>${pager(data)}`;
 }
 
-function jobRow(job: Job, now: Date): Html {
-  const lastError = job.errors.at(-1);
-  // A bounded preview: serializing fifty inputs of several MB whole to show 140 characters of each would stall the page.
-  const summary = lastError !== undefined && (job.state === 'failed' || job.state === 'dead') ? lastError.message : jsonPreview(job.input, SUMMARY_TITLE_CHARS);
+function jobRow(job: JobSummary, now: Date): Html {
+  const summary = job.lastError !== null && (job.state === 'failed' || job.state === 'dead') ? job.lastError.message : job.inputPreview;
   return html`<tr data-job-id="${job.id}">
 <td class="num"><a href="${jobPagePath(job.id)}">#${job.id}</a></td>
 <td><code>${job.task}</code></td>

@@ -11,7 +11,7 @@ import type { JobListFilter } from '../../store/store.js';
 import type { ServerDeps } from '../deps.js';
 import { errorResponses, HttpError } from '../errors.js';
 import { toJobDto } from '../job-dto.js';
-import { JobSummaryListSchema, ListIncludeParamSchema, toJobSummaryDto } from '../job-summary.js';
+import { JobSummaryListSchema, LIST_ERROR_MESSAGE_CHARS, LIST_PREVIEW_CHARS, ListIncludeParamSchema, summaryToDto, toJobSummaryDto } from '../job-summary.js';
 import { json, security } from '../openapi-helpers.js';
 import { createRouteApp } from '../route-app.js';
 import {
@@ -125,7 +125,14 @@ export function jobRoutes({ conveyor, onEnqueued }: ServerDeps): OpenAPIHono {
 
   app.openapi(listJobsRoute, async (c) => {
     const query = c.req.valid('query');
-    const page = await conveyor.listJobs(toListFilter({ ...query, states: query.state }), { cursor: query.cursor ?? null, limit: query.limit });
+    const filter = toListFilter({ ...query, states: query.state });
+    const pageParams = { cursor: query.cursor ?? null, limit: query.limit };
+    if (query.include === undefined || query.include.length === 0) {
+      // The store cuts the large fields, so a page costs the same however large its jobs are.
+      const page = await conveyor.listJobSummaries(filter, { ...pageParams, previewChars: LIST_PREVIEW_CHARS, messageChars: LIST_ERROR_MESSAGE_CHARS });
+      return c.json({ jobs: page.jobs.map(summaryToDto), nextCursor: page.nextCursor }, 200);
+    }
+    const page = await conveyor.listJobs(filter, pageParams);
     return c.json({ jobs: page.jobs.map((job) => toJobSummaryDto(job, query.include)), nextCursor: page.nextCursor }, 200);
   });
 
