@@ -8,26 +8,36 @@ import type { ConveyorEvents } from '../events.js';
 import type { Logger } from '../logger.js';
 import { DEFAULT_RETRY_POLICY } from '../retry.js';
 import { parseCron } from '../schedule/cron.js';
-import { resolveConcurrencyKey } from '../client/enqueue.js';
+import { buildJobInsert } from '../client/enqueue.js';
 import { planFire, scheduleDedupKey } from '../schedule/fire-plan.js';
 import type { JobInsert, ScheduleRecord, Store } from '../store/store.js';
 import type { Task } from '../task.js';
+import { isContentRefusal } from '../store/store-errors.js';
 import type { StoreConnectionTracker } from './store-connection.js';
+import { describeThrown } from './thrown-value.js';
 
 /** Schedules fired per run; more due ones wait for the next run, a fraction of a second later. */
 const DUE_BATCH = 100;
 
 export class ScheduleFiring {
+  /** Schedules whose job could not be built or stored, with the error last logged for each. */
+  private readonly broken = new Map<string, string>();
+
   constructor(
     private readonly store: Store,
-    /** Tasks this worker knows: their priority and attempts apply to scheduled jobs. */
+    /** Tasks this worker knows: their priority, attempts and concurrency key apply to scheduled jobs. */
     private readonly tasks: ReadonlyMap<string, Task>,
     private readonly events: ConveyorEvents,
     private readonly logger: Logger,
     private readonly connection: StoreConnectionTracker,
   ) {}
 
-  /** Fire every due schedule once; a store failure is reported to the connection tracker, and the next run tries again. */
+  /**
+   * Fire every due schedule once, each on its own: a schedule whose job cannot be built (its task's
+   * concurrency key threw) or stored is logged, once per error, and the others fire all the same; it
+   * stays due, so it fires once fixed. A store failure is reported to the connection tracker and ends
+   * the run: the next run tries again.
+   */
   async run(now = new Date()): Promise<void> {
     let due: ScheduleRecord[];
     try {
@@ -39,47 +49,66 @@ export class ScheduleFiring {
       this.logger.debug({ err: error }, 'could not read due schedules');
       return;
     }
-    if (due.length === 0) return;
-    try {
-      await this.connection.observe('firing schedules', async () => {
-        for (const schedule of due) await this.fire(schedule, now);
-      });
-    } catch {
-      // The connection tracker logged it.
+    for (const schedule of due) {
+      if (!(await this.fire(schedule, now))) return;
     }
   }
 
-  private async fire(schedule: ScheduleRecord, now: Date): Promise<void> {
+  /** False when the store could not be reached (the rest of this run would fail too). */
+  private async fire(schedule: ScheduleRecord, now: Date): Promise<boolean> {
     let plan;
     try {
       plan = planFire({ clock: parseCron('schedule cron', schedule.cron, schedule.timeZone), missed: schedule.missed, dueAt: schedule.nextRunAt, now });
     } catch (error) {
       // Only a row written by hand (or by a newer croner's rules) gets here; upserts check the expression.
-      this.logger.error({ err: error, schedule: schedule.name }, 'schedule has an unusable cron expression; pause or fix it');
-      return;
+      this.reportBroken(schedule, error, 'schedule has an unusable cron expression; pause or fix it');
+      return true;
     }
-    const job = plan.enqueue ? this.jobInsert(schedule, plan.tick, now) : null;
-    const result = await this.store.scheduleFire({ name: schedule.name, expectedNextRunAt: schedule.nextRunAt, tick: plan.tick, nextRunAt: plan.nextRunAt, job, now });
-    if (!result.fired) return;
+    let job: JobInsert | null = null;
+    if (plan.enqueue) {
+      try {
+        job = await this.jobInsert(schedule, plan.tick, now);
+      } catch (error) {
+        this.reportBroken(schedule, error, "could not build this schedule's job (the task's code threw); the schedule stays due and fires once fixed");
+        return true;
+      }
+    }
+    let result;
+    try {
+      const fireParams = { name: schedule.name, expectedNextRunAt: schedule.nextRunAt, tick: plan.tick, nextRunAt: plan.nextRunAt, job, now };
+      result = await this.connection.observe('firing schedules', () => this.store.scheduleFire(fireParams));
+    } catch (error) {
+      if (!isContentRefusal(error)) return false; // the connection tracker logged it
+      this.reportBroken(schedule, error, "the store refused this schedule's job; the schedule stays due and fires once fixed");
+      return true;
+    }
+    this.broken.delete(schedule.name);
+    if (!result.fired) return true;
     if (result.job === null) {
       this.logger.info({ schedule: schedule.name, tick: plan.tick }, 'skipped missed schedule ticks');
-      return;
+      return true;
     }
     this.logger.debug({ schedule: schedule.name, tick: plan.tick, jobId: result.job.id }, 'schedule fired');
     if (result.job.state === 'queued') this.events.emit('jobs-available', [result.job.queue]);
+    return true;
   }
 
-  private jobInsert(schedule: ScheduleRecord, tick: Date, now: Date): JobInsert {
+  /** Log a broken schedule once per distinct error, not every 250 ms. */
+  private reportBroken(schedule: ScheduleRecord, error: unknown, message: string): void {
+    const text = describeThrown(error).message;
+    if (this.broken.get(schedule.name) === text) return;
+    this.broken.set(schedule.name, text);
+    this.logger.error({ err: error, schedule: schedule.name, task: schedule.task }, message);
+  }
+
+  /** The job of one tick: built as `enqueue` builds one (the task's defaults), keyed by the tick. */
+  private async jobInsert(schedule: ScheduleRecord, tick: Date, now: Date): Promise<JobInsert> {
+    const dedupKey = scheduleDedupKey(schedule.name, tick);
     const task = this.tasks.get(schedule.task);
-    return {
-      task: schedule.task,
-      queue: schedule.queue,
-      input: schedule.input,
-      priority: task?.priority ?? 0,
-      runAt: now,
-      maxAttempts: task?.retry.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts,
-      dedupKey: scheduleDedupKey(schedule.name, tick),
-      concurrencyKey: task === undefined ? null : resolveConcurrencyKey(task, schedule.input),
-    };
+    if (task === undefined) {
+      // A schedule of a task this worker does not run: the defaults any worker would apply.
+      return { task: schedule.task, queue: schedule.queue, input: schedule.input, priority: 0, runAt: now, maxAttempts: DEFAULT_RETRY_POLICY.maxAttempts, dedupKey, concurrencyKey: null };
+    }
+    return { ...(await buildJobInsert(task, schedule.input, { dedupKey }, now)), queue: schedule.queue };
   }
 }

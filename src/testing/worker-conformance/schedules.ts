@@ -1,9 +1,10 @@
 /** Cron schedules end to end: every worker fires them, the store makes sure each tick is enqueued once. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { defineSchedule } from '../../schedule/define-schedule.js';
 import { defineTask } from '../../task.js';
 import { effectTask } from '../fixtures/tasks.js';
+import { captureLogger } from '../capture-logger.js';
 import { killHard, spawnFixture, type TestProcess } from '../processes.js';
 import type { WorkerHarnessFactory } from '../worker-harness.js';
 import { deferred, FAST_WORKER, useHarness } from './helpers.js';
@@ -75,6 +76,42 @@ export function scheduleTests(createHarness: WorkerHarnessFactory): void {
       expect(await conveyor.schedules.remove('beat')).toBe(true);
       expect(await conveyor.schedules.list()).toEqual([]);
       await expect(conveyor.schedules.pause('beat')).rejects.toThrow(/No schedule named "beat"/);
+    }, 30_000);
+
+    it('a schedule whose job cannot be built is logged once, stays due, and neither stops another due schedule nor marks the store unreachable', async () => {
+      // The key function works when the schedule is stored (open checks it), and throws once the
+      // worker runs: as when the worker was deployed with task code the producer did not have.
+      let keyThrows = false;
+      const broken = defineTask({
+        name: 'test.broken-key',
+        input: z.object({}),
+        concurrencyKey: () => {
+          if (keyThrows) throw new Error('no tenant in this input');
+          return 'tenant';
+        },
+        run: () => 'never',
+      });
+      const fine = defineTask({ name: 'test.fine', input: z.object({}), run: () => 'ran' });
+      const schedules = [
+        defineSchedule({ name: 'a-broken', task: broken, cron: '* * * * * *', input: {} }),
+        defineSchedule({ name: 'b-fine', task: fine, cron: '* * * * * *', input: {} }),
+      ];
+      const logger = captureLogger();
+      const conveyor = await t.open({ logger, tasks: [broken, fine], schedules });
+      keyThrows = true;
+      const worker = await t.startWorker(conveyor, { tasks: [broken, fine] });
+      const changes: string[] = [];
+      worker.on('store-connection', (status) => changes.push(status.state));
+      // Two ticks of the fine schedule: each run met the broken one too (250 ms apart, many times).
+      await vi.waitFor(async () => expect((await conveyor.listJobs({ task: fine.name, states: ['succeeded'] })).jobs.length).toBeGreaterThanOrEqual(2), { timeout: 10_000 });
+      expect(changes).toEqual([]);
+      expect(worker.storeConnection.state).toBe('connected');
+      const reports = logger.find("could not build this schedule's job (the task's code threw); the schedule stays due and fires once fixed", 'error');
+      expect(reports).toHaveLength(1);
+      expect(reports[0]?.fields).toMatchObject({ schedule: 'a-broken', task: broken.name });
+      expect((await conveyor.listJobs({ task: broken.name })).jobs).toEqual([]);
+      const brokenSchedule = (await conveyor.schedules.list()).find((schedule) => schedule.name === 'a-broken');
+      expect(brokenSchedule!.nextRunAt.getTime(), 'still due').toBeLessThanOrEqual(Date.now());
     }, 30_000);
   });
 }
