@@ -4,94 +4,39 @@
  */
 import { ConveyorConfigError } from './errors.js';
 import { redactStoreUrl } from './redact-store-url.js';
+import { STORE_DIALECTS, type StoreLocation } from './store/dialects.js';
 
 export { redactStoreUrl } from './redact-store-url.js';
 
-export type StoreLocation =
-  | { dialect: 'sqlite'; path: string; synchronous: 'full' | 'normal' }
-  | { dialect: 'postgres'; url: string; schema: string };
-
-/** The PostgreSQL schema Conveyor's tables live in unless the URL says `?schema=…`. */
-export const DEFAULT_POSTGRES_SCHEMA = 'conveyor';
-
-/** A lower-case SQL identifier PostgreSQL accepts unquoted (at most 63 bytes). */
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+export { checkPostgresSchema, DEFAULT_POSTGRES_SCHEMA } from './postgres/dialect.js';
+export type { StoreLocation } from './store/dialects.js';
 
 /** The store used when neither the option nor `CONVEYOR_STORE` is set. */
 export const DEFAULT_STORE_URL = 'sqlite:./.conveyor/conveyor.db';
 
-const STORE_EXAMPLE = '"sqlite:./.conveyor/conveyor.db" or "postgres://user:password@localhost:5432/app"';
+/** Every store's example URL, as errors show them: `"sqlite:…" or "postgres://…"`. */
+const STORE_EXAMPLE = STORE_DIALECTS.map((dialect) => JSON.stringify(dialect.example)).join(' or ');
+
+/** The schemes of every store, as errors name them: `"sqlite:" and "postgres://"`. */
+const STORE_SCHEMES = joinWithAnd(STORE_DIALECTS.map((dialect) => JSON.stringify(dialect.schemes[0])));
 
 /**
- * Parse a store URL: `sqlite:<path>` (relative, absolute or `:memory:`; optional `?synchronous=normal`)
- * or `postgres://…` / `postgresql://…`.
+ * Parse a store URL with the dialect its scheme names (`src/store/dialects.ts`): e.g. `sqlite:<path>`
+ * (relative, absolute or `:memory:`; optional `?synchronous=normal`) or `postgres://…` / `postgresql://…`.
  */
 export function parseStoreUrl(value: unknown, setting: string): StoreLocation {
   if (typeof value !== 'string' || value.trim() === '') {
     throw new ConveyorConfigError(setting, `must be a non-empty store URL, got ${JSON.stringify(typeof value === 'string' ? redactStoreUrl(value) : value)}`, STORE_EXAMPLE);
   }
-  if (value.startsWith('sqlite:')) return parseSqliteUrl(value, setting);
-  if (value.startsWith('postgres://') || value.startsWith('postgresql://')) {
-    return parsePostgresUrl(value, setting);
+  const dialect = STORE_DIALECTS.find((candidate) => candidate.schemes.some((scheme) => value.startsWith(scheme)));
+  if (dialect === undefined) {
+    throw new ConveyorConfigError(setting, `has an unknown scheme in ${JSON.stringify(redactStoreUrl(value))}; Conveyor stores are ${STORE_SCHEMES}`, STORE_EXAMPLE);
   }
-  throw new ConveyorConfigError(
-    setting,
-    `has an unknown scheme in ${JSON.stringify(redactStoreUrl(value))}; Conveyor stores are "sqlite:" and "postgres://"`,
-    STORE_EXAMPLE,
-  );
+  return dialect.parse(value, setting, STORE_EXAMPLE);
 }
 
-/** `postgres://…[?schema=name]`: the `schema` option is Conveyor's and is taken out of the URL the driver sees. */
-function parsePostgresUrl(value: string, setting: string): StoreLocation {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConveyorConfigError(
-      setting,
-      `is not a valid URL: ${JSON.stringify(redactStoreUrl(value))}; check the host and port, and percent-encode any @ : / ? # or space in the user and password (@ is %40)`,
-      STORE_EXAMPLE,
-    );
-  }
-  const schemas = url.searchParams.getAll('schema');
-  if (schemas.length > 1) {
-    throw new ConveyorConfigError(setting, `gives schema= ${schemas.length} times; give it once`, '"postgres://user:password@localhost:5432/app?schema=conveyor"');
-  }
-  const schema = checkPostgresSchema(setting, schemas[0] ?? DEFAULT_POSTGRES_SCHEMA);
-  url.searchParams.delete('schema');
-  return { dialect: 'postgres', url: url.toString(), schema };
-}
-
-/** A schema name Conveyor accepts: lower-case letters, digits and _, so it never needs quoting rules. */
-export function checkPostgresSchema(setting: string, schema: unknown): string {
-  if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema)) {
-    throw new ConveyorConfigError(
-      setting,
-      `has schema ${JSON.stringify(schema)}; a schema name is lower-case letters, digits and _ (not starting with a digit, at most 63 characters)`,
-      '"postgres://user:password@localhost:5432/app?schema=conveyor"',
-    );
-  }
-  return schema;
-}
-
-function parseSqliteUrl(value: string, setting: string): StoreLocation {
-  const [rawPath = '', query] = value.slice('sqlite:'.length).split('?', 2);
-  const path = rawPath.startsWith('//') ? rawPath.slice(2) : rawPath;
-  if (path === '') {
-    throw new ConveyorConfigError(setting, `names no database file in ${JSON.stringify(value)}`, '"sqlite:./.conveyor/conveyor.db"');
-  }
-  let synchronous: 'full' | 'normal' = 'full';
-  for (const [key, option] of new URLSearchParams(query ?? '')) {
-    if (key !== 'synchronous' || (option !== 'full' && option !== 'normal')) {
-      throw new ConveyorConfigError(
-        setting,
-        `has an unknown option "${redactStoreUrl(`${key}=${option}`)}" in ${JSON.stringify(redactStoreUrl(value))}; the only option is synchronous=full|normal`,
-        '"sqlite:./.conveyor/conveyor.db?synchronous=normal"',
-      );
-    }
-    synchronous = option;
-  }
-  return { dialect: 'sqlite', path, synchronous };
+function joinWithAnd(items: string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
 
 /** The store URL from the option, else `CONVEYOR_STORE`, else the default; with the setting's name for errors. */

@@ -3,7 +3,8 @@
  * never loads the `pg` driver.
  */
 import pg from 'pg';
-import { checkPostgresSchema, parseStoreUrl, redactStoreUrl } from '../config.js';
+import { parseStoreUrl, redactStoreUrl } from '../config.js';
+import { checkPostgresSchema } from './dialect.js';
 import { ConveyorConfigError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { PostgresStore } from './postgres-store.js';
