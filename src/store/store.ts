@@ -11,6 +11,7 @@
  *   `state-updates.ts`, fenced by (id, attempt, workerId) so a worker that lost its lease
  *   can never overwrite the outcome of the worker that took the job over.
  */
+import type { StoreLocation } from './dialects.js';
 import type { AbortReason, ChildFailurePolicy, Job, JobAttemptError, JobProgress, JobState } from '../job.js';
 import type { StoreFault } from './store-fault.js';
 
@@ -28,7 +29,8 @@ export interface StoreCapabilities {
   eventsInCommitOrder: boolean;
 }
 
-export type StoreDialect = 'sqlite' | 'postgres';
+/** The name of a registered store dialect (`src/store/dialects.ts`). */
+export type StoreDialect = StoreLocation['dialect'];
 
 /**
  * A transaction the caller opened on its own connection, for `enqueue(…, { tx })`: the job is stored
