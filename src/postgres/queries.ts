@@ -45,6 +45,23 @@ const JOB_SUMMARY_COLUMNS = `id, task, queue, state, priority, run_at, attempt, 
   jsonb_array_length(errors) AS error_count, (errors -> -1 ->> 'attempt')::int AS last_error_attempt,
   left(errors -> -1 ->> 'message', $11::int + 1) AS last_error_message, (errors -> -1 ->> 'at')::bigint AS last_error_at`;
 
+/** The listing statement of `JOB_LIST` and `JOB_SUMMARY_LIST`, for a select list. */
+function jobListStatement(jobs: string, columns: string): string {
+  return `
+SELECT ${columns} FROM ${jobs}
+WHERE id < $1
+  AND ($2::text[] IS NULL OR state = ANY($2::text[]))
+  AND ($3::text IS NULL OR task = $3)
+  AND ($4::text IS NULL OR queue = $4)
+  AND ($6::timestamptz IS NULL OR created_at >= $6)
+  AND ($7::timestamptz IS NULL OR created_at < $7)
+  AND ($9::bigint IS NULL OR id >= $9)
+  AND ($8::text IS NULL OR input::text ILIKE $8 ESCAPE '\\' OR EXISTS (
+    SELECT 1 FROM jsonb_array_elements(errors) AS error WHERE error ->> 'message' ILIKE $8 ESCAPE '\\'))
+ORDER BY id DESC
+LIMIT $5`;
+}
+
 /** Columns of one job in the jsonb records `JOB_INSERT` reads. */
 const INSERT_RECORD = `(ord int, task text, queue text, input text, state text, priority int, run_at timestamptz,
   max_attempts int, dedup_key text, concurrency_key text)`;
@@ -180,33 +197,9 @@ WHERE job.dedup_key IS NOT NULL AND job.state IN ('scheduled', 'queued', 'runnin
      * match file paths); no index serves it, so it filters the rows the walk in id order reaches,
      * down to the floor $9 of the text search's window (store/text-search.ts).
      */
-    JOB_LIST: `
-SELECT * FROM ${jobs}
-WHERE id < $1
-  AND ($2::text[] IS NULL OR state = ANY($2::text[]))
-  AND ($3::text IS NULL OR task = $3)
-  AND ($4::text IS NULL OR queue = $4)
-  AND ($6::timestamptz IS NULL OR created_at >= $6)
-  AND ($7::timestamptz IS NULL OR created_at < $7)
-  AND ($9::bigint IS NULL OR id >= $9)
-  AND ($8::text IS NULL OR input::text ILIKE $8 ESCAPE '\\' OR EXISTS (
-    SELECT 1 FROM jsonb_array_elements(errors) AS error WHERE error ->> 'message' ILIKE $8 ESCAPE '\\'))
-ORDER BY id DESC
-LIMIT $5`,
+    JOB_LIST: jobListStatement(jobs, '*'),
     /** `JOB_LIST` as summaries: $10 is how many characters of input and result to keep, $11 of the latest error's message (one more each tells a cut). */
-    JOB_SUMMARY_LIST: `
-SELECT ${JOB_SUMMARY_COLUMNS} FROM ${jobs}
-WHERE id < $1
-  AND ($2::text[] IS NULL OR state = ANY($2::text[]))
-  AND ($3::text IS NULL OR task = $3)
-  AND ($4::text IS NULL OR queue = $4)
-  AND ($6::timestamptz IS NULL OR created_at >= $6)
-  AND ($7::timestamptz IS NULL OR created_at < $7)
-  AND ($9::bigint IS NULL OR id >= $9)
-  AND ($8::text IS NULL OR input::text ILIKE $8 ESCAPE '\\' OR EXISTS (
-    SELECT 1 FROM jsonb_array_elements(errors) AS error WHERE error ->> 'message' ILIKE $8 ESCAPE '\\'))
-ORDER BY id DESC
-LIMIT $5`,
+    JOB_SUMMARY_LIST: jobListStatement(jobs, JOB_SUMMARY_COLUMNS),
 
     /**
      * Jobs in the one state $1, by (task, queue). One statement per state, sent unnamed so it is

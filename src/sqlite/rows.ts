@@ -7,7 +7,7 @@ import { limitsFromColumns, type QueueLimitColumns } from '../store/queue-limits
 import {
   attemptErrorFromJson,
   type AttemptErrorJson,
-  cutText,
+  jobSummaryOf,
   handlersIgnoringAbortFromJson,
   type HandlerIgnoringAbortJson,
   handlersIgnoringAbortToJson,
@@ -56,16 +56,15 @@ export interface JobSummaryRow extends Omit<JobRow, 'input' | 'result' | 'errors
 
 export function jobSummaryFromRow(row: JobSummaryRow, previewChars: number, messageChars: number): JobSummary {
   const { input: _input, result: _result, errors: _errors, ...job } = jobFromRow({ ...row, input: 'null', result: null, errors: '[]' });
-  return {
-    ...job,
-    inputPreview: cutText(row.input_head, previewChars),
-    resultPreview: row.result_head === null ? null : cutText(row.result_head, previewChars),
+  const heads = {
+    inputHead: row.input_head,
+    resultHead: row.result_head,
     errorCount: row.error_count,
-    lastError:
-      row.last_error_attempt === null || row.last_error_at === null
-        ? null
-        : { attempt: row.last_error_attempt, message: cutText(row.last_error_message ?? '', messageChars), at: new Date(row.last_error_at) },
+    lastErrorAttempt: row.last_error_attempt,
+    lastErrorMessage: row.last_error_message,
+    lastErrorAt: row.last_error_at === null ? null : new Date(row.last_error_at),
   };
+  return jobSummaryOf(job, heads, previewChars, messageChars);
 }
 
 /** What a statement that finishes a job returns: the parent to settle, if any. */

@@ -3,8 +3,8 @@
  * job ids and list cursors, JSON text for input and results, and the entries of a job's error history.
  */
 import { ConveyorConfigError } from '../errors.js';
-import type { JobAttemptError } from '../job.js';
-import type { HandlerIgnoringAbort } from './store.js';
+import type { Job, JobAttemptError } from '../job.js';
+import type { HandlerIgnoringAbort, JobSummary } from './store.js';
 
 /** An entry of a job's error history as stored: `at` is ms since the epoch. */
 export interface AttemptErrorJson {
@@ -29,6 +29,28 @@ export function attemptErrorToJson(error: JobAttemptError): AttemptErrorJson {
     message: storableText(boundedText(error.message, MAX_ERROR_TEXT_BYTES)),
     stack: error.stack === null ? null : storableText(boundedText(error.stack, MAX_ERROR_TEXT_BYTES)),
     at: error.at.getTime(),
+  };
+}
+
+/** The cut forms of a job's large fields, as a summary row of either store holds them (one character more than kept tells a cut). */
+export interface SummaryHeads {
+  inputHead: string;
+  resultHead: string | null;
+  errorCount: number;
+  lastErrorAttempt: number | null;
+  lastErrorMessage: string | null;
+  lastErrorAt: Date | null;
+}
+
+/** A job's summary from its own columns and the heads of its large fields. */
+export function jobSummaryOf(job: Omit<Job, 'input' | 'result' | 'errors'>, heads: SummaryHeads, previewChars: number, messageChars: number): JobSummary {
+  const { lastErrorAttempt, lastErrorAt } = heads;
+  return {
+    ...job,
+    inputPreview: cutText(heads.inputHead, previewChars),
+    resultPreview: heads.resultHead === null ? null : cutText(heads.resultHead, previewChars),
+    errorCount: heads.errorCount,
+    lastError: lastErrorAttempt === null || lastErrorAt === null ? null : { attempt: lastErrorAttempt, message: cutText(heads.lastErrorMessage ?? '', messageChars), at: lastErrorAt },
   };
 }
 
