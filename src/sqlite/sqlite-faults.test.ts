@@ -16,7 +16,7 @@ import { createServerApp } from '../server/app.js';
 import { healthRoutes, type Readiness } from '../server/health.js';
 import { startServer } from '../server/listen.js';
 import { errorJson } from '../server/test-server.js';
-import { mountSmallDisk, SMALL_DISK_SKIP } from '../testing/small-disk.js';
+import { itWithSmallDisk } from '../testing/small-disk.js';
 import { defineTask } from '../task.js';
 
 const TOKEN = 'sqlite-faults-token-0123456789abcdef';
@@ -77,11 +77,7 @@ async function enqueueUntilRefused(served: Served, bytes: number, tries: number)
 
 
 describe('a SQLite store that cannot take writes', () => {
-  const fullDiskTitle = 'on a full disk: 503 store_disk_full naming the file, /ready fails, and both recover once space is freed';
-  // Skipped only when the process is not root, which a tmpfs mount needs; the reason is in the title.
-  it.skipIf(SMALL_DISK_SKIP !== null)(SMALL_DISK_SKIP === null ? fullDiskTitle : `${fullDiskTitle} (skipped: ${SMALL_DISK_SKIP})`, async () => {
-    const disk = mountSmallDisk('4m');
-    cleanups.push(() => disk.remove());
+  itWithSmallDisk('on a full disk: 503 store_disk_full naming the file, /ready fails, and both recover once space is freed', async (disk) => {
     const path = join(disk.path, 'conveyor.db');
     const served = await serve(path);
     expect((await served.storeCheck()).ok).toBe(true);

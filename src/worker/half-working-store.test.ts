@@ -6,11 +6,11 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { Conveyor } from '../conveyor.js';
 import { effectTask } from '../testing/fixtures/tasks.js';
 import { killHard, spawnFixture, type TestProcess } from '../testing/processes.js';
-import { mountSmallDisk, SMALL_DISK_SKIP, type SmallDisk } from '../testing/small-disk.js';
+import { itWithSmallDisk } from '../testing/small-disk.js';
 import { silentLogger } from '../testing/worker-conformance/helpers.js';
 import { STORE_CONNECTION_LOG } from './store-connection.js';
 
@@ -28,16 +28,7 @@ function connectionLines(worker: TestProcess, from: number): string[] {
 }
 
 describe('a worker on a store that half works (SQLite on a full disk)', () => {
-  let disk: SmallDisk | null = null;
-  afterEach(() => {
-    disk?.remove();
-    disk = null;
-  });
-
-  const title = 'logs a change of state at most once per backoff window, and runs jobs again once space is back';
-  // Skipped only when the process is not root, which a tmpfs mount needs; the reason is in the title.
-  it.skipIf(SMALL_DISK_SKIP !== null)(SMALL_DISK_SKIP === null ? title : `${title} (skipped: ${SMALL_DISK_SKIP})`, async () => {
-    disk = mountSmallDisk('4m');
+  itWithSmallDisk('logs a change of state at most once per backoff window, and runs jobs again once space is back', async (disk) => {
     const storeUrl = `sqlite:${join(disk.path, 'conveyor.db')}`;
     const worker = spawnFixture('worker-process.ts', { STORE_URL: storeUrl, LEASE_MS: '1000', CONVEYOR_LOG_LEVEL: 'info' });
     try {
