@@ -6,21 +6,9 @@ import { ConveyorConfigError, ConveyorValidationError } from '../errors.js';
 import type { Job } from '../job.js';
 import { checkMaxAttempts } from '../retry.js';
 import type { JobInsert } from '../store/store.js';
-import { isStorableText } from '../store/encoding.js';
+import { isStorableText, isStorableTime, LATEST_RUN_AT } from '../store/encoding.js';
 import { checkPriority, type Task } from '../task.js';
 import { parseTaskInput } from '../validate.js';
-
-/**
- * The earliest and latest times a job may be set to run at: years 1 to 9999 (UTC). The PostgreSQL
- * driver cannot send a year outside them, so both stores refuse them alike, at enqueue.
- */
-export const EARLIEST_RUN_AT = new Date('0001-01-01T00:00:00.000Z');
-export const LATEST_RUN_AT = new Date('9999-12-31T23:59:59.999Z');
-
-/** True when `time` (ms since the epoch) is within years 1 to 9999 UTC. */
-export function isStorableTime(time: number): boolean {
-  return time >= EARLIEST_RUN_AT.getTime() && time <= LATEST_RUN_AT.getTime();
-}
 
 export interface EnqueueOptions {
   /** Run no sooner than this many milliseconds from now. Not with `runAt`. */

@@ -3,7 +3,7 @@
  * cannot hold NUL (\u0000) and the driver cannot send a year outside 1–9999, where SQLite compares
  * either without complaint.
  */
-import { isStorableTime } from '../client/enqueue.js';
+import { isStorableTime } from '../store/encoding.js';
 import type { JobListFilter } from '../store/store.js';
 
 /**

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startDashboardServer, type DashboardServer } from '../dashboard/testing/dashboard-server.js';
 import { FailedAuthThrottle } from './auth-throttle.js';
 import type { RateLimit } from './config.js';
-import { requestFrom } from './loopback-client.js';
+import { requestFrom } from '../testing/loopback-client.js';
 import { TokenBucketLimiter } from './rate-limit.js';
 import { startTestServer, TOKEN, WRONG_TOKEN, type TestServer } from './test-server.js';
 

@@ -2,6 +2,7 @@
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { serve, type Http2Bindings, type HttpBindings } from '@hono/node-server';
 import { ConveyorConfigError } from '../errors.js';
+import { KeyedSlots } from './keyed-slots.js';
 import { resolveServerLimits, type ServerLimits } from './server-limits.js';
 
 export interface StartServerOptions {
@@ -68,20 +69,11 @@ export function startServer(options: StartServerOptions): Promise<RunningServer>
  * connection the server allows.
  */
 function capConnectionsPerAddress(server: Server, max: number): void {
-  const open = new Map<string, number>();
+  const slots = new KeyedSlots(max);
   server.on('connection', (socket: Socket) => {
-    const address = socket.remoteAddress ?? 'unknown';
-    const count = open.get(address) ?? 0;
-    if (count >= max) {
-      socket.destroy();
-      return;
-    }
-    open.set(address, count + 1);
-    socket.once('close', () => {
-      const left = (open.get(address) ?? 1) - 1;
-      if (left === 0) open.delete(address);
-      else open.set(address, left);
-    });
+    const release = slots.take(socket.remoteAddress ?? 'unknown');
+    if (release === null) socket.destroy();
+    else socket.once('close', release);
   });
 }
 

@@ -58,7 +58,7 @@ export class TokenBucketLimiter {
   waitMs(key: string, cost: number): number {
     const bucket = this.buckets.get(key);
     if (bucket === undefined) return 0;
-    const tokens = Math.min(this.rate.limit, bucket.tokens + Math.max(0, this.now() - bucket.updatedAt) * this.perMs);
+    const tokens = this.tokensAt(bucket, this.now());
     return tokens >= cost ? 0 : Math.ceil((cost - tokens) / this.perMs);
   }
 
@@ -76,14 +76,19 @@ export class TokenBucketLimiter {
       bucket = { tokens: this.rate.limit, updatedAt: now };
       this.buckets.set(key, bucket);
     }
-    bucket.tokens = Math.min(this.rate.limit, bucket.tokens + Math.max(0, now - bucket.updatedAt) * this.perMs);
+    bucket.tokens = this.tokensAt(bucket, now);
     bucket.updatedAt = now;
     return bucket;
   }
 
+  /** What `bucket` holds at `now`, refilled since it was last updated, up to the limit. */
+  private tokensAt(bucket: Bucket, now: number): number {
+    return Math.min(this.rate.limit, bucket.tokens + Math.max(0, now - bucket.updatedAt) * this.perMs);
+  }
+
   private forgetSome(now: number): void {
     for (const [key, bucket] of this.buckets) {
-      if (bucket.tokens + (now - bucket.updatedAt) * this.perMs >= this.rate.limit) this.buckets.delete(key);
+      if (this.tokensAt(bucket, now) >= this.rate.limit) this.buckets.delete(key);
     }
     // Still full: drop the oldest tenth, so the next sweep is that many new keys away.
     let excess = this.buckets.size >= this.maxKeys ? Math.max(1, Math.floor(this.maxKeys / 10)) : 0;

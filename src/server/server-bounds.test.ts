@@ -8,7 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConveyorConfigError } from '../errors.js';
-import { requestFrom } from './loopback-client.js';
+import { requestFrom } from '../testing/loopback-client.js';
 import { resolveServerLimits } from './server-limits.js';
 import { connectSse, type SseConnection } from './sse-test-client.js';
 import { errorJson, OTHER_TOKEN, startTestServer, TOKEN, type TestServer } from './test-server.js';

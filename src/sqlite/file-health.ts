@@ -23,7 +23,7 @@ const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 const HEADER_BYTES = 100;
 
 /** SQLite result codes (the primary code, before any `_EXTENDED` suffix) that mean a fault of the file or disk. */
-const FAULTS: Record<string, StoreFault> = {
+const FAULTS: Record<string, Exclude<StoreFault, 'file-lost'>> = {
   SQLITE_FULL: 'disk-full',
   SQLITE_CORRUPT: 'corrupt',
   SQLITE_NOTADB: 'corrupt',
@@ -61,7 +61,6 @@ export function asSqliteFault(error: unknown, path: string): unknown {
     'disk-full': `The SQLite database ${path} cannot grow: the disk holding it is full (${error.code}).`,
     corrupt: `The SQLite database ${path} is corrupt or not a SQLite database (${error.code}: ${error.message}).`,
     'read-only': `The SQLite database ${path} cannot be written (${error.code}: ${error.message}).`,
-    'file-lost': `The SQLite database ${path} is gone.`,
     'io-error': `Reading or writing the SQLite database ${path} failed (${error.code}: ${error.message}).`,
   }[fault];
   return sqliteFaultError(fault, path, what, error);

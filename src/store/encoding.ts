@@ -88,6 +88,19 @@ export function storableText(text: string): string {
   return text.replace(UNSTORABLE, '\uFFFD');
 }
 
+/**
+ * The earliest and latest times a store keeps: years 1 to 9999 (UTC). The PostgreSQL driver cannot
+ * send a year outside them, so callers refuse them alike for both stores (run times at enqueue, list
+ * filters at the API).
+ */
+export const EARLIEST_RUN_AT = new Date('0001-01-01T00:00:00.000Z');
+export const LATEST_RUN_AT = new Date('9999-12-31T23:59:59.999Z');
+
+/** True when `time` (ms since the epoch) is within years 1 to 9999 UTC. */
+export function isStorableTime(time: number): boolean {
+  return time >= EARLIEST_RUN_AT.getTime() && time <= LATEST_RUN_AT.getTime();
+}
+
 /** Whether `text` can be stored as it is (see `storableText`). */
 export function isStorableText(text: string): boolean {
   return text.search(UNSTORABLE) === -1;

@@ -80,28 +80,33 @@ export class Attempts {
 
   /** Handlers aborted at least `ABORT_GRACE_MS` ago that have not returned, oldest first. */
   ignoringAbort(now = Date.now()): HandlerIgnoringAbort[] {
-    const ignoring: HandlerIgnoringAbort[] = [];
-    for (const running of this.running.values()) {
-      const { abortedAt, abortReason, job } = running;
-      if (abortedAt === null || abortReason === null || now - abortedAt < ABORT_GRACE_MS) continue;
-      ignoring.push({ jobId: job.id, attempt: job.attempt, task: job.task, reason: abortReason, abortedAt: new Date(abortedAt) });
-    }
-    return ignoring.sort((a, b) => a.abortedAt.getTime() - b.abortedAt.getTime());
+    return this.ignoringAbortAttempts(now).map(({ job, abortReason, abortedAt }) => ({
+      jobId: job.id,
+      attempt: job.attempt,
+      task: job.task,
+      reason: abortReason!,
+      abortedAt: new Date(abortedAt!),
+    }));
   }
 
   /** Log, once each, the handlers that began ignoring their abort since the last call; returns all of them. */
   reportIgnoringAbort(now = Date.now()): HandlerIgnoringAbort[] {
-    const ignoring = this.ignoringAbort(now);
-    for (const handler of ignoring) {
-      const running = this.running.get(`${handler.jobId}:${handler.attempt}`);
-      if (running === undefined || this.reported.has(running)) continue;
+    for (const running of this.ignoringAbortAttempts(now)) {
+      if (this.reported.has(running)) continue;
       this.reported.add(running);
+      const { job, abortReason, abortedAt } = running;
       this.context.logger.warn(
-        { jobId: handler.jobId, attempt: handler.attempt, task: handler.task, reason: handler.reason, sinceMs: now - handler.abortedAt.getTime() },
+        { jobId: job.id, attempt: job.attempt, task: job.task, reason: abortReason, sinceMs: now - abortedAt! },
         'a handler ignores its abort signal and is still running; its slot stays busy until it returns',
       );
     }
-    return ignoring;
+    return this.ignoringAbort(now);
+  }
+
+  private ignoringAbortAttempts(now: number): RunningJob[] {
+    return [...this.running.values()]
+      .filter((running) => running.abortedAt !== null && now - running.abortedAt >= ABORT_GRACE_MS)
+      .sort((a, b) => a.abortedAt! - b.abortedAt!);
   }
 
   start(job: Job, claimedAt: number): void {

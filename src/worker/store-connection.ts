@@ -64,6 +64,8 @@ export class StoreConnectionTracker {
   private latestError: string | null = null;
   /** Consecutive failures of each step, for its backoff. */
   private readonly failures = new Map<string, number>();
+  /** The failed call behind a loss not yet reported, for its log line. */
+  private lossCause: { err: unknown; step: string } | null = null;
 
   constructor(
     private readonly logger: Logger,
@@ -128,9 +130,6 @@ export class StoreConnectionTracker {
     this.change({ state: 'unreachable', since: this.now(), lastError: message });
     this.lossCause ??= { err: error, step };
   }
-
-  /** The failed call behind a loss about to be reported, for its log line. */
-  private lossCause: { err: unknown; step: string } | null = null;
 
   private change(status: StoreConnectionStatus): void {
     this.changes += 1;

@@ -16,6 +16,7 @@ import { JOB_STATES } from '../../job.js';
 import type { JobEvent } from '../../store/store.js';
 import type { ServerDeps } from '../deps.js';
 import { requestTokenDigest } from '../auth.js';
+import { KeyedSlots } from '../keyed-slots.js';
 import { ErrorBodySchema, errorResponse, errorResponses } from '../errors.js';
 import { JobEventCursor, type CursorItem } from '../job-event-cursor.js';
 import { isoDate, security } from '../openapi-helpers.js';
@@ -82,7 +83,7 @@ const eventsRoute = createRoute({
 
 export function eventRoutes({ conveyor, logger }: ServerDeps, options: EventRouteOptions = {}): OpenAPIHono {
   const { pollMs = 250, gapWaitMs, keepAliveMs = 15_000, maxStreamsPerToken = DEFAULT_MAX_STREAMS_PER_TOKEN } = options;
-  const slots = new StreamSlots(maxStreamsPerToken);
+  const slots = new KeyedSlots(maxStreamsPerToken);
   const app = createRouteApp();
   // The stream's data is text to the route schema, so the document defines JobEvent only through this.
   app.openAPIRegistry.register('JobEvent', JobEventSchema);
@@ -164,29 +165,6 @@ export function eventRoutes({ conveyor, logger }: ServerDeps, options: EventRout
   };
 
   return app;
-}
-
-/** Open streams per token, each taken slot given back exactly once. */
-class StreamSlots {
-  private readonly open = new Map<string, number>();
-
-  /** `max`: slots per key; 0 for no cap. */
-  constructor(private readonly max: number) {}
-
-  /** A slot for `key` and the function that gives it back, or null when `key` holds `max` already. */
-  take(key: string): (() => void) | null {
-    const count = this.open.get(key) ?? 0;
-    if (this.max > 0 && count >= this.max) return null;
-    this.open.set(key, count + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.open.get(key) ?? 1) - 1;
-      if (left === 0) this.open.delete(key);
-      else this.open.set(key, left);
-    };
-  }
 }
 
 /** The data of an `event: job` message, typed by the schema the OpenAPI document shows for it. */

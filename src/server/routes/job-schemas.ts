@@ -1,6 +1,6 @@
 /** Request and response schemas of the job routes; they also make the OpenAPI document. */
 import { z } from '@hono/zod-openapi';
-import { isStorableTime } from '../../client/enqueue.js';
+import { isStorableTime } from '../../store/encoding.js';
 import { parseJobId } from '../../store/encoding.js';
 import { JOB_STATES, RETRYABLE_STATES, type JobState } from '../../job.js';
 import { JobSchema } from '../job-dto.js';
