@@ -33,14 +33,14 @@ async function measure(label: string, queued: number, finished: number): Promise
   const path = join(dir, 'bench.db');
   try {
     const store = openSqliteStore({ path });
-    await store.migrationRun({ now: new Date() });
+    await store.migrations.run({ now: new Date() });
     populate(path, queued, finished);
     const samples: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const started = process.hrtime.bigint();
       const now = new Date();
-      const jobs = await store.jobClaim({ queues: ['default'], tasks: ['noop'], workerId: 'bench', limit: BATCH, now, leaseExpiresAt: new Date(now.getTime() + 30_000) });
-      await store.jobSetStateIfRunningMany({ updates: jobs.map((job) => jobSucceeded({ id: job.id, attempt: job.attempt, workerId: 'bench' }, now, null)) });
+      const jobs = await store.jobs.claim({ queues: ['default'], tasks: ['noop'], workerId: 'bench', limit: BATCH, now, leaseExpiresAt: new Date(now.getTime() + 30_000) });
+      await store.jobs.setStateIfRunningMany({ updates: jobs.map((job) => jobSucceeded({ id: job.id, attempt: job.attempt, workerId: 'bench' }, now, null)) });
       samples.push(Number(process.hrtime.bigint() - started) / 1000);
       if (jobs.length !== BATCH) throw new Error(`claimed ${jobs.length} jobs, expected ${BATCH}`);
     }

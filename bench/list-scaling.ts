@@ -1,7 +1,7 @@
 /**
  * Are the dashboard's job listings fast with a million rows? Builds one database per store with
  * 1,000,000 jobs (mostly succeeded history, some dead with errors, some queued and failed, a rare
- * task and a rare word), then times a page of 50 through `Store.jobList` for each filter the
+ * task and a rare word), then times a page of 50 through `store.jobs.list` for each filter the
  * dashboard offers, in the same run. Run: `npm run bench:list` (`-- --jobs 200000` for a quicker one).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -49,7 +49,7 @@ async function timeFilters(store: Store): Promise<Map<string, number>> {
     const samples: number[] = [];
     for (let r = 0; r < REPEATS; r++) {
       const start = performance.now();
-      await store.jobList({ filter, cursor: null, limit: PAGE });
+      await store.jobs.list({ filter, cursor: null, limit: PAGE });
       samples.push(performance.now() - start);
     }
     samples.sort((a, b) => a - b);
@@ -63,7 +63,7 @@ async function sqlite(): Promise<Map<string, number>> {
   try {
     const path = join(dir, 'list.db');
     const store = openSqliteStore({ path });
-    await store.migrationRun({ now: new Date() });
+    await store.migrations.run({ now: new Date() });
     const db = new Database(path);
     const now = Date.now();
     db.exec('DROP TRIGGER conveyor_jobs_event_on_insert'); // fixture building: no events for a million inserts
@@ -92,7 +92,7 @@ async function postgres(): Promise<Map<string, number>> {
   const admin = new pg.Client({ connectionString: PG_URL });
   await admin.connect();
   try {
-    await store.migrationRun({ now: new Date() });
+    await store.migrations.run({ now: new Date() });
     await admin.query(`ALTER TABLE ${schema}.jobs DISABLE TRIGGER jobs_events_on_insert`);
     await admin.query(
       `INSERT INTO ${schema}.jobs (task, queue, input, state, priority, run_at, attempt, max_attempts, errors, created_at, updated_at, finished_at)
@@ -113,7 +113,7 @@ async function postgres(): Promise<Map<string, number>> {
   }
 }
 
-console.log(`A page of ${PAGE} jobs through Store.jobList, over ${JOBS.toLocaleString('en-US')} jobs; median of ${REPEATS} runs, ms`);
+console.log(`A page of ${PAGE} jobs through store.jobs.list, over ${JOBS.toLocaleString('en-US')} jobs; median of ${REPEATS} runs, ms`);
 const sqliteMs = await sqlite();
 const postgresMs = await postgres();
 console.log(`${'filter'.padEnd(36)} ${'SQLite'.padStart(9)} ${'PostgreSQL'.padStart(11)}`);

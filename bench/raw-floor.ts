@@ -10,7 +10,7 @@ import { atSteadyRate, freshDatabase, insertParams, openRaw, QUEUE, readLatencie
 const WORKER_ID = 'raw-floor';
 const LEASE_MS = 30_000;
 
-/** Claim up to `limit` jobs the way `jobClaim` does: candidates then claim, in one BEGIN IMMEDIATE. */
+/** Claim up to `limit` jobs the way `jobs.claim` does: candidates then claim, in one BEGIN IMMEDIATE. */
 export function claimer(db: Database.Database): (limit: number) => Array<{ id: number; attempt: number }> {
   const candidates = db.prepare(sql.JOB_CLAIM_CANDIDATES);
   const claim = db.prepare(sql.JOB_CLAIM);
@@ -23,7 +23,7 @@ export function claimer(db: Database.Database): (limit: number) => Array<{ id: n
   return (limit) => transaction.immediate(limit);
 }
 
-/** Record a batch of successes the way `jobSetStateIfRunningMany` does: one BEGIN IMMEDIATE per batch. */
+/** Record a batch of successes the way `jobs.setStateIfRunningMany` does: one BEGIN IMMEDIATE per batch. */
 export function completer(db: Database.Database): (jobs: Array<{ id: number; attempt: number }>) => void {
   const succeed = db.prepare(sql.JOB_SET_SUCCEEDED);
   const transaction = db.transaction((jobs: Array<{ id: number; attempt: number }>) => {

@@ -33,7 +33,7 @@ export async function freshDatabase(): Promise<string> {
   files += 1;
   const path = join(root, `run-${files}.db`);
   const store = openSqliteStore({ path });
-  await store.migrationRun({ now: new Date() });
+  await store.migrations.run({ now: new Date() });
   await store.close();
   return path;
 }

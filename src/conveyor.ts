@@ -82,7 +82,7 @@ export class Conveyor {
   private readonly workers = new Set<Worker>();
   /** Concurrent single enqueues (without `tx`) share a transaction and its commit. */
   private readonly enqueues = new EnqueueBatcher(
-    (jobs, now) => this.store.jobInsertMany({ jobs, now }),
+    (jobs, now) => this.store.jobs.insertMany({ jobs, now }),
     (results) => this.announceQueued(results),
   );
   private closing: Promise<void> | null = null;
@@ -122,12 +122,12 @@ export class Conveyor {
     const store = typeof options.store === 'object' ? options.store : await openStoreFromUrl(options.store, logger);
     try {
       if (options.migrate === false) {
-        const status = await store.migrationStatus();
+        const status = await store.migrations.status();
         if (status.pending.length > 0) {
           throw new ConveyorConfigError('Conveyor.open({ migrate: false })', `the database is at version ${status.databaseVersion} and needs migrations ${status.pending.join(', ')} to reach ${status.packageVersion}; run \`conveyor migrate\` first`, 'migrate: true');
         }
       } else {
-        await store.migrationRun({ now: new Date() });
+        await store.migrations.run({ now: new Date() });
       }
       const scheduleClient = new ScheduleClient(store);
       for (const schedule of options.schedules ?? []) await scheduleClient.upsert(schedule);
@@ -181,8 +181,8 @@ export class Conveyor {
     }
     if (inserts.length === 0) return [];
     // Jobs inside a caller's transaction are invisible until it commits: the store's own notice wakes workers then.
-    if (tx !== undefined) return this.store.jobInsertMany({ jobs: inserts, now, tx });
-    const results = await this.store.jobInsertMany({ jobs: inserts, now });
+    if (tx !== undefined) return this.store.jobs.insertMany({ jobs: inserts, now, tx });
+    const results = await this.store.jobs.insertMany({ jobs: inserts, now });
     this.announceQueued(results);
     return results;
   }
@@ -194,14 +194,14 @@ export class Conveyor {
   }
 
   async getJob(id: string): Promise<Job | null> {
-    return this.store.jobGet({ id });
+    return this.store.jobs.get({ id });
   }
 
   /** A page of jobs, newest first. Pass `nextCursor` back for the next page. */
   async listJobs(filter: JobListFilter = {}, page: { cursor?: string | null; limit?: number } = {}): Promise<JobListPage> {
     const limit = checkInteger('listJobs limit', page.limit ?? 50, 1, 1000, 50);
     checkListFilter(filter);
-    return this.store.jobList({ filter, cursor: page.cursor ?? null, limit });
+    return this.store.jobs.list({ filter, cursor: page.cursor ?? null, limit });
   }
 
   /**
@@ -217,7 +217,7 @@ export class Conveyor {
     const previewChars = checkInteger('listJobSummaries previewChars', page.previewChars ?? 200, 1, 100_000, 200);
     const messageChars = checkInteger('listJobSummaries messageChars', page.messageChars ?? 500, 1, 100_000, 500);
     checkListFilter(filter);
-    return this.store.jobSummaryList({ filter, cursor: page.cursor ?? null, limit, previewChars, messageChars });
+    return this.store.jobs.summaryList({ filter, cursor: page.cursor ?? null, limit, previewChars, messageChars });
   }
 
   /**
@@ -226,7 +226,7 @@ export class Conveyor {
    * (PostgreSQL), else at that worker's next heartbeat. A finished job is returned unchanged.
    */
   async cancel(id: string): Promise<Job> {
-    const job = await this.store.jobCancel({ id, now: new Date() });
+    const job = await this.store.jobs.cancel({ id, now: new Date() });
     if (job === null) throw new ConveyorNotFoundError(`No job with id "${id}"`);
     if (job.state === 'running') this.events.emit('cancel-requested', id);
     return job;
@@ -234,12 +234,12 @@ export class Conveyor {
 
   /** Queue a failed, dead, cancelled or succeeded job again, now, with at least one more attempt. */
   async retry(id: string): Promise<Job> {
-    const before = await this.store.jobGet({ id });
+    const before = await this.store.jobs.get({ id });
     if (before === null) throw new ConveyorNotFoundError(`No job with id "${id}"`);
     if (!(RETRYABLE_STATES as readonly JobState[]).includes(before.state)) {
       throw new ConveyorStateError(`Job ${id} is ${before.state}; only ${RETRYABLE_STATES.join(', ')} jobs can be retried`);
     }
-    const job = await this.store.jobRetry({ id, now: new Date() });
+    const job = await this.store.jobs.retry({ id, now: new Date() });
     if (job === null) throw new ConveyorNotFoundError(`No job with id "${id}"`);
     this.events.emit('jobs-available', [job.queue]);
     return job;
@@ -253,7 +253,7 @@ export class Conveyor {
   /** Every registered worker, live or stalled. */
   async listWorkers(): Promise<WorkerStatus[]> {
     const now = new Date();
-    return (await this.store.workerList()).map((worker) => ({ ...worker, live: isWorkerLive(worker, now, this.workerStaleAfterMs) }));
+    return (await this.store.workers.list()).map((worker) => ({ ...worker, live: isWorkerLive(worker, now, this.workerStaleAfterMs) }));
   }
 
   /**
@@ -267,7 +267,7 @@ export class Conveyor {
    */
   async pauseQueue(name: string): Promise<QueueState> {
     checkName('pauseQueue(name)', name);
-    return this.store.queuePause({ name, now: new Date() });
+    return this.store.queues.pause({ name, now: new Date() });
   }
 
   /**
@@ -276,14 +276,14 @@ export class Conveyor {
    */
   async resumeQueue(name: string): Promise<QueueState> {
     checkName('resumeQueue(name)', name);
-    const state = await this.store.queueResume({ name, now: new Date() });
+    const state = await this.store.queues.resume({ name, now: new Date() });
     this.events.emit('jobs-available', [name]);
     return state;
   }
 
   /** Every queue that was ever paused, resumed or limited, by name, with its limits; any other queue is running without limits. */
   async listQueues(): Promise<QueueState[]> {
-    return this.store.queueList();
+    return this.store.queues.list();
   }
 
   /**
@@ -297,9 +297,9 @@ export class Conveyor {
    */
   async setQueueLimits(name: string, limits: QueueLimitsOptions): Promise<QueueState> {
     checkName('setQueueLimits(name)', name);
-    const current = (await this.store.queueList()).find((queue) => queue.name === name)?.limits ?? NO_QUEUE_LIMITS;
+    const current = (await this.store.queues.list()).find((queue) => queue.name === name)?.limits ?? NO_QUEUE_LIMITS;
     const merged = mergeQueueLimits('setQueueLimits(name, limits)', current, limits);
-    const state = await this.store.queueLimitsSet({ name, limits: merged, now: new Date() });
+    const state = await this.store.queues.limitsSet({ name, limits: merged, now: new Date() });
     // Raised or removed limits may leave room for jobs idle workers of this process passed over.
     this.events.emit('jobs-available', [name]);
     return state;
@@ -311,7 +311,7 @@ export class Conveyor {
   }
 
   async migrationStatus(): Promise<MigrationStatus> {
-    return this.store.migrationStatus();
+    return this.store.migrations.status();
   }
 
   /** A worker on this Conveyor's store; call `start()` on it. `close()` stops it. */

@@ -59,7 +59,7 @@ export async function postgresFixture(url: string, queued: number, finished: num
   const schema = freshSchemaName(url, 'scale');
   const store = openPostgresStore({ url, schema });
   try {
-    await store.migrationRun({ now: new Date() });
+    await store.migrations.run({ now: new Date() });
     const client = new pg.Client({ connectionString: url, application_name: 'conveyor-compare-fixture' });
     await client.connect();
     try {

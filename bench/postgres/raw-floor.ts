@@ -41,20 +41,20 @@ export class RawStatements {
     private readonly task: string,
   ) {}
 
-  /** `jobInsertMany` without dedup keys: one statement, no explicit transaction. */
+  /** `jobs.insertMany` without dedup keys: one statement, no explicit transaction. */
   async insert(inputs: unknown[]): Promise<void> {
     const now = new Date();
     await this.pool.query(named(this.sql.JOB_INSERT, [JSON.stringify(insertRecords(this.task, inputs, now)), now]));
   }
 
-  /** `jobClaim`: up to `limit` queued jobs, leased to the floor's worker id. */
+  /** `jobs.claim`: up to `limit` queued jobs, leased to the floor's worker id. */
   async claim(limit: number): Promise<ClaimedJob[]> {
     const now = new Date();
     const { rows } = await this.pool.query<ClaimedJob>(named(this.sql.JOB_CLAIM, [[QUEUE], [this.task], now, limit, WORKER_ID, new Date(now.getTime() + LEASE_MS)]));
     return rows;
   }
 
-  /** `jobSetStateIfRunningMany` with successes: one statement for the batch. */
+  /** `jobs.setStateIfRunningMany` with successes: one statement for the batch. */
   async complete(outcomes: Array<{ job: ClaimedJob; result: unknown }>): Promise<void> {
     const at = new Date();
     const records = outcomes.map(({ job, result }) => succeededRecord(job, WORKER_ID, at, result));

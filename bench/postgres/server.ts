@@ -84,7 +84,7 @@ export class BenchServer {
     try {
       const store = openPostgresStore({ url: this.connectionString, schema: name });
       try {
-        await store.migrationRun({ now: new Date() });
+        await store.migrations.run({ now: new Date() });
       } finally {
         await store.close();
       }

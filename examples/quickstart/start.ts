@@ -56,7 +56,7 @@ let lastCounts = '';
 
 /** Print the store's counts when they changed since the last time (or always, with `force`). */
 async function printCounts(force = false): Promise<void> {
-  const counts = describeCounts(await conveyor.store.jobCountByGroup({ states: [...JOB_STATES] }));
+  const counts = describeCounts(await conveyor.store.jobs.countByGroup({ states: [...JOB_STATES] }));
   if (force || counts !== lastCounts) say(counts);
   lastCounts = counts;
 }

@@ -10,12 +10,12 @@ export function migrateCommand(): Command {
     .action(async (options: { status?: boolean }, command: Command) => {
       const { store, url } = await openCliStore(command);
       try {
-        const before = await store.migrationStatus();
+        const before = await store.migrations.status();
         if (options.status === true) {
           process.stdout.write(`${url}: ${describe(before)}\n`);
           return;
         }
-        const after = await store.migrationRun({ now: new Date() });
+        const after = await store.migrations.run({ now: new Date() });
         const applied = before.pending.length;
         process.stdout.write(
           applied === 0

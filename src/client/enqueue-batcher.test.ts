@@ -1,6 +1,6 @@
 /**
  * Group commit of single enqueues (`EnqueueBatcher` behind `Conveyor.enqueue`), on a real SQLite file
- * and a real PostgreSQL schema. The store is wrapped only to record its `jobInsertMany` and `jobClaim`
+ * and a real PostgreSQL schema. The store is wrapped only to record its `jobs.insertMany` and `jobs.claim`
  * calls and, where a test says so, to make one insert fail or wait.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,15 +18,15 @@ import type { WorkerHarnessFactory } from '../testing/worker-harness.js';
 
 const note = defineTask({ name: 'batch.note', input: z.object({ n: z.int().nonnegative() }), run: ({ n }) => n });
 
-/** Run `fail` before each real `jobInsertMany`: a thrown error fails that call instead. */
+/** Run `fail` before each real `jobs.insertMany`: a thrown error fails that call instead. */
 type Fault = (jobs: JobInsert[]) => void;
 
-/** Wrap the real store's `jobInsertMany` to record the jobs of every call. */
+/** Wrap the real store's `jobs.insertMany` to record the jobs of every call. */
 function recordInserts(conveyor: Conveyor, fault: Fault = () => {}): JobInsert[][] {
   const store = conveyor.store;
-  const insert = store.jobInsertMany.bind(store);
+  const insert = store.jobs.insertMany.bind(store.jobs);
   const calls: JobInsert[][] = [];
-  store.jobInsertMany = async (params) => {
+  store.jobs.insertMany = async (params) => {
     calls.push(params.jobs);
     fault(params.jobs);
     return insert(params);
@@ -171,9 +171,9 @@ function batchingTests(createHarness: WorkerHarnessFactory, traits: StoreTraits)
   it(`wakes an idle worker of this process for jobs of a shared insert, long before its next poll (by ${wakeUpBy})`, async () => {
     const conveyor = await t.open();
     const store = conveyor.store;
-    const claim = store.jobClaim.bind(store);
+    const claim = store.jobs.claim.bind(store.jobs);
     const asleep = deferred();
-    store.jobClaim = async (params) => {
+    store.jobs.claim = async (params) => {
       const jobs = await claim(params);
       if (jobs.length === 0) asleep.resolve();
       return jobs;
@@ -183,9 +183,9 @@ function batchingTests(createHarness: WorkerHarnessFactory, traits: StoreTraits)
     // A lone insert of a scheduled job (which wakes no worker) is held in flight until every call has
     // reached the line, so the 20 queued jobs go to the store as one shared insert: the only wake-up.
     const calls = recordInserts(conveyor);
-    const recordedInsert = store.jobInsertMany.bind(store);
+    const recordedInsert = store.jobs.insertMany.bind(store.jobs);
     const release = deferred();
-    store.jobInsertMany = async (params) => {
+    store.jobs.insertMany = async (params) => {
       if (calls.length === 0) await release.promise;
       return recordedInsert(params);
     };

@@ -5,7 +5,7 @@
  *
  * IDLE: nothing in flight; a call is sent to the store at once, alone (no added latency at low load).
  * IN FLIGHT: one insert is running; calls made meanwhile wait in line. When it settles, the line goes
- * to the store as one `jobInsertMany` (at most `MAX_BATCH_SIZE` jobs at a time) until it is empty; after
+ * to the store as one `jobs.insertMany` (at most `MAX_BATCH_SIZE` jobs at a time) until it is empty; after
  * a shared insert, the line first gathers for one turn of the event loop.
  *
  * The store inserts a batch in order in one transaction, and a later job with the dedup key of an
@@ -88,7 +88,7 @@ export class EnqueueBatcher {
         return;
       }
       // One bad job must not fail the others: each call is tried on its own, so only a call whose own
-      // insert fails rejects, with its own error. The failed `jobInsertMany` committed nothing (its
+      // insert fails rejects, with its own error. The failed `jobs.insertMany` committed nothing (its
       // transaction rolled back, or its one statement failed), so this inserts no job twice.
       await Promise.all(batch.map((call) => this.sendAlone(call)));
       return;

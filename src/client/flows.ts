@@ -87,7 +87,7 @@ export class FlowClient {
     const tx = this.checkTx(options.tx);
     const now = new Date();
     const inserts = await this.buildInserts(root, now);
-    const jobs = await this.store.flowInsert(tx === undefined ? { jobs: inserts, now } : { jobs: inserts, now, tx });
+    const jobs = await this.store.flows.insert(tx === undefined ? { jobs: inserts, now } : { jobs: inserts, now, tx });
     // Jobs inside a caller's transaction are invisible until it commits: the store's own notice wakes workers then.
     if (tx === undefined) {
       const queues = [...new Set(jobs.filter((job) => job.state === 'queued').map((job) => job.queue))];
@@ -98,13 +98,13 @@ export class FlowClient {
 
   /** The flow's tree, with each job as it is now; null when there is no such flow (or it was pruned). */
   async get(id: string): Promise<Flow | null> {
-    const jobs = await this.store.flowGet({ id });
+    const jobs = await this.store.flows.get({ id });
     return jobs.length === 0 ? null : assembleFlow(jobs);
   }
 
   /** Cancel every unfinished job of the flow: waiting and queued ones at once, running ones through their signal. */
   async cancel(id: string): Promise<Flow> {
-    const jobs = await this.store.flowCancel({ id, now: new Date() });
+    const jobs = await this.store.flows.cancel({ id, now: new Date() });
     if (jobs.length === 0) throw new ConveyorNotFoundError(`No flow with id "${id}"`);
     for (const job of jobs) if (job.state === 'running' && job.cancelRequestedAt !== null) this.announce.cancelRequested(job.id);
     return assembleFlow(jobs);

@@ -22,10 +22,12 @@ function queued(task: string, queue: string, count: number, oldestAgeMs = 60_000
 function storeWith(workers: WorkerRecord[], counts: JobCount[]): { store: Store; countQueries: JobState[][] } {
   const countQueries: JobState[][] = [];
   const reads = {
-    workerList: async () => workers,
-    jobCountByGroup: async ({ states }: { states: JobState[] }) => {
-      countQueries.push(states);
-      return counts.filter((count) => states.includes(count.state));
+    workers: { list: async () => workers },
+    jobs: {
+      countByGroup: async ({ states }: { states: JobState[] }) => {
+        countQueries.push(states);
+        return counts.filter((count) => states.includes(count.state));
+      },
     },
   };
   return { store: reads as unknown as Store, countQueries };

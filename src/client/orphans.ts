@@ -29,7 +29,7 @@ export function isWorkerLive(worker: WorkerRecord, now: Date, staleAfterMs: numb
 }
 
 export async function findOrphans(store: Store, now: Date, staleAfterMs: number): Promise<OrphanReport> {
-  const [workers, counts] = await Promise.all([store.workerList(), store.jobCountByGroup({ states: ['queued'] })]);
+  const [workers, counts] = await Promise.all([store.workers.list(), store.jobs.countByGroup({ states: ['queued'] })]);
   const liveWorkers = workers.filter((worker) => isWorkerLive(worker, now, staleAfterMs));
   const stalledWorkers = workers.filter((worker) => !isWorkerLive(worker, now, staleAfterMs));
   const jobs = counts.flatMap((group) => {

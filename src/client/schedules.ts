@@ -21,7 +21,7 @@ export class ScheduleClient {
     const now = new Date();
     // The job's checks, now: an asynchronous schema, or input that is not JSON, fails here and not at the first tick.
     await buildJobInsert(schedule.task, schedule.input, {}, now);
-    return this.store.scheduleUpsert({
+    return this.store.schedules.upsert({
       schedule: {
         name: schedule.name,
         task: schedule.task.name,
@@ -38,25 +38,25 @@ export class ScheduleClient {
 
   /** Every stored schedule, by name. */
   async list(): Promise<ScheduleRecord[]> {
-    return this.store.scheduleList();
+    return this.store.schedules.list();
   }
 
   /** Stop a schedule from firing, in every process, until `resume`. */
   async pause(name: string): Promise<ScheduleRecord> {
-    return this.found(name, await this.store.schedulePause({ name, now: new Date() }));
+    return this.found(name, await this.store.schedules.pause({ name, now: new Date() }));
   }
 
   /** Let a paused schedule fire again, from its first tick after now: ticks passed while paused are not enqueued. */
   async resume(name: string): Promise<ScheduleRecord> {
-    const stored = this.found(name, (await this.store.scheduleList()).find((schedule) => schedule.name === name) ?? null);
+    const stored = this.found(name, (await this.store.schedules.list()).find((schedule) => schedule.name === name) ?? null);
     const now = new Date();
     const nextRunAt = parseCron(`schedule "${name}" cron`, stored.cron, stored.timeZone).tickAfter(now) ?? NEVER;
-    return this.found(name, await this.store.scheduleResume({ name, nextRunAt, now }));
+    return this.found(name, await this.store.schedules.resume({ name, nextRunAt, now }));
   }
 
   /** Delete a schedule; jobs it already enqueued stay. False when there was no such schedule. */
   async remove(name: string): Promise<boolean> {
-    return this.store.scheduleRemove({ name });
+    return this.store.schedules.remove({ name });
   }
 
   private found(name: string, schedule: ScheduleRecord | null): ScheduleRecord {

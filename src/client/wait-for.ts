@@ -21,7 +21,7 @@ export async function waitForJob(store: Store, events: ConveyorEvents, id: strin
   const deadline = Date.now() + timeoutMs;
   let pollMs = FIRST_POLL_MS;
   for (;;) {
-    const job = await store.jobGet({ id });
+    const job = await store.jobs.get({ id });
     if (job === null) throw new ConveyorNotFoundError(`No job with id "${id}"`);
     if (isFinalState(job.state)) return job;
     const remaining = deadline - Date.now();

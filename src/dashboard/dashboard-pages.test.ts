@@ -66,7 +66,7 @@ describe('dashboard pages', () => {
 
   it('answers the live script with the live region alone, without reading what only the filter form shows', async () => {
     // Spies that call through: the real store answers; they only count the calls.
-    const countByGroup = vi.spyOn(server.conveyor.store, 'jobCountByGroup');
+    const countByGroup = vi.spyOn(server.conveyor.store.jobs, 'countByGroup');
     const listQueues = vi.spyOn(server.conveyor, 'listQueues');
     try {
       const region = await page('/dashboard/jobs?queue=mail', { 'x-conveyor-partial': 'live' });
@@ -90,7 +90,7 @@ describe('dashboard pages', () => {
     const { job } = await server.conveyor.enqueue(holdJob, {});
     await expect.poll(async () => (await server.conveyor.getJob(job.id))?.state, { timeout: 10_000 }).toBe('running');
     const now = Date.now();
-    await server.conveyor.store.workerRegister({
+    await server.conveyor.store.workers.register({
       worker: { id: 'gone-worker-1', host: 'old-host', pid: 4242, queues: ['mail'], tasks: ['email.send'], concurrency: 3, startedAt: new Date(now - 3_600_000), lastHeartbeatAt: new Date(now - 120_000), handlersIgnoringAbort: [] },
     });
     const workers = await page('/dashboard/workers');

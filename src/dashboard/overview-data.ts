@@ -27,7 +27,7 @@ export async function loadOverview(conveyor: Conveyor, throughputCounter: Throug
   const report = conveyor.orphans();
   const [readiness, [orphans, states, counts, throughput]] = await Promise.all([
     checkReadiness(conveyor, DEFAULT_READINESS_STORE_TIMEOUT_MS, () => report),
-    Promise.allSettled([report, conveyor.listQueues(), conveyor.store.jobCountByGroup({ states: [...DEPTH_STATES] }), throughputCounter.load(now)]),
+    Promise.allSettled([report, conveyor.listQueues(), conveyor.store.jobs.countByGroup({ states: [...DEPTH_STATES] }), throughputCounter.load(now)]),
   ]);
   const storeAnswered = readiness.checks.some((check) => check.name === 'store' && check.ok);
   // A read that failed while the store answers is a bug, for the error page; with the store down, readiness says why.

@@ -60,7 +60,7 @@ export function pageRoutes({ conveyor }: ServerDeps): Hono {
 
 /** The queue and task names the store knows, for the jobs filter's suggestions. */
 async function loadFilterSuggestions(conveyor: ServerDeps['conveyor']): Promise<{ queueNames: string[]; taskNames: string[] }> {
-  const [counts, queueStates] = await Promise.all([conveyor.store.jobCountByGroup({ states: [...DEPTH_STATES] }), conveyor.listQueues()]);
+  const [counts, queueStates] = await Promise.all([conveyor.store.jobs.countByGroup({ states: [...DEPTH_STATES] }), conveyor.listQueues()]);
   return {
     queueNames: [...new Set([...counts.map((group) => group.queue), ...queueStates.map((queue) => queue.name)])].sort(),
     taskNames: [...new Set(counts.map((group) => group.task))].sort(),

@@ -17,7 +17,7 @@ let store: Store;
 beforeEach(async () => {
   directory = mkdtempSync(join(tmpdir(), 'conveyor-throughput-'));
   store = openSqliteStore({ path: join(directory, 't.db') });
-  await store.migrationRun({ now });
+  await store.migrations.run({ now });
 });
 afterEach(async () => {
   await store.close();
@@ -26,12 +26,12 @@ afterEach(async () => {
 
 /** A job of `queue` that finished (succeeded, or dead) at `at`. */
 async function finishedAt(queue: string, at: Date, outcome: 'succeeded' | 'dead' = 'succeeded'): Promise<void> {
-  const [inserted] = await store.jobInsertMany({ jobs: [{ task: 't', queue, input: {}, priority: 0, runAt: at, maxAttempts: 1, dedupKey: null, concurrencyKey: null }], now: at });
-  const [job] = await store.jobClaim({ queues: [queue], tasks: ['t'], workerId: 'w', limit: 1, now: at, leaseExpiresAt: new Date(at.getTime() + 60_000) });
+  const [inserted] = await store.jobs.insertMany({ jobs: [{ task: 't', queue, input: {}, priority: 0, runAt: at, maxAttempts: 1, dedupKey: null, concurrencyKey: null }], now: at });
+  const [job] = await store.jobs.claim({ queues: [queue], tasks: ['t'], workerId: 'w', limit: 1, now: at, leaseExpiresAt: new Date(at.getTime() + 60_000) });
   expect(job?.id).toBe(inserted?.job.id);
   const ref = { id: job!.id, attempt: job!.attempt, workerId: 'w' };
   const update = outcome === 'succeeded' ? jobSucceeded(ref, at, null) : jobDead(ref, at, { attempt: 1, message: 'x', stack: null, at });
-  await store.jobSetStateIfRunningMany({ updates: [update] });
+  await store.jobs.setStateIfRunningMany({ updates: [update] });
 }
 
 describe('ThroughputCounter', () => {

@@ -1,7 +1,7 @@
 /**
  * Throughput over the last hour, per queue, in twelve five-minute buckets on the clock (…:00, …:05,
  * …), the newest one still open and ending now. A bucket that has closed no longer changes, so a
- * `ThroughputCounter` counts it once (`jobCountFinishedByInterval`, one read of the finished-jobs
+ * `ThroughputCounter` counts it once (`jobs.countFinishedByInterval`, one read of the finished-jobs
  * index for all the buckets it lacks) and afterwards counts only the open bucket: an overview
  * refreshed every second reads at most five minutes of finished jobs, however busy the hour was.
  */
@@ -35,7 +35,7 @@ export class ThroughputCounter {
   /** Counts of closed buckets, by bucket start (ms); an empty list is a bucket where nothing finished. */
   private readonly closed = new Map<number, JobFinishedInInterval[]>();
 
-  constructor(private readonly store: Pick<Store, 'jobCountFinishedByInterval'>) {}
+  constructor(private readonly store: Pick<Store, 'jobs'>) {}
 
   async load(now: Date): Promise<Throughput> {
     const starts = bucketStarts(now);
@@ -44,7 +44,7 @@ export class ThroughputCounter {
     const missing = starts.slice(0, -1).filter((start) => !this.closed.has(start));
     const from = missing[0] ?? openStart;
     // One read from the oldest bucket not kept up to now (the open bucket included).
-    const counts = await this.store.jobCountFinishedByInterval({ from: new Date(from), to: new Date(now.getTime() + 1), intervalMs: THROUGHPUT_BUCKET_MS });
+    const counts = await this.store.jobs.countFinishedByInterval({ from: new Date(from), to: new Date(now.getTime() + 1), intervalMs: THROUGHPUT_BUCKET_MS });
     const byStart = new Map<number, JobFinishedInInterval[]>();
     for (const count of counts) byStart.set(count.from.getTime(), [...(byStart.get(count.from.getTime()) ?? []), count]);
     for (const start of missing) {

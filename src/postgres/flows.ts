@@ -1,7 +1,7 @@
 /**
- * Flows on PostgreSQL: inserting a tree of jobs at once, reading and cancelling it, and *settling*
+ * Flows on PostgreSQL (`store.flows`): inserting a tree of jobs at once, reading and cancelling it, and *settling*
  * waiting jobs (a job with children is `waiting` until every child is finished, then becomes
- * queued, or dead when a child failed it; see `Store.flowInsert`).
+ * queued, or dead when a child failed it; see `FlowStore`).
  *
  * Concurrency. Under READ COMMITTED two children of one parent may finish in two transactions at
  * the same time. A settle run inside each of them would be write skew: each statement's snapshot
@@ -9,7 +9,7 @@
  * statement of its own that starts only after the change it follows has committed:
  *
  * - The rule. Whoever changes an input of a parent's settle (a child becoming finished, or the
- *   parent becoming `waiting` again by `jobRetry`) commits that change, then runs `JOB_SETTLE` for
+ *   parent becoming `waiting` again by `jobs.retry`) commits that change, then runs `JOB_SETTLE` for
  *   the parent. Each call here runs on the pool in autocommit, so its snapshot is taken after that
  *   commit.
  * - Never left waiting. Of all the changes to one parent's inputs, take the one that committed
@@ -25,7 +25,7 @@
  *   cancels their jobs, so two of them never wait on each other in a cycle.
  *
  * The cost is a window between the commit and the settle: a process that dies there (or a settle
- * that fails) leaves a parent waiting with finished children. `jobSettleWaiting`, run by every
+ * that fails) leaves a parent waiting with finished children. `flows.settleWaiting`, run by every
  * worker's maintenance, sweeps those up; outcomes and lease recoveries that were recorded are
  * therefore not reported as failed when only their settle failed (postgres-store.ts). The payoff is
  * the outcome hot path: jobs without a parent add one RETURNING column and nothing else, and no
@@ -35,7 +35,8 @@ import { ConveyorError } from '../errors.js';
 import { isFinalState, type Job, type JobState } from '../job.js';
 import { parseJobId } from '../store/encoding.js';
 import { planFlowJobs } from '../store/flow-jobs.js';
-import type { CallerTransaction, FlowJobInsert } from '../store/store.js';
+import { boundedLimit } from '../store/row-limits.js';
+import type { CallerTransaction, FlowJobInsert, FlowStore } from '../store/store.js';
 import type { PostgresAccess } from './access.js';
 import { flowQueries, type FlowQueries } from './flow-queries.js';
 import { insertRecord } from './records.js';
@@ -54,7 +55,7 @@ export function parentsOfFinished(rows: readonly ChangedJobRow[]): string[] {
   return [...new Set(parents)];
 }
 
-export class PostgresFlows {
+export class PostgresFlows implements FlowStore {
   private readonly sql: FlowQueries;
 
   constructor(
@@ -89,12 +90,12 @@ export class PostgresFlows {
     return rows.map(jobFromRow);
   }
 
-  async get(id: string): Promise<Job[]> {
-    return this.listBy(this.sql.FLOW_GET, id);
+  async get(params: { id: string }): Promise<Job[]> {
+    return this.listBy(this.sql.FLOW_GET, params.id);
   }
 
-  async children(id: string): Promise<Job[]> {
-    return this.listBy(this.sql.JOB_CHILD_LIST, id);
+  async childList(params: { id: string }): Promise<Job[]> {
+    return this.listBy(this.sql.JOB_CHILD_LIST, params.id);
   }
 
   /**
@@ -103,12 +104,13 @@ export class PostgresFlows {
    * returned show what the cancel did, not how fast a worker aborted; a notice lost to a failure here
    * is made up for by the workers' next lease renewal, which reports the request too.
    */
-  async cancel(id: string, now: Date): Promise<Job[]> {
+  async cancel(params: { id: string; now: Date }): Promise<Job[]> {
+    const { id, now } = params;
     const flowId = parseJobId(id);
     if (flowId === null) return [];
     const changed = await this.db.all<ChangedJobRow>(this.db.pool, this.sql.FLOW_CANCEL, [flowId, now]);
     await this.settle(parentsOfFinished(changed), now);
-    const jobs = await this.get(id);
+    const jobs = await this.get({ id });
     const requested = changed.filter((row) => row.state === 'running').map((row) => row.id);
     if (requested.length > 0) await this.db.query(this.db.pool, this.sql.NOTIFY_CANCELS, [requested]);
     return jobs;
@@ -132,7 +134,9 @@ export class PostgresFlows {
   }
 
   /** Sweep: settle at most `limit` waiting jobs whose children are all finished, and then their parents. */
-  async settleWaiting(now: Date, limit: number): Promise<number> {
+  async settleWaiting(params: { now: Date; limit: number }): Promise<number> {
+    const { now } = params;
+    const limit = boundedLimit(params.limit);
     if (limit === 0) return 0;
     const rows = await this.db.all<ChangedJobRow>(this.db.pool, this.sql.JOB_SETTLE_WAITING, [limit, now, now.getTime()]);
     return rows.length + (await this.settle(parentsOfFinished(rows), now));

@@ -26,7 +26,7 @@ export interface PostgresStoreOptions {
 
 /**
  * Opens a pool on a PostgreSQL database for Conveyor. It does not connect or migrate yet: the engine
- * calls `migrationRun` when it starts.
+ * calls `migrations.run` when it starts.
  *
  * @example
  * const store = openPostgresStore({ url: 'postgres://app@localhost:5432/app', schema: 'conveyor' });

@@ -5,11 +5,12 @@
  * one already read; `JobEventCursor` (src/server) holds back at such a gap for a moment.
  */
 import { eventSeqParam, jobEventBoundsFromRow, jobEventFromRow, type JobEventBoundsRow, type JobEventRow } from '../store/job-events.js';
-import type { JobEvent, JobEventBounds } from '../store/store.js';
+import { boundedLimit } from '../store/row-limits.js';
+import type { JobEvent, JobEventBounds, JobEventStore } from '../store/store.js';
 import type { PostgresAccess } from './access.js';
 import { quoteIdentifier } from './queries.js';
 
-export class PostgresJobEvents {
+export class PostgresJobEvents implements JobEventStore {
   private readonly sql: { list: string; bounds: string; prune: string };
 
   constructor(
@@ -28,7 +29,7 @@ export class PostgresJobEvents {
   }
 
   async list(params: { afterSeq: string | null; limit: number }): Promise<JobEvent[]> {
-    const rows = await this.db.all<JobEventRow>(this.db.pool, this.sql.list, [eventSeqParam(params.afterSeq), params.limit]);
+    const rows = await this.db.all<JobEventRow>(this.db.pool, this.sql.list, [eventSeqParam(params.afterSeq), boundedLimit(params.limit)]);
     return rows.map(jobEventFromRow);
   }
 
@@ -37,6 +38,6 @@ export class PostgresJobEvents {
   }
 
   async prune(params: { before: Date; limit: number }): Promise<number> {
-    return this.db.run(this.db.pool, this.sql.prune, [params.before, params.limit]);
+    return this.db.run(this.db.pool, this.sql.prune, [params.before, boundedLimit(params.limit)]);
   }
 }

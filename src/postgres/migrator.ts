@@ -4,13 +4,13 @@
  * migrate once (the second waits, then finds nothing pending).
  */
 import { planMigrations } from '../store/migration-plan.js';
-import type { AppliedMigration, MigrationStatus } from '../store/store.js';
+import type { AppliedMigration, MigrationStatus, MigrationStore } from '../store/store.js';
 import type { PostgresAccess, Queryable } from './access.js';
 import { migrations } from './migrations.generated.js';
 import type { PostgresQueries } from './queries.js';
 import { appliedMigrationFromRow, type MigrationRow } from './rows.js';
 
-export class PostgresMigrator {
+export class PostgresMigrator implements MigrationStore {
   constructor(
     private readonly db: PostgresAccess,
     private readonly sql: PostgresQueries,

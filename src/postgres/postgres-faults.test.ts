@@ -153,7 +153,7 @@ describePostgres('store faults and notices: postgres', () => {
     proxy.cut();
     await lost;
     // Another process's maintenance takes the job back once the lease is past (the cut worker cannot renew it).
-    await vi.waitFor(async () => expect(await direct.store.jobRecoverExpiredLeases({ now: new Date(), limit: 10 })).toBe(1), { timeout: 5_000, interval: 50 });
+    await vi.waitFor(async () => expect(await direct.store.jobs.recoverExpiredLeases({ now: new Date(), limit: 10 })).toBe(1), { timeout: 5_000, interval: 50 });
     proxy.restore();
 
     expect(await firstAttempt.promise).toMatchObject({ name: 'JobAbortedError', reason: 'lease-lost' });

@@ -1,7 +1,7 @@
 /**
  * Settling on PostgreSQL where the conformance suite cannot reach. Under real concurrency: the
  * children of one parent finished by four stores (four pools, as four processes would have) in
- * parallel `jobSetStateIfRunningMany` calls, round after round so the last children's commits often
+ * parallel `jobs.setStateIfRunningMany` calls, round after round so the last children's commits often
  * race; and four stores sweeping at once. A trigger on the test schema logs every change of a job out
  * of `waiting`, so "settled exactly once" is counted, not inferred from the final state. And the
  * sweep itself: parents left waiting with finished children (children finished with raw SQL, as a
@@ -26,7 +26,7 @@ describePostgres('postgres flows under concurrency', () => {
   beforeEach(async () => {
     schema = freshSchemaName();
     stores = Array.from({ length: STORES }, () => openPostgresStore({ url: TEST_POSTGRES_URL, schema }));
-    await storeAt(0).migrationRun({ now: new Date() });
+    await storeAt(0).migrations.run({ now: new Date() });
     const s = quoteIdentifier(schema);
     await withPostgresClient(async (client) => {
       await client.query(`CREATE TABLE ${s}.settle_log (job_id bigint NOT NULL, to_state text NOT NULL)`);
@@ -62,12 +62,12 @@ FOR EACH ROW WHEN (OLD.state = 'waiting' AND NEW.state <> 'waiting') EXECUTE FUN
       { ...leaf, task: 'flow.parent', parentIndex: null, onChildFailure: 'fail' },
       ...Array.from({ length: CHILDREN }, (): FlowJobInsert => ({ ...leaf, task: 'flow.child', parentIndex: 0, onChildFailure: 'fail' })),
     ];
-    const [parent] = await storeAt(0).flowInsert({ jobs, now });
-    if (parent === undefined) throw new Error('flowInsert returned no jobs.');
+    const [parent] = await storeAt(0).flows.insert({ jobs, now });
+    if (parent === undefined) throw new Error('flows.insert returned no jobs.');
     const claims: Job[][] = [];
     for (const [index, store] of stores.entries()) {
       const leaseExpiresAt = new Date(now.getTime() + 60_000);
-      claims.push(await store.jobClaim({ queues: [leaf.queue], tasks: ['flow.child'], workerId: `worker-${index}`, limit: CHILDREN / STORES, now, leaseExpiresAt }));
+      claims.push(await store.jobs.claim({ queues: [leaf.queue], tasks: ['flow.child'], workerId: `worker-${index}`, limit: CHILDREN / STORES, now, leaseExpiresAt }));
     }
     expect(claims.flat()).toHaveLength(CHILDREN);
     const at = new Date();
@@ -77,9 +77,9 @@ FOR EACH ROW WHEN (OLD.state = 'waiting' AND NEW.state <> 'waiting') EXECUTE FUN
         return outcome === 'succeeded' ? jobSucceeded(ref, at, job.id) : jobDead(ref, at, { attempt: job.attempt, message: `boom ${job.id}`, stack: null, at });
       }),
     );
-    const results = await Promise.all(stores.map((store, index) => store.jobSetStateIfRunningMany({ updates: updates[index] ?? [] })));
+    const results = await Promise.all(stores.map((store, index) => store.jobs.setStateIfRunningMany({ updates: updates[index] ?? [] })));
     expect(results.flat().every((result) => result.applied)).toBe(true);
-    const settled = await storeAt(1).jobGet({ id: parent.id });
+    const settled = await storeAt(1).jobs.get({ id: parent.id });
     if (settled === null) throw new Error(`Parent ${parent.id} of round ${round} vanished.`);
     return settled;
   }
@@ -97,7 +97,7 @@ FOR EACH ROW WHEN (OLD.state = 'waiting' AND NEW.state <> 'waiting') EXECUTE FUN
 
   async function insertFlow(jobs: Array<Partial<FlowJobInsert>>, now = new Date()): Promise<Job[]> {
     const base = { task: 't', queue: 'q', input: null, priority: 0, runAt: now, maxAttempts: 3, dedupKey: null, concurrencyKey: null };
-    return storeAt(0).flowInsert({ jobs: jobs.map((job, index) => ({ ...base, parentIndex: index === 0 ? null : 0, onChildFailure: 'fail', ...job })), now });
+    return storeAt(0).flows.insert({ jobs: jobs.map((job, index) => ({ ...base, parentIndex: index === 0 ? null : 0, onChildFailure: 'fail', ...job })), now });
   }
 
   async function settleLog(jobId: string): Promise<string[]> {
@@ -115,48 +115,48 @@ FOR EACH ROW WHEN (OLD.state = 'waiting' AND NEW.state <> 'waiting') EXECUTE FUN
       expect(await settleLog(parent.id), `settles of the parent in round ${round}`).toEqual(['queued']);
     }
     // Nothing was left for the maintenance sweep.
-    expect(await storeAt(2).jobSettleWaiting({ now: new Date(), limit: 100 })).toBe(0);
+    expect(await storeAt(2).flows.settleWaiting({ now: new Date(), limit: 100 })).toBe(0);
   });
 
   it(`a parent whose ${CHILDREN} children all die at once dies exactly once, with one error, ${ROUNDS} rounds`, async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const parent = await runRound(round, 'dead');
-      const children = await storeAt(3).jobChildList({ id: parent.id });
+      const children = await storeAt(3).flows.childList({ id: parent.id });
       expect(parent.state, `parent state after round ${round}`).toBe('dead');
       expect(parent.errors.map((error) => error.message)).toEqual([
         `Child job ${children[0]?.id} (task "flow.child") ended dead: boom ${children[0]?.id}`,
       ]);
       expect(await settleLog(parent.id), `settles of the parent in round ${round}`).toEqual(['dead']);
     }
-    expect(await storeAt(2).jobSettleWaiting({ now: new Date(), limit: 100 })).toBe(0);
+    expect(await storeAt(2).flows.settleWaiting({ now: new Date(), limit: 100 })).toBe(0);
   });
 
   it('the sweep releases parents left waiting with finished children, lowest ids first, within its limit', async () => {
     const flows = await Promise.all([1, 2, 3].map(() => insertFlow([{}, {}, {}])));
     for (const [, ...children] of flows) for (const child of children) await finishWithoutSettling(child, 'succeeded');
     const roots = flows.map((jobs) => jobs[0]?.id ?? '').sort((a, b) => Number(a) - Number(b));
-    const states = async () => Promise.all(roots.map(async (id) => (await storeAt(0).jobGet({ id }))?.state));
+    const states = async () => Promise.all(roots.map(async (id) => (await storeAt(0).jobs.get({ id }))?.state));
     expect(await states()).toEqual(['waiting', 'waiting', 'waiting']);
 
     const now = new Date(Date.now() + 10_000);
-    expect(await storeAt(1).jobSettleWaiting({ now, limit: 2 })).toBe(2);
+    expect(await storeAt(1).flows.settleWaiting({ now, limit: 2 })).toBe(2);
     expect(await states(), 'lowest ids first').toEqual(['queued', 'queued', 'waiting']);
-    expect(await storeAt(1).jobSettleWaiting({ now, limit: 2 })).toBe(1);
-    expect(await storeAt(1).jobSettleWaiting({ now, limit: 2 })).toBe(0);
-    expect(await storeAt(0).jobGet({ id: roots[0] ?? '' })).toMatchObject({ state: 'queued', updatedAt: now, errors: [] });
+    expect(await storeAt(1).flows.settleWaiting({ now, limit: 2 })).toBe(1);
+    expect(await storeAt(1).flows.settleWaiting({ now, limit: 2 })).toBe(0);
+    expect(await storeAt(0).jobs.get({ id: roots[0] ?? '' })).toMatchObject({ state: 'queued', updatedAt: now, errors: [] });
   });
 
   it('the sweep kills a parent whose child ended dead, then its parent in turn, counting both', async () => {
     const [root, middle, leaf] = await insertFlow([{ task: 'publish' }, { task: 'resize' }, { task: 'scan', parentIndex: 1 }]);
-    if (root === undefined || middle === undefined || leaf === undefined) throw new Error('flowInsert returned too few jobs.');
+    if (root === undefined || middle === undefined || leaf === undefined) throw new Error('flows.insert returned too few jobs.');
     await finishWithoutSettling(leaf, 'dead', [{ attempt: 1, message: 'virus found', stack: null, at: 5 }]);
 
     const now = new Date();
-    expect(await storeAt(1).jobSettleWaiting({ now, limit: 1 })).toBe(2);
-    const deadMiddle = await storeAt(0).jobGet({ id: middle.id });
+    expect(await storeAt(1).flows.settleWaiting({ now, limit: 1 })).toBe(2);
+    const deadMiddle = await storeAt(0).jobs.get({ id: middle.id });
     expect(deadMiddle).toMatchObject({ state: 'dead', finishedAt: now });
     expect(deadMiddle?.errors).toEqual([{ attempt: 0, message: `Child job ${leaf.id} (task "scan") ended dead: virus found`, stack: null, at: now }]);
-    expect((await storeAt(0).jobGet({ id: root.id }))?.errors.map((error) => error.message)).toEqual([
+    expect((await storeAt(0).jobs.get({ id: root.id }))?.errors.map((error) => error.message)).toEqual([
       `Child job ${middle.id} (task "resize") ended dead: Child job ${leaf.id} (task "scan") ended dead: virus found`,
     ]);
   });
@@ -166,16 +166,16 @@ FOR EACH ROW WHEN (OLD.state = 'waiting' AND NEW.state <> 'waiting') EXECUTE FUN
     const [failing, cancelledChild] = await insertFlow([{}, { task: 'fetch' }], now);
     const [continuing, cancelledToo] = await insertFlow([{ onChildFailure: 'continue', runAt: new Date(now.getTime() + 60_000) }, {}], now);
     if (failing === undefined || cancelledChild === undefined || continuing === undefined || cancelledToo === undefined) {
-      throw new Error('flowInsert returned too few jobs.');
+      throw new Error('flows.insert returned too few jobs.');
     }
     await finishWithoutSettling(cancelledChild, 'cancelled');
     await finishWithoutSettling(cancelledToo, 'cancelled');
 
-    expect(await storeAt(1).jobSettleWaiting({ now, limit: 10 })).toBe(2);
-    expect((await storeAt(0).jobGet({ id: failing.id }))?.errors.map((error) => error.message)).toEqual([
+    expect(await storeAt(1).flows.settleWaiting({ now, limit: 10 })).toBe(2);
+    expect((await storeAt(0).jobs.get({ id: failing.id }))?.errors.map((error) => error.message)).toEqual([
       `Child job ${cancelledChild.id} (task "fetch") was cancelled`,
     ]);
-    expect(await storeAt(0).jobGet({ id: continuing.id }), 'released for its runAt, still ahead').toMatchObject({ state: 'scheduled', errors: [] });
+    expect(await storeAt(0).jobs.get({ id: continuing.id }), 'released for its runAt, still ahead').toMatchObject({ state: 'scheduled', errors: [] });
   });
 
   it('four stores sweeping at once settle each parent left waiting exactly once', async () => {
@@ -184,7 +184,7 @@ FOR EACH ROW WHEN (OLD.state = 'waiting' AND NEW.state <> 'waiting') EXECUTE FUN
     const sweepUntilDone = async (store: PostgresStore): Promise<number> => {
       let total = 0;
       for (;;) {
-        const settled = await store.jobSettleWaiting({ now: new Date(), limit: 3 });
+        const settled = await store.flows.settleWaiting({ now: new Date(), limit: 3 });
         if (settled === 0) return total;
         total += settled;
       }
@@ -204,7 +204,7 @@ describePostgres('postgres flows in a caller transaction', () => {
     schema = freshSchemaName();
     store = openPostgresStore({ url: TEST_POSTGRES_URL, schema });
     listener = openPostgresStore({ url: TEST_POSTGRES_URL, schema });
-    await store.migrationRun({ now: new Date() });
+    await store.migrations.run({ now: new Date() });
   });
 
   afterEach(async () => {
@@ -226,17 +226,17 @@ describePostgres('postgres flows in a caller transaction', () => {
     };
     const [rolledBack, committed] = await withPostgresClient(async (client) => {
       await client.query('BEGIN');
-      const first = await store.flowInsert({ jobs: flow('tx-rolled-back'), now, tx: client });
+      const first = await store.flows.insert({ jobs: flow('tx-rolled-back'), now, tx: client });
       await client.query('ROLLBACK');
       await client.query('BEGIN');
-      const second = await store.flowInsert({ jobs: flow('tx-committed'), now, tx: client });
+      const second = await store.flows.insert({ jobs: flow('tx-committed'), now, tx: client });
       // Not visible to the store's own connections until the caller commits.
-      expect(await store.flowGet({ id: second[0]?.id ?? '' })).toEqual([]);
+      expect(await store.flows.get({ id: second[0]?.id ?? '' })).toEqual([]);
       await client.query('COMMIT');
       return [first, second];
     });
-    expect(await store.flowGet({ id: rolledBack[0]?.id ?? '' })).toEqual([]);
-    expect((await store.flowGet({ id: committed[0]?.id ?? '' })).map((job) => job.state)).toEqual(['waiting', 'queued']);
+    expect(await store.flows.get({ id: rolledBack[0]?.id ?? '' })).toEqual([]);
+    expect((await store.flows.get({ id: committed[0]?.id ?? '' })).map((job) => job.state)).toEqual(['waiting', 'queued']);
     await heard.next((notice) => notice.kind === 'jobs-available' && notice.queues.includes('tx-committed'));
     // Notices arrive in commit order: one from the rolled-back insert would have come before this one.
     expect(heard.notices.filter((notice) => notice.kind === 'jobs-available' && notice.queues.includes('tx-rolled-back'))).toEqual([]);

@@ -24,7 +24,7 @@ describePostgres('postgres migration 5 (flows)', () => {
     const s = quoteIdentifier(schema);
     const sql = postgresQueries(schema);
     const before = await withPostgresClient(async (client) => {
-      // Migrations 1–4 as `migrationRun` applies them, then a job written at version 4.
+      // Migrations 1–4 as `migrations.run` applies them, then a job written at version 4.
       await client.query('BEGIN');
       await client.query(sql.SCHEMA_CREATE);
       await client.query(sql.MIGRATIONS_TABLE_CREATE);
@@ -45,8 +45,8 @@ describePostgres('postgres migration 5 (flows)', () => {
     const store = openPostgresStore({ url: TEST_POSTGRES_URL, schema });
     try {
       // Migration 5 and every later one run together.
-      expect(await store.migrationRun({ now: new Date() })).toMatchObject({ databaseVersion: Math.max(...migrations.map((m) => m.version)), pending: [] });
-      expect(await store.jobGet({ id: before.id })).toMatchObject({ task: 't', state: 'queued', flowId: null, parentId: null, onChildFailure: 'fail' });
+      expect(await store.migrations.run({ now: new Date() })).toMatchObject({ databaseVersion: Math.max(...migrations.map((m) => m.version)), pending: [] });
+      expect(await store.jobs.get({ id: before.id })).toMatchObject({ task: 't', state: 'queued', flowId: null, parentId: null, onChildFailure: 'fail' });
     } finally {
       await store.close();
     }

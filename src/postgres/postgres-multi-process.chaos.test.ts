@@ -151,7 +151,7 @@ function succeededCounter(conveyor: Conveyor) {
       let lastError: unknown = null;
       while (Date.now() < deadline) {
         try {
-          const groups = await conveyor.store.jobCountByGroup({ states: ['succeeded'] });
+          const groups = await conveyor.store.jobs.countByGroup({ states: ['succeeded'] });
           counter.last = groups.reduce((sum, group) => sum + group.count, 0);
           lastError = null;
           if (counter.last >= target) return;

@@ -19,7 +19,7 @@ describePostgres('postgres query plans', () => {
     schema = freshSchemaName();
     const store = openPostgresStore({ url: TEST_POSTGRES_URL, schema });
     try {
-      await store.migrationRun({ now: new Date() });
+      await store.migrations.run({ now: new Date() });
     } finally {
       await store.close();
     }

@@ -21,7 +21,7 @@ describePostgres('a PostgreSQL store whose sessions are read-only', () => {
     schema = freshTestSchema();
     const writable = openPostgresStore({ url: schema.storeUrl });
     stores.push(writable);
-    await writable.migrationRun({ now: new Date() });
+    await writable.migrations.run({ now: new Date() });
     expect(await writable.storeWritableCheck()).toMatchObject({ writable: true });
 
     const url = new URL(schema.storeUrl);
@@ -32,7 +32,7 @@ describePostgres('a PostgreSQL store whose sessions are read-only', () => {
     expect(found).toMatchObject({ writable: false, fault: 'read-only' });
     expect(found.writable === false && found.problem).toMatch(/^Sessions on the PostgreSQL server at postgres:\/\/.* are read-only \(default_transaction_read_only is on for this role, database or server\)\. Turn it off for the role Conveyor logs in as/);
 
-    const write = readOnly.workerDeregister({ id: 'nobody' });
+    const write = readOnly.workers.deregister({ id: 'nobody' });
     await expect(write).rejects.toBeInstanceOf(ConveyorStoreFaultError);
     await expect(write).rejects.toMatchObject({ fault: 'read-only' });
     await expect(write).rejects.toThrow(/refused a write: cannot execute DELETE in a read-only transaction\. It refuses writes \(a standby, or default_transaction_read_only on\): point Conveyor at the primary/);

@@ -342,7 +342,7 @@ WHERE job.state = 'queued' AND job.id = ANY(ARRAY(
 ))
 RETURNING job.*`,
 
-    /** Leaves `updated_at` alone: `jobLeaseExtend` is given no clock, and a renewal changes nothing a reader sees. */
+    /** Leaves `updated_at` alone: `jobs.leaseExtend` is given no clock, and a renewal changes nothing a reader sees. */
     JOB_LEASE_EXTEND: `
 UPDATE ${jobs} SET lease_expires_at = $2
 WHERE state = 'running' AND worker_id = $1

@@ -4,13 +4,13 @@
  */
 import { ConveyorError } from '../errors.js';
 import { limitsToColumns } from '../store/queue-limits.js';
-import type { QueueLimits, QueueState } from '../store/store.js';
+import type { QueueLimits, QueueState, QueueStore } from '../store/store.js';
 import type { PostgresAccess } from './access.js';
 import type { LimitedQueueClaims } from './limited-claims.js';
 import type { PostgresQueries } from './queries.js';
 import { queueFromRow, type QueueRow } from './rows.js';
 
-export class PostgresQueues {
+export class PostgresQueues implements QueueStore {
   constructor(
     private readonly db: PostgresAccess,
     private readonly sql: PostgresQueries,

@@ -6,13 +6,14 @@
  */
 import { ConveyorError } from '../errors.js';
 import { toJsonText } from '../store/encoding.js';
-import type { ScheduleFireParams, ScheduleFireResult, ScheduleRecord, ScheduleUpsert } from '../store/store.js';
+import { boundedLimit } from '../store/row-limits.js';
+import type { ScheduleFireParams, ScheduleFireResult, ScheduleRecord, ScheduleStore, ScheduleUpsert } from '../store/store.js';
 import type { PostgresAccess } from './access.js';
 import type { JobInserts } from './job-inserts.js';
 import type { PostgresQueries } from './queries.js';
 import { scheduleFromRow, type ScheduleRow } from './rows.js';
 
-export class PostgresSchedules {
+export class PostgresSchedules implements ScheduleStore {
   constructor(
     private readonly db: PostgresAccess,
     private readonly sql: PostgresQueries,
@@ -55,8 +56,9 @@ export class PostgresSchedules {
     return (await this.db.run(this.db.pool, this.sql.SCHEDULE_REMOVE, [params.name])) === 1;
   }
 
-  /** `limit` is a whole, non-negative row count (the store bounds it). */
-  async dueList(now: Date, limit: number): Promise<ScheduleRecord[]> {
+  async dueList(params: { now: Date; limit: number }): Promise<ScheduleRecord[]> {
+    const { now } = params;
+    const limit = boundedLimit(params.limit);
     const rows = await this.db.all<ScheduleRow>(this.db.pool, this.sql.SCHEDULE_DUE_LIST, [now, limit]);
     return rows.map(scheduleFromRow);
   }

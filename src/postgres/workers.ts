@@ -3,18 +3,19 @@
  * statement each; maintenance prunes those whose heartbeat stopped.
  */
 import { handlersIgnoringAbortToJson } from '../store/encoding.js';
-import type { HandlerIgnoringAbort, WorkerRecord } from '../store/store.js';
+import type { HandlerIgnoringAbort, WorkerRecord, WorkerStore } from '../store/store.js';
 import type { PostgresAccess } from './access.js';
 import type { PostgresQueries } from './queries.js';
 import { workerFromRow, type WorkerRow } from './rows.js';
 
-export class PostgresWorkers {
+export class PostgresWorkers implements WorkerStore {
   constructor(
     private readonly db: PostgresAccess,
     private readonly sql: PostgresQueries,
   ) {}
 
-  async register(worker: WorkerRecord): Promise<void> {
+  async register(params: { worker: WorkerRecord }): Promise<void> {
+    const { worker } = params;
     await this.db.run(this.db.pool, this.sql.WORKER_REGISTER, [
       worker.id,
       worker.host,

@@ -74,7 +74,7 @@ describe('GET /ready', () => {
   it('is 503 naming a worker whose heartbeat stopped', async () => {
     await fixture.startWorker(BOTH);
     const longAgo = new Date(Date.now() - 60_000);
-    await fixture.conveyor.store.workerRegister({
+    await fixture.conveyor.store.workers.register({
       worker: { id: 'crashed-worker', host: 'gone-host', pid: 4242, queues: ['emails'], tasks: [emailTask.name], concurrency: 1, startedAt: longAgo, lastHeartbeatAt: longAgo, handlersIgnoringAbort: [] },
     });
     const stalled = await ready();

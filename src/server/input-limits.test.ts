@@ -73,9 +73,9 @@ describeEachStore('input both stores can take', (store) => {
     await server.conveyor.enqueue(sendEmail, input, { runAt: new Date('9999-12-31T23:59:59.999Z') });
     const { store } = server.conveyor;
     for (const filter of [{ text: 'a\u0000' }, { task: 'email.send\u0000' }, { queue: 'mail\u0000' }, { createdAfter: new Date('+010000-01-01T00:00:00Z') }, { createdBefore: new Date('-000001-01-01T00:00:00Z') }]) {
-      expect((await store.jobList({ filter, cursor: null, limit: 10 })).jobs).toEqual([]);
+      expect((await store.jobs.list({ filter, cursor: null, limit: 10 })).jobs).toEqual([]);
     }
     const everything = { createdAfter: new Date('-000001-01-01T00:00:00Z'), createdBefore: new Date('+010000-01-01T00:00:00Z') };
-    expect((await store.jobList({ filter: everything, cursor: null, limit: 10 })).jobs).toHaveLength(1);
+    expect((await store.jobs.list({ filter: everything, cursor: null, limit: 10 })).jobs).toHaveLength(1);
   });
 });

@@ -18,7 +18,7 @@ const now = new Date('2026-01-01T00:00:00Z');
 const job = (task: string): JobInsert => ({ task, queue: 'default', input: {}, priority: 0, runAt: now, maxAttempts: 1, dedupKey: null, concurrencyKey: null });
 
 async function insert(store: Store, task: string): Promise<void> {
-  await store.jobInsertMany({ jobs: [job(task)], now });
+  await store.jobs.insertMany({ jobs: [job(task)], now });
 }
 
 /** Each item as `reset` or the event's task, to compare sequences at a glance. */
@@ -36,7 +36,7 @@ describePostgres('JobEventCursor on PostgreSQL', () => {
   beforeEach(async () => {
     schema = freshSchemaName();
     store = openPostgresStore({ url: TEST_POSTGRES_URL, schema });
-    await store.migrationRun({ now });
+    await store.migrations.run({ now });
     clock = new TestClock();
   });
   afterEach(async () => {
@@ -48,7 +48,7 @@ describePostgres('JobEventCursor on PostgreSQL', () => {
     const cursor = await JobEventCursor.open({ store, afterSeq: null, gapWaitMs: 3000, clock: clock.now });
     await withPostgresClient(async (client) => {
       await client.query('BEGIN');
-      await store.jobInsertMany({ jobs: [job('late')], now, tx: client });
+      await store.jobs.insertMany({ jobs: [job('late')], now, tx: client });
       await insert(store, 'early');
       expect(await cursor.read()).toEqual([]);
       clock.ms = 2999;
@@ -62,7 +62,7 @@ describePostgres('JobEventCursor on PostgreSQL', () => {
     const cursor = await JobEventCursor.open({ store, afterSeq: null, gapWaitMs: 3000, clock: clock.now });
     await withPostgresClient(async (client) => {
       await client.query('BEGIN');
-      await store.jobInsertMany({ jobs: [job('rolled-back')], now, tx: client });
+      await store.jobs.insertMany({ jobs: [job('rolled-back')], now, tx: client });
       await client.query('ROLLBACK');
     });
     await insert(store, 'after');
@@ -76,7 +76,7 @@ describePostgres('JobEventCursor on PostgreSQL', () => {
     // The next gap gets its own full wait.
     await withPostgresClient(async (client) => {
       await client.query('BEGIN');
-      await store.jobInsertMany({ jobs: [job('rolled-back-2')], now, tx: client });
+      await store.jobs.insertMany({ jobs: [job('rolled-back-2')], now, tx: client });
       await client.query('ROLLBACK');
     });
     await insert(store, 'later');
@@ -92,7 +92,7 @@ describePostgres('JobEventCursor on PostgreSQL', () => {
     const cursor = await JobEventCursor.open({ store, afterSeq: '0', pageSize: 2, clock: clock.now });
     for (const task of ['a', 'b', 'c', 'd', 'e']) await insert(store, task);
     expect(summary(await cursor.read())).toEqual(['a', 'b', 'c', 'd', 'e']);
-    expect(cursor.seq).toBe((await store.jobEventBounds()).latestSeq);
+    expect(cursor.seq).toBe((await store.events.bounds()).latestSeq);
   });
 });
 
@@ -102,7 +102,7 @@ describe('JobEventCursor on SQLite', () => {
   beforeEach(async () => {
     directory = mkdtempSync(join(tmpdir(), 'conveyor-cursor-'));
     store = openSqliteStore({ path: join(directory, 'c.db') });
-    await store.migrationRun({ now });
+    await store.migrations.run({ now });
   });
   afterEach(async () => {
     await store.close();
@@ -112,7 +112,7 @@ describe('JobEventCursor on SQLite', () => {
   it('reports events pruned under a reader at once, then goes on', async () => {
     const cursor = await JobEventCursor.open({ store, afterSeq: null, clock: () => 0 });
     await insert(store, 'pruned');
-    await store.jobEventPrune({ before: new Date(now.getTime() + 1), limit: 10 });
+    await store.events.prune({ before: new Date(now.getTime() + 1), limit: 10 });
     await insert(store, 'kept');
     const items = await cursor.read();
     expect(summary(items)).toEqual(['reset', 'kept']);

@@ -1,5 +1,5 @@
 /**
- * A reader's position in the store's job event log (`Store.jobEventList`), for one `GET /events`
+ * A reader's position in the store's job event log (`store.events.list`), for one `GET /events`
  * stream: it hands out each event once, in seq order, and says when events may have been missed.
  *
  * Gaps. A seq missing between the position and the next event is either an event the log no
@@ -44,7 +44,7 @@ export class JobEventCursor {
 
   static async open(options: JobEventCursorOptions): Promise<JobEventCursor> {
     const resolved = { gapWaitMs: DEFAULT_GAP_WAIT_MS, pageSize: 500, clock: Date.now, ...options };
-    const { oldestSeq, latestSeq } = await options.store.jobEventBounds();
+    const { oldestSeq, latestSeq } = await options.store.events.bounds();
     if (options.afterSeq === null) return new JobEventCursor(resolved, BigInt(latestSeq ?? 0), []);
     const after = BigInt(options.afterSeq);
     if (oldestSeq !== null && after + 1n < BigInt(oldestSeq)) {
@@ -65,7 +65,7 @@ export class JobEventCursor {
     const items = this.pending;
     this.pending = [];
     for (;;) {
-      const page = await this.options.store.jobEventList({ afterSeq: String(this.position), limit: this.options.pageSize });
+      const page = await this.options.store.events.list({ afterSeq: String(this.position), limit: this.options.pageSize });
       const { handedOut, blocked } = this.take(page, items);
       if (blocked || !handedOut || page.length < this.options.pageSize) return items;
     }

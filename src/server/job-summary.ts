@@ -64,7 +64,7 @@ export const ListIncludeParamSchema = z
     type: 'string',
   });
 
-/** A summary the store cut (`jobSummaryList`) as a list shows it: nothing whole was read. */
+/** A summary the store cut (`jobs.summaryList`) as a list shows it: nothing whole was read. */
 export function summaryToDto(summary: JobSummary): JobSummaryDto {
   const { input: _input, result: _result, errors: _errors, ...rest } = toJobDto({ ...summary, input: null, result: null, errors: [] });
   return {

@@ -134,7 +134,7 @@ describe('GET /metrics', () => {
     const { job } = await fixture.conveyor.enqueue(emailTask, { n: 1 });
     // A worker that died holding the job: its lease ran out a moment after the claim.
     const now = new Date();
-    const claimed = await fixture.conveyor.store.jobClaim({ queues: ['emails'], tasks: [emailTask.name], workerId: 'died', limit: 1, now, leaseExpiresAt: new Date(now.getTime() + 1) });
+    const claimed = await fixture.conveyor.store.jobs.claim({ queues: ['emails'], tasks: [emailTask.name], workerId: 'died', limit: 1, now, leaseExpiresAt: new Date(now.getTime() + 1) });
     expect(claimed.map((each) => each.id)).toEqual([job.id]);
     let recovered!: Promise<void>;
     await fixture.startWorker([reportTask], (worker) => {

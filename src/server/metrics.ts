@@ -207,7 +207,7 @@ export class ConveyorMetrics {
     const now = Date.now();
     if (this.snapshot !== null && now - this.snapshot.takenAt < this.snapshotTtlMs) return this.snapshot.value;
     const value = withTimeout('reading metrics', this.storeTimeoutMs, async () => {
-      const [counts, orphans] = await Promise.all([this.conveyor.store.jobCountByGroup({ states: [...DEPTH_STATES] }), this.conveyor.orphans()]);
+      const [counts, orphans] = await Promise.all([this.conveyor.store.jobs.countByGroup({ states: [...DEPTH_STATES] }), this.conveyor.orphans()]);
       return { counts, orphans };
     });
     const snapshot = { takenAt: now, value };

@@ -68,7 +68,7 @@ const NO_LIMITS: QueueLimits = { concurrency: null, perKey: null, rate: null };
  *
  * @example
  * const since = new Date(Date.now() - THROUGHPUT_WINDOW_MS);
- * toQueueDtos(await conveyor.listQueues(), await conveyor.store.jobCountByGroup({ states: [...DEPTH_STATES] }), await conveyor.store.jobCountFinishedSince({ since }));
+ * toQueueDtos(await conveyor.listQueues(), await conveyor.store.jobs.countByGroup({ states: [...DEPTH_STATES] }), await conveyor.store.jobs.countFinishedSince({ since }));
  */
 export function toQueueDtos(states: QueueState[], counts: JobCount[], finished: JobFinishedCount[]): QueueDto[] {
   const stateByName = new Map(states.map((state) => [state.name, state]));

@@ -91,7 +91,7 @@ describeEachStore('GET /events', (store) => {
     await enqueueGreet(server, 'other');
     const mail = await server.request('POST', '/jobs', { body: { task: 'email.send', input: { to: 'a@example.com', subject: 'hi' } } });
     expect(mail.status).toBe(201);
-    const { latestSeq } = await server.conveyor.store.jobEventBounds();
+    const { latestSeq } = await server.conveyor.store.events.bounds();
 
     for (const stream of [byJob, byQueue, byTask]) await stream.waitFor(() => stream.lastEventId() === latestSeq);
     expect(jobEvents(byJob.messages).map((event) => event.jobId)).toEqual([wanted]);
@@ -102,7 +102,7 @@ describeEachStore('GET /events', (store) => {
   it('tells a client whose Last-Event-ID is past the retention to refetch, then goes on from the oldest event kept', async () => {
     const server = await serverWithGreet(store);
     const stale = await enqueueGreet(server, 'stale');
-    await server.conveyor.store.jobEventPrune({ before: new Date(Date.now() + 60_000), limit: 100 });
+    await server.conveyor.store.events.prune({ before: new Date(Date.now() + 60_000), limit: 100 });
     const kept = await enqueueGreet(server, 'kept');
     expect(stale).not.toBe(kept);
     const stream = await subscribe(server, '', { 'last-event-id': '0' });

@@ -169,7 +169,7 @@ describeEachStore('queue, worker and orphan routes', (store) => {
 
     it('shows a worker whose heartbeat stopped as not live', async () => {
       const longAgo = new Date(Date.now() - 60_000);
-      await server.conveyor.store.workerRegister({
+      await server.conveyor.store.workers.register({
         worker: { id: 'crashed-worker', host: 'gone-host', pid: 4242, queues: ['mail'], tasks: ['email.send'], concurrency: 2, startedAt: longAgo, lastHeartbeatAt: longAgo, handlersIgnoringAbort: [] },
       });
       expect(await getJson('/workers')).toEqual({
@@ -196,7 +196,7 @@ describeEachStore('queue, worker and orphan routes', (store) => {
 
     it('lists stalled workers, not live', async () => {
       const longAgo = new Date(Date.now() - 60_000);
-      await server.conveyor.store.workerRegister({
+      await server.conveyor.store.workers.register({
         worker: { id: 'crashed-worker', host: 'gone-host', pid: 4242, queues: ['mail'], tasks: ['email.send'], concurrency: 1, startedAt: longAgo, lastHeartbeatAt: longAgo, handlersIgnoringAbort: [] },
       });
       await server.conveyor.enqueue(sendEmail, { to: 'a@example.com', subject: 'stuck' });

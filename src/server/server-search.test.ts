@@ -24,21 +24,21 @@ async function enqueue(task: string, input: unknown): Promise<JobDto> {
 async function killJob(job: JobDto, message: string): Promise<void> {
   const store = server.conveyor.store;
   const now = new Date();
-  const claimed = await store.jobClaim({ queues: [job.queue], tasks: [job.task], workerId: WORKER, limit: 1, now, leaseExpiresAt: new Date(now.getTime() + 60_000) });
+  const claimed = await store.jobs.claim({ queues: [job.queue], tasks: [job.task], workerId: WORKER, limit: 1, now, leaseExpiresAt: new Date(now.getTime() + 60_000) });
   expect(claimed.map((running) => running.id)).toEqual([job.id]);
   const attempt = claimed[0]?.attempt ?? 1;
   const error = { attempt, message, stack: `Error: ${message}\n    at run (tasks.ts:1:1)`, at: now };
-  const [result] = await store.jobSetStateIfRunningMany({ updates: [jobDead({ id: job.id, attempt, workerId: WORKER }, now, error)] });
+  const [result] = await store.jobs.setStateIfRunningMany({ updates: [jobDead({ id: job.id, attempt, workerId: WORKER }, now, error)] });
   expect(result?.applied).toBe(true);
 }
 
 /** Insert an `email.send` job as if enqueued at `createdAt`. */
 async function insertEmailAt(createdAt: string, subject: string): Promise<string> {
-  const [result] = await server.conveyor.store.jobInsertMany({
+  const [result] = await server.conveyor.store.jobs.insertMany({
     jobs: [{ task: 'email.send', queue: 'mail', input: { to: 'ops@example.com', subject }, priority: 0, runAt: new Date(createdAt), maxAttempts: 3, dedupKey: null, concurrencyKey: null }],
     now: new Date(createdAt),
   });
-  if (result === undefined) throw new Error('jobInsertMany returned no result');
+  if (result === undefined) throw new Error('jobs.insertMany returned no result');
   return result.job.id;
 }
 

@@ -18,7 +18,7 @@ describe('SessionAuthority', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'conveyor-sessions-'));
     store = openSqliteStore({ path: join(dir, 'conveyor.db') });
-    await store.migrationRun({ now: t0 });
+    await store.migrations.run({ now: t0 });
   });
   afterEach(async () => {
     await store.close();
@@ -31,8 +31,8 @@ describe('SessionAuthority', () => {
     expect(await sessions.check(cookie, later(59_999))).toEqual({ tokenDigest: sha256Hex(TOKEN), expiresAt: later(60_000) });
     expect(await sessions.check(cookie, later(60_000))).toBeNull();
     const secret = cookie.split('.')[1]!;
-    expect(await store.sessionGet({ idHash: sha256Hex(secret) })).toMatchObject({ tokenHash: sha256Hex(TOKEN), revokedAt: null });
-    expect(await store.sessionGet({ idHash: secret })).toBeNull();
+    expect(await store.sessions.get({ idHash: sha256Hex(secret) })).toMatchObject({ tokenHash: sha256Hex(TOKEN), revokedAt: null });
+    expect(await store.sessions.get({ idHash: secret })).toBeNull();
   });
 
   it('ends a session at logout, for every server sharing the store and the tokens', async () => {

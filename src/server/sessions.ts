@@ -48,7 +48,7 @@ export class SessionAuthority {
   async open(token: string, now: Date): Promise<string> {
     const secret = randomBytes(SECRET_BYTES).toString('base64url');
     const expiresAt = new Date(now.getTime() + this.ttlMs);
-    await this.store.sessionCreate({ session: { idHash: sha256Hex(secret), tokenHash: sha256Hex(token), createdAt: now, expiresAt } });
+    await this.store.sessions.create({ session: { idHash: sha256Hex(secret), tokenHash: sha256Hex(token), createdAt: now, expiresAt } });
     return `${VERSION}.${secret}.${this.sign(secret)}`;
   }
 
@@ -56,7 +56,7 @@ export class SessionAuthority {
   async check(cookie: string, now: Date): Promise<CheckedSession | null> {
     const secret = this.verifiedSecret(cookie);
     if (secret === null) return null;
-    const session = await this.store.sessionGet({ idHash: sha256Hex(secret) });
+    const session = await this.store.sessions.get({ idHash: sha256Hex(secret) });
     if (session === null || session.revokedAt !== null || session.expiresAt.getTime() <= now.getTime()) return null;
     if (!this.tokenDigests.has(session.tokenHash)) return null;
     return { tokenDigest: session.tokenHash, expiresAt: session.expiresAt };
@@ -65,7 +65,7 @@ export class SessionAuthority {
   /** Revoke the session a cookie value names (logout); a forged or unknown value changes nothing. */
   async revoke(cookie: string, now: Date): Promise<void> {
     const secret = this.verifiedSecret(cookie);
-    if (secret !== null) await this.store.sessionRevoke({ idHash: sha256Hex(secret), now });
+    if (secret !== null) await this.store.sessions.revoke({ idHash: sha256Hex(secret), now });
   }
 
   /** The secret of a well-formed, correctly signed cookie value; null otherwise. */

@@ -63,7 +63,7 @@ export class SqliteClaims {
   }
 }
 
-/** Highest priority first, then oldest `runAt`, then lowest id: the order `jobClaim` promises. */
+/** Highest priority first, then oldest `runAt`, then lowest id: the order `jobs.claim` promises. */
 function byClaimOrder(a: ClaimCandidateRow, b: ClaimCandidateRow): number {
   return b.priority - a.priority || a.run_at - b.run_at || a.id - b.id;
 }

@@ -1,17 +1,19 @@
 /**
- * Flows on the SQLite store: inserting a flow, reading and cancelling it, and *settling* a parent,
+ * Flows on the SQLite store (`store.flows`): inserting a flow, reading and cancelling it, and *settling* a parent,
  * the step that ends a flow job's wait once its children are finished (the rules are in the
  * "Flows" section of `Store`).
  *
- * Every method runs inside a transaction the store opened (BEGIN IMMEDIATE), so what a settle reads
- * cannot change before it writes: SQLite has one writer at a time. The updates are compare-and-set
+ * Every write is one BEGIN IMMEDIATE transaction, and `settle` runs inside the transaction of the
+ * write that finished a child, so what a settle reads cannot change before it writes: SQLite has one
+ * writer at a time. The updates are compare-and-set
  * on 'waiting' all the same, so settling a job twice changes it once.
  */
 import { ConveyorError } from '../errors.js';
 import type { Job, JobState } from '../job.js';
-import { attemptErrorToJson, toJsonText } from '../store/encoding.js';
+import { attemptErrorToJson, parseJobId, toJsonText } from '../store/encoding.js';
 import { planFlowJobs, type FlowJobPlan } from '../store/flow-jobs.js';
-import type { FlowJobInsert } from '../store/store.js';
+import { boundedLimit } from '../store/row-limits.js';
+import type { FlowJobInsert, FlowStore } from '../store/store.js';
 import * as sql from './flow-queries.js';
 import { jobFromRow, type FinishedJobRow, type JobRow } from './rows.js';
 import type { PreparedStatements } from './statements.js';
@@ -31,11 +33,38 @@ interface FailedChildRow {
   last_error_message: string | null;
 }
 
-export class SqliteFlows {
+export class SqliteFlows implements FlowStore {
   constructor(private readonly db: PreparedStatements) {}
 
+  async insert(params: { jobs: FlowJobInsert[]; now: Date }): Promise<Job[]> {
+    return this.db.immediate(() => this.insertInOrder(params.jobs, params.now.getTime()));
+  }
+
+  async get(params: { id: string }): Promise<Job[]> {
+    const id = parseJobId(params.id);
+    return id === null ? [] : this.jobsOf(id);
+  }
+
+  async cancel(params: { id: string; now: Date }): Promise<Job[]> {
+    const id = parseJobId(params.id);
+    return id === null ? [] : this.db.immediate(() => this.cancelInTransaction(id, params.now.getTime()));
+  }
+
+  async childList(params: { id: string }): Promise<Job[]> {
+    const id = parseJobId(params.id);
+    return id === null ? [] : this.db.all<JobRow>(sql.JOB_CHILD_LIST, { id }).map(jobFromRow);
+  }
+
+  /** The sweep for parents a crash left waiting with finished children. */
+  async settleWaiting(params: { now: Date; limit: number }): Promise<number> {
+    return this.db.immediate(() => {
+      const ids = this.db.all<{ id: number }>(sql.JOB_SETTLEABLE_LIST, { limit: boundedLimit(params.limit) }).map((row) => row.id);
+      return this.settle(ids, params.now.getTime());
+    });
+  }
+
   /** Inserts the jobs in order, so a parent (lower index) has its id before its children are inserted. */
-  insert(jobs: readonly FlowJobInsert[], now: number): Job[] {
+  private insertInOrder(jobs: readonly FlowJobInsert[], now: number): Job[] {
     const rows: JobRow[] = [];
     for (const [index, plan] of planFlowJobs(jobs, new Date(now)).entries()) {
       const root = rows[0];
@@ -71,11 +100,11 @@ export class SqliteFlows {
     return row;
   }
 
-  get(flowId: number): Job[] {
+  private jobsOf(flowId: number): Job[] {
     return this.db.all<JobRow>(sql.FLOW_GET, { flowId }).map(jobFromRow);
   }
 
-  cancel(flowId: number, now: number): Job[] {
+  private cancelInTransaction(flowId: number, now: number): Job[] {
     const cancelled = this.db.all<FinishedJobRow & { id: number }>(sql.FLOW_CANCEL_NOT_RUNNING, { flowId, now });
     this.db.run(sql.FLOW_CANCEL_REQUEST, { flowId, now });
     // A parent cancelled here is finished itself; only one outside the cancelled set (say, a parent
@@ -83,22 +112,13 @@ export class SqliteFlows {
     const cancelledIds = new Set(cancelled.map((row) => row.id));
     const parents = cancelled.flatMap((row) => (row.parent_id === null || cancelledIds.has(row.parent_id) ? [] : [row.parent_id]));
     this.settle(parents, now);
-    return this.get(flowId);
-  }
-
-  children(parentId: number): Job[] {
-    return this.db.all<JobRow>(sql.JOB_CHILD_LIST, { id: parentId }).map(jobFromRow);
-  }
-
-  /** The sweep for parents a crash left waiting with finished children. */
-  settleWaiting(now: number, limit: number): number {
-    const ids = this.db.all<{ id: number }>(sql.JOB_SETTLEABLE_LIST, { limit }).map((row) => row.id);
-    return this.settle(ids, now);
+    return this.jobsOf(flowId);
   }
 
   /**
    * Settles each of these jobs that is waiting with every child finished, and then the parent of
-   * each that ended dead, up the flow. Returns how many jobs changed.
+   * each that ended dead, up the flow. Returns how many jobs changed. Runs inside the caller's
+   * transaction.
    */
   settle(jobIds: readonly number[], now: number): number {
     const pending = [...new Set(jobIds)];

@@ -36,7 +36,7 @@ const SYNCHRONOUS_PRAGMAS = {
 
 /**
  * Opens (creating if needed) a SQLite database for Conveyor. It does not migrate: the engine calls
- * `migrationRun` when it starts.
+ * `migrations.run` when it starts.
  *
  * @example
  * const store = openSqliteStore({ path: './data/conveyor.db' });

@@ -1,9 +1,10 @@
 /**
- * The job event log on SQLite (table `conveyor_job_events`, written by the triggers of migration 7):
+ * The job event log on SQLite (`store.events`; table `conveyor_job_events`, written by the triggers of migration 7):
  * reading it in seq order, its bounds, and pruning it. One statement each.
  */
 import { eventSeqParam, jobEventBoundsFromRow, jobEventFromRow, type JobEventBoundsRow, type JobEventRow } from '../store/job-events.js';
-import type { JobEvent, JobEventBounds } from '../store/store.js';
+import { boundedLimit } from '../store/row-limits.js';
+import type { JobEvent, JobEventBounds, JobEventStore } from '../store/store.js';
 import type { PreparedStatements } from './statements.js';
 
 const COLUMNS = 'seq, job_id, task, queue, state, attempt, progress_fraction, progress_message, at';
@@ -19,20 +20,20 @@ DELETE FROM conveyor_job_events WHERE seq IN (
   SELECT seq FROM (SELECT seq, at FROM conveyor_job_events ORDER BY seq LIMIT @limit) WHERE at < @before
 )`;
 
-export class SqliteJobEvents {
+export class SqliteJobEvents implements JobEventStore {
   constructor(private readonly db: PreparedStatements) {}
 
-  list(params: { afterSeq: string | null; limit: number }): JobEvent[] {
+  async list(params: { afterSeq: string | null; limit: number }): Promise<JobEvent[]> {
     // SQLite compares an INTEGER column with a text parameter as text: bind a number (seqs stay below 2^53 here).
-    const rows = this.db.all<JobEventRow>(LIST, { after: Number(eventSeqParam(params.afterSeq)), limit: params.limit });
+    const rows = this.db.all<JobEventRow>(LIST, { after: Number(eventSeqParam(params.afterSeq)), limit: boundedLimit(params.limit) });
     return rows.map(jobEventFromRow);
   }
 
-  bounds(): JobEventBounds {
+  async bounds(): Promise<JobEventBounds> {
     return jobEventBoundsFromRow(this.db.get<JobEventBoundsRow>(BOUNDS));
   }
 
-  prune(params: { before: Date; limit: number }): number {
-    return this.db.run(PRUNE, { before: params.before.getTime(), limit: params.limit });
+  async prune(params: { before: Date; limit: number }): Promise<number> {
+    return this.db.run(PRUNE, { before: params.before.getTime(), limit: boundedLimit(params.limit) });
   }
 }

@@ -222,7 +222,7 @@ SET state = 'running', attempt = attempt + 1, worker_id = @workerId, lease_expir
 WHERE id IN (SELECT value FROM json_each(@ids)) AND state = 'queued'
 RETURNING *`;
 
-/** Leaves `updated_at` alone: `jobLeaseExtend` is given no clock, and a renewal changes nothing a reader sees. */
+/** Leaves `updated_at` alone: `jobs.leaseExtend` is given no clock, and a renewal changes nothing a reader sees. */
 export const JOB_LEASE_EXTEND = `
 UPDATE conveyor_jobs INDEXED BY conveyor_jobs_worker_idx
 SET lease_expires_at = @leaseExpiresAt
@@ -416,7 +416,7 @@ RETURNING *`;
 
 export const QUEUE_LIST = `SELECT * FROM conveyor_queues ORDER BY name`;
 
-/** The rows of those of the queues `@queues` (a JSON array) that have one: `jobClaim` skips paused ones and limits limited ones. */
+/** The rows of those of the queues `@queues` (a JSON array) that have one: `jobs.claim` skips paused ones and limits limited ones. */
 export const QUEUES_AMONG = `
 SELECT * FROM conveyor_queues WHERE name IN (SELECT value FROM json_each(@queues))`;
 

@@ -1,14 +1,15 @@
 /**
- * Schedules on the SQLite store: defining, pausing, resuming and removing them, listing the due
+ * Schedules on the SQLite store (`store.schedules`): defining, pausing, resuming and removing them, listing the due
  * ones, and *firing* one, which advances its next run and enqueues its job as one write.
  *
- * `fire` runs inside a transaction the store opened (BEGIN IMMEDIATE): the advance is a
+ * `fire` is one BEGIN IMMEDIATE transaction: the advance is a
  * compare-and-set on the next run the caller read, so of the processes that fire the same tick,
  * one advances the schedule and inserts the job, and the others change nothing.
  */
 import { ConveyorError } from '../errors.js';
 import { toJsonText } from '../store/encoding.js';
-import type { JobInsert, JobInsertResult, ScheduleFireParams, ScheduleFireResult, ScheduleRecord, ScheduleUpsert } from '../store/store.js';
+import { boundedLimit } from '../store/row-limits.js';
+import type { JobInsert, JobInsertResult, ScheduleFireParams, ScheduleFireResult, ScheduleRecord, ScheduleStore, ScheduleUpsert } from '../store/store.js';
 import * as sql from './queries.js';
 import { scheduleFromRow, type ScheduleRow } from './rows.js';
 import type { PreparedStatements } from './statements.js';
@@ -16,13 +17,14 @@ import type { PreparedStatements } from './statements.js';
 /** The store's own job insert (dedup check included), run in the caller's transaction. */
 export type InsertJob = (job: JobInsert, now: number) => JobInsertResult;
 
-export class SqliteSchedules {
+export class SqliteSchedules implements ScheduleStore {
   constructor(
     private readonly db: PreparedStatements,
     private readonly insertJob: InsertJob,
   ) {}
 
-  upsert(schedule: ScheduleUpsert, now: Date): ScheduleRecord {
+  async upsert(params: { schedule: ScheduleUpsert; now: Date }): Promise<ScheduleRecord> {
+    const { schedule, now } = params;
     const row = this.db.get<ScheduleRow>(sql.SCHEDULE_UPSERT, {
       name: schedule.name,
       task: schedule.task,
@@ -38,16 +40,16 @@ export class SqliteSchedules {
     return scheduleFromRow(row);
   }
 
-  list(): ScheduleRecord[] {
+  async list(): Promise<ScheduleRecord[]> {
     return this.db.all<ScheduleRow>(sql.SCHEDULE_LIST).map(scheduleFromRow);
   }
 
-  pause(params: { name: string; now: Date }): ScheduleRecord | null {
+  async pause(params: { name: string; now: Date }): Promise<ScheduleRecord | null> {
     const row = this.db.get<ScheduleRow>(sql.SCHEDULE_PAUSE, { name: params.name, now: params.now.getTime() });
     return row === undefined ? null : scheduleFromRow(row);
   }
 
-  resume(params: { name: string; nextRunAt: Date; now: Date }): ScheduleRecord | null {
+  async resume(params: { name: string; nextRunAt: Date; now: Date }): Promise<ScheduleRecord | null> {
     const row = this.db.get<ScheduleRow>(sql.SCHEDULE_RESUME, {
       name: params.name,
       nextRunAt: params.nextRunAt.getTime(),
@@ -56,16 +58,20 @@ export class SqliteSchedules {
     return row === undefined ? null : scheduleFromRow(row);
   }
 
-  remove(name: string): boolean {
-    return this.db.run(sql.SCHEDULE_REMOVE, { name }) === 1;
+  async remove(params: { name: string }): Promise<boolean> {
+    return this.db.run(sql.SCHEDULE_REMOVE, { name: params.name }) === 1;
   }
 
-  /** @param limit a whole, non-negative row count (the store bounds it). */
-  dueList(now: Date, limit: number): ScheduleRecord[] {
-    return this.db.all<ScheduleRow>(sql.SCHEDULE_DUE_LIST, { now: now.getTime(), limit }).map(scheduleFromRow);
+  async dueList(params: { now: Date; limit: number }): Promise<ScheduleRecord[]> {
+    return this.db.all<ScheduleRow>(sql.SCHEDULE_DUE_LIST, { now: params.now.getTime(), limit: boundedLimit(params.limit) }).map(scheduleFromRow);
   }
 
-  fire(params: ScheduleFireParams): ScheduleFireResult {
+  async fire(params: ScheduleFireParams): Promise<ScheduleFireResult> {
+    // One transaction: the schedule advances only if its job is inserted too.
+    return this.db.immediate(() => this.fireInTransaction(params));
+  }
+
+  private fireInTransaction(params: ScheduleFireParams): ScheduleFireResult {
     const now = params.now.getTime();
     const advanced = this.db.run(sql.SCHEDULE_ADVANCE, {
       name: params.name,

@@ -1,5 +1,5 @@
 /**
- * What the shared conformance suite cannot reach for flows: `jobSettleWaiting` settling a parent a
+ * What the shared conformance suite cannot reach for flows: `flows.settleWaiting` settling a parent a
  * crash left waiting with finished children. No sequence of `Store` calls leaves one (each settles
  * in the transaction that finishes the child), so these tests make that state with raw SQL, as a
  * process killed between the two would have left it had they been two transactions.
@@ -32,7 +32,7 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'conveyor-sqlite-flows-'));
   path = join(dir, 'conveyor.db');
   store = openSqliteStore({ path });
-  await store.migrationRun({ now: at(0) });
+  await store.migrations.run({ now: at(0) });
   raw = new Database(path);
 });
 
@@ -50,25 +50,25 @@ function finishWithoutSettling(job: Job, state: 'succeeded' | 'dead' | 'cancelle
 }
 
 async function insertFlow(jobs: FlowJobInsert[]): Promise<Job[]> {
-  return store.flowInsert({ jobs, now: at(0) });
+  return store.flows.insert({ jobs, now: at(0) });
 }
 
 async function stateOf(job: Job): Promise<string | undefined> {
-  return (await store.jobGet({ id: job.id }))?.state;
+  return (await store.jobs.get({ id: job.id }))?.state;
 }
 
-describe('jobSettleWaiting on SQLite', () => {
+describe('flows.settleWaiting on SQLite', () => {
   it('releases a parent left waiting with finished children, and obeys its limit', async () => {
     const flows = await Promise.all([1, 2, 3].map(() => insertFlow([flowJob({ parentIndex: null }), flowJob(), flowJob()])));
     for (const [, ...children] of flows) for (const child of children) finishWithoutSettling(child, 'succeeded');
     const roots = flows.map((jobs) => jobs[0] as Job);
     expect(await Promise.all(roots.map(stateOf))).toEqual(['waiting', 'waiting', 'waiting']);
 
-    expect(await store.jobSettleWaiting({ now: at(10), limit: 2 })).toBe(2);
+    expect(await store.flows.settleWaiting({ now: at(10), limit: 2 })).toBe(2);
     expect(await Promise.all(roots.map(stateOf)), 'lowest ids first').toEqual(['queued', 'queued', 'waiting']);
-    expect(await store.jobSettleWaiting({ now: at(10), limit: 2 })).toBe(1);
-    expect(await store.jobSettleWaiting({ now: at(10), limit: 2 })).toBe(0);
-    expect(await store.jobGet({ id: roots[0]?.id ?? '' })).toMatchObject({ state: 'queued', updatedAt: at(10), errors: [] });
+    expect(await store.flows.settleWaiting({ now: at(10), limit: 2 })).toBe(1);
+    expect(await store.flows.settleWaiting({ now: at(10), limit: 2 })).toBe(0);
+    expect(await store.jobs.get({ id: roots[0]?.id ?? '' })).toMatchObject({ state: 'queued', updatedAt: at(10), errors: [] });
   });
 
   it('kills a parent whose child ended dead, and its parent in turn, counting both', async () => {
@@ -77,16 +77,16 @@ describe('jobSettleWaiting on SQLite', () => {
       flowJob({ task: 'resize' }),
       flowJob({ task: 'scan', parentIndex: 1 }),
     ]);
-    if (root === undefined || middle === undefined || leaf === undefined) throw new Error('flowInsert returned too few jobs.');
+    if (root === undefined || middle === undefined || leaf === undefined) throw new Error('flows.insert returned too few jobs.');
     finishWithoutSettling(leaf, 'dead', [{ attempt: 1, message: 'virus found', stack: null, at: 5 }]);
 
-    expect(await store.jobSettleWaiting({ now: at(10), limit: 1 })).toBe(2);
-    const deadMiddle = await store.jobGet({ id: middle.id });
+    expect(await store.flows.settleWaiting({ now: at(10), limit: 1 })).toBe(2);
+    const deadMiddle = await store.jobs.get({ id: middle.id });
     expect(deadMiddle).toMatchObject({ state: 'dead', finishedAt: at(10) });
     expect(deadMiddle?.errors).toEqual([
       { attempt: 0, message: `Child job ${leaf.id} (task "scan") ended dead: virus found`, stack: null, at: at(10) },
     ]);
-    expect((await store.jobGet({ id: root.id }))?.errors.map((error) => error.message)).toEqual([
+    expect((await store.jobs.get({ id: root.id }))?.errors.map((error) => error.message)).toEqual([
       `Child job ${middle.id} (task "resize") ended dead: Child job ${leaf.id} (task "scan") ended dead: virus found`,
     ]);
   });
@@ -95,15 +95,15 @@ describe('jobSettleWaiting on SQLite', () => {
     const [failing, cancelledChild] = await insertFlow([flowJob({ parentIndex: null }), flowJob({ task: 'fetch' })]);
     const [continuing, cancelledToo] = await insertFlow([flowJob({ parentIndex: null, onChildFailure: 'continue', runAt: at(50) }), flowJob()]);
     if (failing === undefined || cancelledChild === undefined || continuing === undefined || cancelledToo === undefined) {
-      throw new Error('flowInsert returned too few jobs.');
+      throw new Error('flows.insert returned too few jobs.');
     }
     finishWithoutSettling(cancelledChild, 'cancelled');
     finishWithoutSettling(cancelledToo, 'cancelled');
 
-    expect(await store.jobSettleWaiting({ now: at(10), limit: 10 })).toBe(2);
-    expect((await store.jobGet({ id: failing.id }))?.errors.map((error) => error.message)).toEqual([
+    expect(await store.flows.settleWaiting({ now: at(10), limit: 10 })).toBe(2);
+    expect((await store.jobs.get({ id: failing.id }))?.errors.map((error) => error.message)).toEqual([
       `Child job ${cancelledChild.id} (task "fetch") was cancelled`,
     ]);
-    expect(await store.jobGet({ id: continuing.id }), 'released for its runAt, still ahead').toMatchObject({ state: 'scheduled', errors: [] });
+    expect(await store.jobs.get({ id: continuing.id }), 'released for its runAt, still ahead').toMatchObject({ state: 'scheduled', errors: [] });
   });
 });

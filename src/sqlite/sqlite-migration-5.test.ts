@@ -47,7 +47,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Applies migrations 1–4 and records them the way `migrationRun` does, without the store. */
+/** Applies migrations 1–4 and records them the way `migrations.run` does, without the store. */
 function migrateToVersion4(db: Database.Database): void {
   db.transaction(() => {
     db.exec(sql.MIGRATIONS_TABLE_CREATE);
@@ -102,8 +102,8 @@ describe('migration 5 (flows) on a database at version 4', () => {
     try {
       // Migration 5 and every later one (they follow it in the same run).
       const later = migrations.map((m) => m.version).filter((version) => version >= 5);
-      expect(await store.migrationStatus()).toMatchObject({ databaseVersion: 4, pending: later });
-      expect(await store.migrationRun({ now: at(0) })).toMatchObject({ databaseVersion: Math.max(...later), pending: [] });
+      expect(await store.migrations.status()).toMatchObject({ databaseVersion: 4, pending: later });
+      expect(await store.migrations.run({ now: at(0) })).toMatchObject({ databaseVersion: Math.max(...later), pending: [] });
 
       const check = new Database(path, { readonly: true });
       try {
@@ -117,11 +117,11 @@ describe('migration 5 (flows) on a database at version 4', () => {
       }
 
       // The store reads every migrated row, and the next id is above the pruned one.
-      for (const id of ids) expect(await store.jobGet({ id: String(id) }), `job ${id}`).not.toBeNull();
-      const [inserted] = await store.jobInsertMany({ jobs: [jobInsert()], now: at(0) });
+      for (const id of ids) expect(await store.jobs.get({ id: String(id) }), `job ${id}`).not.toBeNull();
+      const [inserted] = await store.jobs.insertMany({ jobs: [jobInsert()], now: at(0) });
       expect(Number(inserted?.job.id)).toBeGreaterThan(prunedId);
       // The new state is accepted: a flow's root waits for its child.
-      const flow = await store.flowInsert({
+      const flow = await store.flows.insert({
         jobs: [
           { ...jobInsert(), parentIndex: null, onChildFailure: 'fail' },
           { ...jobInsert(), parentIndex: 0, onChildFailure: 'fail' },
@@ -136,7 +136,7 @@ describe('migration 5 (flows) on a database at version 4', () => {
     // Migrated or fresh, the file ends with the same tables and indexes, defined the same way.
     const freshPath = join(dir, 'fresh.db');
     const fresh = openSqliteStore({ path: freshPath });
-    await fresh.migrationRun({ now: at(0) });
+    await fresh.migrations.run({ now: at(0) });
     await fresh.close();
     const migratedSchema = readSchema(path);
     expect(migratedSchema).toEqual(readSchema(freshPath));
@@ -169,8 +169,8 @@ describe('migration 5 (flows) on a database at version 4', () => {
     db.close();
     const store = openSqliteStore({ path });
     try {
-      await store.migrationRun({ now: at(0) });
-      const [inserted] = await store.jobInsertMany({ jobs: [jobInsert()], now: at(0) });
+      await store.migrations.run({ now: at(0) });
+      const [inserted] = await store.jobs.insertMany({ jobs: [jobInsert()], now: at(0) });
       expect(inserted?.job.id).toBe('1');
     } finally {
       await store.close();

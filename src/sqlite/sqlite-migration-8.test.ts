@@ -41,8 +41,8 @@ it('marks the jobs of an existing flow that have children, and no other job', as
 
   const store = openSqliteStore({ path });
   try {
-    expect((await store.migrationRun({ now: new Date() })).pending).toEqual([]);
-    const jobs = await Promise.all(['1', '2', '3', '4', '5'].map((id) => store.jobGet({ id })));
+    expect((await store.migrations.run({ now: new Date() })).pending).toEqual([]);
+    const jobs = await Promise.all(['1', '2', '3', '4', '5'].map((id) => store.jobs.get({ id })));
     expect(jobs.map((job) => job?.hasChildren)).toEqual([true, true, false, false, false]);
   } finally {
     await store.close();

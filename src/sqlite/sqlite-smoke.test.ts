@@ -32,7 +32,7 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'conveyor-sqlite-'));
   path = join(dir, 'nested', 'conveyor.db');
   store = openSqliteStore({ path });
-  await store.migrationRun({ now: at(0) });
+  await store.migrations.run({ now: at(0) });
 });
 
 afterEach(async () => {
@@ -49,7 +49,7 @@ describe('openSqliteStore', () => {
       db.close();
     }
     const normal = openSqliteStore({ path: join(dir, 'a', 'b', 'normal.db'), synchronous: 'normal', busyTimeoutMs: 250 });
-    expect(await normal.migrationStatus()).toMatchObject({ databaseVersion: 0 });
+    expect(await normal.migrations.status()).toMatchObject({ databaseVersion: 0 });
     await normal.close();
   });
 
@@ -61,7 +61,7 @@ describe('openSqliteStore', () => {
 
   it('opens :memory: and closes twice without error', async () => {
     const memory = openSqliteStore({ path: ':memory:' });
-    expect(await memory.migrationRun({ now: at(0) })).toMatchObject({ databaseVersion: migrations.length, pending: [] });
+    expect(await memory.migrations.run({ now: at(0) })).toMatchObject({ databaseVersion: migrations.length, pending: [] });
     await memory.close();
     await memory.close();
   });
@@ -80,28 +80,28 @@ describe('SqliteStore paths of its own', () => {
     const specs: Array<[queue: string, priority: number]> = [
       ['a', 1], ['b', 9], ['c', 5], ['a', 8], ['b', 2], ['c', 7], ['a', 9], ['b', 0], ['c', 6], ['a', 3],
     ];
-    const inserted = await store.jobInsertMany({ jobs: specs.map(([queue, priority]) => jobInsert({ queue, priority })), now: at(0) });
+    const inserted = await store.jobs.insertMany({ jobs: specs.map(([queue, priority]) => jobInsert({ queue, priority })), now: at(0) });
     const expected = inserted
       .map((result) => result.job)
       .sort((x, y) => y.priority - x.priority || Number(x.id) - Number(y.id))
       .slice(0, 5)
       .map((job) => job.id);
-    const claimed = await store.jobClaim({ queues: ['a', 'b', 'c', 'a'], tasks: ['t'], workerId: 'w', limit: 5, now: at(1), leaseExpiresAt: at(9) });
+    const claimed = await store.jobs.claim({ queues: ['a', 'b', 'c', 'a'], tasks: ['t'], workerId: 'w', limit: 5, now: at(1), leaseExpiresAt: at(9) });
     expect(claimed.map((job) => job.id)).toEqual(expected);
   });
 
   it('lists the same jobs through every index it may walk, page by page', async () => {
-    const jobs = await store.jobInsertMany({
+    const jobs = await store.jobs.insertMany({
       jobs: Array.from({ length: 48 }, (_, i) => jobInsert({ task: `t${i % 3}`, queue: `q${i % 2}`, runAt: at(i % 5 === 0 ? 1000 : 0) })),
       now: at(0),
     });
     for (const task of ['t0', 't1', 't2']) {
-      const claimed = await store.jobClaim({ queues: ['q0', 'q1'], tasks: [task], workerId: 'w', limit: 6, now: at(1), leaseExpiresAt: at(9) });
+      const claimed = await store.jobs.claim({ queues: ['q0', 'q1'], tasks: [task], workerId: 'w', limit: 6, now: at(1), leaseExpiresAt: at(9) });
       const updates = claimed.slice(0, 4).map((job) => jobSucceeded({ id: job.id, attempt: 1, workerId: 'w' }, at(2), null));
-      await store.jobSetStateIfRunningMany({ updates });
+      await store.jobs.setStateIfRunningMany({ updates });
     }
-    for (const result of jobs.filter((_, i) => i % 7 === 3)) await store.jobCancel({ id: result.job.id, now: at(3) });
-    const all = (await store.jobList({ filter: {}, cursor: null, limit: 1000 })).jobs;
+    for (const result of jobs.filter((_, i) => i % 7 === 3)) await store.jobs.cancel({ id: result.job.id, now: at(3) });
+    const all = (await store.jobs.list({ filter: {}, cursor: null, limit: 1000 })).jobs;
     expect(all).toHaveLength(48);
     const filters: JobListFilter[] = [
       {},
@@ -124,7 +124,7 @@ describe('SqliteStore paths of its own', () => {
       const listed: string[] = [];
       let cursor: string | null = null;
       do {
-        const page: JobListPage = await store.jobList({ filter, cursor, limit: 4 });
+        const page: JobListPage = await store.jobs.list({ filter, cursor, limit: 4 });
         listed.push(...page.jobs.map((job) => job.id));
         cursor = page.nextCursor;
       } while (cursor !== null);

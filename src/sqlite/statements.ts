@@ -3,7 +3,7 @@
  * run/get/all helpers, and BEGIN IMMEDIATE transactions.
  *
  * Statements are prepared on first use rather than up front: the tables they name do not exist
- * until `migrationRun` has created them.
+ * until `migrations.run` has created them.
  *
  * Every call goes through `guarded`: SQLite's errors for a full disk, a corrupt or read-only file
  * become `ConveyorStoreFaultError`s naming the file, and a write first checks that the path still

@@ -155,7 +155,7 @@ export function parseJobId(id: string): number | null {
   return Number.isSafeInteger(value) ? value : null;
 }
 
-/** A `jobList` cursor is the id of the last job of the previous page. */
+/** A `jobs.list` cursor is the id of the last job of the previous page. */
 export function parseCursor(cursor: string): number {
   const id = parseJobId(cursor);
   if (id === null) {

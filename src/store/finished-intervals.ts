@@ -1,4 +1,4 @@
-/** Rows of `jobCountFinishedByInterval`, the same on every store. */
+/** Rows of `jobs.countFinishedByInterval`, the same on every store. */
 import { ConveyorConfigError } from '../errors.js';
 import type { JobFinishedInInterval } from './store.js';
 
@@ -12,7 +12,7 @@ export interface FinishedSlotRow {
 
 export function checkIntervalMs(intervalMs: number): number {
   if (!Number.isInteger(intervalMs) || intervalMs < 1) {
-    throw new ConveyorConfigError('jobCountFinishedByInterval intervalMs', `must be an integer ≥ 1 of milliseconds, got ${String(intervalMs)}`, '300000');
+    throw new ConveyorConfigError('jobs.countFinishedByInterval intervalMs', `must be an integer ≥ 1 of milliseconds, got ${String(intervalMs)}`, '300000');
   }
   return intervalMs;
 }

@@ -1,5 +1,5 @@
 /**
- * What every store decides alike before inserting a flow (`Store.flowInsert`): that the jobs form a
+ * What every store decides alike before inserting a flow (`store.flows.insert`): that the jobs form a
  * tree rooted at `jobs[0]` without dedup keys, and, for each job, whether it has children, the state
  * it starts in and the `onChildFailure` it is stored with. The stores only write what this returns.
  */

@@ -43,7 +43,7 @@ export function jobEventBoundsFromRow(row: JobEventBoundsRow | undefined): JobEv
 export function eventSeqParam(afterSeq: string | null): string {
   if (afterSeq === null) return '0';
   if (!/^\d{1,19}$/.test(afterSeq)) {
-    throw new ConveyorConfigError('jobEventList afterSeq', `must be a decimal event seq, got ${JSON.stringify(afterSeq)}`, 'the seq of the last event read, unchanged, or null to read from the oldest event');
+    throw new ConveyorConfigError('events.list afterSeq', `must be a decimal event seq, got ${JSON.stringify(afterSeq)}`, 'the seq of the last event read, unchanged, or null to read from the oldest event');
   }
   return afterSeq;
 }

@@ -2,7 +2,7 @@
  * The one interface every store implements (SQLite now, PostgreSQL next).
  *
  * Shape rules, so a second store never forces a redesign:
- * - methods are named noun-first (`jobClaim`, `workerList`) and take one params object;
+ * - methods are named noun-first (`jobs.claim`, `workers.list`) and take one params object;
  * - no method is optional: where stores differ, `capabilities` says so and the
  *   conformance suite (`src/testing/store-conformance.ts`) skips by capability with a reason;
  * - rows are mapped to domain types (`Job`, `WorkerRecord`) inside the store;
@@ -17,7 +17,7 @@ import type { StoreFault } from './store-fault.js';
 
 /** What a store can or cannot do. The engine and the conformance suite read these. */
 export interface StoreCapabilities {
-  /** `jobInsertMany` can join a transaction the caller opened on its own connection. */
+  /** `jobs.insertMany` can join a transaction the caller opened on its own connection. */
   transactionalEnqueue: boolean;
   /** The store wakes idle workers in other processes when jobs arrive (e.g. LISTEN/NOTIFY). */
   crossProcessWakeUp: boolean;
@@ -85,7 +85,7 @@ export interface JobInsert {
 }
 
 /**
- * One job of a flow to insert (`flowInsert`). The flow is a tree: `jobs[0]` is its root, the job that
+ * One job of a flow to insert (`flows.insert`). The flow is a tree: `jobs[0]` is its root, the job that
  * runs last, and every other job names, by index, the job that waits for it, which comes before it.
  */
 export interface FlowJobInsert extends JobInsert {
@@ -102,7 +102,7 @@ export interface JobInsertResult {
 }
 
 /**
- * Which jobs `jobList` returns; every field given must match. The time bounds form a half-open
+ * Which jobs `jobs.list` returns; every field given must match. The time bounds form a half-open
  * range, so consecutive ranges never list a job twice: `createdAfter <= createdAt < createdBefore`.
  */
 export interface JobListFilter {
@@ -147,7 +147,7 @@ export interface JobSummary extends Omit<Job, 'input' | 'result' | 'errors'> {
   lastError: { attempt: number; message: string; at: Date } | null;
 }
 
-/** Params of `jobSummaryList`: those of `jobList`, and how much of the large fields to keep. */
+/** Params of `jobs.summaryList`: those of `jobs.list`, and how much of the large fields to keep. */
 export interface JobSummaryListParams extends JobListParams {
   previewChars: number;
   messageChars: number;
@@ -158,10 +158,10 @@ export interface JobSummaryPage {
   nextCursor: string | null;
 }
 
-/** A text search reads at most this many ids per `jobList` call, newest first. */
+/** A text search reads at most this many ids per `jobs.list` call, newest first. */
 export const DEFAULT_TEXT_SEARCH_WINDOW = 100_000;
 
-/** Params of `jobList`. */
+/** Params of `jobs.list`. */
 export interface JobListParams {
   filter: JobListFilter;
   /** A `nextCursor` from the page before; null for the first page. */
@@ -206,7 +206,7 @@ export interface JobCount {
   oldestCreatedAt: Date;
 }
 
-/** Jobs of one queue that reached one final state, counted by `jobCountFinishedSince`. */
+/** Jobs of one queue that reached one final state, counted by `jobs.countFinishedSince`. */
 export interface JobFinishedCount {
   queue: string;
   state: 'succeeded' | 'dead' | 'cancelled';
@@ -238,7 +238,7 @@ export interface JobEventBounds {
   latestSeq: string | null;
 }
 
-/** Jobs of one queue that reached one final state within one interval, counted by `jobCountFinishedByInterval`. */
+/** Jobs of one queue that reached one final state within one interval, counted by `jobs.countFinishedByInterval`. */
 export interface JobFinishedInInterval extends JobFinishedCount {
   /** Start of the interval (inclusive); it ends `intervalMs` later. */
   from: Date;
@@ -306,7 +306,7 @@ export interface QueueLimits {
   rate: { limit: number; intervalMs: number } | null;
 }
 
-/** Params of `jobClaim`. */
+/** Params of `jobs.claim`. */
 export interface JobClaimParams {
   queues: string[];
   tasks: string[];
@@ -316,7 +316,7 @@ export interface JobClaimParams {
   leaseExpiresAt: Date;
 }
 
-/** Params of `jobProgressSet`: the attempt whose lease must still be held, and its progress. */
+/** Params of `jobs.progressSet`: the attempt whose lease must still be held, and its progress. */
 export interface JobProgressSetParams {
   id: string;
   attempt: number;
@@ -325,7 +325,7 @@ export interface JobProgressSetParams {
   now: Date;
 }
 
-/** Params of `jobPruneFinished`: a cut-off on `finishedAt` per final state, and a batch size. */
+/** Params of `jobs.pruneFinished`: a cut-off on `finishedAt` per final state, and a batch size. */
 export interface JobPruneFinishedParams {
   succeededBefore: Date;
   deadBefore: Date;
@@ -370,10 +370,10 @@ export interface ScheduleUpsert {
   nextRunAt: Date;
 }
 
-/** Params of `scheduleFire`. */
+/** Params of `schedules.fire`. */
 export interface ScheduleFireParams {
   name: string;
-  /** `nextRunAt` as read by `scheduleDueList`: the compare-and-set key. */
+  /** `nextRunAt` as read by `schedules.dueList`: the compare-and-set key. */
   expectedNextRunAt: Date;
   /** The tick fired, recorded as `lastRunAt`. */
   tick: Date;
@@ -397,165 +397,201 @@ export interface ScheduleFireResult {
  */
 export type StoreWritability = { writable: true; detail: string } | { writable: false; fault: StoreFault; problem: string };
 
-/** The store behind Conveyor. See the module comment for the rules every method follows. */
-export interface Store {
-  readonly dialect: StoreDialect;
-  readonly capabilities: StoreCapabilities;
-
+/** The migration history (`store.migrations`). */
+export interface MigrationStore {
   /** Read the migration history and compare it with the package's; throws `ConveyorMigrationError` on a mismatch. */
-  migrationStatus(): Promise<MigrationStatus>;
+  status(): Promise<MigrationStatus>;
   /** Apply every pending migration under a lock, in one transaction; throws `ConveyorMigrationError` on a mismatch. */
-  migrationRun(params: { now: Date }): Promise<MigrationStatus>;
+  run(params: { now: Date }): Promise<MigrationStatus>;
+}
 
+/** Jobs: inserting, reading, claiming, leases and outcomes, operator actions and maintenance (`store.jobs`). */
+export interface JobStore {
   /**
    * Insert jobs in one transaction; a (task, dedupKey) already unfinished returns that job instead.
    * With `tx` (only when `capabilities.transactionalEnqueue`), the inserts run inside the caller's
    * transaction and exist only if it commits.
    */
-  jobInsertMany(params: { jobs: JobInsert[]; now: Date; tx?: CallerTransaction }): Promise<JobInsertResult[]>;
-  jobGet(params: { id: string }): Promise<Job | null>;
-  jobList(params: JobListParams): Promise<JobListPage>;
+  insertMany(params: { jobs: JobInsert[]; now: Date; tx?: CallerTransaction }): Promise<JobInsertResult[]>;
+  get(params: { id: string }): Promise<Job | null>;
+  list(params: JobListParams): Promise<JobListPage>;
   /**
-   * The same page as `jobList` with the same params, as summaries: the large fields are cut in the
+   * The same page as `jobs.list` with the same params, as summaries: the large fields are cut in the
    * store, so a page costs the same however large its jobs are.
    */
-  jobSummaryList(params: JobSummaryListParams): Promise<JobSummaryPage>;
+  summaryList(params: JobSummaryListParams): Promise<JobSummaryPage>;
   /**
    * Atomically move up to `limit` queued jobs of these queues and tasks to `running`, highest priority
    * first, then oldest `runAt`, then lowest id; increments `attempt`, sets the lease, and clears the
-   * progress of the previous attempt. Jobs of paused queues (`queuePause`) are left alone. A queue
-   * with limits (`queueLimitsSet`) gets only as many jobs as its limits leave free, counted against
+   * progress of the previous attempt. Jobs of paused queues (`queues.pause`) are left alone. A queue
+   * with limits (`queues.limitsSet`) gets only as many jobs as its limits leave free, counted against
    * every process's running jobs and recent starts; claims of one limited queue are serialised.
    */
-  jobClaim(params: JobClaimParams): Promise<Job[]>;
+  claim(params: JobClaimParams): Promise<Job[]>;
   /** Extend the lease of every job this worker runs; returns them, so the worker sees cancels and lost leases. */
-  jobLeaseExtend(params: { workerId: string; leaseExpiresAt: Date }): Promise<JobLease[]>;
+  leaseExtend(params: { workerId: string; leaseExpiresAt: Date }): Promise<JobLease[]>;
   /** Apply updates in one transaction; an update whose job is no longer running under that lease is skipped. */
-  jobSetStateIfRunningMany(params: { updates: JobStateUpdate[] }): Promise<Array<{ id: string; applied: boolean }>>;
+  setStateIfRunningMany(params: { updates: JobStateUpdate[] }): Promise<Array<{ id: string; applied: boolean }>>;
   /** Record progress of a running attempt; false when the lease is no longer held. */
-  jobProgressSet(params: JobProgressSetParams): Promise<boolean>;
+  progressSet(params: JobProgressSetParams): Promise<boolean>;
   /**
    * Cancel a job: one not yet running becomes `cancelled`; a running one gets `cancelRequestedAt` and its
    * worker aborts it. A finished job is returned unchanged. Null when there is no such job.
    */
-  jobCancel(params: { id: string; now: Date }): Promise<Job | null>;
+  cancel(params: { id: string; now: Date }): Promise<Job | null>;
   /**
    * Queue a failed, dead, cancelled or succeeded job again, now, with at least one attempt left. A job in
    * another state is returned unchanged. Null when there is no such job.
    */
-  jobRetry(params: { id: string; now: Date }): Promise<Job | null>;
+  retry(params: { id: string; now: Date }): Promise<Job | null>;
   /** Re-queue (or kill, when out of attempts) running jobs whose lease expired before `now`, counting the attempt. */
-  jobRecoverExpiredLeases(params: { now: Date; limit: number }): Promise<number>;
+  recoverExpiredLeases(params: { now: Date; limit: number }): Promise<number>;
   /** Move `scheduled` and `failed` jobs whose `runAt` has come to `queued`. */
-  jobPromoteDue(params: { now: Date; limit: number }): Promise<number>;
+  promoteDue(params: { now: Date; limit: number }): Promise<number>;
   /** Delete at most `limit` finished jobs that finished before the cut-off for their state; a child whose parent is unfinished is kept (the parent reads its result). */
-  jobPruneFinished(params: JobPruneFinishedParams): Promise<number>;
+  pruneFinished(params: JobPruneFinishedParams): Promise<number>;
   /** Count jobs in these states by (task, queue, state). */
-  jobCountByGroup(params: { states: JobState[] }): Promise<JobCount[]>;
+  countByGroup(params: { states: JobState[] }): Promise<JobCount[]>;
   /** Count jobs whose `finishedAt` is at or after `since` by (queue, final state); groups with no jobs are left out. */
-  jobCountFinishedSince(params: { since: Date }): Promise<JobFinishedCount[]>;
+  countFinishedSince(params: { since: Date }): Promise<JobFinishedCount[]>;
   /**
    * Count jobs whose `finishedAt` is in [from, to) by (queue, final state, interval): the intervals
    * are `intervalMs` long, counted from `from`. Groups with no jobs are left out. One range read of
    * the finished-jobs index, so a chart of the last hour reads each job once.
    */
-  jobCountFinishedByInterval(params: { from: Date; to: Date; intervalMs: number }): Promise<JobFinishedInInterval[]>;
+  countFinishedByInterval(params: { from: Date; to: Date; intervalMs: number }): Promise<JobFinishedInInterval[]>;
+}
 
+/**
+ * Flows (`store.flows`). A flow job with children is `waiting` until every child is finished (succeeded, dead or
+ * cancelled), and is then *settled*: when a child ended dead or cancelled and the job's
+ * `onChildFailure` is 'fail', it becomes `dead` with one error naming the first such child (lowest
+ * id), its task, its state and its last error message, and that settles its own parent in turn;
+ * otherwise it becomes `queued` (`scheduled` if its `runAt` is still ahead). Every store call that
+ * finishes a child settles its parent before it returns (`jobs.setStateIfRunningMany`, `jobs.cancel`,
+ * `jobs.recoverExpiredLeases`, `flows.cancel`), and `jobs.retry` of a job with children makes it
+ * `waiting` and settles it the same way. `flows.settleWaiting` sweeps up any parent a crash left
+ * waiting with finished children.
+ */
+export interface FlowStore {
   /**
-   * Flows. A flow job with children is `waiting` until every child is finished (succeeded, dead or
-   * cancelled), and is then *settled*: when a child ended dead or cancelled and the job's
-   * `onChildFailure` is 'fail', it becomes `dead` with one error naming the first such child (lowest
-   * id), its task, its state and its last error message, and that settles its own parent in turn;
-   * otherwise it becomes `queued` (`scheduled` if its `runAt` is still ahead). Every store call that
-   * finishes a child settles its parent before it returns (`jobSetStateIfRunningMany`, `jobCancel`,
-   * `jobRecoverExpiredLeases`, `flowCancel`), and `jobRetry` of a job with children makes it
-   * `waiting` and settles it the same way. `jobSettleWaiting` sweeps up any parent a crash left
-   * waiting with finished children.
-   *
    * Insert a flow in one transaction: all its jobs or none. Jobs with children start `waiting`, the
    * others `scheduled` or `queued` by `runAt`; every job gets `flowId` = the root's id, and `parentId`
    * from `parentIndex`. Returns the jobs in the order given. Flow jobs have no dedup key (the store
-   * throws when one has). `tx` as for `jobInsertMany`.
+   * throws when one has). `tx` as for `jobs.insertMany`.
    */
-  flowInsert(params: { jobs: FlowJobInsert[]; now: Date; tx?: CallerTransaction }): Promise<Job[]>;
+  insert(params: { jobs: FlowJobInsert[]; now: Date; tx?: CallerTransaction }): Promise<Job[]>;
   /** Every job of a flow, lowest id first; empty when there is no such flow (or it was pruned). */
-  flowGet(params: { id: string }): Promise<Job[]>;
+  get(params: { id: string }): Promise<Job[]>;
   /**
    * Cancel every unfinished job of a flow in one transaction: jobs not running become `cancelled`,
    * running ones get `cancelRequestedAt` (their workers abort them). Returns the flow's jobs afterwards,
    * lowest id first; empty when there is no such flow.
    */
-  flowCancel(params: { id: string; now: Date }): Promise<Job[]>;
+  cancel(params: { id: string; now: Date }): Promise<Job[]>;
   /** The children of a flow job (the jobs it waits for), lowest id first. */
-  jobChildList(params: { id: string }): Promise<Job[]>;
+  childList(params: { id: string }): Promise<Job[]>;
   /** Settle at most `limit` waiting jobs whose children are all finished (see above); returns how many jobs changed, cascades included. */
-  jobSettleWaiting(params: { now: Date; limit: number }): Promise<number>;
+  settleWaiting(params: { now: Date; limit: number }): Promise<number>;
+}
 
+/** The job event log (`store.events`; see `JobEvent`). */
+export interface JobEventStore {
   /**
-   * The event log (see `JobEvent`). Up to `limit` events with a seq above `afterSeq` (from the start
+   * Up to `limit` events with a seq above `afterSeq` (from the start
    * when null), lowest seq first. Stores without `capabilities.eventsInCommitOrder` may later show an
    * event with a seq below one already returned: it was drawn by a transaction that committed later.
    */
-  jobEventList(params: { afterSeq: string | null; limit: number }): Promise<JobEvent[]>;
-  jobEventBounds(): Promise<JobEventBounds>;
+  list(params: { afterSeq: string | null; limit: number }): Promise<JobEvent[]>;
+  bounds(): Promise<JobEventBounds>;
   /**
    * Delete events older than `before`, oldest first, looking at no more than the `limit` oldest
    * events (so a call is bounded however large the log is); returns how many it deleted.
    */
-  jobEventPrune(params: { before: Date; limit: number }): Promise<number>;
+  prune(params: { before: Date; limit: number }): Promise<number>;
+}
 
+/** The registry of workers (`store.workers`). */
+export interface WorkerStore {
   /** Record a worker (insert or replace). */
-  workerRegister(params: { worker: WorkerRecord }): Promise<void>;
+  register(params: { worker: WorkerRecord }): Promise<void>;
   /**
    * Record that a worker is alive, and which of its handlers ignore their abort now; false when its
    * record is gone (pruned as dead).
    */
-  workerHeartbeat(params: { id: string; now: Date; handlersIgnoringAbort: HandlerIgnoringAbort[] }): Promise<boolean>;
-  workerDeregister(params: { id: string }): Promise<void>;
-  workerList(): Promise<WorkerRecord[]>;
+  heartbeat(params: { id: string; now: Date; handlersIgnoringAbort: HandlerIgnoringAbort[] }): Promise<boolean>;
+  deregister(params: { id: string }): Promise<void>;
+  list(): Promise<WorkerRecord[]>;
   /** Delete records of workers whose heartbeat stopped before the cut-off. */
-  workerPrune(params: { heartbeatBefore: Date }): Promise<number>;
+  prune(params: { heartbeatBefore: Date }): Promise<number>;
+}
 
+/** Dashboard login sessions (`store.sessions`). */
+export interface SessionStore {
   /** Record a new session (`revokedAt` null). */
-  sessionCreate(params: { session: Omit<SessionRecord, 'revokedAt'> }): Promise<void>;
+  create(params: { session: Omit<SessionRecord, 'revokedAt'> }): Promise<void>;
   /** The session with this digest, revoked or expired ones included; null when there is none. */
-  sessionGet(params: { idHash: string }): Promise<SessionRecord | null>;
+  get(params: { idHash: string }): Promise<SessionRecord | null>;
   /** Revoke a session (logout); false when there is no such session. Revoking twice keeps the first `revokedAt`. */
-  sessionRevoke(params: { idHash: string; now: Date }): Promise<boolean>;
+  revoke(params: { idHash: string; now: Date }): Promise<boolean>;
   /** Delete at most `limit` sessions that expired before `before`; returns how many. */
-  sessionPrune(params: { before: Date; limit: number }): Promise<number>;
+  prune(params: { before: Date; limit: number }): Promise<number>;
+}
 
+/** Queue controls: pause, resume and limits (`store.queues`). */
+export interface QueueStore {
   /**
-   * Pause a queue: once this returns, no `jobClaim` takes its jobs until `queueResume`; running jobs
+   * Pause a queue: once this returns, no `jobs.claim` takes its jobs until `queues.resume`; running jobs
    * are untouched. A claim already under way when the pause commits may still take some (it read the
    * queue as running). Pausing a paused queue keeps its first `pausedAt`.
    */
-  queuePause(params: { name: string; now: Date }): Promise<QueueState>;
+  pause(params: { name: string; now: Date }): Promise<QueueState>;
   /** Let workers claim from a queue again; stores with `crossProcessWakeUp` wake idle workers of it. */
-  queueResume(params: { name: string; now: Date }): Promise<QueueState>;
+  resume(params: { name: string; now: Date }): Promise<QueueState>;
   /** Every queue an operator paused, resumed or limited, by name. */
-  queueList(): Promise<QueueState[]>;
+  list(): Promise<QueueState[]>;
   /** Replace a queue's limits (all of them: a null limit is cleared); its pause state stays. */
-  queueLimitsSet(params: { name: string; limits: QueueLimits; now: Date }): Promise<QueueState>;
+  limitsSet(params: { name: string; limits: QueueLimits; now: Date }): Promise<QueueState>;
+}
 
+/** Cron schedules (`store.schedules`). */
+export interface ScheduleStore {
   /** Create a schedule, or replace its definition; `paused`, `lastRunAt` and (with the same cron and time zone) `nextRunAt` stay. */
-  scheduleUpsert(params: { schedule: ScheduleUpsert; now: Date }): Promise<ScheduleRecord>;
+  upsert(params: { schedule: ScheduleUpsert; now: Date }): Promise<ScheduleRecord>;
   /** Every schedule, by name. */
-  scheduleList(): Promise<ScheduleRecord[]>;
+  list(): Promise<ScheduleRecord[]>;
   /** Stop a schedule firing; pausing a paused one keeps its first `pausedAt`. Null when there is no such schedule. */
-  schedulePause(params: { name: string; now: Date }): Promise<ScheduleRecord | null>;
+  pause(params: { name: string; now: Date }): Promise<ScheduleRecord | null>;
   /** Let a schedule fire again from `nextRunAt` (so ticks passed while paused are not due). Null when there is no such schedule. */
-  scheduleResume(params: { name: string; nextRunAt: Date; now: Date }): Promise<ScheduleRecord | null>;
+  resume(params: { name: string; nextRunAt: Date; now: Date }): Promise<ScheduleRecord | null>;
   /** Delete a schedule; false when there was none. */
-  scheduleRemove(params: { name: string }): Promise<boolean>;
+  remove(params: { name: string }): Promise<boolean>;
   /** Unpaused schedules whose `nextRunAt` is at or before `now`, earliest first. */
-  scheduleDueList(params: { now: Date; limit: number }): Promise<ScheduleRecord[]>;
+  dueList(params: { now: Date; limit: number }): Promise<ScheduleRecord[]>;
   /**
    * In one transaction: move the schedule from `expectedNextRunAt` to `nextRunAt` if it is still there
    * and unpaused (compare-and-set), and only then insert `job`. Of many processes firing one tick,
    * exactly one gets `fired: true`.
    */
-  scheduleFire(params: ScheduleFireParams): Promise<ScheduleFireResult>;
+  fire(params: ScheduleFireParams): Promise<ScheduleFireResult>;
+}
+
+/**
+ * The store behind Conveyor, in parts that match the conformance sections; each part is one file per
+ * dialect, named alike on both sides (`jobs.ts`, `flows.ts`…). See the module comment for the rules
+ * every method follows.
+ */
+export interface Store {
+  readonly dialect: StoreDialect;
+  readonly capabilities: StoreCapabilities;
+  readonly migrations: MigrationStore;
+  readonly jobs: JobStore;
+  readonly flows: FlowStore;
+  readonly events: JobEventStore;
+  readonly workers: WorkerStore;
+  readonly sessions: SessionStore;
+  readonly queues: QueueStore;
+  readonly schedules: ScheduleStore;
 
   /**
    * Call `listener` with every notice any process sends through this store (jobs available, cancel

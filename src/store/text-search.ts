@@ -1,5 +1,5 @@
 /**
- * The window of a text search (`JobListFilter.text`): each `jobList` call reads at most
+ * The window of a text search (`JobListFilter.text`): each `jobs.list` call reads at most
  * `textSearchWindow` ids, from just below the cursor (or the newest id) down, so searching a million
  * jobs for a rare word costs one bounded scan per page instead of one scan of the whole table.
  */
@@ -38,7 +38,7 @@ export interface TextSearchWindow {
 /** The window of one call: below `beforeId` (the cursor, or above every id), `size` ids deep. */
 export function textSearchWindow(bounds: IdBounds, beforeId: number, size: number = DEFAULT_TEXT_SEARCH_WINDOW): TextSearchWindow {
   if (!Number.isInteger(size) || size < 1) {
-    throw new ConveyorConfigError('jobList textSearchWindow', `must be an integer ≥ 1, got ${String(size)}`, String(DEFAULT_TEXT_SEARCH_WINDOW));
+    throw new ConveyorConfigError('jobs.list textSearchWindow', `must be an integer ≥ 1, got ${String(size)}`, String(DEFAULT_TEXT_SEARCH_WINDOW));
   }
   const top = Math.min(beforeId, (bounds.highest ?? 0) + 1);
   const floor = Math.max(top - size, 0);

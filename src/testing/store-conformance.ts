@@ -7,7 +7,7 @@
  * runStoreConformance({
  *   name: 'sqlite',
  *   createHarness: async () => { … },
- *   skip: [{ reason: 'known bug #123: prune ignores its limit', tests: ['jobPruneFinished > limit bounds how many jobs one call deletes'] }],
+ *   skip: [{ reason: 'known bug #123: prune ignores its limit', tests: ['jobs.pruneFinished > limit bounds how many jobs one call deletes'] }],
  * });
  */
 import { describe } from 'vitest';

@@ -149,7 +149,7 @@ export class CompletionBatcher {
   }
 
   private writeUpdates(updates: JobStateUpdate[]): Promise<Array<{ applied: boolean }>> {
-    return this.connection.observe('recording job outcomes', () => this.store.jobSetStateIfRunningMany({ updates }));
+    return this.connection.observe('recording job outcomes', () => this.store.jobs.setStateIfRunningMany({ updates }));
   }
 
   private waitBeforeRetry(ms: number): Promise<void> {

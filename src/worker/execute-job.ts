@@ -65,7 +65,7 @@ async function parseStoredInput(task: Task, running: RunningJob): Promise<unknow
 /** The results of the jobs a flow job waited for; no store call for a job without children. */
 async function loadChildren(job: Job, store: Store): Promise<ChildResult[]> {
   if (!job.hasChildren) return [];
-  const children = await store.jobChildList({ id: job.id });
+  const children = await store.flows.childList({ id: job.id });
   return children.map((child) => ({
     id: child.id,
     task: child.task,
@@ -103,7 +103,7 @@ function buildContext(running: RunningJob, children: readonly ChildResult[], dep
         throw new RangeError(`progress(fraction): fraction must be a number from 0 to 1, got ${printable(fraction)}`);
       }
       checkProgressMessage(message);
-      const held = await deps.store.jobProgressSet({
+      const held = await deps.store.jobs.progressSet({
         id: job.id,
         attempt: job.attempt,
         workerId: deps.workerId,

@@ -54,8 +54,8 @@ export class Maintenance {
   }
 
   private async runSteps(now: Date): Promise<void> {
-    const promoted = await this.store.jobPromoteDue({ now, limit: this.options.batchSize });
-    const recovered = await this.store.jobRecoverExpiredLeases({ now, limit: this.options.batchSize });
+    const promoted = await this.store.jobs.promoteDue({ now, limit: this.options.batchSize });
+    const recovered = await this.store.jobs.recoverExpiredLeases({ now, limit: this.options.batchSize });
     if (recovered > 0) {
       this.logger.warn({ recovered }, 'recovered jobs whose lease expired');
       this.onLeasesRecovered(recovered);
@@ -73,7 +73,7 @@ export class Maintenance {
    * so this finds only a parent a crash left waiting (PostgreSQL settles after the child commits).
    */
   private async settleWaiting(now: Date): Promise<void> {
-    const settled = await this.store.jobSettleWaiting({ now, limit: this.options.batchSize });
+    const settled = await this.store.flows.settleWaiting({ now, limit: this.options.batchSize });
     if (settled > 0) this.logger.warn({ settled }, 'settled flow jobs left waiting after their children finished');
   }
 
@@ -82,7 +82,7 @@ export class Maintenance {
     const before = (ms: number) => new Date(now.getTime() - ms);
     let pruned = 0;
     for (let batch = 0; batch < MAX_PRUNE_BATCHES; batch++) {
-      const count = await this.store.jobPruneFinished({
+      const count = await this.store.jobs.pruneFinished({
         succeededBefore: before(retention.succeededMs),
         deadBefore: before(retention.deadMs),
         cancelledBefore: before(retention.cancelledMs),
@@ -91,9 +91,9 @@ export class Maintenance {
       pruned += count;
       if (count < batchSize) break;
     }
-    const workers = await this.store.workerPrune({ heartbeatBefore: before(retention.stoppedWorkersMs) });
+    const workers = await this.store.workers.prune({ heartbeatBefore: before(retention.stoppedWorkersMs) });
     const events = await this.pruneEvents(before(retention.eventsMs));
-    const sessions = await this.store.sessionPrune({ before: now, limit: batchSize });
+    const sessions = await this.store.sessions.prune({ before: now, limit: batchSize });
     if (sessions > 0) this.logger.debug({ sessions }, 'pruned expired dashboard sessions');
     if (pruned > 0 || workers > 0) this.logger.info({ jobs: pruned, workers, events }, 'pruned past retention');
     else if (events > 0) this.logger.debug({ events }, 'pruned job events past retention');
@@ -103,7 +103,7 @@ export class Maintenance {
     const limit = this.options.batchSize * EVENT_BATCH_FACTOR;
     let pruned = 0;
     for (let batch = 0; batch < MAX_PRUNE_BATCHES; batch++) {
-      const count = await this.store.jobEventPrune({ before, limit });
+      const count = await this.store.events.prune({ before, limit });
       pruned += count;
       if (count < limit) break;
     }

@@ -1,7 +1,7 @@
 /**
  * Firing cron schedules, from every worker: read the schedules whose tick has come (one indexed
  * query), decide per schedule which tick to enqueue (`planFire`), and let the store's
- * compare-and-set (`scheduleFire`) decide which process enqueues it. Many workers firing at once
+ * compare-and-set (`schedules.fire`) decide which process enqueues it. Many workers firing at once
  * enqueue each tick once; no leader is needed.
  */
 import type { ConveyorEvents } from '../events.js';
@@ -41,7 +41,7 @@ export class ScheduleFiring {
   async run(now = new Date()): Promise<void> {
     let due: ScheduleRecord[];
     try {
-      due = await this.store.scheduleDueList({ now, limit: DUE_BATCH });
+      due = await this.store.schedules.dueList({ now, limit: DUE_BATCH });
     } catch (error) {
       // Not reported to the connection tracker: the claim loop and the heartbeat report outages. Nor
       // is the read's success: on SQLite a read succeeds while the write lock is held, and calling the
@@ -76,7 +76,7 @@ export class ScheduleFiring {
     let result;
     try {
       const fireParams = { name: schedule.name, expectedNextRunAt: schedule.nextRunAt, tick: plan.tick, nextRunAt: plan.nextRunAt, job, now };
-      result = await this.connection.observe('firing schedules', () => this.store.scheduleFire(fireParams));
+      result = await this.connection.observe('firing schedules', () => this.store.schedules.fire(fireParams));
     } catch (error) {
       if (!isContentRefusal(error)) return false; // the connection tracker logged it
       this.reportBroken(schedule, error, "the store refused this schedule's job; the schedule stays due and fires once fixed");

@@ -188,7 +188,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
       this.resources = await ResourceSet.create(this.options.resources, this.logger);
       // Listening before registering, so a job that arrives in between still wakes the claim loop.
       this.stopListening = this.store.noticeListen(this.onNotice);
-      await this.store.workerRegister({ worker: this.record(new Date()) });
+      await this.store.workers.register({ worker: this.record(new Date()) });
     } catch (error) {
       this.stopListening?.();
       await this.resources?.close(this.logger, this.stopStepMs);
@@ -274,7 +274,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
 
   private async deregister(): Promise<void> {
     this.deregistering = true;
-    const removing = this.store.workerDeregister({ id: this.id }).catch((error: unknown) => this.logger.error({ err: error }, 'deregistering failed; the record stays until pruned'));
+    const removing = this.store.workers.deregister({ id: this.id }).catch((error: unknown) => this.logger.error({ err: error }, 'deregistering failed; the record stays until pruned'));
     if (!(await settledWithin(removing, this.stopStepMs))) {
       this.logger.warn({ timeoutMs: this.stopStepMs }, 'deregistering had no answer from the store; the record stays until pruned');
     }
@@ -332,7 +332,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
       now,
       leaseExpiresAt: new Date(now.getTime() + this.options.leaseMs),
     };
-    const jobs = await this.connection.observe('claiming jobs', () => this.store.jobClaim(claimParams));
+    const jobs = await this.connection.observe('claiming jobs', () => this.store.jobs.claim(claimParams));
     if (this.claimAbandoned) {
       if (jobs.length > 0) this.logger.warn({ jobIds: jobs.map((job) => job.id) }, 'claimed after stop() moved on; not running these, they run again once their leases expire');
       return 0;
@@ -378,11 +378,11 @@ export class Worker extends EventEmitter<WorkerEventMap> {
   private async renew(now: Date): Promise<JobLease[]> {
     // Logged once each here; recorded at every beat, so the dashboard and /metrics show them too.
     const handlersIgnoringAbort = this.attempts.reportIgnoringAbort(now.getTime());
-    if (!(await this.store.workerHeartbeat({ id: this.id, now, handlersIgnoringAbort })) && !this.deregistering) {
+    if (!(await this.store.workers.heartbeat({ id: this.id, now, handlersIgnoringAbort })) && !this.deregistering) {
       // Pruned as dead (e.g. after a long pause or outage): come back.
-      await this.store.workerRegister({ worker: this.record(now) });
+      await this.store.workers.register({ worker: this.record(now) });
     }
-    return this.store.jobLeaseExtend({ workerId: this.id, leaseExpiresAt: new Date(now.getTime() + this.options.leaseMs) });
+    return this.store.jobs.leaseExtend({ workerId: this.id, leaseExpiresAt: new Date(now.getTime() + this.options.leaseMs) });
   }
 
   private record(now: Date): WorkerRecord {

@@ -67,7 +67,7 @@ export class ConveyorSystem implements QueueSystem {
   }
 
   async pendingCount(): Promise<number> {
-    const counts = await this.conveyor.store.jobCountByGroup({ states: [...UNFINISHED_STATES] });
+    const counts = await this.conveyor.store.jobs.countByGroup({ states: [...UNFINISHED_STATES] });
     return counts.reduce((sum, group) => sum + group.count, 0);
   }
 

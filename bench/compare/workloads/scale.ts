@@ -22,8 +22,8 @@ async function claimCycles(store: Store, cycles: number): Promise<number[]> {
   for (let cycle = 0; cycle < cycles; cycle++) {
     const started = process.hrtime.bigint();
     const now = new Date();
-    const jobs = await store.jobClaim({ queues: [SCALE_QUEUE], tasks: [SCALE_TASK], workerId: 'scale-bench', limit: BATCH, now, leaseExpiresAt: new Date(now.getTime() + LEASE_MS) });
-    await store.jobSetStateIfRunningMany({ updates: jobs.map((job) => jobSucceeded({ id: job.id, attempt: job.attempt, workerId: 'scale-bench' }, now, null)) });
+    const jobs = await store.jobs.claim({ queues: [SCALE_QUEUE], tasks: [SCALE_TASK], workerId: 'scale-bench', limit: BATCH, now, leaseExpiresAt: new Date(now.getTime() + LEASE_MS) });
+    await store.jobs.setStateIfRunningMany({ updates: jobs.map((job) => jobSucceeded({ id: job.id, attempt: job.attempt, workerId: 'scale-bench' }, now, null)) });
     samples.push(Number(process.hrtime.bigint() - started) / 1000);
     if (jobs.length !== BATCH) throw new Error(`claimed ${jobs.length} jobs, expected ${BATCH}`);
   }
@@ -45,7 +45,7 @@ export function scaleWorkload(run: RunContext): Workload {
       { key: 'p99', title: 'p99', unit: 'µs' },
     ],
     [
-      `${scaleClaims} cycles per fixture per round through the store's jobClaim / jobSetStateIfRunningMany; fixtures filled by set-based SQL and ANALYZEd.`,
+      `${scaleClaims} cycles per fixture per round through the store's jobs.claim / jobs.setStateIfRunningMany; fixtures filled by set-based SQL and ANALYZEd.`,
       'Each fixture also holds the jobs the rounds will claim, so the small queue never drops below its stated size.',
       '× divides by the same store with the small queue. Use --full for 1,000,000 queued and 5,000,000 finished.',
     ],

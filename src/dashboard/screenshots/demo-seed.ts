@@ -68,27 +68,27 @@ type Outcome = { kind: 'succeeded'; result: unknown } | { kind: 'dead'; failure:
 
 /** Insert one job at `at`, run it as `workerId`, and settle it `durationMs` later. */
 async function runPast(store: Store, task: Task, input: Record<string, unknown>, at: Date, durationMs: number, outcome: Outcome): Promise<string> {
-  const [inserted] = await store.jobInsertMany({ jobs: [insert(task, input, at)], now: at });
+  const [inserted] = await store.jobs.insertMany({ jobs: [insert(task, input, at)], now: at });
   if (inserted === undefined) throw new Error('demo seed: insert returned nothing');
   const id = inserted.job.id;
   const attempts = outcome.kind === 'dead' ? 3 : outcome.kind === 'failed-then-succeeded' ? 2 : 1;
   let now = at;
   for (let attempt = 1; attempt <= attempts; attempt += 1) {
     const startedAt = new Date(now.getTime() + 400);
-    const [claimed] = await store.jobClaim({ queues: [task.queue], tasks: [task.name], workerId: DEMO_HISTORY_WORKER, limit: 1, now: startedAt, leaseExpiresAt: new Date(startedAt.getTime() + 30_000) });
+    const [claimed] = await store.jobs.claim({ queues: [task.queue], tasks: [task.name], workerId: DEMO_HISTORY_WORKER, limit: 1, now: startedAt, leaseExpiresAt: new Date(startedAt.getTime() + 30_000) });
     if (claimed?.id !== id) throw new Error(`demo seed: claimed ${claimed?.id} instead of job ${id}`);
     const endedAt = new Date(startedAt.getTime() + durationMs);
     const last = attempt === attempts;
     const common = { id, attempt, workerId: DEMO_HISTORY_WORKER, at: endedAt };
     if (last && outcome.kind !== 'dead') {
-      await store.jobSetStateIfRunningMany({ updates: [{ ...common, kind: 'succeeded', result: outcome.result }] });
+      await store.jobs.setStateIfRunningMany({ updates: [{ ...common, kind: 'succeeded', result: outcome.result }] });
     } else if (outcome.kind === 'succeeded') {
       throw new Error('demo seed: a succeeding job has one attempt');
     } else {
       const error: JobAttemptError = { attempt, message: outcome.failure.message, stack: outcome.failure.stack, at: endedAt };
       const retryAt = new Date(endedAt.getTime() + 2_000 * attempt);
-      await store.jobSetStateIfRunningMany({ updates: [last ? { ...common, kind: 'dead', error } : { ...common, kind: 'failed', error, retryAt }] });
-      if (!last) await store.jobPromoteDue({ now: retryAt, limit: 10 });
+      await store.jobs.setStateIfRunningMany({ updates: [last ? { ...common, kind: 'dead', error } : { ...common, kind: 'failed', error, retryAt }] });
+      if (!last) await store.jobs.promoteDue({ now: retryAt, limit: 10 });
       now = retryAt;
     }
   }
@@ -137,17 +137,17 @@ async function seedCurrentState(conveyor: Conveyor, now: Date): Promise<void> {
   const store = conveyor.store;
   const exportsTask = taskNamed('export.build');
   const orphans = Array.from({ length: 412 }, (_, index) => insert(exportsTask, { datasetId: `ds_${index}`, format: 'parquet' }, new Date(now.getTime() - 40 * MINUTE)));
-  await store.jobInsertMany({ jobs: orphans, now: new Date(now.getTime() - 40 * MINUTE) });
+  await store.jobs.insertMany({ jobs: orphans, now: new Date(now.getTime() - 40 * MINUTE) });
   const thumbnails = Array.from({ length: 37 }, (_, index) => insert(taskNamed('thumbnail.resize'), { uploadId: `up_new_${index}`, width: 512, height: 512 }, now));
-  await store.jobInsertMany({ jobs: thumbnails, now });
+  await store.jobs.insertMany({ jobs: thumbnails, now });
   await conveyor.pauseQueue('media');
   const scheduled = Array.from({ length: 6 }, (_, index) => insert(taskNamed('email.welcome'), { to: `${NAMES[index] ?? 'ada'}@example.com`, name: NAMES[index] ?? 'ada', campaign: 'day-3-tips' }, new Date(now.getTime() + (index + 1) * 20 * MINUTE)));
-  await store.jobInsertMany({ jobs: scheduled, now });
+  await store.jobs.insertMany({ jobs: scheduled, now });
   // A worker on another host stopped heartbeating 95 s ago while running two webhook deliveries.
   const stalledAt = new Date(now.getTime() - 95_000);
   const stalled = { id: 'b7c1e2d4-9f3a-4e1b-8c55-2a9d6e0f1c37', host: 'jobs-2.internal', pid: 48211, queues: ['webhooks', 'billing'], tasks: ['webhook.deliver', 'invoice.render'], concurrency: 8, startedAt: new Date(now.getTime() - 3 * 3600_000), lastHeartbeatAt: stalledAt, handlersIgnoringAbort: [] };
-  await store.workerRegister({ worker: stalled });
+  await store.workers.register({ worker: stalled });
   const webhook = taskNamed('webhook.deliver');
-  await store.jobInsertMany({ jobs: [0, 1].map((index) => insert(webhook, { endpoint: `https://hooks.partner${index}.example/events`, event: 'refund.created' }, stalledAt)), now: stalledAt });
-  await store.jobClaim({ queues: ['webhooks'], tasks: [webhook.name], workerId: stalled.id, limit: 2, now: stalledAt, leaseExpiresAt: new Date(now.getTime() + 25_000) });
+  await store.jobs.insertMany({ jobs: [0, 1].map((index) => insert(webhook, { endpoint: `https://hooks.partner${index}.example/events`, event: 'refund.created' }, stalledAt)), now: stalledAt });
+  await store.jobs.claim({ queues: ['webhooks'], tasks: [webhook.name], workerId: stalled.id, limit: 2, now: stalledAt, leaseExpiresAt: new Date(now.getTime() + 25_000) });
 }

@@ -48,8 +48,8 @@ const resumeQueueRoute = createRoute({
 
 export function queueRoutes({ conveyor }: ServerDeps): OpenAPIHono {
   const app = createRouteApp();
-  const countJobs = () => conveyor.store.jobCountByGroup({ states: [...DEPTH_STATES] });
-  const countFinished = () => conveyor.store.jobCountFinishedSince({ since: new Date(Date.now() - THROUGHPUT_WINDOW_MS) });
+  const countJobs = () => conveyor.store.jobs.countByGroup({ states: [...DEPTH_STATES] });
+  const countFinished = () => conveyor.store.jobs.countFinishedSince({ since: new Date(Date.now() - THROUGHPUT_WINDOW_MS) });
 
   app.openapi(listQueuesRoute, async (c) => {
     const [states, counts, finished] = await Promise.all([conveyor.listQueues(), countJobs(), countFinished()]);

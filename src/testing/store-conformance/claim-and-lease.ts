@@ -20,12 +20,12 @@ import {
 } from './helpers.js';
 
 export const claimTests: SuiteSection = (suite) => {
-  suite.group('jobClaim', { migrate: true }, (group) => {
+  suite.group('jobs.claim', { migrate: true }, (group) => {
     group.test('claims only queued jobs of the given queues and tasks whose runAt has come', async ({ store }) => {
       const running = await jobInState(store, 'running', { task: 'a', queue: 'q1' });
       const succeeded = await jobInState(store, 'succeeded', { task: 'a', queue: 'q1' });
       const cancelled = await jobInState(store, 'cancelled', { task: 'a', queue: 'q1' });
-      const inserted = await store.jobInsertMany({
+      const inserted = await store.jobs.insertMany({
         jobs: [
           jobInsert({ task: 'a', queue: 'q1', runAt: at(5) }),
           jobInsert({ task: 'b', queue: 'q2', runAt: at(10) }),
@@ -40,7 +40,7 @@ export const claimTests: SuiteSection = (suite) => {
       expect(scheduled?.state).toBe('scheduled');
       expect(notYetDue.state).toBe('queued');
 
-      const claimed = await store.jobClaim({
+      const claimed = await store.jobs.claim({
         queues: ['q1', 'q2'],
         tasks: ['a', 'b'],
         workerId: WORKER_B,
@@ -58,10 +58,10 @@ export const claimTests: SuiteSection = (suite) => {
     group.test('a new attempt starts without the progress of the previous one', async ({ store }) => {
       const job = await insertJob(store, { now: at(0) });
       const first = await claimJob(store, job, { now: at(1) });
-      expect(await store.jobProgressSet({ ...attemptRef(first), progress: { fraction: 0.7, message: 'rows' }, now: at(2) })).toBe(true);
+      expect(await store.jobs.progressSet({ ...attemptRef(first), progress: { fraction: 0.7, message: 'rows' }, now: at(2) })).toBe(true);
       await applyUpdate(store, jobFailed(attemptRef(first), at(3), attemptError(1, 'boom', at(3)), at(4)));
       expect((await getJob(store, job.id)).progress).toEqual({ fraction: 0.7, message: 'rows' });
-      expect(await store.jobPromoteDue({ now: at(5), limit: 10 })).toBe(1);
+      expect(await store.jobs.promoteDue({ now: at(5), limit: 10 })).toBe(1);
       const second = await claimJob(store, job, { now: at(6) });
       expect(second).toMatchObject({ attempt: 2, progress: null });
     });
@@ -73,7 +73,7 @@ export const claimTests: SuiteSection = (suite) => {
       const jobs: Job[] = [];
       // Three batches, so jobs equal in priority and runAt get ids from separate inserts too.
       for (const batch of [specs.slice(0, 3), specs.slice(3, 6), specs.slice(6)]) {
-        const results = await store.jobInsertMany({
+        const results = await store.jobs.insertMany({
           jobs: batch.map(([priority, second]) => jobInsert({ priority, runAt: at(second) })),
           now: at(100),
         });
@@ -84,7 +84,7 @@ export const claimTests: SuiteSection = (suite) => {
         .map((j) => j.id);
       const claimedInOrder: string[] = [];
       for (let i = 0; i < jobs.length; i += 1) {
-        const claimed = await store.jobClaim({
+        const claimed = await store.jobs.claim({
           queues: ['default'],
           tasks: ['conformance.task'],
           workerId: WORKER_A,
@@ -98,13 +98,13 @@ export const claimTests: SuiteSection = (suite) => {
     });
 
     group.test('claims at most limit jobs per call', async ({ store }) => {
-      const results = await store.jobInsertMany({
+      const results = await store.jobs.insertMany({
         jobs: [1, 2, 3, 4, 5, 6, 7].map((priority) => jobInsert({ priority })),
         now: t0,
       });
       const byPriority = results.map((r) => r.job).sort((x, y) => y.priority - x.priority);
       const claim = () =>
-        store.jobClaim({
+        store.jobs.claim({
           queues: ['default'],
           tasks: ['conformance.task'],
           workerId: WORKER_A,
@@ -135,7 +135,7 @@ export const claimTests: SuiteSection = (suite) => {
 
     group.test('a later attempt starts where the previous one left off', async ({ store }) => {
       const failed = await jobInState(store, 'failed', { task: 'a' });
-      expect(await store.jobPromoteDue({ now: at(3601), limit: 10 })).toBe(1);
+      expect(await store.jobs.promoteDue({ now: at(3601), limit: 10 })).toBe(1);
       const claimed = await claimJob(store, failed, { workerId: WORKER_B, now: at(3602), leaseExpiresAt: at(3662) });
       expect(claimed).toMatchObject({ state: 'running', attempt: 2, workerId: WORKER_B, startedAt: at(3602) });
       expect(claimed.errors).toEqual(failed.errors);
@@ -145,7 +145,7 @@ export const claimTests: SuiteSection = (suite) => {
       const other = await harness.openAnother();
       const job = await insertJob(store);
       const claimed = await claimJob(store, job, { workerId: WORKER_A });
-      const again = await other.jobClaim({
+      const again = await other.jobs.claim({
         queues: [job.queue],
         tasks: [job.task],
         workerId: WORKER_B,
@@ -160,7 +160,7 @@ export const claimTests: SuiteSection = (suite) => {
     group.test('two stores claiming at once never claim the same job twice', async ({ store, harness }) => {
       const other = await harness.openAnother();
       const total = 60;
-      const results = await store.jobInsertMany({
+      const results = await store.jobs.insertMany({
         jobs: Array.from({ length: total }, (_, i) => jobInsert({ input: { i }, priority: i % 4 })),
         now: t0,
       });
@@ -172,7 +172,7 @@ export const claimTests: SuiteSection = (suite) => {
       for (let round = 0; round < total; round += 1) {
         const batches = await Promise.all(
           claimers.map(async (claimer) => {
-            const jobs = await claimer.store.jobClaim({
+            const jobs = await claimer.store.jobs.claim({
               queues: ['default'],
               tasks: ['conformance.task'],
               workerId: claimer.workerId,
@@ -196,7 +196,7 @@ export const claimTests: SuiteSection = (suite) => {
     });
   });
 
-  suite.group('jobLeaseExtend', { migrate: true }, (group) => {
+  suite.group('jobs.leaseExtend', { migrate: true }, (group) => {
     group.test("extends only this worker's running jobs", async ({ store }) => {
       const firstOfA = await jobInState(store, 'running', { task: 'a' });
       const retriedOfA = await jobInState(store, 'failed', { task: 'b' });
@@ -204,10 +204,10 @@ export const claimTests: SuiteSection = (suite) => {
       const finishedOfA = await jobInState(store, 'running', { task: 'd' });
       expect(await applyUpdate(store, jobSucceeded(attemptRef(finishedOfA), at(3), null))).toBe(true);
       const finished = await getJob(store, finishedOfA.id);
-      expect(await store.jobPromoteDue({ now: at(3601), limit: 10 })).toBe(1);
+      expect(await store.jobs.promoteDue({ now: at(3601), limit: 10 })).toBe(1);
       const secondOfA = await claimJob(store, retriedOfA, { workerId: WORKER_A, now: at(3602), leaseExpiresAt: at(3662) });
 
-      const leases = await store.jobLeaseExtend({ workerId: WORKER_A, leaseExpiresAt: at(4000) });
+      const leases = await store.jobs.leaseExtend({ workerId: WORKER_A, leaseExpiresAt: at(4000) });
       expect([...leases].sort((x, y) => compareIds(x.id, y.id))).toEqual(
         [
           { id: firstOfA.id, attempt: 1, cancelRequested: false },
@@ -218,14 +218,14 @@ export const claimTests: SuiteSection = (suite) => {
       expect((await getJob(store, secondOfA.id)).leaseExpiresAt).toEqual(at(4000));
       expect(await getJob(store, ofB.id), "the other worker's job").toEqual(ofB);
       expect(await getJob(store, finished.id), 'the finished job').toEqual(finished);
-      expect(await store.jobLeaseExtend({ workerId: 'worker-unknown', leaseExpiresAt: at(4000) })).toEqual([]);
+      expect(await store.jobs.leaseExtend({ workerId: 'worker-unknown', leaseExpiresAt: at(4000) })).toEqual([]);
     });
 
     group.test('reports which jobs have a cancel request', async ({ store }) => {
       const kept = await jobInState(store, 'running', { task: 'a' });
       const cancelled = await jobInState(store, 'running', { task: 'b' });
-      await store.jobCancel({ id: cancelled.id, now: at(3) });
-      const leases = await store.jobLeaseExtend({ workerId: WORKER_A, leaseExpiresAt: at(120) });
+      await store.jobs.cancel({ id: cancelled.id, now: at(3) });
+      const leases = await store.jobs.leaseExtend({ workerId: WORKER_A, leaseExpiresAt: at(120) });
       const byId = new Map(leases.map((lease) => [lease.id, lease]));
       expect(byId.get(kept.id)).toEqual({ id: kept.id, attempt: 1, cancelRequested: false });
       expect(byId.get(cancelled.id)).toEqual({ id: cancelled.id, attempt: 1, cancelRequested: true });
@@ -235,9 +235,9 @@ export const claimTests: SuiteSection = (suite) => {
 
     group.test('does not return a job whose lease another worker took over', async ({ store }) => {
       const job = await jobInState(store, 'running');
-      expect(await store.jobRecoverExpiredLeases({ now: at(62), limit: 10 })).toBe(1);
+      expect(await store.jobs.recoverExpiredLeases({ now: at(62), limit: 10 })).toBe(1);
       await claimJob(store, job, { workerId: WORKER_B, now: at(63), leaseExpiresAt: at(123) });
-      expect(await store.jobLeaseExtend({ workerId: WORKER_A, leaseExpiresAt: at(200) })).toEqual([]);
+      expect(await store.jobs.leaseExtend({ workerId: WORKER_A, leaseExpiresAt: at(200) })).toEqual([]);
       expect((await getJob(store, job.id)).leaseExpiresAt).toEqual(at(123));
       expect(await applyUpdate(store, jobFailed(attemptRef(job), at(64), attemptError(1, 'late', at(64)), at(100)))).toBe(
         false,

@@ -23,7 +23,7 @@ export interface TestGroup {
 }
 
 export interface GroupOptions {
-  /** Run `migrationRun` before each test. False only for the tests of migrations themselves. */
+  /** Run `migrations.run` before each test. False only for the tests of migrations themselves. */
   migrate: boolean;
 }
 
@@ -59,7 +59,7 @@ export class ConformanceSuite {
         const harness = await this.createHarness();
         // Set before migrating, so afterEach destroys the database even when the migration fails.
         env = { harness, store: harness.store };
-        if (options.migrate) await harness.store.migrationRun({ now: t0 });
+        if (options.migrate) await harness.store.migrations.run({ now: t0 });
       });
       afterEach(async () => {
         const finished = env;
@@ -88,7 +88,7 @@ export class ConformanceSuite {
     if (unknown.length > 0) {
       throw new Error(
         `The skip list names tests the conformance suite does not declare: ${unknown.map((n) => `"${n}"`).join(', ')}. ` +
-          `Use "<group> > <test title>" as printed by vitest, e.g. "jobClaim > claims at most limit jobs per call".`,
+          `Use "<group> > <test title>" as printed by vitest, e.g. "jobs.claim > claims at most limit jobs per call".`,
       );
     }
   }

@@ -18,7 +18,7 @@ function word(text: string): RegExp {
 /** Claim every queued job of these tasks at `now` (lease 60 s), failing the test unless there are exactly `count`. */
 async function claimExactly(store: Store, tasks: string[], count: number, now = at(1)): Promise<Job[]> {
   const leaseExpiresAt = new Date(now.getTime() + 60_000);
-  const claimed = await store.jobClaim({ queues: ['default'], tasks, workerId: WORKER_A, limit: count + 1, now, leaseExpiresAt });
+  const claimed = await store.jobs.claim({ queues: ['default'], tasks, workerId: WORKER_A, limit: count + 1, now, leaseExpiresAt });
   expect(claimed, `jobs of ${tasks.join(', ')} claimed at ${now.toISOString()}`).toHaveLength(count);
   return claimed;
 }
@@ -46,8 +46,8 @@ export const flowSettlingTests: SuiteSection = (suite) => {
       const [root, child] = await insertFlow(store, [{}, { maxAttempts: 3 }]);
       const claimed = await claimExactly(store, [root.task, child.task], 1, at(1));
       expect(claimed.map((job) => job.id), 'claimed from a flow with one leaf').toEqual([child.id]);
-      expect(await store.jobPromoteDue({ now: at(10 ** 6), limit: 10 })).toBe(0);
-      expect(await store.jobRecoverExpiredLeases({ now: at(62), limit: 10 }), 'recovered: only the leaf').toBe(1);
+      expect(await store.jobs.promoteDue({ now: at(10 ** 6), limit: 10 })).toBe(0);
+      expect(await store.jobs.recoverExpiredLeases({ now: at(62), limit: 10 }), 'recovered: only the leaf').toBe(1);
       expect(await getJob(store, child.id)).toMatchObject({ state: 'queued', attempt: 1 });
       expect(await getJob(store, root.id)).toEqual(root);
       await claimExactly(store, [root.task], 0, at(70));
@@ -68,8 +68,8 @@ export const flowSettlingTests: SuiteSection = (suite) => {
       const [parent, child] = await insertFlow(store, [{ runAt: at(100) }, { runAt: at(0) }]);
       await runJob(store, child, 'succeeded', { now: at(1) });
       expect(await getJob(store, parent.id)).toMatchObject({ state: 'scheduled', runAt: at(100) });
-      expect(await store.jobPromoteDue({ now: at(99), limit: 10 })).toBe(0);
-      expect(await store.jobPromoteDue({ now: at(100), limit: 10 })).toBe(1);
+      expect(await store.jobs.promoteDue({ now: at(99), limit: 10 })).toBe(0);
+      expect(await store.jobs.promoteDue({ now: at(100), limit: 10 })).toBe(1);
       await claimJob(store, parent, { now: at(100) });
     });
 
@@ -86,13 +86,13 @@ export const flowSettlingTests: SuiteSection = (suite) => {
         expect((await getJob(store, parent.id)).state, `parent state after ${n + 1} children succeeded`).toBe(expected);
       }
       await claimJob(store, parent, { now: at(30) });
-      const listed = await store.jobChildList({ id: parent.id });
+      const listed = await store.flows.childList({ id: parent.id });
       expect(listed.map((job) => job.id)).toEqual(spec.map((job) => job.id));
       expect(listed.map((job) => job.result)).toEqual(spec.map((_, n) => ({ month: n })));
       expect(listed.every((job) => job.state === 'succeeded')).toBe(true);
     });
 
-    group.test('children finished in one jobSetStateIfRunningMany call settle their parent', async ({ store }) => {
+    group.test('children finished in one jobs.setStateIfRunningMany call settle their parent', async ({ store }) => {
       const [released] = await insertFlow(store, [{ task: 'a.parent' }, { task: 'a.child' }, { task: 'a.child' }]);
       const mortal = { task: 'b.child', maxAttempts: 1 };
       const [killed, firstKilled] = await insertFlow(store, [{ task: 'b.parent' }, mortal, mortal]);
@@ -102,7 +102,7 @@ export const flowSettlingTests: SuiteSection = (suite) => {
         ...aRunning.map((job) => jobSucceeded(attemptRef(job), at(2), 'ok')),
         ...bRunning.map((job) => jobDead(attemptRef(job), at(2), attemptError(job.attempt, `${job.id} broke`, at(2)))),
       ];
-      const results = await store.jobSetStateIfRunningMany({ updates });
+      const results = await store.jobs.setStateIfRunningMany({ updates });
       expect(results.every((result) => result.applied)).toBe(true);
       expect(await getJob(store, released.id)).toMatchObject({ state: 'queued' });
       const dead = await expectDeadBecauseOf(store, killed.id, await getJob(store, firstKilled.id));
@@ -114,7 +114,7 @@ export const flowSettlingTests: SuiteSection = (suite) => {
       await runJob(store, child, 'failed', { now: at(1), retryAt: at(10) });
       expect(await getJob(store, child.id)).toMatchObject({ state: 'failed' });
       expect(await getJob(store, parent.id)).toMatchObject({ state: 'waiting' });
-      expect(await store.jobPromoteDue({ now: at(10), limit: 10 })).toBe(1);
+      expect(await store.jobs.promoteDue({ now: at(10), limit: 10 })).toBe(1);
       await runJob(store, child, 'succeeded', { now: at(11) });
       expect(await getJob(store, parent.id)).toMatchObject({ state: 'queued' });
     });
@@ -158,11 +158,11 @@ export const flowSettlingTests: SuiteSection = (suite) => {
     group.test("under 'continue' the parent is queued once every child finished, dead and cancelled ones too", async ({ store }) => {
       const [parent, dead, cancelled, succeeded] = await insertFlow(store, [{ onChildFailure: 'continue' }, { maxAttempts: 1 }, {}, {}]);
       await runJob(store, dead, 'dead', { now: at(1), message: 'month 1 broke' });
-      await store.jobCancel({ id: cancelled.id, now: at(2) });
+      await store.jobs.cancel({ id: cancelled.id, now: at(2) });
       expect(await getJob(store, parent.id)).toMatchObject({ state: 'waiting' });
       await runJob(store, succeeded, 'succeeded', { now: at(3), result: { rows: 3 } });
       expect(await getJob(store, parent.id)).toMatchObject({ state: 'queued', errors: [] });
-      const listed = await store.jobChildList({ id: parent.id });
+      const listed = await store.flows.childList({ id: parent.id });
       expect(listed.map((job) => job.state)).toEqual(['dead', 'cancelled', 'succeeded']);
       expect(listed[0]?.errors).toEqual([expect.objectContaining({ attempt: 1, message: 'month 1 broke' })]);
       expect(listed[2]?.result).toEqual({ rows: 3 });
@@ -170,14 +170,14 @@ export const flowSettlingTests: SuiteSection = (suite) => {
 
     group.test("a child cancelled before it ran kills its parent under 'fail', naming 'cancelled'", async ({ store }) => {
       const [parent, child] = await insertFlow(store, [{}, {}]);
-      await store.jobCancel({ id: child.id, now: at(5) });
+      await store.jobs.cancel({ id: child.id, now: at(5) });
       await expectDeadBecauseOf(store, parent.id, await getJob(store, child.id));
     });
 
     group.test('a running child settles its parent when its worker reports the cancel', async ({ store }) => {
       const [parent, child] = await insertFlow(store, [{}, {}]);
       const running = await claimJob(store, child, { now: at(1) });
-      await store.jobCancel({ id: running.id, now: at(2) });
+      await store.jobs.cancel({ id: running.id, now: at(2) });
       expect(await getJob(store, parent.id), 'parent while the cancel is only requested').toMatchObject({ state: 'waiting' });
       await finishClaimed(store, running, 'cancelled', at(3));
       await expectDeadBecauseOf(store, parent.id, await getJob(store, running.id));
@@ -186,7 +186,7 @@ export const flowSettlingTests: SuiteSection = (suite) => {
     group.test('a lease recovery that kills a child settles its parent', async ({ store }) => {
       const [parent, child] = await insertFlow(store, [{}, { maxAttempts: 1 }]);
       await claimJob(store, child, { now: at(1), leaseExpiresAt: at(61) });
-      expect(await store.jobRecoverExpiredLeases({ now: at(62), limit: 10 })).toBe(1);
+      expect(await store.jobs.recoverExpiredLeases({ now: at(62), limit: 10 })).toBe(1);
       const deadChild = await getJob(store, child.id);
       expect(deadChild.state).toBe('dead');
       await expectDeadBecauseOf(store, parent.id, deadChild);
@@ -194,7 +194,7 @@ export const flowSettlingTests: SuiteSection = (suite) => {
 
     group.test('cancelling a waiting job cancels it alone; its children go on and do not revive it', async ({ store }) => {
       const [parent, child] = await insertFlow(store, [{}, {}]);
-      expect(await store.jobCancel({ id: parent.id, now: at(5) })).toMatchObject({ state: 'cancelled', finishedAt: at(5) });
+      expect(await store.jobs.cancel({ id: parent.id, now: at(5) })).toMatchObject({ state: 'cancelled', finishedAt: at(5) });
       expect(await getJob(store, child.id)).toMatchObject({ state: 'queued' });
       await runJob(store, child, 'succeeded', { now: at(6) });
       expect(await getJob(store, parent.id)).toMatchObject({ state: 'cancelled', finishedAt: at(5) });
@@ -209,7 +209,7 @@ export const flowSettlingTests: SuiteSection = (suite) => {
         stores.map(async (each, s) => {
           for (const job of running.filter((_, n) => n % stores.length === s)) {
             const update = jobDead(attemptRef(job), at(5), attemptError(job.attempt, `part ${job.id} broke`, at(5)));
-            expect(await each.jobSetStateIfRunningMany({ updates: [update] })).toEqual([{ id: job.id, applied: true }]);
+            expect(await each.jobs.setStateIfRunningMany({ updates: [update] })).toEqual([{ id: job.id, applied: true }]);
           }
         }),
       );
@@ -223,7 +223,7 @@ export const flowSettlingTests: SuiteSection = (suite) => {
       const [parent, child] = await insertFlow(store, [{}, { maxAttempts: 1 }]);
       await runJob(store, child, 'dead', { now: at(1), message: 'broke' });
       const deadChild = await getJob(store, child.id);
-      const retried = await store.jobRetry({ id: parent.id, now: at(10) });
+      const retried = await store.jobs.retry({ id: parent.id, now: at(10) });
       expect(retried).toEqual(await getJob(store, parent.id));
       await expectDeadBecauseOf(store, parent.id, deadChild);
       expect(await getJob(store, deadChild.id)).toEqual(deadChild);
@@ -232,9 +232,9 @@ export const flowSettlingTests: SuiteSection = (suite) => {
     group.test('retrying a dead parent after its child makes it wait for the child, then queues it', async ({ store }) => {
       const [parent, child] = await insertFlow(store, [{}, { maxAttempts: 1 }]);
       await runJob(store, child, 'dead', { now: at(1) });
-      expect(await store.jobRetry({ id: child.id, now: at(10) })).toMatchObject({ state: 'queued' });
+      expect(await store.jobs.retry({ id: child.id, now: at(10) })).toMatchObject({ state: 'queued' });
       expect(await getJob(store, parent.id), 'parent after its child was retried').toMatchObject({ state: 'dead' });
-      expect(await store.jobRetry({ id: parent.id, now: at(11) })).toMatchObject({ state: 'waiting' });
+      expect(await store.jobs.retry({ id: parent.id, now: at(11) })).toMatchObject({ state: 'waiting' });
       await claimExactly(store, [parent.task], 0, at(12));
       await runJob(store, child, 'succeeded', { now: at(13) });
       expect(await getJob(store, parent.id)).toMatchObject({ state: 'queued' });
@@ -245,14 +245,14 @@ export const flowSettlingTests: SuiteSection = (suite) => {
       const [parent, child] = await insertFlow(store, [{}, {}]);
       await runJob(store, child, 'succeeded', { now: at(1) });
       await runJob(store, parent, 'succeeded', { now: at(2) });
-      const retried = await store.jobRetry({ id: parent.id, now: at(10) });
+      const retried = await store.jobs.retry({ id: parent.id, now: at(10) });
       expect(retried).toMatchObject({ state: 'queued', runAt: at(10) });
       expect(await getJob(store, parent.id)).toEqual(retried);
       expect((await claimJob(store, parent, { now: at(10) })).attempt).toBe(2);
     });
   });
 
-  suite.group('jobSettleWaiting', { migrate: true }, (group) => {
+  suite.group('flows.settleWaiting', { migrate: true }, (group) => {
     // Not reachable here: what this sweep exists for, a waiting job whose children are all finished.
     // Only a process that stops between a child finishing and its parent's settle (or a settle that
     // fails) leaves one; every store call that finishes a child settles the parent before it
@@ -275,10 +275,10 @@ export const flowSettlingTests: SuiteSection = (suite) => {
       const [settled, killer] = await insertFlow(store, [{ task: 'c' }, { task: 'c.child', maxAttempts: 1 }]);
       await runJob(store, killer, 'dead', { now: at(4) });
       const flows = [waitingOnRunning, waitingOnOthers, settled].map((root) => root.id);
-      const before = await Promise.all(flows.map((id) => store.flowGet({ id })));
+      const before = await Promise.all(flows.map((id) => store.flows.get({ id })));
       expect(before.map((jobs) => jobs[0]?.state)).toEqual(['waiting', 'waiting', 'dead']);
-      expect(await store.jobSettleWaiting({ now: at(100), limit: 10 })).toBe(0);
-      expect(await Promise.all(flows.map((id) => store.flowGet({ id })))).toEqual(before);
+      expect(await store.flows.settleWaiting({ now: at(100), limit: 10 })).toBe(0);
+      expect(await Promise.all(flows.map((id) => store.flows.get({ id })))).toEqual(before);
     });
   });
 };

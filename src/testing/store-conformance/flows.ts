@@ -28,7 +28,7 @@ import {
 /** Every cut-off far ahead: anything finished, and prunable, is pruned. */
 const PRUNE_EVERYTHING = { succeededBefore: at(10 ** 8), deadBefore: at(10 ** 8), cancelledBefore: at(10 ** 8), limit: 100 };
 
-/** Flow jobs to pass to `flowInsert` as they are: task `flow.<index>`, the root first, each entry's overrides applied. */
+/** Flow jobs to pass to `flows.insert` as they are: task `flow.<index>`, the root first, each entry's overrides applied. */
 function flowInserts(spec: ReadonlyArray<Partial<FlowJobInsert>>): FlowJobInsert[] {
   return spec.map((overrides, index) => ({
     ...jobInsert({ task: `flow.${index}` }),
@@ -43,7 +43,7 @@ function byId(jobs: readonly Job[]): Job[] {
 }
 
 export const flowTests: SuiteSection = (suite) => {
-  suite.group('flowInsert', { migrate: true }, (group) => {
+  suite.group('flows.insert', { migrate: true }, (group) => {
     group.test('stores the tree: jobs with children wait, leaves are queued or scheduled by runAt', async ({ store }) => {
       // 0 ← 1 ← 2, 0 ← 3 (runAt ahead), 1 ← 4; job 1's own runAt is ahead too, yet it waits.
       const jobs = await insertFlow(store, [
@@ -90,19 +90,19 @@ export const flowTests: SuiteSection = (suite) => {
         [grandchild.id, 'fail'],
         [alone.id, 'fail'],
       ];
-      expect([root, leaf, inner, grandchild, alone].map((job) => [job.id, job.onChildFailure]), 'as flowInsert returned them').toEqual(expected);
+      expect([root, leaf, inner, grandchild, alone].map((job) => [job.id, job.onChildFailure]), 'as flows.insert returned them').toEqual(expected);
       const reread = await Promise.all([root, leaf, inner, grandchild, alone].map((job) => getJob(store, job.id)));
-      expect(reread.map((job) => [job.id, job.onChildFailure]), 'as jobGet reads them').toEqual(expected);
+      expect(reread.map((job) => [job.id, job.onChildFailure]), 'as jobs.get reads them').toEqual(expected);
     });
 
     group.test('refuses a dedup key before writing anything: no job is left behind', async ({ store }) => {
       const jobs = flowInserts([{}, { parentIndex: 0 }, { parentIndex: 1, dedupKey: 'not-in-a-flow' }]);
-      await rejectionOf(store.flowInsert({ jobs, now: t0 }));
-      expect((await store.jobList({ filter: {}, cursor: null, limit: 100 })).jobs).toEqual([]);
-      expect(await store.jobCountByGroup({ states: [...JOB_STATES] })).toEqual([]);
+      await rejectionOf(store.flows.insert({ jobs, now: t0 }));
+      expect((await store.jobs.list({ filter: {}, cursor: null, limit: 100 })).jobs).toEqual([]);
+      expect(await store.jobs.countByGroup({ states: [...JOB_STATES] })).toEqual([]);
       // The store is still usable: the failed transaction was rolled back, not left open.
       const [root] = await insertFlow(store, [{}, {}]);
-      expect((await store.flowGet({ id: root.id })).map((job) => job.state)).toEqual(['waiting', 'queued']);
+      expect((await store.flows.get({ id: root.id })).map((job) => job.state)).toEqual(['waiting', 'queued']);
     });
 
     group.test('is all or nothing: a job the database refuses after earlier jobs were written leaves no job and no event behind', async ({ store }) => {
@@ -110,14 +110,14 @@ export const flowTests: SuiteSection = (suite) => {
       // writing, and the column's CHECK constraint refuses it once jobs 0 and 1 were written.
       const bogus = 'bogus' as unknown as ChildFailurePolicy;
       const jobs = flowInserts([{}, { parentIndex: 0 }, { parentIndex: 0, onChildFailure: bogus }, { parentIndex: 2 }]);
-      const error = await rejectionOf(store.flowInsert({ jobs, now: t0 }));
+      const error = await rejectionOf(store.flows.insert({ jobs, now: t0 }));
       expect(error.message, 'refused by the database, not by a check of the store before writing').toMatch(/check constraint/i);
-      expect((await store.jobList({ filter: {}, cursor: null, limit: 100 })).jobs).toEqual([]);
-      expect(await store.jobCountByGroup({ states: [...JOB_STATES] })).toEqual([]);
-      expect(await store.jobEventList({ afterSeq: null, limit: 100 })).toEqual([]);
+      expect((await store.jobs.list({ filter: {}, cursor: null, limit: 100 })).jobs).toEqual([]);
+      expect(await store.jobs.countByGroup({ states: [...JOB_STATES] })).toEqual([]);
+      expect(await store.events.list({ afterSeq: null, limit: 100 })).toEqual([]);
       // The store is still usable: the failed transaction was rolled back, not left open.
       const [root] = await insertFlow(store, [{}, {}]);
-      expect((await store.flowGet({ id: root.id })).map((job) => job.state)).toEqual(['waiting', 'queued']);
+      expect((await store.flows.get({ id: root.id })).map((job) => job.state)).toEqual(['waiting', 'queued']);
     });
 
     group.test('plain jobs are in no flow: flowId and parentId null, onChildFailure fail, no children', async ({ store }) => {
@@ -125,38 +125,38 @@ export const flowTests: SuiteSection = (suite) => {
       expect(plain).toMatchObject({ flowId: null, parentId: null, onChildFailure: 'fail', hasChildren: false });
       const succeeded = await jobInState(store, 'succeeded', { task: 'other' });
       expect(succeeded).toMatchObject({ flowId: null, parentId: null, onChildFailure: 'fail', hasChildren: false });
-      expect(await store.jobChildList({ id: plain.id })).toEqual([]);
+      expect(await store.flows.childList({ id: plain.id })).toEqual([]);
     });
   });
 
-  suite.group('flowGet', { migrate: true }, (group) => {
+  suite.group('flows.get', { migrate: true }, (group) => {
     group.test('returns every job of the flow, lowest id first', async ({ store }) => {
       const jobs = await insertFlow(store, [{}, {}, { parentIndex: 1 }, { parentIndex: 0 }]);
       await insertFlow(store, [{ task: 'another.flow' }, { task: 'another.leaf' }]);
       await insertJob(store, { task: 'plain' });
-      expect(await store.flowGet({ id: jobs[0].id })).toEqual(byId(jobs));
+      expect(await store.flows.get({ id: jobs[0].id })).toEqual(byId(jobs));
     });
 
     group.test('returns [] for an unknown id, a plain job and a job that is not a flow root', async ({ store }) => {
       const [root, child] = await insertFlow(store, [{}, {}]);
       const plain = await insertJob(store, { task: 'plain' });
-      expect(await store.flowGet({ id: await unknownJobId(store) })).toEqual([]);
-      expect(await store.flowGet({ id: plain.id })).toEqual([]);
-      expect(await store.flowGet({ id: child.id }), 'a flow is named by its root').toEqual([]);
-      expect(await store.flowGet({ id: root.id })).toHaveLength(2);
+      expect(await store.flows.get({ id: await unknownJobId(store) })).toEqual([]);
+      expect(await store.flows.get({ id: plain.id })).toEqual([]);
+      expect(await store.flows.get({ id: child.id }), 'a flow is named by its root').toEqual([]);
+      expect(await store.flows.get({ id: root.id })).toHaveLength(2);
     });
   });
 
-  suite.group('jobChildList', { migrate: true }, (group) => {
+  suite.group('flows.childList', { migrate: true }, (group) => {
     group.test('returns the jobs one flow job waits for, lowest id first, and [] for a leaf', async ({ store }) => {
       const [root, inner, grandchild, child, grandchild2] = await insertFlow(store, [{}, {}, { parentIndex: 1 }, {}, { parentIndex: 1 }]);
-      expect(await store.jobChildList({ id: root.id })).toEqual([inner, child]);
-      expect(await store.jobChildList({ id: inner.id })).toEqual([grandchild, grandchild2]);
-      expect(await store.jobChildList({ id: child.id })).toEqual([]);
+      expect(await store.flows.childList({ id: root.id })).toEqual([inner, child]);
+      expect(await store.flows.childList({ id: inner.id })).toEqual([grandchild, grandchild2]);
+      expect(await store.flows.childList({ id: child.id })).toEqual([]);
     });
   });
 
-  suite.group('flowCancel', { migrate: true }, (group) => {
+  suite.group('flows.cancel', { migrate: true }, (group) => {
     group.test('cancels what is not running, asks running jobs to stop, leaves finished jobs alone', async ({ store }) => {
       const jobs = await insertFlow(store, [
         {}, // 0 root: waiting
@@ -174,8 +174,8 @@ export const flowTests: SuiteSection = (suite) => {
       await runJob(store, failed, 'failed', { now: at(3), retryAt: at(3600) });
       const finishedBefore = await getJob(store, succeeded.id);
 
-      const afterCancel = await store.flowCancel({ id: root.id, now: at(10) });
-      expect(afterCancel).toEqual(await store.flowGet({ id: root.id }));
+      const afterCancel = await store.flows.cancel({ id: root.id, now: at(10) });
+      expect(afterCancel).toEqual(await store.flows.get({ id: root.id }));
       expect(afterCancel.map((job) => job.id)).toEqual(byId(jobs).map((job) => job.id));
       for (const job of [root, queued, scheduled, inner, innerLeaf, failed]) {
         // `inner` is cancelled, not settled: its only child was cancelled by the same call.
@@ -185,14 +185,14 @@ export const flowTests: SuiteSection = (suite) => {
       expect(await getJob(store, succeeded.id)).toEqual(finishedBefore);
 
       expect(await applyUpdate(store, jobCancelled(attemptRef(claimed), at(11), null))).toBe(true);
-      const unfinished = (await store.flowGet({ id: root.id })).filter((job) => !isFinalState(job.state));
+      const unfinished = (await store.flows.get({ id: root.id })).filter((job) => !isFinalState(job.state));
       expect(unfinished, 'jobs of the cancelled flow still unfinished').toEqual([]);
       expect(await getJob(store, root.id)).toMatchObject({ state: 'cancelled', finishedAt: at(10) });
     });
 
     group.test('returns [] for an unknown id and changes nothing', async ({ store }) => {
       const plain = await insertJob(store, { task: 'plain' });
-      expect(await store.flowCancel({ id: await unknownJobId(store), now: at(10) })).toEqual([]);
+      expect(await store.flows.cancel({ id: await unknownJobId(store), now: at(10) })).toEqual([]);
       expect(await getJob(store, plain.id)).toEqual(plain);
     });
   });
@@ -201,18 +201,18 @@ export const flowTests: SuiteSection = (suite) => {
     group.test('keeps a finished child while its parent is unfinished, prunes it once the parent finished', async ({ store }) => {
       const [parent, first, second] = await insertFlow(store, [{}, {}, {}]);
       await runJob(store, first, 'succeeded', { now: at(1) });
-      expect(await store.jobPruneFinished(PRUNE_EVERYTHING), 'pruned while the parent waits').toBe(0);
+      expect(await store.jobs.pruneFinished(PRUNE_EVERYTHING), 'pruned while the parent waits').toBe(0);
       await runJob(store, second, 'succeeded', { now: at(2) });
       expect(await getJob(store, parent.id)).toMatchObject({ state: 'queued' });
-      expect(await store.jobPruneFinished(PRUNE_EVERYTHING), 'pruned while the parent is queued').toBe(0);
+      expect(await store.jobs.pruneFinished(PRUNE_EVERYTHING), 'pruned while the parent is queued').toBe(0);
       const runningParent = await claimJob(store, parent, { now: at(3) });
-      expect(await store.jobPruneFinished(PRUNE_EVERYTHING), 'pruned while the parent runs').toBe(0);
-      expect((await store.flowGet({ id: parent.id })).map((job) => job.state)).toEqual(['running', 'succeeded', 'succeeded']);
+      expect(await store.jobs.pruneFinished(PRUNE_EVERYTHING), 'pruned while the parent runs').toBe(0);
+      expect((await store.flows.get({ id: parent.id })).map((job) => job.state)).toEqual(['running', 'succeeded', 'succeeded']);
 
       await finishClaimed(store, runningParent, 'succeeded', at(5));
       // The parent itself finished after the succeeded cut-off: only its children go.
-      expect(await store.jobPruneFinished({ ...PRUNE_EVERYTHING, succeededBefore: at(4) })).toBe(2);
-      expect((await store.flowGet({ id: parent.id })).map((job) => job.id)).toEqual([parent.id]);
+      expect(await store.jobs.pruneFinished({ ...PRUNE_EVERYTHING, succeededBefore: at(4) })).toBe(2);
+      expect((await store.flows.get({ id: parent.id })).map((job) => job.id)).toEqual([parent.id]);
     });
 
     group.test('prunes a dead flow whole', async ({ store }) => {
@@ -220,8 +220,8 @@ export const flowTests: SuiteSection = (suite) => {
       await runJob(store, child, 'dead', { now: at(1) });
       expect(await getJob(store, parent.id)).toMatchObject({ state: 'dead' });
       const plain = await jobInState(store, 'queued', { task: 'plain' });
-      expect(await store.jobPruneFinished(PRUNE_EVERYTHING)).toBe(2);
-      expect(await store.flowGet({ id: parent.id })).toEqual([]);
+      expect(await store.jobs.pruneFinished(PRUNE_EVERYTHING)).toBe(2);
+      expect(await store.flows.get({ id: parent.id })).toEqual([]);
       expect(await getJob(store, plain.id)).toEqual(plain);
     });
   });

@@ -43,16 +43,16 @@ export function jobInsert(overrides: Partial<JobInsert> = {}): JobInsert {
 /** Insert one job at `now` (default `t0`); `runAt` defaults to `now`. */
 export async function insertJob(store: Store, overrides: Partial<JobInsert> & { now?: Date } = {}): Promise<Job> {
   const { now = t0, ...fields } = overrides;
-  const results = await store.jobInsertMany({ jobs: [jobInsert({ runAt: now, ...fields })], now });
-  const result = single(results, 'jobInsertMany results');
+  const results = await store.jobs.insertMany({ jobs: [jobInsert({ runAt: now, ...fields })], now });
+  const result = single(results, 'jobs.insertMany results');
   expect(result.duplicate).toBe(false);
   return result.job;
 }
 
 /** The job as the store holds it now; fails the test when it is gone. */
 export async function getJob(store: Store, id: string): Promise<Job> {
-  const job = await store.jobGet({ id });
-  if (job === null) throw new Error(`jobGet returned null for job ${id}, which the test expected to exist.`);
+  const job = await store.jobs.get({ id });
+  if (job === null) throw new Error(`jobs.get returned null for job ${id}, which the test expected to exist.`);
   return job;
 }
 
@@ -66,7 +66,7 @@ export async function claimJob(
   options: { workerId?: string; now?: Date; leaseExpiresAt?: Date } = {},
 ): Promise<Job> {
   const { workerId = WORKER_A, now = at(1), leaseExpiresAt = new Date(now.getTime() + 60_000) } = options;
-  const claimed = await store.jobClaim({ queues: [job.queue], tasks: [job.task], workerId, limit: 1, now, leaseExpiresAt });
+  const claimed = await store.jobs.claim({ queues: [job.queue], tasks: [job.task], workerId, limit: 1, now, leaseExpiresAt });
   expect(claimed.map((j) => j.id), `claiming job ${job.id}`).toEqual([job.id]);
   return single(claimed, 'claimed jobs');
 }
@@ -83,8 +83,8 @@ export function attemptError(attempt: number, message: string, when: Date): JobA
 
 /** Apply one update and return whether the store applied it. */
 export async function applyUpdate(store: Store, update: JobStateUpdate): Promise<boolean> {
-  const results = await store.jobSetStateIfRunningMany({ updates: [update] });
-  const result = single(results, 'jobSetStateIfRunningMany results');
+  const results = await store.jobs.setStateIfRunningMany({ updates: [update] });
+  const result = single(results, 'jobs.setStateIfRunningMany results');
   expect(result.id).toBe(update.id);
   return result.applied;
 }
@@ -105,7 +105,7 @@ export async function jobInState(
   const queued = await insertJob(store, { ...overrides, runAt: overrides.runAt ?? t0, now: t0 });
   if (state === 'queued') return queued;
   if (state === 'cancelled') {
-    await store.jobCancel({ id: queued.id, now: finishedAt });
+    await store.jobs.cancel({ id: queued.id, now: finishedAt });
     return expectState(store, queued.id, 'cancelled');
   }
   const running = await claimJob(store, queued, { workerId, now: at(1), leaseExpiresAt: at(61) });
@@ -141,8 +141,8 @@ export async function insertFlow<const Spec extends ReadonlyArray<Partial<FlowJo
     onChildFailure: 'fail',
     ...overrides,
   }));
-  const inserted = await store.flowInsert({ jobs, now });
-  expect(inserted.map((job) => job.task), 'tasks of the jobs flowInsert returned').toEqual(jobs.map((job) => job.task));
+  const inserted = await store.flows.insert({ jobs, now });
+  expect(inserted.map((job) => job.task), 'tasks of the jobs flows.insert returned').toEqual(jobs.map((job) => job.task));
   // One job per entry of `spec`, in its order, as just checked.
   return inserted as unknown as { -readonly [K in keyof Spec]: Job };
 }
@@ -198,15 +198,15 @@ export async function expectState(store: Store, id: string, state: JobState): Pr
 export async function unknownJobId(store: Store): Promise<string> {
   const longAgo = new Date('2000-01-01T00:00:00Z');
   const job = await insertJob(store, { task: 'conformance.pruned', now: longAgo });
-  await store.jobCancel({ id: job.id, now: longAgo });
-  const pruned = await store.jobPruneFinished({
+  await store.jobs.cancel({ id: job.id, now: longAgo });
+  const pruned = await store.jobs.pruneFinished({
     succeededBefore: new Date(0),
     deadBefore: new Date(0),
     cancelledBefore: new Date(longAgo.getTime() + 1),
     limit: 1,
   });
   expect(pruned, 'pruning the job used as an unknown id').toBe(1);
-  expect(await store.jobGet({ id: job.id })).toBeNull();
+  expect(await store.jobs.get({ id: job.id })).toBeNull();
   return job.id;
 }
 

@@ -43,18 +43,18 @@ export async function walk(
   const pages: Job[][] = [];
   let cursor: string | null = null;
   for (let pageNumber = 0; pageNumber < 100; pageNumber += 1) {
-    const page = await store.jobList({ filter, cursor, limit });
+    const page = await store.jobs.list({ filter, cursor, limit });
     expect(page.jobs.length, `size of page ${pageNumber}`).toBeLessThanOrEqual(limit);
     pages.push(page.jobs);
     if (page.nextCursor === null) return pages;
     cursor = page.nextCursor;
     await between(pageNumber);
   }
-  throw new Error('jobList kept returning a nextCursor after 100 pages.');
+  throw new Error('jobs.list kept returning a nextCursor after 100 pages.');
 }
 
 export const listCountTests: SuiteSection = (suite) => {
-  suite.group('jobCountByGroup', { migrate: true }, (group) => {
+  suite.group('jobs.countByGroup', { migrate: true }, (group) => {
     group.test('counts the states asked for by task, queue and state, with the oldest createdAt', async ({ store }) => {
       // The older of the two is inserted second, so "oldest" cannot mean "first inserted".
       await insertJob(store, { task: 'a', queue: 'q1', now: at(3) });
@@ -64,7 +64,7 @@ export const listCountTests: SuiteSection = (suite) => {
       await insertJob(store, { task: 'a', queue: 'q1', runAt: at(500), now: at(5) });
       await jobInState(store, 'running', { task: 'c', queue: 'q1' });
       await jobInState(store, 'succeeded', { task: 'b', queue: 'q1' });
-      const asked = await store.jobCountByGroup({ states: ['queued', 'running'] });
+      const asked = await store.jobs.countByGroup({ states: ['queued', 'running'] });
       expect(byGroup(asked)).toEqual(
         byGroup([
           { task: 'a', queue: 'q1', state: 'queued', count: 2, oldestCreatedAt: at(1) },
@@ -73,7 +73,7 @@ export const listCountTests: SuiteSection = (suite) => {
           { task: 'c', queue: 'q1', state: 'running', count: 1, oldestCreatedAt: at(0) },
         ]),
       );
-      expect(await store.jobCountByGroup({ states: ['scheduled', 'succeeded'] }).then(byGroup)).toEqual(
+      expect(await store.jobs.countByGroup({ states: ['scheduled', 'succeeded'] }).then(byGroup)).toEqual(
         byGroup([
           { task: 'a', queue: 'q1', state: 'scheduled', count: 1, oldestCreatedAt: at(5) },
           { task: 'b', queue: 'q1', state: 'succeeded', count: 1, oldestCreatedAt: at(0) },
@@ -83,11 +83,11 @@ export const listCountTests: SuiteSection = (suite) => {
 
     group.test('asking for no states counts nothing', async ({ store }) => {
       await insertJob(store);
-      expect(await store.jobCountByGroup({ states: [] })).toEqual([]);
+      expect(await store.jobs.countByGroup({ states: [] })).toEqual([]);
     });
   });
 
-  suite.group('jobCountFinishedSince', { migrate: true }, (group) => {
+  suite.group('jobs.countFinishedSince', { migrate: true }, (group) => {
     group.test('counts by queue and final state the jobs finished at or after `since`', async ({ store }) => {
       // Each job is finished before the next is inserted, so claimJob finds only it queued.
       await finishAt(store, await insertJob(store, { queue: 'q1' }), 'succeeded', at(9));
@@ -96,9 +96,9 @@ export const listCountTests: SuiteSection = (suite) => {
       await finishAt(store, await insertJob(store, { queue: 'q1' }), 'dead', at(15));
       await finishAt(store, await insertJob(store, { queue: 'q2' }), 'succeeded', at(11));
       await finishAt(store, await insertJob(store, { queue: 'q2' }), 'dead', at(5));
-      await store.jobCancel({ id: (await insertJob(store, { queue: 'q2' })).id, now: at(12) });
-      await store.jobCancel({ id: (await insertJob(store, { queue: 'q3' })).id, now: at(3) });
-      expect(byQueueAndState(await store.jobCountFinishedSince({ since: at(10) }))).toEqual([
+      await store.jobs.cancel({ id: (await insertJob(store, { queue: 'q2' })).id, now: at(12) });
+      await store.jobs.cancel({ id: (await insertJob(store, { queue: 'q3' })).id, now: at(3) });
+      expect(byQueueAndState(await store.jobs.countFinishedSince({ since: at(10) }))).toEqual([
         { queue: 'q1', state: 'dead', count: 1 },
         { queue: 'q1', state: 'succeeded', count: 2 },
         { queue: 'q2', state: 'cancelled', count: 1 },
@@ -111,17 +111,17 @@ export const listCountTests: SuiteSection = (suite) => {
       await insertJob(store, { queue: 'q1', runAt: at(500) });
       await jobInState(store, 'running', { queue: 'q2' });
       await jobInState(store, 'failed', { queue: 'q3' }, { finishedAt: at(2) });
-      expect(await store.jobCountFinishedSince({ since: t0 })).toEqual([]);
+      expect(await store.jobs.countFinishedSince({ since: t0 })).toEqual([]);
     });
 
     group.test('is empty when no job finished since then', async ({ store }) => {
-      expect(await store.jobCountFinishedSince({ since: t0 })).toEqual([]);
+      expect(await store.jobs.countFinishedSince({ since: t0 })).toEqual([]);
       await finishAt(store, await insertJob(store), 'succeeded', at(5));
-      expect(await store.jobCountFinishedSince({ since: at(6) })).toEqual([]);
+      expect(await store.jobs.countFinishedSince({ since: at(6) })).toEqual([]);
     });
   });
 
-  suite.group('jobCountFinishedByInterval', { migrate: true }, (group) => {
+  suite.group('jobs.countFinishedByInterval', { migrate: true }, (group) => {
     group.test('counts by queue, final state and interval the jobs finished in [from, to)', async ({ store }) => {
       await finishAt(store, await insertJob(store, { queue: 'q1' }), 'succeeded', at(9)); // before `from`
       await finishAt(store, await insertJob(store, { queue: 'q1' }), 'succeeded', at(10)); // first interval, at its start
@@ -129,9 +129,9 @@ export const listCountTests: SuiteSection = (suite) => {
       await finishAt(store, await insertJob(store, { queue: 'q1' }), 'dead', at(15)); // second interval
       await finishAt(store, await insertJob(store, { queue: 'q2' }), 'succeeded', at(29.5)); // fourth
       await finishAt(store, await insertJob(store, { queue: 'q2' }), 'succeeded', at(30)); // at `to`: left out
-      await store.jobCancel({ id: (await insertJob(store, { queue: 'q2' })).id, now: at(12) });
+      await store.jobs.cancel({ id: (await insertJob(store, { queue: 'q2' })).id, now: at(12) });
       await jobInState(store, 'failed', { queue: 'q3' }, { finishedAt: at(11) }); // not finished
-      const counts = await store.jobCountFinishedByInterval({ from: at(10), to: at(30), intervalMs: 5000 });
+      const counts = await store.jobs.countFinishedByInterval({ from: at(10), to: at(30), intervalMs: 5000 });
       const sorted = [...counts].sort((a, b) => a.from.getTime() - b.from.getTime() || a.queue.localeCompare(b.queue) || a.state.localeCompare(b.state));
       expect(sorted).toEqual([
         { queue: 'q1', state: 'succeeded', count: 2, from: at(10) },
@@ -142,16 +142,16 @@ export const listCountTests: SuiteSection = (suite) => {
     });
 
     group.test('refuses an interval that is not a whole positive number of milliseconds', async ({ store }) => {
-      await expect(store.jobCountFinishedByInterval({ from: at(0), to: at(1), intervalMs: 0 })).rejects.toThrow(/intervalMs: must be an integer ≥ 1/);
+      await expect(store.jobs.countFinishedByInterval({ from: at(0), to: at(1), intervalMs: 0 })).rejects.toThrow(/intervalMs: must be an integer ≥ 1/);
     });
   });
 
-  suite.group('jobList', { migrate: true }, (group) => {
+  suite.group('jobs.list', { migrate: true }, (group) => {
     group.test('lists newest first', async ({ store }) => {
       const first = await insertJob(store, { now: at(1) });
       const second = await insertJob(store, { now: at(2) });
       const third = await insertJob(store, { now: at(3) });
-      const page = await store.jobList({ filter: {}, cursor: null, limit: 10 });
+      const page = await store.jobs.list({ filter: {}, cursor: null, limit: 10 });
       expect(page).toEqual({ jobs: [third, second, first], nextCursor: null });
     });
 
@@ -161,9 +161,9 @@ export const listCountTests: SuiteSection = (suite) => {
       const bQ1 = await insertJob(store, { task: 'b', queue: 'q1', now: at(3) });
       const aQ1Scheduled = await insertJob(store, { task: 'a', queue: 'q1', runAt: at(500), now: at(4) });
       const cancelled = await insertJob(store, { task: 'b', queue: 'q2', now: at(5) });
-      await store.jobCancel({ id: cancelled.id, now: at(5) });
+      await store.jobs.cancel({ id: cancelled.id, now: at(5) });
       const ids = async (filter: JobListFilter) =>
-        (await store.jobList({ filter, cursor: null, limit: 100 })).jobs.map((job) => job.id);
+        (await store.jobs.list({ filter, cursor: null, limit: 100 })).jobs.map((job) => job.id);
       expect(await ids({ task: 'a' })).toEqual([aQ1Scheduled.id, aQ2.id, aQ1.id]);
       expect(await ids({ queue: 'q1' })).toEqual([aQ1Scheduled.id, bQ1.id, aQ1.id]);
       expect(await ids({ states: ['queued'] })).toEqual([bQ1.id, aQ2.id, aQ1.id]);
@@ -176,7 +176,7 @@ export const listCountTests: SuiteSection = (suite) => {
       const inserted: Job[] = [];
       // Batches of jobs created at the same instant, so the cursor has to order ties too.
       for (let batch = 0; batch < 5; batch += 1) {
-        const results = await store.jobInsertMany({
+        const results = await store.jobs.insertMany({
           jobs: Array.from({ length: 5 }, (_, i) => jobInsert({ input: { batch, i } })),
           now: at(batch),
         });
@@ -195,8 +195,8 @@ export const listCountTests: SuiteSection = (suite) => {
 
     group.test('a cursor no listing returned is refused with a ConveyorConfigError naming it', async ({ store }) => {
       for (const cursor of ['not-a-cursor', '-1', '1.5', '']) {
-        await expect(store.jobList({ filter: {}, cursor, limit: 10 })).rejects.toThrow(ConveyorConfigError);
-        await expect(store.jobList({ filter: {}, cursor, limit: 10 })).rejects.toThrow(/listJobs cursor/);
+        await expect(store.jobs.list({ filter: {}, cursor, limit: 10 })).rejects.toThrow(ConveyorConfigError);
+        await expect(store.jobs.list({ filter: {}, cursor, limit: 10 })).rejects.toThrow(/listJobs cursor/);
       }
     });
 

@@ -1,5 +1,5 @@
 /**
- * `jobList` by creation time and by text: the half-open time range, the text search over the input
+ * `jobs.list` by creation time and by text: the half-open time range, the text search over the input
  * JSON and the error messages, and both combined with the indexed filters and the cursor.
  */
 import { expect } from 'vitest';
@@ -9,11 +9,11 @@ import { at, insertJob, runJob } from './helpers.js';
 import { walk } from './list-count.js';
 
 async function listedIds(store: Store, filter: JobListFilter): Promise<string[]> {
-  return (await store.jobList({ filter, cursor: null, limit: 100 })).jobs.map((job) => job.id);
+  return (await store.jobs.list({ filter, cursor: null, limit: 100 })).jobs.map((job) => job.id);
 }
 
 export const listSearchTests: SuiteSection = (suite) => {
-  suite.group('jobList search', { migrate: true }, (group) => {
+  suite.group('jobs.list search', { migrate: true }, (group) => {
     group.test('createdAfter is inclusive and createdBefore exclusive', async ({ store }) => {
       const jobs = [];
       for (let second = 1; second <= 4; second += 1) jobs.push(await insertJob(store, { now: at(second) }));
@@ -80,7 +80,7 @@ export const listSearchTests: SuiteSection = (suite) => {
     group.test('a text search reads at most textSearchWindow ids per call, and its cursor goes on below them', async ({ store }) => {
       const ids: string[] = [];
       for (let i = 0; i < 10; i += 1) ids.push((await insertJob(store, { input: { word: i === 1 || i === 8 ? 'needle' : 'hay' }, now: at(i) })).id);
-      const search = (cursor: string | null) => store.jobList({ filter: { text: 'needle' }, cursor, limit: 5, textSearchWindow: 4 });
+      const search = (cursor: string | null) => store.jobs.list({ filter: { text: 'needle' }, cursor, limit: 5, textSearchWindow: 4 });
       // Ids 10..7 (the newest four): one match, and older jobs exist, so a cursor.
       const first = await search(null);
       expect(first.jobs.map((job) => job.id)).toEqual([ids[8]]);
@@ -94,8 +94,8 @@ export const listSearchTests: SuiteSection = (suite) => {
       expect(third.jobs.map((job) => job.id)).toEqual([ids[1]]);
       expect(third.nextCursor).toBeNull();
       // Other filters walk indexes and ignore the window.
-      expect((await store.jobList({ filter: {}, cursor: null, limit: 10, textSearchWindow: 4 })).jobs).toHaveLength(10);
-      await expect(store.jobList({ filter: { text: 'x' }, cursor: null, limit: 5, textSearchWindow: 0 })).rejects.toThrow(/textSearchWindow: must be an integer ≥ 1/);
+      expect((await store.jobs.list({ filter: {}, cursor: null, limit: 10, textSearchWindow: 4 })).jobs).toHaveLength(10);
+      await expect(store.jobs.list({ filter: { text: 'x' }, cursor: null, limit: 5, textSearchWindow: 0 })).rejects.toThrow(/textSearchWindow: must be an integer ≥ 1/);
     });
   });
 };

@@ -28,8 +28,8 @@ async function bothListings(store: Store, filter: JobListFilter, limit: number):
   const summaries: JobSummary[] = [];
   let cursor: string | null = null;
   for (let page = 0; page < 50; page += 1) {
-    const whole = await store.jobList({ filter, cursor, limit });
-    const lean = await store.jobSummaryList({ filter, cursor, limit, previewChars: PREVIEW, messageChars: MESSAGE });
+    const whole = await store.jobs.list({ filter, cursor, limit });
+    const lean = await store.jobs.summaryList({ filter, cursor, limit, previewChars: PREVIEW, messageChars: MESSAGE });
     expect(lean.nextCursor, `nextCursor of page ${page}`).toBe(whole.nextCursor);
     jobs.push(...whole.jobs);
     summaries.push(...lean.jobs);
@@ -40,8 +40,8 @@ async function bothListings(store: Store, filter: JobListFilter, limit: number):
 }
 
 export const listSummaryTests: SuiteSection = (suite) => {
-  suite.group('jobSummaryList', { migrate: true }, (group) => {
-    group.test('lists the same jobs as jobList, page by page, for every filter, with the large fields cut in the store', async ({ store }) => {
+  suite.group('jobs.summaryList', { migrate: true }, (group) => {
+    group.test('lists the same jobs as jobs.list, page by page, for every filter, with the large fields cut in the store', async ({ store }) => {
       const big = await insertJob(store, { task: 'big', queue: 'q1', input: { blob: 'é'.repeat(5_000), tail: 'needle' } });
       await insertJob(store, { task: 'small', queue: 'q2', input: { n: 1 } });
       const done = await insertJob(store, { task: 'small.done', queue: 'q1', input: { n: 2 } });

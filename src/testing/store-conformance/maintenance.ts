@@ -7,7 +7,7 @@ import { at, claimJob, getJob, insertJob, jobInState, WORKER_B } from './helpers
 
 /** Every job with its current state, for "nothing else changed" checks. */
 async function reread(store: Store, jobs: Job[]): Promise<Array<Job | null>> {
-  return Promise.all(jobs.map((job) => store.jobGet({ id: job.id })));
+  return Promise.all(jobs.map((job) => store.jobs.get({ id: job.id })));
 }
 
 /** Run a bounded maintenance step until it finds nothing left; how many rows this caller handled. */
@@ -28,10 +28,10 @@ async function fromThreeStores(store: Store, harness: StoreHarness, step: (store
 }
 
 export const maintenanceTests: SuiteSection = (suite) => {
-  suite.group('jobRecoverExpiredLeases', { migrate: true }, (group) => {
+  suite.group('jobs.recoverExpiredLeases', { migrate: true }, (group) => {
     group.test('an expired lease queues the job again, counting the attempt', async ({ store }) => {
       const running = await jobInState(store, 'running', { maxAttempts: 3 });
-      expect(await store.jobRecoverExpiredLeases({ now: at(62), limit: 10 })).toBe(1);
+      expect(await store.jobs.recoverExpiredLeases({ now: at(62), limit: 10 })).toBe(1);
       const recovered = await getJob(store, running.id);
       expect(recovered).toMatchObject({ state: 'queued', attempt: 1, workerId: null });
       expect(recovered.errors).toHaveLength(1);
@@ -42,7 +42,7 @@ export const maintenanceTests: SuiteSection = (suite) => {
 
     group.test('an expired lease on the last attempt kills the job', async ({ store }) => {
       const running = await jobInState(store, 'running', { maxAttempts: 1 });
-      expect(await store.jobRecoverExpiredLeases({ now: at(62), limit: 10 })).toBe(1);
+      expect(await store.jobs.recoverExpiredLeases({ now: at(62), limit: 10 })).toBe(1);
       const dead = await getJob(store, running.id);
       expect(dead).toMatchObject({ state: 'dead', attempt: 1, finishedAt: at(62) });
       expect(dead.errors).toEqual([expect.objectContaining({ attempt: 1, message: expect.stringMatching(/lease/i) })]);
@@ -50,33 +50,33 @@ export const maintenanceTests: SuiteSection = (suite) => {
 
     group.test('an expired lease with a cancel request cancels the job', async ({ store }) => {
       const running = await jobInState(store, 'running', { maxAttempts: 3 });
-      await store.jobCancel({ id: running.id, now: at(10) });
-      expect(await store.jobRecoverExpiredLeases({ now: at(62), limit: 10 })).toBe(1);
+      await store.jobs.cancel({ id: running.id, now: at(10) });
+      expect(await store.jobs.recoverExpiredLeases({ now: at(62), limit: 10 })).toBe(1);
       expect(await getJob(store, running.id)).toMatchObject({ state: 'cancelled', finishedAt: at(62) });
     });
 
     group.test('leases that have not expired are left alone', async ({ store }) => {
       const held = await jobInState(store, 'running', { task: 'a' });
       const queued = await jobInState(store, 'queued', { task: 'b' });
-      expect(await store.jobRecoverExpiredLeases({ now: at(60), limit: 10 })).toBe(0);
+      expect(await store.jobs.recoverExpiredLeases({ now: at(60), limit: 10 })).toBe(0);
       expect(await reread(store, [held, queued])).toEqual([held, queued]);
     });
 
     group.test('limit bounds how many jobs one call recovers', async ({ store }) => {
       const jobs: Job[] = [];
       for (const task of ['a', 'b', 'c']) jobs.push(await jobInState(store, 'running', { task }));
-      expect(await store.jobRecoverExpiredLeases({ now: at(62), limit: 2 })).toBe(2);
+      expect(await store.jobs.recoverExpiredLeases({ now: at(62), limit: 2 })).toBe(2);
       const states = (await reread(store, jobs)).map((job) => job?.state);
       expect(states.filter((state) => state === 'queued')).toHaveLength(2);
-      expect(await store.jobRecoverExpiredLeases({ now: at(62), limit: 2 })).toBe(1);
-      expect(await store.jobRecoverExpiredLeases({ now: at(62), limit: 2 })).toBe(0);
+      expect(await store.jobs.recoverExpiredLeases({ now: at(62), limit: 2 })).toBe(1);
+      expect(await store.jobs.recoverExpiredLeases({ now: at(62), limit: 2 })).toBe(0);
       expect((await reread(store, jobs)).map((job) => job?.state)).toEqual(['queued', 'queued', 'queued']);
     });
 
     group.test('three stores recovering at once settle each expired lease exactly once', async ({ store, harness }) => {
       const jobs: Job[] = [];
       for (let n = 0; n < 30; n++) jobs.push(await jobInState(store, 'running', { task: `t${n}` }));
-      expect(await fromThreeStores(store, harness, (each) => each.jobRecoverExpiredLeases({ now: at(62), limit: 4 }))).toBe(30);
+      expect(await fromThreeStores(store, harness, (each) => each.jobs.recoverExpiredLeases({ now: at(62), limit: 4 }))).toBe(30);
       for (const job of await reread(store, jobs)) {
         expect(job).toMatchObject({ state: 'queued', attempt: 1 });
         expect(job?.errors).toHaveLength(1);
@@ -84,11 +84,11 @@ export const maintenanceTests: SuiteSection = (suite) => {
     });
   });
 
-  suite.group('jobPromoteDue', { migrate: true }, (group) => {
+  suite.group('jobs.promoteDue', { migrate: true }, (group) => {
     group.test('three stores promoting at once queue each due job exactly once', async ({ store, harness }) => {
       const jobs: Job[] = [];
       for (let n = 0; n < 30; n++) jobs.push(await insertJob(store, { task: `t${n}`, runAt: at(50) }));
-      expect(await fromThreeStores(store, harness, (each) => each.jobPromoteDue({ now: at(60), limit: 4 }))).toBe(30);
+      expect(await fromThreeStores(store, harness, (each) => each.jobs.promoteDue({ now: at(60), limit: 4 }))).toBe(30);
       expect((await reread(store, jobs)).map((job) => job?.state)).toEqual(Array(30).fill('queued'));
     });
 
@@ -99,7 +99,7 @@ export const maintenanceTests: SuiteSection = (suite) => {
       const failedLater = await jobInState(store, 'failed', { task: 'd' }, { retryAt: at(5000) });
       const queued = await insertJob(store, { task: 'e' });
       expect(scheduledDue.state).toBe('scheduled');
-      expect(await store.jobPromoteDue({ now: at(60), limit: 10 })).toBe(2);
+      expect(await store.jobs.promoteDue({ now: at(60), limit: 10 })).toBe(2);
       expect(await getJob(store, scheduledDue.id)).toMatchObject({ state: 'queued', attempt: 0 });
       expect(await getJob(store, failedDue.id)).toMatchObject({ state: 'queued', attempt: 1, errors: failedDue.errors });
       expect(await reread(store, [scheduledLater, failedLater, queued])).toEqual([scheduledLater, failedLater, queued]);
@@ -110,14 +110,14 @@ export const maintenanceTests: SuiteSection = (suite) => {
     group.test('limit bounds how many jobs one call promotes', async ({ store }) => {
       const jobs: Job[] = [];
       for (const task of ['a', 'b', 'c']) jobs.push(await insertJob(store, { task, runAt: at(10) }));
-      expect(await store.jobPromoteDue({ now: at(20), limit: 2 })).toBe(2);
-      expect(await store.jobPromoteDue({ now: at(20), limit: 2 })).toBe(1);
-      expect(await store.jobPromoteDue({ now: at(20), limit: 2 })).toBe(0);
+      expect(await store.jobs.promoteDue({ now: at(20), limit: 2 })).toBe(2);
+      expect(await store.jobs.promoteDue({ now: at(20), limit: 2 })).toBe(1);
+      expect(await store.jobs.promoteDue({ now: at(20), limit: 2 })).toBe(0);
       expect((await reread(store, jobs)).map((job) => job?.state)).toEqual(['queued', 'queued', 'queued']);
     });
   });
 
-  suite.group('jobPruneFinished', { migrate: true }, (group) => {
+  suite.group('jobs.pruneFinished', { migrate: true }, (group) => {
     group.test('prunes each finished state by its own cut-off', async ({ store }) => {
       const finishedAt = (state: 'succeeded' | 'dead' | 'cancelled', second: number) =>
         jobInState(store, state, { task: `${state}-${second}` }, { finishedAt: at(second) });
@@ -127,7 +127,7 @@ export const maintenanceTests: SuiteSection = (suite) => {
       const deadLate = await finishedAt('dead', 30);
       const cancelledEarly = await finishedAt('cancelled', 10);
       const cancelledLate = await finishedAt('cancelled', 30);
-      const pruned = await store.jobPruneFinished({
+      const pruned = await store.jobs.pruneFinished({
         succeededBefore: at(20),
         deadBefore: at(40),
         cancelledBefore: at(5),
@@ -144,10 +144,10 @@ export const maintenanceTests: SuiteSection = (suite) => {
         jobs.push(await jobInState(store, state, { task: state }));
       }
       const running = jobs[2];
-      if (running !== undefined) await store.jobCancel({ id: running.id, now: at(3) });
+      if (running !== undefined) await store.jobs.cancel({ id: running.id, now: at(3) });
       const before = await reread(store, jobs);
       const farFuture = at(10 ** 8);
-      const pruned = await store.jobPruneFinished({
+      const pruned = await store.jobs.pruneFinished({
         succeededBefore: farFuture,
         deadBefore: farFuture,
         cancelledBefore: farFuture,
@@ -161,11 +161,11 @@ export const maintenanceTests: SuiteSection = (suite) => {
       const jobs: Job[] = [];
       for (const task of ['a', 'b', 'c', 'd', 'e']) jobs.push(await jobInState(store, 'succeeded', { task }));
       const cutOffs = { succeededBefore: at(100), deadBefore: at(100), cancelledBefore: at(100) };
-      expect(await store.jobPruneFinished({ ...cutOffs, limit: 2 })).toBe(2);
+      expect(await store.jobs.pruneFinished({ ...cutOffs, limit: 2 })).toBe(2);
       expect((await reread(store, jobs)).filter((job) => job === null)).toHaveLength(2);
-      expect(await store.jobPruneFinished({ ...cutOffs, limit: 2 })).toBe(2);
-      expect(await store.jobPruneFinished({ ...cutOffs, limit: 2 })).toBe(1);
-      expect(await store.jobPruneFinished({ ...cutOffs, limit: 2 })).toBe(0);
+      expect(await store.jobs.pruneFinished({ ...cutOffs, limit: 2 })).toBe(2);
+      expect(await store.jobs.pruneFinished({ ...cutOffs, limit: 2 })).toBe(1);
+      expect(await store.jobs.pruneFinished({ ...cutOffs, limit: 2 })).toBe(0);
       expect(await reread(store, jobs)).toEqual([null, null, null, null, null]);
     });
   });

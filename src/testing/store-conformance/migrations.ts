@@ -9,7 +9,7 @@ const FUTURE_VERSION = 999;
 export const migrationTests: SuiteSection = (suite) => {
   suite.group('migrations', { migrate: false }, (group) => {
     group.test('a fresh database is at version 0 with every shipped version pending', async ({ store, harness }) => {
-      const status = await store.migrationStatus();
+      const status = await store.migrations.status();
       expect(status.databaseVersion).toBe(0);
       expect(status.packageVersion).toBeGreaterThan(0);
       expect(status.pending.length).toBeGreaterThan(0);
@@ -21,11 +21,11 @@ export const migrationTests: SuiteSection = (suite) => {
     });
 
     group.test('migrationRun applies every pending migration and records it', async ({ store, harness }) => {
-      const before = await store.migrationStatus();
-      const after = await store.migrationRun({ now: at(5) });
+      const before = await store.migrations.status();
+      const after = await store.migrations.run({ now: at(5) });
       const current = { databaseVersion: before.packageVersion, packageVersion: before.packageVersion, pending: [] };
       expect(after).toEqual(current);
-      expect(await store.migrationStatus()).toEqual(current);
+      expect(await store.migrations.status()).toEqual(current);
       const history = await harness.migrationHistory.list();
       expect(history.map((row) => row.version)).toEqual(before.pending);
       for (const row of history) {
@@ -38,19 +38,19 @@ export const migrationTests: SuiteSection = (suite) => {
     });
 
     group.test('a second migrationRun is a no-op', async ({ store, harness }) => {
-      const first = await store.migrationRun({ now: at(5) });
+      const first = await store.migrations.run({ now: at(5) });
       const history = await harness.migrationHistory.list();
       const job = await insertJob(store);
-      const second = await store.migrationRun({ now: at(10) });
+      const second = await store.migrations.run({ now: at(10) });
       expect(second).toEqual(first);
       expect(await harness.migrationHistory.list()).toEqual(history);
-      expect(await store.jobGet({ id: job.id }), 'a job inserted between the two runs').toEqual(job);
+      expect(await store.jobs.get({ id: job.id }), 'a job inserted between the two runs').toEqual(job);
     });
 
     group.test(
       'a database at a version the package does not know is refused, naming both versions',
       async ({ store, harness }) => {
-        const { packageVersion } = await store.migrationRun({ now: t0 });
+        const { packageVersion } = await store.migrations.run({ now: t0 });
         await harness.migrationHistory.insert({
           version: FUTURE_VERSION,
           name: 'from a newer package',
@@ -58,8 +58,8 @@ export const migrationTests: SuiteSection = (suite) => {
         });
         const history = await harness.migrationHistory.list();
         const refusals = {
-          migrationStatus: await rejectionOf(store.migrationStatus()),
-          migrationRun: await rejectionOf(store.migrationRun({ now: at(1) })),
+          migrationStatus: await rejectionOf(store.migrations.status()),
+          migrationRun: await rejectionOf(store.migrations.run({ now: at(1) })),
         };
         for (const [method, error] of Object.entries(refusals)) {
           expect(error, method).toBeInstanceOf(ConveyorMigrationError);
@@ -71,11 +71,11 @@ export const migrationTests: SuiteSection = (suite) => {
     );
 
     group.test('an applied migration whose checksum changed is refused', async ({ store, harness }) => {
-      const { packageVersion } = await store.migrationRun({ now: t0 });
+      const { packageVersion } = await store.migrations.run({ now: t0 });
       await harness.migrationHistory.setChecksum(packageVersion, '0'.repeat(64));
       const refusals = {
-        migrationStatus: await rejectionOf(store.migrationStatus()),
-        migrationRun: await rejectionOf(store.migrationRun({ now: at(1) })),
+        migrationStatus: await rejectionOf(store.migrations.status()),
+        migrationRun: await rejectionOf(store.migrations.run({ now: at(1) })),
       };
       for (const [method, error] of Object.entries(refusals)) {
         expect(error, method).toBeInstanceOf(ConveyorMigrationError);
@@ -88,13 +88,13 @@ export const migrationTests: SuiteSection = (suite) => {
       harness,
     }) => {
       const other = await harness.openAnother();
-      const { pending, packageVersion } = await store.migrationStatus();
-      const results = await Promise.all([store.migrationRun({ now: t0 }), other.migrationRun({ now: t0 })]);
+      const { pending, packageVersion } = await store.migrations.status();
+      const results = await Promise.all([store.migrations.run({ now: t0 }), other.migrations.run({ now: t0 })]);
       for (const result of results) expect(result).toEqual({ databaseVersion: packageVersion, packageVersion, pending: [] });
       const history = await harness.migrationHistory.list();
       expect(history.map((row) => row.version)).toEqual(pending);
       const job = await insertJob(store);
-      expect(await other.jobGet({ id: job.id }), 'the job one store inserted, read by the other').toEqual(job);
+      expect(await other.jobs.get({ id: job.id }), 'the job one store inserted, read by the other').toEqual(job);
     });
   });
 };

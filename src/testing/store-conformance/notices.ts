@@ -75,7 +75,7 @@ export const noticeTests: SuiteSection = (suite) => {
       const heard = collect(other);
       await listening(store, heard);
       const running = await claimJob(store, await insertJob(store));
-      await store.jobCancel({ id: running.id, now: at(5) });
+      await store.jobs.cancel({ id: running.id, now: at(5) });
       if (!store.capabilities.crossProcessWakeUp) {
         await settle();
         expect(heard.notices).toEqual([]);

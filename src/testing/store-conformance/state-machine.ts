@@ -42,13 +42,13 @@ export const stateMachineTests: SuiteSection = (suite) => {
 
       const main = await insertJob(store, { task: 'main', runAt: at(10), maxAttempts: 3 });
       const a = new JobWalk(store, main.id, main.state, seen);
-      await a.step('promoting', 'queued', () => store.jobPromoteDue({ now: at(10), limit: 10 }));
+      await a.step('promoting', 'queued', () => store.jobs.promoteDue({ now: at(10), limit: 10 }));
       await a.step('claiming', 'running', () => claimJob(store, main, { now: at(11) }));
       await a.step('failing', 'failed', async () => {
         const ref = attemptRef(await getJob(store, main.id));
         await applyUpdate(store, jobFailed(ref, at(12), error(ref.attempt, at(12)), at(20)));
       });
-      await a.step('promoting the retry', 'queued', () => store.jobPromoteDue({ now: at(21), limit: 10 }));
+      await a.step('promoting the retry', 'queued', () => store.jobs.promoteDue({ now: at(21), limit: 10 }));
       await a.step('claiming attempt 2', 'running', () => running(main.id, at(22)));
       await a.step('releasing', 'queued', async () => {
         await applyUpdate(store, jobReleased(attemptRef(await getJob(store, main.id)), at(23)));
@@ -58,23 +58,23 @@ export const stateMachineTests: SuiteSection = (suite) => {
         const ref = attemptRef(await getJob(store, main.id));
         await applyUpdate(store, jobDead(ref, at(25), error(ref.attempt, at(25))));
       });
-      await a.step('retrying the dead job', 'queued', () => store.jobRetry({ id: main.id, now: at(30) }));
+      await a.step('retrying the dead job', 'queued', () => store.jobs.retry({ id: main.id, now: at(30) }));
       await a.step('claiming attempt 3', 'running', () => running(main.id, at(31)));
-      await a.step('requesting a cancel', 'running', () => store.jobCancel({ id: main.id, now: at(32) }));
+      await a.step('requesting a cancel', 'running', () => store.jobs.cancel({ id: main.id, now: at(32) }));
       await a.step('cancelling', 'cancelled', async () => {
         await applyUpdate(store, jobCancelled(attemptRef(await getJob(store, main.id)), at(33), null));
       });
-      await a.step('retrying the cancelled job', 'queued', () => store.jobRetry({ id: main.id, now: at(40) }));
+      await a.step('retrying the cancelled job', 'queued', () => store.jobs.retry({ id: main.id, now: at(40) }));
       await a.step('claiming attempt 4', 'running', () => running(main.id, at(41)));
       await a.step('succeeding', 'succeeded', async () => {
         await applyUpdate(store, jobSucceeded(attemptRef(await getJob(store, main.id)), at(42), 'done'));
       });
-      await a.step('retrying the succeeded job', 'queued', () => store.jobRetry({ id: main.id, now: at(50) }));
-      await a.step('cancelling the queued job', 'cancelled', () => store.jobCancel({ id: main.id, now: at(51) }));
+      await a.step('retrying the succeeded job', 'queued', () => store.jobs.retry({ id: main.id, now: at(50) }));
+      await a.step('cancelling the queued job', 'cancelled', () => store.jobs.cancel({ id: main.id, now: at(51) }));
 
       const scheduled = await insertJob(store, { task: 'scheduled', runAt: at(1000) });
       const b = new JobWalk(store, scheduled.id, scheduled.state, seen);
-      await b.step('cancelling the scheduled job', 'cancelled', () => store.jobCancel({ id: scheduled.id, now: at(1) }));
+      await b.step('cancelling the scheduled job', 'cancelled', () => store.jobs.cancel({ id: scheduled.id, now: at(1) }));
 
       const failing = await insertJob(store, { task: 'failing' });
       const c = new JobWalk(store, failing.id, failing.state, seen);
@@ -83,12 +83,12 @@ export const stateMachineTests: SuiteSection = (suite) => {
         const ref = attemptRef(await getJob(store, failing.id));
         await applyUpdate(store, jobFailed(ref, at(2), error(ref.attempt, at(2)), at(1000)));
       });
-      await c.step('cancelling the failed job', 'cancelled', () => store.jobCancel({ id: failing.id, now: at(3) }));
+      await c.step('cancelling the failed job', 'cancelled', () => store.jobs.cancel({ id: failing.id, now: at(3) }));
 
       const abandoned = await insertJob(store, { task: 'abandoned' });
       const d = new JobWalk(store, abandoned.id, abandoned.state, seen);
       await d.step('claiming', 'running', () => claimJob(store, abandoned, { now: at(1), leaseExpiresAt: at(61) }));
-      await d.step('recovering the expired lease', 'queued', () => store.jobRecoverExpiredLeases({ now: at(62), limit: 10 }));
+      await d.step('recovering the expired lease', 'queued', () => store.jobs.recoverExpiredLeases({ now: at(62), limit: 10 }));
 
       const snoozing = await insertJob(store, { task: 'snoozing' });
       const e = new JobWalk(store, snoozing.id, snoozing.state, seen);
@@ -96,15 +96,15 @@ export const stateMachineTests: SuiteSection = (suite) => {
       await e.step('snoozing', 'scheduled', async () => {
         await applyUpdate(store, jobSnoozed(attemptRef(await getJob(store, snoozing.id)), at(2), at(100)));
       });
-      await e.step('promoting the snoozed job', 'queued', () => store.jobPromoteDue({ now: at(100), limit: 10 }));
+      await e.step('promoting the snoozed job', 'queued', () => store.jobs.promoteDue({ now: at(100), limit: 10 }));
 
       // A flow's root: it waits for its child, and retrying it while the child is unfinished makes it wait again.
       const [root, leaf] = await insertFlow(store, [{ task: 'flow.root' }, { task: 'flow.leaf', maxAttempts: 1 }]);
       const f = new JobWalk(store, root.id, root.state, seen);
       await f.step("its child dying under 'fail'", 'dead', () => runJob(store, leaf, 'dead', { now: at(1) }));
       await f.step('retrying the child, then the dead parent', 'waiting', async () => {
-        await store.jobRetry({ id: leaf.id, now: at(10) });
-        await store.jobRetry({ id: root.id, now: at(11) });
+        await store.jobs.retry({ id: leaf.id, now: at(10) });
+        await store.jobs.retry({ id: root.id, now: at(11) });
       });
       await f.step('its child succeeding', 'queued', () => runJob(store, leaf, 'succeeded', { now: at(12) }));
       await f.step('claiming', 'running', () => running(root.id, at(13)));
@@ -112,11 +112,11 @@ export const stateMachineTests: SuiteSection = (suite) => {
         await applyUpdate(store, jobSucceeded(attemptRef(await getJob(store, root.id)), at(14), 'published'));
       });
       await f.step('retrying the child, then the succeeded parent', 'waiting', async () => {
-        await store.jobRetry({ id: leaf.id, now: at(20) });
-        await store.jobRetry({ id: root.id, now: at(21) });
+        await store.jobs.retry({ id: leaf.id, now: at(20) });
+        await store.jobs.retry({ id: root.id, now: at(21) });
       });
-      await f.step('cancelling the waiting job', 'cancelled', () => store.jobCancel({ id: root.id, now: at(22) }));
-      await f.step('retrying the cancelled parent of an unfinished child', 'waiting', () => store.jobRetry({ id: root.id, now: at(23) }));
+      await f.step('cancelling the waiting job', 'cancelled', () => store.jobs.cancel({ id: root.id, now: at(22) }));
+      await f.step('retrying the cancelled parent of an unfinished child', 'waiting', () => store.jobs.retry({ id: root.id, now: at(23) }));
 
       const [later, laterLeaf] = await insertFlow(store, [{ task: 'flow.later', runAt: at(1000) }, { task: 'flow.later-leaf' }]);
       const g = new JobWalk(store, later.id, later.state, seen);

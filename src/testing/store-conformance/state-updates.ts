@@ -22,7 +22,7 @@ import {
 } from './helpers.js';
 
 export const stateUpdateTests: SuiteSection = (suite) => {
-  suite.group('jobSetStateIfRunningMany', { migrate: true }, (group) => {
+  suite.group('jobs.setStateIfRunningMany', { migrate: true }, (group) => {
     group.test('succeeded stores the result and finishedAt', async ({ store }) => {
       const running = await jobInState(store, 'running');
       const result = { rows: 3, url: 'https://example.com/report.csv', parts: [1, 2] };
@@ -42,7 +42,7 @@ export const stateUpdateTests: SuiteSection = (suite) => {
       expect(await applyUpdate(store, jobFailed(attemptRef(running), at(5), first, at(65)))).toBe(true);
       expect(await getJob(store, running.id)).toMatchObject({ state: 'failed', runAt: at(65), attempt: 1, errors: [first] });
 
-      await store.jobPromoteDue({ now: at(66), limit: 10 });
+      await store.jobs.promoteDue({ now: at(66), limit: 10 });
       const second = await claimJob(store, running, { now: at(67) });
       const secondError = { attempt: 2, message: 'timed out', stack: null, at: at(70) };
       expect(await applyUpdate(store, jobFailed(attemptRef(second), at(70), secondError, at(200)))).toBe(true);
@@ -65,7 +65,7 @@ export const stateUpdateTests: SuiteSection = (suite) => {
       const odd = await jobInState(store, 'running', { task: 'a' });
       const plain = await jobInState(store, 'running', { task: 'b' });
       const error = { attempt: 1, message: 'bad byte \u0000 in row \ud83d', stack: 'Error\u0000\n    at parse 😀', at: at(5) };
-      const results = await store.jobSetStateIfRunningMany({
+      const results = await store.jobs.setStateIfRunningMany({
         updates: [jobDead(attemptRef(odd), at(5), error), jobSucceeded(attemptRef(plain), at(5), 'fine')],
       });
       expect(results).toEqual([{ id: odd.id, applied: true }, { id: plain.id, applied: true }]);
@@ -82,7 +82,7 @@ export const stateUpdateTests: SuiteSection = (suite) => {
 
     group.test('cancelled without an error keeps the errors as they were', async ({ store }) => {
       const failed = await jobInState(store, 'failed');
-      await store.jobPromoteDue({ now: at(3601), limit: 10 });
+      await store.jobs.promoteDue({ now: at(3601), limit: 10 });
       const running = await claimJob(store, failed, { now: at(3602) });
       expect(await applyUpdate(store, jobCancelled(attemptRef(running), at(3603), null))).toBe(true);
       expect(await getJob(store, running.id)).toMatchObject({
@@ -104,7 +104,7 @@ export const stateUpdateTests: SuiteSection = (suite) => {
     group.test('snoozed schedules the job for runAt without counting the attempt or recording an error', async ({ store }) => {
       const running = await jobInState(store, 'running');
       const progress = { fraction: 0.4, message: 'waiting for the export' };
-      expect(await store.jobProgressSet({ ...attemptRef(running), progress, now: at(4) })).toBe(true);
+      expect(await store.jobs.progressSet({ ...attemptRef(running), progress, now: at(4) })).toBe(true);
       expect(await applyUpdate(store, jobSnoozed(attemptRef(running), at(5), at(65)))).toBe(true);
       expect(await getJob(store, running.id)).toMatchObject({
         state: 'scheduled',
@@ -118,9 +118,9 @@ export const stateUpdateTests: SuiteSection = (suite) => {
         progress,
         updatedAt: at(5),
       });
-      expect(await store.jobPromoteDue({ now: at(64), limit: 10 })).toBe(0);
+      expect(await store.jobs.promoteDue({ now: at(64), limit: 10 })).toBe(0);
       expect((await getJob(store, running.id)).state).toBe('scheduled');
-      await store.jobPromoteDue({ now: at(65), limit: 10 });
+      await store.jobs.promoteDue({ now: at(65), limit: 10 });
       const again = await claimJob(store, running, { workerId: WORKER_B, now: at(66) });
       expect(again).toMatchObject({ attempt: 1, workerId: WORKER_B, progress: null });
     });
@@ -134,12 +134,12 @@ export const stateUpdateTests: SuiteSection = (suite) => {
 
     group.test('snoozed on the last attempt keeps the earlier errors and leaves that attempt to run', async ({ store }) => {
       const failed = await jobInState(store, 'failed', { maxAttempts: 2 }, { retryAt: at(10) });
-      await store.jobPromoteDue({ now: at(10), limit: 10 });
+      await store.jobs.promoteDue({ now: at(10), limit: 10 });
       const last = await claimJob(store, failed, { now: at(11) });
       expect(last.attempt).toBe(2);
       expect(await applyUpdate(store, jobSnoozed(attemptRef(last), at(12), at(20)))).toBe(true);
       expect(await getJob(store, last.id)).toMatchObject({ state: 'scheduled', attempt: 1, maxAttempts: 2, errors: failed.errors });
-      await store.jobPromoteDue({ now: at(20), limit: 10 });
+      await store.jobs.promoteDue({ now: at(20), limit: 10 });
       expect(await claimJob(store, last, { now: at(21) })).toMatchObject({ attempt: 2 });
     });
 
@@ -172,7 +172,7 @@ export const stateUpdateTests: SuiteSection = (suite) => {
 
     group.test('a worker whose lease was taken over cannot overwrite the new attempt', async ({ store }) => {
       const lost = await jobInState(store, 'running');
-      expect(await store.jobRecoverExpiredLeases({ now: at(62), limit: 10 })).toBe(1);
+      expect(await store.jobs.recoverExpiredLeases({ now: at(62), limit: 10 })).toBe(1);
       await claimJob(store, lost, { workerId: WORKER_B, now: at(63) });
       const current = await getJob(store, lost.id);
       for (const update of everyOutcome(attemptRef(lost), at(64))) {
@@ -187,7 +187,7 @@ export const stateUpdateTests: SuiteSection = (suite) => {
       const foreign = await jobInState(store, 'running', { task: 'c' }, { workerId: WORKER_B });
       const done = await jobInState(store, 'succeeded', { task: 'd' });
       const error = attemptError(1, 'boom', at(5));
-      const results = await store.jobSetStateIfRunningMany({
+      const results = await store.jobs.setStateIfRunningMany({
         updates: [
           jobSucceeded(attemptRef(toSucceed), at(5), 'ok'),
           jobDead({ ...attemptRef(foreign), workerId: WORKER_A }, at(5), error),
@@ -211,10 +211,10 @@ export const stateUpdateTests: SuiteSection = (suite) => {
     });
   });
 
-  suite.group('jobProgressSet', { migrate: true }, (group) => {
+  suite.group('jobs.progressSet', { migrate: true }, (group) => {
     group.test('a NUL in a progress message is stored as U+FFFD', async ({ store }) => {
       const running = await jobInState(store, 'running');
-      expect(await store.jobProgressSet({ ...attemptRef(running), progress: { fraction: 0.1, message: 'row\u00007' }, now: at(5) })).toBe(true);
+      expect(await store.jobs.progressSet({ ...attemptRef(running), progress: { fraction: 0.1, message: 'row\u00007' }, now: at(5) })).toBe(true);
       expect((await getJob(store, running.id)).progress).toEqual({ fraction: 0.1, message: 'row\uFFFD7' });
     });
 
@@ -222,10 +222,10 @@ export const stateUpdateTests: SuiteSection = (suite) => {
       const running = await jobInState(store, 'running');
       const ref = attemptRef(running);
       const half = { fraction: 0.5, message: 'half way' };
-      expect(await store.jobProgressSet({ ...ref, progress: half, now: at(5) })).toBe(true);
+      expect(await store.jobs.progressSet({ ...ref, progress: half, now: at(5) })).toBe(true);
       expect((await getJob(store, running.id)).progress).toEqual(half);
       const done = { fraction: 1, message: null };
-      expect(await store.jobProgressSet({ ...ref, progress: done, now: at(6) })).toBe(true);
+      expect(await store.jobs.progressSet({ ...ref, progress: done, now: at(6) })).toBe(true);
       expect(await getJob(store, running.id)).toMatchObject({ state: 'running', progress: done });
     });
 
@@ -241,7 +241,7 @@ export const stateUpdateTests: SuiteSection = (suite) => {
         { what: 'finished job', job: finished, ref: { id: finished.id, attempt: 1, workerId: WORKER_A } },
       ];
       for (const { what, job, ref } of attempts) {
-        expect(await store.jobProgressSet({ ...ref, progress, now: at(5) }), what).toBe(false);
+        expect(await store.jobs.progressSet({ ...ref, progress, now: at(5) }), what).toBe(false);
         expect(await getJob(store, job.id), what).toEqual(job);
       }
     });

@@ -19,7 +19,7 @@ function workerRecord(id: string, overrides: Partial<WorkerRecord> = {}): Worker
 }
 
 async function listedWorkers(store: Store): Promise<WorkerRecord[]> {
-  return [...(await store.workerList())].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+  return [...(await store.workers.list())].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
 }
 
 export const workerTests: SuiteSection = (suite) => {
@@ -27,61 +27,61 @@ export const workerTests: SuiteSection = (suite) => {
     group.test('a registered worker is listed as it was recorded', async ({ store, harness }) => {
       const first = workerRecord('worker-1');
       const second = workerRecord('worker-2', { host: 'host-2', pid: 7, queues: [], tasks: ['only.one'], concurrency: 1 });
-      await store.workerRegister({ worker: first });
-      await store.workerRegister({ worker: second });
+      await store.workers.register({ worker: first });
+      await store.workers.register({ worker: second });
       expect(await listedWorkers(store)).toEqual([first, second]);
       expect(await listedWorkers(await harness.openAnother()), 'as another store sees them').toEqual([first, second]);
     });
 
     group.test('registering a worker again replaces its record', async ({ store }) => {
-      await store.workerRegister({ worker: workerRecord('worker-1') });
+      await store.workers.register({ worker: workerRecord('worker-1') });
       const restarted = workerRecord('worker-1', { pid: 99, queues: ['urgent'], concurrency: 2, startedAt: at(50), lastHeartbeatAt: at(50) });
-      await store.workerRegister({ worker: restarted });
+      await store.workers.register({ worker: restarted });
       expect(await listedWorkers(store)).toEqual([restarted]);
     });
 
     group.test('a heartbeat updates lastHeartbeatAt', async ({ store }) => {
       const beating = workerRecord('worker-1');
       const other = workerRecord('worker-2');
-      await store.workerRegister({ worker: beating });
-      await store.workerRegister({ worker: other });
-      expect(await store.workerHeartbeat({ id: 'worker-1', now: at(30), handlersIgnoringAbort: [] })).toBe(true);
+      await store.workers.register({ worker: beating });
+      await store.workers.register({ worker: other });
+      expect(await store.workers.heartbeat({ id: 'worker-1', now: at(30), handlersIgnoringAbort: [] })).toBe(true);
       expect(await listedWorkers(store)).toEqual([{ ...beating, lastHeartbeatAt: at(30) }, other]);
     });
 
     group.test('a heartbeat records the handlers ignoring their abort, and the next one replaces them', async ({ store, harness }) => {
       const handler: HandlerIgnoringAbort = { jobId: '42', attempt: 2, task: 'reports.export', reason: 'timeout', abortedAt: at(20) };
-      await store.workerRegister({ worker: workerRecord('worker-1', { handlersIgnoringAbort: [{ ...handler, jobId: '7', reason: 'cancel' }] }) });
+      await store.workers.register({ worker: workerRecord('worker-1', { handlersIgnoringAbort: [{ ...handler, jobId: '7', reason: 'cancel' }] }) });
       expect((await listedWorkers(store))[0]?.handlersIgnoringAbort).toEqual([{ ...handler, jobId: '7', reason: 'cancel' }]);
-      expect(await store.workerHeartbeat({ id: 'worker-1', now: at(30), handlersIgnoringAbort: [handler] })).toBe(true);
+      expect(await store.workers.heartbeat({ id: 'worker-1', now: at(30), handlersIgnoringAbort: [handler] })).toBe(true);
       expect(await listedWorkers(await harness.openAnother())).toEqual([workerRecord('worker-1', { lastHeartbeatAt: at(30), handlersIgnoringAbort: [handler] })]);
-      expect(await store.workerHeartbeat({ id: 'worker-1', now: at(31), handlersIgnoringAbort: [] })).toBe(true);
+      expect(await store.workers.heartbeat({ id: 'worker-1', now: at(31), handlersIgnoringAbort: [] })).toBe(true);
       expect((await listedWorkers(store))[0]?.handlersIgnoringAbort).toEqual([]);
     });
 
     group.test('a heartbeat of an unknown worker returns false and records nothing', async ({ store }) => {
-      expect(await store.workerHeartbeat({ id: 'worker-gone', now: at(30), handlersIgnoringAbort: [] })).toBe(false);
-      expect(await store.workerList()).toEqual([]);
+      expect(await store.workers.heartbeat({ id: 'worker-gone', now: at(30), handlersIgnoringAbort: [] })).toBe(false);
+      expect(await store.workers.list()).toEqual([]);
     });
 
     group.test('deregistering removes only that worker', async ({ store }) => {
-      await store.workerRegister({ worker: workerRecord('worker-1') });
-      await store.workerRegister({ worker: workerRecord('worker-2') });
-      await store.workerDeregister({ id: 'worker-1' });
-      await store.workerDeregister({ id: 'worker-unknown' });
+      await store.workers.register({ worker: workerRecord('worker-1') });
+      await store.workers.register({ worker: workerRecord('worker-2') });
+      await store.workers.deregister({ id: 'worker-1' });
+      await store.workers.deregister({ id: 'worker-unknown' });
       expect((await listedWorkers(store)).map((w) => w.id)).toEqual(['worker-2']);
-      expect(await store.workerHeartbeat({ id: 'worker-1', now: at(30), handlersIgnoringAbort: [] })).toBe(false);
+      expect(await store.workers.heartbeat({ id: 'worker-1', now: at(30), handlersIgnoringAbort: [] })).toBe(false);
     });
 
     group.test('prune deletes workers whose heartbeat stopped before the cut-off', async ({ store }) => {
-      await store.workerRegister({ worker: workerRecord('worker-1', { lastHeartbeatAt: at(10) }) });
-      await store.workerRegister({ worker: workerRecord('worker-2', { lastHeartbeatAt: at(30) }) });
+      await store.workers.register({ worker: workerRecord('worker-1', { lastHeartbeatAt: at(10) }) });
+      await store.workers.register({ worker: workerRecord('worker-2', { lastHeartbeatAt: at(30) }) });
       const alive = workerRecord('worker-3', { lastHeartbeatAt: at(50) });
-      await store.workerRegister({ worker: alive });
-      expect(await store.workerPrune({ heartbeatBefore: at(40) })).toBe(2);
+      await store.workers.register({ worker: alive });
+      expect(await store.workers.prune({ heartbeatBefore: at(40) })).toBe(2);
       expect(await listedWorkers(store)).toEqual([alive]);
-      expect(await store.workerHeartbeat({ id: 'worker-1', now: at(60), handlersIgnoringAbort: [] })).toBe(false);
-      expect(await store.workerPrune({ heartbeatBefore: at(40) })).toBe(0);
+      expect(await store.workers.heartbeat({ id: 'worker-1', now: at(60), handlersIgnoringAbort: [] })).toBe(false);
+      expect(await store.workers.prune({ heartbeatBefore: at(40) })).toBe(0);
     });
   });
 };

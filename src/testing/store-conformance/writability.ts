@@ -12,10 +12,10 @@ export const writabilityTests: SuiteSection = (suite) => {
     group.test('a healthy store says it would take a write, before and after migrating', async ({ store }) => {
       const before = await store.storeWritableCheck();
       expect(before.writable).toBe(true);
-      await store.migrationRun({ now: new Date() });
+      await store.migrations.run({ now: new Date() });
       const after = await store.storeWritableCheck();
       expect(after).toMatchObject({ writable: true, detail: expect.any(String) });
-      await expect(store.workerDeregister({ id: 'nobody' })).resolves.toBeUndefined();
+      await expect(store.workers.deregister({ id: 'nobody' })).resolves.toBeUndefined();
     });
 
     group.test('a closed store does not answer: the check rejects rather than calling it writable', async ({ store }) => {

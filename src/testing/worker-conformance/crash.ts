@@ -46,7 +46,7 @@ export function crashTests(createHarness: WorkerHarnessFactory): void {
       // The recovering node's clock is a second ahead: the worker's overdue heartbeat, which fires as
       // soon as the loop above ends, may reach the store first on another connection and extend the
       // lease by 300 ms, which would make a recovery at "now" find nothing (a flake under load).
-      expect(await conveyor.store.jobRecoverExpiredLeases({ now: new Date(Date.now() + 1000), limit: 10 })).toBe(1);
+      expect(await conveyor.store.jobs.recoverExpiredLeases({ now: new Date(Date.now() + 1000), limit: 10 })).toBe(1);
       expect(await firstSettled).toEqual([null, false]);
       expect(reasons[0]).toMatchObject({ name: 'JobAbortedError', reason: 'lease-lost' });
       const done = await conveyor.waitFor(job.id);

@@ -112,7 +112,7 @@ export function hostileHandlerTests(createHarness: WorkerHarnessFactory): void {
       const conveyor = await t.open();
       const { store } = conveyor;
       for (let n = 0; n < 4; n++) await insertJob(store, { input: { n } });
-      const [first, refused, unreplaced, last] = await store.jobClaim({ queues: ['default'], tasks: ['conformance.task'], workerId: 'w', limit: 4, now: at(1), leaseExpiresAt: at(60) });
+      const [first, refused, unreplaced, last] = await store.jobs.claim({ queues: ['default'], tasks: ['conformance.task'], workerId: 'w', limit: 4, now: at(1), leaseExpiresAt: at(60) });
       const logger = captureLogger();
       const connection = new StoreConnectionTracker(logger, () => undefined);
       const batcher = new CompletionBatcher(store, connection, logger);

@@ -29,12 +29,12 @@ export function maintenanceTests(createHarness: WorkerHarnessFactory): void {
       const worker = await t.startWorker(conveyor, { tasks: [ok], maintenance: { intervalMs: 60_000, pruneIntervalMs: 10 } });
       const now = Date.now();
       const session = (idHash: string, expiresAt: number) => ({ idHash, tokenHash: 'f'.repeat(64), createdAt: new Date(now - 60_000), expiresAt: new Date(expiresAt) });
-      await conveyor.store.sessionCreate({ session: session('e'.repeat(64), now - 1_000) });
-      await conveyor.store.sessionCreate({ session: session('v'.repeat(64), now + 3_600_000) });
+      await conveyor.store.sessions.create({ session: session('e'.repeat(64), now - 1_000) });
+      await conveyor.store.sessions.create({ session: session('v'.repeat(64), now + 3_600_000) });
       await new Promise((resolve) => setTimeout(resolve, 15)); // past pruneIntervalMs since the start-up run
       await worker.runMaintenance();
-      expect(await conveyor.store.sessionGet({ idHash: 'e'.repeat(64) })).toBeNull();
-      expect(await conveyor.store.sessionGet({ idHash: 'v'.repeat(64) })).not.toBeNull();
+      expect(await conveyor.store.sessions.get({ idHash: 'e'.repeat(64) })).toBeNull();
+      expect(await conveyor.store.sessions.get({ idHash: 'v'.repeat(64) })).not.toBeNull();
     });
 
     it.each([
@@ -46,11 +46,11 @@ export function maintenanceTests(createHarness: WorkerHarnessFactory): void {
       const worker = await t.startWorker(conveyor, { tasks: [ok], maintenance: { intervalMs: 60_000, pruneIntervalMs: 10 } });
       const { job } = await conveyor.enqueue(ok, {});
       await conveyor.waitFor(job.id);
-      const events = await conveyor.store.jobEventList({ afterSeq: null, limit: 100 });
+      const events = await conveyor.store.events.list({ afterSeq: null, limit: 100 });
       expect(events.map((event) => event.state)).toEqual(['queued', 'running', 'succeeded']);
       await new Promise((resolve) => setTimeout(resolve, 15)); // past pruneIntervalMs since the start-up run
       await worker.runMaintenance();
-      expect(await conveyor.store.jobEventList({ afterSeq: null, limit: 100 })).toHaveLength(kept);
+      expect(await conveyor.store.events.list({ afterSeq: null, limit: 100 })).toHaveLength(kept);
     });
   });
 }

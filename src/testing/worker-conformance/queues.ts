@@ -120,23 +120,28 @@ export function queueTests(createHarness: WorkerHarnessFactory): void {
   });
 }
 
-/** The store with its `jobClaim` observed: `nextCompleted` resolves once a claim that starts after the call has returned. */
+/** The store with its `jobs.claim` observed: `nextCompleted` resolves once a claim that starts after the call has returned. */
 function observeClaims(store: Store): { store: Store; nextCompleted(): Promise<void> } {
   const waiting: Array<() => void> = [];
-  const jobClaim = async (params: JobClaimParams): Promise<Job[]> => {
+  const claim = async (params: JobClaimParams): Promise<Job[]> => {
     const waiters = waiting.splice(0);
     try {
-      return await store.jobClaim(params);
+      return await store.jobs.claim(params);
     } finally {
       for (const resolve of waiters) resolve();
     }
   };
-  const observed = new Proxy(store, {
-    get(target, key) {
-      if (key === 'jobClaim') return jobClaim;
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? value.bind(target) : value;
+  const jobs = replacing(store.jobs, 'claim', claim);
+  return { store: replacing(store, 'jobs', jobs), nextCompleted: () => new Promise((resolve) => waiting.push(resolve)) };
+}
+
+/** `target` with one property answered by `value`, and every method bound to `target`. */
+function replacing<T extends object, K extends keyof T>(target: T, name: K, value: T[K]): T {
+  return new Proxy(target, {
+    get(object, key) {
+      if (key === name) return value;
+      const found: unknown = Reflect.get(object, key, object);
+      return typeof found === 'function' ? found.bind(object) : found;
     },
   });
-  return { store: observed, nextCompleted: () => new Promise((resolve) => waiting.push(resolve)) };
 }
