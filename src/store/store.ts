@@ -1,12 +1,17 @@
 /**
- * The one interface every store implements (SQLite now, PostgreSQL next).
+ * The one interface every store implements (SQLite and PostgreSQL), in parts: `store.jobs`,
+ * `store.flows`, `store.events`, `store.workers`, `store.sessions`, `store.queues`,
+ * `store.schedules`, `store.migrations`, one per section of the conformance suite.
  *
- * Shape rules, so a second store never forces a redesign:
- * - methods are named noun-first (`jobs.claim`, `workers.list`) and take one params object;
+ * Shape rules, so another store never forces a redesign:
+ * - each part is one file per dialect, named alike on both sides (`sqlite/jobs.ts`, `postgres/jobs.ts`);
+ * - methods are named by part and verb (`jobs.claim`, `workers.list`) and take one params object;
  * - no method is optional: where stores differ, `capabilities` says so and the
  *   conformance suite (`src/testing/store-conformance.ts`) skips by capability with a reason;
  * - rows are mapped to domain types (`Job`, `WorkerRecord`) inside the store;
- * - every method is one statement or one transaction: logic stays in TypeScript;
+ * - every method is one statement or one transaction: logic stays in TypeScript, and a rule both
+ *   stores apply (which expired lease is retried, what a failed child's parent records) is a pure
+ *   function in `src/store/` that both call, never written once per dialect;
  * - state changes of running jobs go through `JobStateUpdate`s built by the constructors in
  *   `state-updates.ts`, fenced by (id, attempt, workerId) so a worker that lost its lease
  *   can never overwrite the outcome of the worker that took the job over.
