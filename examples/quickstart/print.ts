@@ -31,6 +31,8 @@ export function describeSettled(job: Job, update: JobStateUpdate | null): string
       return `⏸  ${name} handed back unfinished (worker stopping); it will run again`;
     case 'snoozed':
       return `☾  ${name} snoozed until ${update.runAt.toISOString().slice(11, 19)}; this attempt does not count`;
+    case 'requeued':
+      return `↻  ${name} attempt ${job.attempt}/${job.maxAttempts} lost its lease: ${update.error.message}`;
   }
 }
 

@@ -37,8 +37,9 @@ import type { JobInserts } from './job-inserts.js';
 import type { LimitedQueueClaims } from './limited-claims.js';
 import { sendableListFilter } from './list-filter.js';
 import type { PostgresQueries } from './queries.js';
-import { recoveryRecord, updateRecord, type UpdateRecord } from './records.js';
-import { jobFromRow, jobSummaryFromRow, leaseFromRow, type ExpiredLeaseRow, type JobCountRow, type JobRow, type JobSummaryRow, type LeaseRow } from './rows.js';
+import { leaseRecoveryUpdate } from '../store/lease-recovery.js';
+import { updateRecord, type UpdateRecord } from './records.js';
+import { expiredLeaseFromRow, jobFromRow, jobSummaryFromRow, leaseFromRow, type ExpiredLeaseRow, type JobCountRow, type JobRow, type JobSummaryRow, type LeaseRow } from './rows.js';
 
 /** What the jobs part works with: the pool and statements, and the parts it shares with the rest of the store. */
 export interface PostgresJobsDeps {
@@ -152,9 +153,8 @@ export class PostgresJobs implements JobStore {
   }
 
   async setStateIfRunningMany(params: { updates: JobStateUpdate[] }): Promise<Array<{ id: string; applied: boolean }>> {
-    const records = params.updates.map(updateRecord);
-    const valid = records.filter((record): record is UpdateRecord => record !== null);
-    const changed = valid.length === 0 ? [] : await this.applyUpdates(this.db.pool, valid);
+    const records = params.updates.map(updateRecord).filter((record): record is UpdateRecord => record !== null);
+    const changed = records.length === 0 ? [] : await this.applyUpdates(this.db.pool, records);
     const parents = parentsOfFinished(changed);
     if (parents.length > 0) await this.settleAfterCommit(parents, latestAt(params.updates));
     // Each id is reported applied once: a second update of the same attempt in one batch found it settled.
@@ -176,13 +176,15 @@ export class PostgresJobs implements JobStore {
     return changed === 1;
   }
 
+  /** Each expired lease is settled as `leaseRecoveryUpdate` decides, in one transaction with the read. */
   async recoverExpiredLeases(params: { now: Date; limit: number }): Promise<number> {
     const limit = boundedLimit(params.limit);
     if (limit === 0) return 0;
     const changed = await this.db.transaction(async (client) => {
       const expired = await this.db.all<ExpiredLeaseRow>(client, this.sql.JOB_LEASES_EXPIRED, [params.now, limit]);
       if (expired.length === 0) return [];
-      return this.applyUpdates(client, expired.map((row) => recoveryRecord(row, params.now)));
+      const updates = expired.map((row) => leaseRecoveryUpdate(expiredLeaseFromRow(row), params.now));
+      return this.applyUpdates(client, updates.map(updateRecord).filter((record): record is UpdateRecord => record !== null));
     });
     const parents = parentsOfFinished(changed);
     if (parents.length > 0) await this.settleAfterCommit(parents, params.now);

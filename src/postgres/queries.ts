@@ -68,7 +68,7 @@ const INSERT_RECORD = `(ord int, task text, queue text, input text, state text, 
 
 /**
  * Columns of one outcome in the jsonb records `JOB_SET_STATE_IF_RUNNING` reads. `kind` is a
- * `JobStateUpdate` kind or `requeued` (a lease recovery with attempts left). `run_at` is when the
+ * `JobStateUpdate` kind (`requeued`: a lease recovery with attempts left). `run_at` is when the
  * job runs next: a failed attempt's retry, or a snooze's end.
  */
 const UPDATE_RECORD = `(id bigint, attempt int, worker_id text, kind text, at timestamptz, result text, error jsonb,

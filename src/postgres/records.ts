@@ -2,16 +2,15 @@
  * Jobs and outcomes as the batch statements read them: one jsonb record per job for `JOB_INSERT`,
  * one per outcome for `JOB_SET_STATE_IF_RUNNING` (times as ISO strings, JSON values as text).
  */
-import { attemptErrorToJson, leaseExpiredError, parseJobId, toJsonText } from '../store/encoding.js';
+import { attemptErrorToJson, parseJobId, toJsonText } from '../store/encoding.js';
 import type { JobInsert, JobStateUpdate } from '../store/store.js';
-import type { ExpiredLeaseRow } from './rows.js';
 
 /** An outcome as `JOB_SET_STATE_IF_RUNNING` reads it. */
 export interface UpdateRecord {
   id: number;
   attempt: number;
   worker_id: string;
-  kind: JobStateUpdate['kind'] | 'requeued';
+  kind: JobStateUpdate['kind'];
   at: string;
   result: string | null;
   error: ReturnType<typeof attemptErrorToJson> | null;
@@ -51,20 +50,7 @@ export function updateRecord(update: JobStateUpdate): UpdateRecord | null {
       return base;
     case 'snoozed':
       return { ...base, run_at: update.runAt.toISOString() };
+    case 'requeued':
+      return { ...base, error: attemptErrorToJson(update.error) };
   }
-}
-
-/** How lease recovery settles one running job whose worker stopped renewing its lease. */
-export function recoveryRecord(row: ExpiredLeaseRow, now: Date): UpdateRecord {
-  const kind = row.cancel_requested_at !== null ? 'cancelled' : row.attempt >= row.max_attempts ? 'dead' : 'requeued';
-  return {
-    id: Number(row.id),
-    attempt: row.attempt,
-    worker_id: row.worker_id,
-    kind,
-    at: now.toISOString(),
-    result: null,
-    error: attemptErrorToJson(leaseExpiredError(row.worker_id, row.attempt, now)),
-    run_at: null,
-  };
 }

@@ -4,6 +4,7 @@
  */
 import { limitsFromColumns, type QueueLimitColumns } from '../store/queue-limits.js';
 import type { ChildFailurePolicy, Job, JobState } from '../job.js';
+import type { ExpiredLease } from '../store/lease-recovery.js';
 import { attemptErrorFromJson, type AttemptErrorJson, handlersIgnoringAbortFromJson, jobSummaryOf, type HandlerIgnoringAbortJson } from '../store/encoding.js';
 import type { AppliedMigration, JobLease, JobSummary, QueueState, ScheduleMissedPolicy, ScheduleRecord, SessionRecord, WorkerRecord } from '../store/store.js';
 
@@ -106,6 +107,10 @@ export interface ExpiredLeaseRow {
   max_attempts: number;
   worker_id: string;
   cancel_requested_at: Date | null;
+}
+
+export function expiredLeaseFromRow(row: ExpiredLeaseRow): ExpiredLease {
+  return { id: row.id, attempt: row.attempt, maxAttempts: row.max_attempts, workerId: row.worker_id, cancelRequested: row.cancel_requested_at !== null };
 }
 
 export interface JobCountRow {

@@ -8,11 +8,12 @@
  * workerId): a worker that lost its lease changes nothing.
  */
 import type { JobAttemptError } from '../job.js';
-import { attemptErrorToJson, leaseExpiredError, parseJobId, toJsonText } from '../store/encoding.js';
+import { attemptErrorToJson, parseJobId, toJsonText } from '../store/encoding.js';
+import { leaseRecoveryUpdate } from '../store/lease-recovery.js';
 import type { JobStateUpdate } from '../store/store.js';
 import type { SqliteFlows } from './flows.js';
 import * as sql from './queries.js';
-import type { ExpiredLeaseRow, FinishedJobRow } from './rows.js';
+import { expiredLeaseFromRow, type ExpiredLeaseRow, type FinishedJobRow } from './rows.js';
 import type { PreparedStatements } from './statements.js';
 
 export class SqliteJobOutcomes {
@@ -48,16 +49,19 @@ export class SqliteJobOutcomes {
         return this.db.run(sql.JOB_SET_RELEASED, fence) === 1;
       case 'snoozed':
         return this.db.run(sql.JOB_SET_SNOOZED, { ...fence, runAt: update.runAt.getTime() }) === 1;
+      case 'requeued':
+        return this.db.run(sql.JOB_SET_REQUEUED, { ...fence, error: errorJsonText(update.error) }) === 1;
     }
   }
 
   /**
-   * Settles up to `limit` running jobs whose lease expired; how many it settled.
+   * Settles up to `limit` running jobs whose lease expired, each as `leaseRecoveryUpdate` decides;
+   * how many it settled.
    * @param limit a whole, non-negative row count (the store bounds it).
    */
   recoverExpiredLeases(now: number, limit: number): number {
     const expired = this.db.all<ExpiredLeaseRow>(sql.JOB_LEASES_EXPIRED, { now, limit });
-    return expired.filter((row) => this.recoverExpiredLease(row, now)).length;
+    return expired.filter((row) => this.apply(leaseRecoveryUpdate(expiredLeaseFromRow(row), new Date(now)))).length;
   }
 
   /**
@@ -68,17 +72,6 @@ export class SqliteJobOutcomes {
     if (finished === undefined) return false;
     if (finished.parent_id !== null) this.flows.settle([finished.parent_id], now);
     return true;
-  }
-
-  /** Settles one running job whose worker stopped renewing its lease; false if it moved meanwhile. */
-  private recoverExpiredLease(row: ExpiredLeaseRow, now: number): boolean {
-    const error = errorJsonText(leaseExpiredError(row.worker_id, row.attempt, new Date(now)));
-    const params = { id: row.id, attempt: row.attempt, workerId: row.worker_id, at: now, error };
-    if (row.cancel_requested_at === null && row.attempt < row.max_attempts) {
-      return this.db.run(sql.JOB_SET_LEASE_EXPIRED_REQUEUED, params) === 1;
-    }
-    const statement = row.cancel_requested_at !== null ? sql.JOB_SET_CANCELLED : sql.JOB_SET_DEAD;
-    return this.settleParentOf(this.db.get<FinishedJobRow>(statement, params), now);
   }
 }
 

@@ -285,7 +285,8 @@ SET state = CASE WHEN @runAt <= @at THEN 'queued' ELSE 'scheduled' END, attempt 
 WHERE id = @id AND state = 'running' AND attempt = @attempt AND worker_id = @workerId`;
 
 /** The lease ran out with attempts left: queued again now, the attempt counted. */
-export const JOB_SET_LEASE_EXPIRED_REQUEUED = `
+/** Lease recovery gives a job back to its queue: the attempt counted, its error appended. */
+export const JOB_SET_REQUEUED = `
 UPDATE conveyor_jobs
 SET state = 'queued', run_at = @at, worker_id = NULL, errors = json_insert(errors, '$[#]', json(@error)), lease_expires_at = NULL,
     updated_at = @at

@@ -3,6 +3,7 @@
  * or millisecond-typed leaves this folder: callers only ever see `Job`, `WorkerRecord` and `Date`s.
  */
 import type { ChildFailurePolicy, Job, JobState } from '../job.js';
+import type { ExpiredLease } from '../store/lease-recovery.js';
 import { limitsFromColumns, type QueueLimitColumns } from '../store/queue-limits.js';
 import {
   attemptErrorFromJson,
@@ -125,6 +126,10 @@ export interface ExpiredLeaseRow {
   max_attempts: number;
   worker_id: string;
   cancel_requested_at: number | null;
+}
+
+export function expiredLeaseFromRow(row: ExpiredLeaseRow): ExpiredLease {
+  return { id: String(row.id), attempt: row.attempt, maxAttempts: row.max_attempts, workerId: row.worker_id, cancelRequested: row.cancel_requested_at !== null };
 }
 
 export interface ClaimCandidateRow {

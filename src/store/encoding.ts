@@ -127,16 +127,6 @@ export function attemptErrorFromJson(entry: AttemptErrorJson): JobAttemptError {
   return { attempt: entry.attempt, message: entry.message, stack: entry.stack, at: new Date(entry.at) };
 }
 
-/** The error a lease recovery records: the worker stopped renewing the lease of this attempt. */
-export function leaseExpiredError(workerId: string, attempt: number, at: Date): JobAttemptError {
-  return {
-    attempt,
-    message: `Lease expired: worker ${workerId} stopped renewing it (killed, hung or cut off) during attempt ${attempt}`,
-    stack: null,
-    at,
-  };
-}
-
 /**
  * JSON text for `input` and `result`. `undefined` (a handler that returns nothing) is stored as
  * JSON null, since JSON has no undefined.

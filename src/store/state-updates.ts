@@ -40,6 +40,11 @@ export function jobSnoozed(ref: AttemptRef, at: Date, runAt: Date): JobStateUpda
   return { kind: 'snoozed', ...pick(ref), at, runAt };
 }
 
+/** Its lease expired with attempts left (lease recovery): queued again now, this attempt counted, with `error`. */
+export function jobRequeued(ref: AttemptRef, at: Date, error: JobAttemptError): JobStateUpdate {
+  return { kind: 'requeued', ...pick(ref), at, error };
+}
+
 function pick(ref: AttemptRef): AttemptRef {
   return { id: ref.id, attempt: ref.attempt, workerId: ref.workerId };
 }

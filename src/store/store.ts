@@ -188,8 +188,9 @@ export interface JobLease {
 }
 
 /**
- * A change of a running job's state, decided by the worker that runs it. Built only through the
- * constructors in `state-updates.ts`.
+ * A change of a running job's state, decided by the worker that runs it (or, for a lease that
+ * expired, by lease recovery: `leaseRecoveryUpdate`). Built only through the constructors in
+ * `state-updates.ts`.
  */
 export type JobStateUpdate =
   | { kind: 'succeeded'; id: string; attempt: number; workerId: string; at: Date; result: unknown }
@@ -199,7 +200,9 @@ export type JobStateUpdate =
   /** Give the job back unstarted (worker shutting down): queued again, this attempt not counted. */
   | { kind: 'released'; id: string; attempt: number; workerId: string; at: Date }
   /** The handler snoozed: scheduled for `runAt` (queued if `runAt` ≤ `at`), this attempt not counted, no error. */
-  | { kind: 'snoozed'; id: string; attempt: number; workerId: string; at: Date; runAt: Date };
+  | { kind: 'snoozed'; id: string; attempt: number; workerId: string; at: Date; runAt: Date }
+  /** The attempt's lease expired with attempts left (lease recovery): queued again now, this attempt counted, with `error`. */
+  | { kind: 'requeued'; id: string; attempt: number; workerId: string; at: Date; error: JobAttemptError };
 
 /** Jobs counted by (task, queue, state). */
 export interface JobCount {

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import type { Job } from '../../job.js';
+import { leaseRecoveryUpdate } from '../../store/lease-recovery.js';
 import type { Store } from '../../store/store.js';
 import type { StoreHarness } from '../store-harness.js';
 import type { SuiteSection } from './context.js';
@@ -53,6 +54,21 @@ export const maintenanceTests: SuiteSection = (suite) => {
       await store.jobs.cancel({ id: running.id, now: at(10) });
       expect(await store.jobs.recoverExpiredLeases({ now: at(62), limit: 10 })).toBe(1);
       expect(await getJob(store, running.id)).toMatchObject({ state: 'cancelled', finishedAt: at(62) });
+    });
+
+    group.test('each expired lease ends as leaseRecoveryUpdate decides, with exactly the error it builds', async ({ store }) => {
+      const requeued = await jobInState(store, 'running', { task: 'a', maxAttempts: 3 });
+      const last = await jobInState(store, 'running', { task: 'b', maxAttempts: 1 });
+      const cancelled = await jobInState(store, 'running', { task: 'c', maxAttempts: 3 });
+      await store.jobs.cancel({ id: cancelled.id, now: at(10) });
+      expect(await store.jobs.recoverExpiredLeases({ now: at(62), limit: 10 })).toBe(3);
+      const decided = [requeued, last, cancelled].map((job) =>
+        leaseRecoveryUpdate({ id: job.id, attempt: job.attempt, maxAttempts: job.maxAttempts, workerId: job.workerId ?? '', cancelRequested: job === cancelled }, at(62)),
+      );
+      expect(decided.map((update) => update.kind)).toEqual(['requeued', 'dead', 'cancelled']);
+      const stored = await reread(store, [requeued, last, cancelled]);
+      expect(stored.map((job) => job?.state)).toEqual(['queued', 'dead', 'cancelled']);
+      expect(stored.map((job) => job?.errors.at(-1))).toEqual(decided.map((update) => ('error' in update ? update.error : null)));
     });
 
     group.test('leases that have not expired are left alone', async ({ store }) => {

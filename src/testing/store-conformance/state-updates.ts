@@ -4,6 +4,7 @@ import {
   jobDead,
   jobFailed,
   jobReleased,
+  jobRequeued,
   jobSnoozed,
   jobSucceeded,
 } from '../../store/state-updates.js';
@@ -99,6 +100,16 @@ export const stateUpdateTests: SuiteSection = (suite) => {
       expect(released).toMatchObject({ state: 'queued', attempt: 0, workerId: null, errors: [], finishedAt: null });
       const again = await claimJob(store, running, { workerId: WORKER_B, now: at(5) });
       expect(again).toMatchObject({ attempt: 1, workerId: WORKER_B });
+    });
+
+    group.test('requeued queues the job now, counting the attempt and appending its error; only under the lease it names', async ({ store }) => {
+      const running = await jobInState(store, 'running', { maxAttempts: 3 });
+      const error = attemptError(1, 'lease expired', at(5));
+      expect(await applyUpdate(store, jobRequeued({ ...attemptRef(running), workerId: WORKER_B }, at(5), error)), 'another worker').toBe(false);
+      expect(await applyUpdate(store, jobRequeued(attemptRef(running), at(5), error))).toBe(true);
+      expect(await getJob(store, running.id)).toMatchObject({ state: 'queued', attempt: 1, workerId: null, runAt: at(5), errors: [error], finishedAt: null });
+      const again = await claimJob(store, running, { workerId: WORKER_B, now: at(6) });
+      expect(again).toMatchObject({ attempt: 2, workerId: WORKER_B });
     });
 
     group.test('snoozed schedules the job for runAt without counting the attempt or recording an error', async ({ store }) => {
