@@ -9,6 +9,12 @@ import { NOTICE_CANCEL_PREFIX, noticeChannel, notifyQueuedColumn, quoteIdentifie
 const FLOW_RECORD = `(id bigint, flow_id bigint, parent_id bigint, on_child_failure text, has_children boolean, task text, queue text, input text,
   state text, priority int, run_at timestamptz, max_attempts int, concurrency_key text)`;
 
+/** Columns of one settle decision in the jsonb records `JOB_SETTLE_APPLY` reads (`error`: as `attemptErrorToJson` writes it). */
+const SETTLE_RECORD = `(id bigint, outcome text, failed_child_id bigint, error jsonb)`;
+
+/** The final states in which a child fails a parent that fails with its children. */
+const FAILED_CHILD = `('dead', 'cancelled')`;
+
 export type FlowQueries = ReturnType<typeof flowQueries>;
 
 export function flowQueries(schema: string) {
@@ -17,48 +23,24 @@ export function flowQueries(schema: string) {
   const channel = noticeChannel(schema);
 
   /**
-   * Settles the waiting jobs among the ids `candidates` selects (`only`: a further condition on the
-   * job; $2 now, $3 now in ms since the epoch) whose children are all finished: dead, with one error
-   * naming the lowest-id child that ended dead or cancelled, when their `on_child_failure` is 'fail'
-   * and there is such a child; else queued, or scheduled while their `run_at` is ahead. The compare-and-set is `job.state = 'waiting'` together
-   * with the NOT EXISTS on the target row: a settle that waits on the row lock of a concurrent one
-   * rechecks them on the row it committed (EvalPlanQual) and finds it no longer waiting, so each
-   * job is settled once. Returns each settled job with its parent (a job that died settles its own
-   * parent next); the notice for the queues that got queued jobs goes out when the statement commits.
+   * The waiting jobs among those `candidates` selects (`lock`: a locking clause) whose children are
+   * all finished, lowest id first, each with its first failed child (lowest id among those that
+   * ended dead or cancelled), if any: what `settleDecision` needs.
    */
-  const settle = (candidates: string, only = ''): string => {
-    const failedByChild = `(job.on_child_failure = 'fail' AND failing.id IS NOT NULL)`;
-    // Materialised: evaluated once, so its LIMIT and locks hold however the join below is planned.
-    return `
-WITH candidate AS MATERIALIZED (${candidates}),
-settled AS (
-  UPDATE ${jobs} AS job
-  SET state = CASE WHEN ${failedByChild} THEN 'dead' WHEN job.run_at <= $2::timestamptz THEN 'queued' ELSE 'scheduled' END,
-      finished_at = CASE WHEN ${failedByChild} THEN $2::timestamptz ELSE job.finished_at END,
-      errors = CASE WHEN ${failedByChild}
-        THEN job.errors || jsonb_build_array(jsonb_build_object('attempt', job.attempt, 'message', failing.message, 'stack', NULL, 'at', $3::bigint))
-        ELSE job.errors END,
-      updated_at = $2::timestamptz
-  FROM candidate
-  LEFT JOIN LATERAL (
-    SELECT child.id,
-      CASE WHEN child.state = 'cancelled' AND child.errors -> -1 IS NULL
-        THEN format('Child job %s (task "%s") was cancelled', child.id, child.task)
-        ELSE format('Child job %s (task "%s") ended %s', child.id, child.task, child.state) || coalesce(': ' || (child.errors -> -1 ->> 'message'), '')
-      END AS message
-    FROM ${jobs} AS child
-    WHERE child.parent_id = candidate.id AND child.state IN ('dead', 'cancelled')
-    ORDER BY child.id
-    LIMIT 1
-  ) AS failing ON true
-  WHERE job.id = candidate.id AND job.state = 'waiting'${only}
-    AND NOT EXISTS (SELECT 1 FROM ${jobs} AS child WHERE child.parent_id = job.id AND child.state IN ${UNFINISHED})
-  RETURNING job.id, job.state, job.queue, job.parent_id
-)
-SELECT settled.*,
-  ${notifyQueuedColumn(channel, 'settled')}
-FROM settled`;
-  };
+  const settleablePlan = (candidates: string, lock = ''): string => `
+SELECT job.id, job.attempt, job.on_child_failure,
+  failing.id AS failed_child_id, failing.task AS failed_child_task, failing.state AS failed_child_state,
+  failing.errors -> -1 ->> 'message' AS failed_child_message
+FROM ${jobs} AS job
+LEFT JOIN LATERAL (
+  SELECT child.id, child.task, child.state, child.errors FROM ${jobs} AS child
+  WHERE child.parent_id = job.id AND child.state IN ${FAILED_CHILD}
+  ORDER BY child.id
+  LIMIT 1
+) AS failing ON true
+WHERE ${candidates} AND job.state = 'waiting'
+  AND NOT EXISTS (SELECT 1 FROM ${jobs} AS child WHERE child.parent_id = job.id AND child.state IN ${UNFINISHED})
+ORDER BY job.id${lock}`;
 
   return {
     /** $1 ids for the jobs of one flow, in order: reserved first, so each parent's id is known before its children are written. */
@@ -105,22 +87,44 @@ RETURNING job.id, job.state, job.parent_id`,
     /** Tell every listening process that the cancel of these running jobs ($1) was requested. */
     NOTIFY_CANCELS: `SELECT count(pg_notify('${channel}', '${NOTICE_CANCEL_PREFIX}' || id)) FROM unnest($1::text[]) AS requested(id)`,
 
-    /**
-     * Settles the waiting jobs $1 (a bigint array) whose children are all finished; see `settle`.
-     * The id array reaches them by primary key whatever the planner guesses of the candidates.
-     */
-    JOB_SETTLE: settle(`SELECT unnest($1::bigint[]) AS id`, ` AND job.id = ANY($1::bigint[])`),
+    /** The settleable jobs among $1 (a bigint array); see `settleablePlan`. The array reaches them by primary key. */
+    JOB_SETTLE_PLAN: settleablePlan(`job.id = ANY($1::bigint[])`),
 
     /**
-     * Settles at most $1 waiting jobs whose children are all finished, lowest id first, through
-     * `jobs_waiting_idx`; one a concurrent settle holds is skipped, not waited for.
+     * At most $1 settleable waiting jobs, lowest id first, through `jobs_waiting_idx`, locked for the
+     * transaction that settles them; one a concurrent sweep holds is skipped, not waited for.
      */
-    JOB_SETTLE_WAITING: settle(`
-  SELECT id FROM ${jobs} AS waiting
-  WHERE waiting.state = 'waiting'
-    AND NOT EXISTS (SELECT 1 FROM ${jobs} AS child WHERE child.parent_id = waiting.id AND child.state IN ${UNFINISHED})
-  ORDER BY waiting.id
-  LIMIT $1
-  FOR UPDATE SKIP LOCKED`),
+    JOB_SETTLE_WAITING_PLAN: `${settleablePlan(`job.state = 'waiting'`, ' LIMIT $1 FOR UPDATE OF job SKIP LOCKED')}`,
+
+    /**
+     * Applies settle decisions ($1: jsonb array of `SETTLE_RECORD`s, ascending ids; $2 now): 'dead'
+     * appends `error` and finishes the job; 'release' queues it, or schedules it while its `run_at`
+     * is ahead. Each is a compare-and-set on what the decision was made from: the job still waiting
+     * with every child finished, and its failed child still failed (dead) or no child failed (release
+     * of a job that fails with its children). A settle that waits on the row lock of a concurrent one
+     * rechecks this on the row it committed (EvalPlanQual) and finds it no longer waiting, so each job
+     * is settled once; a decision made stale by a retried child changes nothing, and the settle that
+     * follows that child's end decides again. Returns each settled job with its parent (a job that
+     * died settles its own parent next); the notice for queues that got queued jobs goes out at commit.
+     */
+    JOB_SETTLE_APPLY: `
+WITH settled AS (
+  UPDATE ${jobs} AS job
+  SET state = CASE WHEN d.outcome = 'dead' THEN 'dead' WHEN job.run_at <= $2::timestamptz THEN 'queued' ELSE 'scheduled' END,
+      finished_at = CASE WHEN d.outcome = 'dead' THEN $2::timestamptz ELSE job.finished_at END,
+      errors = CASE WHEN d.outcome = 'dead' THEN job.errors || jsonb_build_array(d.error) ELSE job.errors END,
+      updated_at = $2::timestamptz
+  FROM jsonb_to_recordset($1::jsonb) AS d${SETTLE_RECORD}
+  WHERE job.id = d.id AND job.state = 'waiting'
+    AND NOT EXISTS (SELECT 1 FROM ${jobs} AS child WHERE child.parent_id = job.id AND child.state IN ${UNFINISHED})
+    AND CASE WHEN d.outcome = 'dead'
+      THEN EXISTS (SELECT 1 FROM ${jobs} AS child WHERE child.id = d.failed_child_id AND child.parent_id = job.id AND child.state IN ${FAILED_CHILD})
+      ELSE job.on_child_failure <> 'fail' OR NOT EXISTS (SELECT 1 FROM ${jobs} AS child WHERE child.parent_id = job.id AND child.state IN ${FAILED_CHILD})
+    END
+  RETURNING job.id, job.state, job.queue, job.parent_id
+)
+SELECT settled.*,
+  ${notifyQueuedColumn(channel, 'settled')}
+FROM settled`,
   };
 }

@@ -9,14 +9,15 @@
  * statement of its own that starts only after the change it follows has committed:
  *
  * - The rule. Whoever changes an input of a parent's settle (a child becoming finished, or the
- *   parent becoming `waiting` again by `jobs.retry`) commits that change, then runs `JOB_SETTLE` for
- *   the parent. Each call here runs on the pool in autocommit, so its snapshot is taken after that
+ *   parent becoming `waiting` again by `jobs.retry`) commits that change, then settles
+ *   the parent (`settle`). Each call here runs on the pool in autocommit, so its snapshot is taken after that
  *   commit.
  * - Never left waiting. Of all the changes to one parent's inputs, take the one that committed
  *   last. The settle that follows it sees every earlier commit, so it finds every child finished
  *   and the parent waiting, and settles it (or finds it already settled by someone else).
- * - Exactly once. `JOB_SETTLE` is a compare-and-set on `state = 'waiting'` and "no unfinished
- *   child". Two settles that both see the parent waiting both try to update its row: the second
+ * - Exactly once. Settling reads the parent (`JOB_SETTLE_PLAN`), decides as every store does
+ *   (`settleDecision`), and applies the decision (`JOB_SETTLE_APPLY`) as a compare-and-set on
+ *   `state = 'waiting'`, "no unfinished child" and the failed child the decision named. Two settles that both see the parent waiting both try to update its row: the second
  *   waits on the first's row lock, then PostgreSQL re-checks its WHERE on the row the first
  *   committed (EvalPlanQual), finds it no longer waiting, and changes nothing.
  * - A job that settles dead is itself a finished child: its parent is settled next, by the same
@@ -33,14 +34,15 @@
  */
 import { ConveyorError } from '../errors.js';
 import { isFinalState, type Job, type JobState } from '../job.js';
-import { parseJobId } from '../store/encoding.js';
+import { attemptErrorToJson, parseJobId } from '../store/encoding.js';
 import { planFlowJobs } from '../store/flow-jobs.js';
+import { settleDecision, type SettleDecision } from '../store/flow-settling.js';
 import { boundedLimit } from '../store/row-limits.js';
 import type { CallerTransaction, FlowJobInsert, FlowStore } from '../store/store.js';
-import type { PostgresAccess } from './access.js';
+import type { PostgresAccess, Queryable } from './access.js';
 import { flowQueries, type FlowQueries } from './flow-queries.js';
 import { insertRecord } from './records.js';
-import { jobFromRow, type JobRow } from './rows.js';
+import { failedChildFromRow, jobFromRow, settleableFromRow, type JobRow, type SettleableRow } from './rows.js';
 
 /** A job a statement changed, with the parent that may need settling because of it. */
 export interface ChangedJobRow {
@@ -125,8 +127,8 @@ export class PostgresFlows implements FlowStore {
     let settled = 0;
     let pending = [...new Set(ids)];
     while (pending.length > 0) {
-      // Ascending ids: two settles of overlapping parents lock them in the same order, so neither deadlocks the other.
-      const rows = await this.db.all<ChangedJobRow>(this.db.pool, this.sql.JOB_SETTLE, [pending.sort(byNumericId), now, now.getTime()]);
+      const plan = await this.db.all<SettleableRow>(this.db.pool, this.sql.JOB_SETTLE_PLAN, [pending.sort(byNumericId)]);
+      const rows = await this.applyDecisions(this.db.pool, plan, now);
       settled += rows.length;
       pending = parentsOfFinished(rows);
     }
@@ -138,8 +140,23 @@ export class PostgresFlows implements FlowStore {
     const { now } = params;
     const limit = boundedLimit(params.limit);
     if (limit === 0) return 0;
-    const rows = await this.db.all<ChangedJobRow>(this.db.pool, this.sql.JOB_SETTLE_WAITING, [limit, now, now.getTime()]);
+    // One transaction: the jobs planned stay locked until settled, so concurrent sweeps share them out.
+    const rows = await this.db.transaction(async (client) => {
+      const plan = await this.db.all<SettleableRow>(client, this.sql.JOB_SETTLE_WAITING_PLAN, [limit]);
+      return this.applyDecisions(client, plan, now);
+    });
     return rows.length + (await this.settle(parentsOfFinished(rows), now));
+  }
+
+  /**
+   * Decide each planned job's settle (`settleDecision`, the rule every store shares) and apply the
+   * decisions in one statement, ascending ids (the plan's order), so two settles of overlapping
+   * parents lock them in the same order and neither deadlocks the other.
+   */
+  private async applyDecisions(db: Queryable, plan: readonly SettleableRow[], now: Date): Promise<ChangedJobRow[]> {
+    if (plan.length === 0) return [];
+    const records = plan.map((row) => settleRecord(settleDecision(settleableFromRow(row), failedChildFromRow(row), now)));
+    return this.db.all<ChangedJobRow>(db, this.sql.JOB_SETTLE_APPLY, [JSON.stringify(records), now]);
   }
 
   private async listBy(statement: string, id: string): Promise<Job[]> {
@@ -147,6 +164,12 @@ export class PostgresFlows implements FlowStore {
     if (key === null) return [];
     return (await this.db.all<JobRow>(this.db.pool, statement, [key])).map(jobFromRow);
   }
+}
+
+/** A decision as `JOB_SETTLE_APPLY` reads it. */
+function settleRecord(decision: SettleDecision): Record<string, unknown> {
+  if (decision.kind === 'release') return { id: decision.id, outcome: 'release', failed_child_id: null, error: null };
+  return { id: decision.id, outcome: 'dead', failed_child_id: decision.failedChildId, error: attemptErrorToJson(decision.error) };
 }
 
 /** Orders decimal job ids by value. */

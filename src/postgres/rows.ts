@@ -4,6 +4,7 @@
  */
 import { limitsFromColumns, type QueueLimitColumns } from '../store/queue-limits.js';
 import type { ChildFailurePolicy, Job, JobState } from '../job.js';
+import type { FailedChild, SettleableJob } from '../store/flow-settling.js';
 import type { ExpiredLease } from '../store/lease-recovery.js';
 import { attemptErrorFromJson, type AttemptErrorJson, handlersIgnoringAbortFromJson, jobSummaryOf, type HandlerIgnoringAbortJson } from '../store/encoding.js';
 import type { AppliedMigration, JobLease, JobSummary, QueueState, ScheduleMissedPolicy, ScheduleRecord, SessionRecord, WorkerRecord } from '../store/store.js';
@@ -107,6 +108,27 @@ export interface ExpiredLeaseRow {
   max_attempts: number;
   worker_id: string;
   cancel_requested_at: Date | null;
+}
+
+/** A settleable waiting job with its first failed child, if any (`JOB_SETTLE_PLAN`). */
+export interface SettleableRow {
+  id: string;
+  attempt: number;
+  on_child_failure: ChildFailurePolicy;
+  failed_child_id: string | null;
+  failed_child_task: string | null;
+  failed_child_state: 'dead' | 'cancelled' | null;
+  failed_child_message: string | null;
+}
+
+export function settleableFromRow(row: SettleableRow): SettleableJob {
+  return { id: row.id, attempt: row.attempt, onChildFailure: row.on_child_failure };
+}
+
+/** The row's failed child; null when none of the job's children failed. */
+export function failedChildFromRow(row: SettleableRow): FailedChild | null {
+  if (row.failed_child_id === null || row.failed_child_task === null || row.failed_child_state === null) return null;
+  return { id: row.failed_child_id, task: row.failed_child_task, state: row.failed_child_state, lastErrorMessage: row.failed_child_message };
 }
 
 export function expiredLeaseFromRow(row: ExpiredLeaseRow): ExpiredLease {

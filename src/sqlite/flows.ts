@@ -9,29 +9,15 @@
  * on 'waiting' all the same, so settling a job twice changes it once.
  */
 import { ConveyorError } from '../errors.js';
-import type { Job, JobState } from '../job.js';
+import type { Job } from '../job.js';
 import { attemptErrorToJson, parseJobId, toJsonText } from '../store/encoding.js';
 import { planFlowJobs, type FlowJobPlan } from '../store/flow-jobs.js';
+import { settleDecision } from '../store/flow-settling.js';
 import { boundedLimit } from '../store/row-limits.js';
 import type { FlowJobInsert, FlowStore } from '../store/store.js';
 import * as sql from './flow-queries.js';
-import { jobFromRow, type FinishedJobRow, type JobRow } from './rows.js';
+import { failedChildFromRow, jobFromRow, settleableFromRow, type FailedChildRow, type FinishedJobRow, type JobRow, type SettleableRow } from './rows.js';
 import type { PreparedStatements } from './statements.js';
-
-/** What settling needs to know of a waiting job whose children are all finished. */
-interface SettleableRow {
-  id: number;
-  attempt: number;
-  on_child_failure: 'fail' | 'continue';
-}
-
-/** The child that fails its parent. */
-interface FailedChildRow {
-  id: number;
-  task: string;
-  state: JobState;
-  last_error_message: string | null;
-}
 
 export class SqliteFlows implements FlowStore {
   constructor(private readonly db: PreparedStatements) {}
@@ -135,21 +121,14 @@ export class SqliteFlows implements FlowStore {
   private settleOne(id: number, now: number): 'unchanged' | { deadWithParent: number | null } {
     const job = this.db.get<SettleableRow>(sql.JOB_SETTLEABLE_GET, { id });
     if (job === undefined) return 'unchanged';
-    const failedChild = job.on_child_failure === 'fail' ? this.db.get<FailedChildRow>(sql.JOB_FAILED_CHILD_FIRST, { id }) : undefined;
-    if (failedChild === undefined) {
+    const failedChild = this.db.get<FailedChildRow>(sql.JOB_FAILED_CHILD_FIRST, { id });
+    const decision = settleDecision(settleableFromRow(job), failedChild === undefined ? null : failedChildFromRow(failedChild), new Date(now));
+    if (decision.kind === 'release') {
       return this.db.run(sql.JOB_SETTLE_RELEASE, { id, now }) === 1 ? { deadWithParent: null } : 'unchanged';
     }
-    const error = attemptErrorToJson({ attempt: job.attempt, message: childFailureMessage(failedChild), stack: null, at: new Date(now) });
-    const dead = this.db.get<FinishedJobRow>(sql.JOB_SETTLE_DEAD, { id, now, error: JSON.stringify(error) });
+    const dead = this.db.get<FinishedJobRow>(sql.JOB_SETTLE_DEAD, { id, now, error: JSON.stringify(attemptErrorToJson(decision.error)) });
     return dead === undefined ? 'unchanged' : { deadWithParent: dead.parent_id };
   }
-}
-
-/** The error a parent ends dead with: which child, of which task, ended how, and why. */
-function childFailureMessage(child: FailedChildRow): string {
-  const name = `Child job ${child.id} (task "${child.task}")`;
-  if (child.last_error_message !== null) return `${name} ended ${child.state}: ${child.last_error_message}`;
-  return child.state === 'cancelled' ? `${name} was cancelled` : `${name} ended ${child.state}`;
 }
 
 /** The row of an earlier job of the flow (`planFlowJobs` made sure there is one). */

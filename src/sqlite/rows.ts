@@ -3,6 +3,7 @@
  * or millisecond-typed leaves this folder: callers only ever see `Job`, `WorkerRecord` and `Date`s.
  */
 import type { ChildFailurePolicy, Job, JobState } from '../job.js';
+import type { FailedChild, SettleableJob } from '../store/flow-settling.js';
 import type { ExpiredLease } from '../store/lease-recovery.js';
 import { limitsFromColumns, type QueueLimitColumns } from '../store/queue-limits.js';
 import {
@@ -126,6 +127,29 @@ export interface ExpiredLeaseRow {
   max_attempts: number;
   worker_id: string;
   cancel_requested_at: number | null;
+}
+
+/** A waiting job all of whose children are finished (`JOB_SETTLEABLE_GET`). */
+export interface SettleableRow {
+  id: number;
+  attempt: number;
+  on_child_failure: ChildFailurePolicy;
+}
+
+export function settleableFromRow(row: SettleableRow): SettleableJob {
+  return { id: String(row.id), attempt: row.attempt, onChildFailure: row.on_child_failure };
+}
+
+/** The first child that ended dead or cancelled (`JOB_FAILED_CHILD_FIRST`). */
+export interface FailedChildRow {
+  id: number;
+  task: string;
+  state: 'dead' | 'cancelled';
+  last_error_message: string | null;
+}
+
+export function failedChildFromRow(row: FailedChildRow): FailedChild {
+  return { id: String(row.id), task: row.task, state: row.state, lastErrorMessage: row.last_error_message };
 }
 
 export function expiredLeaseFromRow(row: ExpiredLeaseRow): ExpiredLease {

@@ -5,6 +5,7 @@
  */
 import { expect } from 'vitest';
 import type { Job } from '../../job.js';
+import { settleDecision } from '../../store/flow-settling.js';
 import { jobDead, jobSucceeded } from '../../store/state-updates.js';
 import type { Store } from '../../store/store.js';
 import type { SuiteSection } from './context.js';
@@ -166,6 +167,24 @@ export const flowSettlingTests: SuiteSection = (suite) => {
       expect(listed.map((job) => job.state)).toEqual(['dead', 'cancelled', 'succeeded']);
       expect(listed[0]?.errors).toEqual([expect.objectContaining({ attempt: 1, message: 'month 1 broke' })]);
       expect(listed[2]?.result).toEqual({ rows: 3 });
+    });
+
+    group.test('the error a parent dies with is exactly the one settleDecision builds, for a dead child and for one cancelled before it ran', async ({ store }) => {
+      const [deadParent, deadChild] = await insertFlow(store, [{ task: 'publish' }, { task: 'scan.upload', maxAttempts: 1 }]);
+      await runJob(store, deadChild, 'dead', { now: at(5), message: 'virus found in avatar.png' });
+      const [cancelledParent, cancelledChild] = await insertFlow(store, [{ task: 'report' }, { task: 'fetch.month' }]);
+      await store.jobs.cancel({ id: cancelledChild.id, now: at(6) });
+      for (const [parent, child, now] of [[deadParent, deadChild, at(5)], [cancelledParent, cancelledChild, at(6)]] as const) {
+        const failed = await getJob(store, child.id);
+        if (failed.state !== 'dead' && failed.state !== 'cancelled') throw new Error(`child ${failed.id} is ${failed.state}, not failed`);
+        const decided = settleDecision(
+          { id: parent.id, attempt: parent.attempt, onChildFailure: 'fail' },
+          { id: failed.id, task: failed.task, state: failed.state, lastErrorMessage: failed.errors.at(-1)?.message ?? null },
+          now,
+        );
+        if (decided.kind !== 'dead') throw new Error('settleDecision released a parent whose child failed');
+        expect((await getJob(store, parent.id)).errors).toEqual([decided.error]);
+      }
     });
 
     group.test("a child cancelled before it ran kills its parent under 'fail', naming 'cancelled'", async ({ store }) => {
