@@ -27,6 +27,18 @@ export const RETRYABLE_STATES = ['failed', 'dead', 'cancelled', 'succeeded'] as 
 /** States of a job that still has work ahead of it. A dedup key is unique among these (flow jobs carry none). */
 export const UNFINISHED_STATES: readonly JobState[] = ['waiting', 'scheduled', 'queued', 'running', 'failed'];
 
+/** Unfinished states a dedup key is held in: all but `waiting`, since flow jobs (the only waiting ones) carry no dedup key. */
+export const DEDUP_KEY_STATES: readonly JobState[] = UNFINISHED_STATES.filter((state) => state !== 'waiting');
+
+/** Unfinished states a cancel ends at once; a running job is only asked to stop. */
+export const CANCEL_AT_ONCE_STATES: readonly JobState[] = UNFINISHED_STATES.filter((state) => state !== 'running');
+
+/** States a job leaves for `queued` once its `runAt` has come (maintenance promotes them). */
+export const DUE_STATES: readonly JobState[] = ['scheduled', 'failed'];
+
+/** Final states in which a child fails a parent whose `onChildFailure` is 'fail'. */
+export const CHILD_FAILURE_STATES: readonly JobState[] = ['dead', 'cancelled'];
+
 /** Whether a job in this state will not run again by itself. */
 export function isFinalState(state: JobState): boolean {
   return FINAL_STATES.includes(state);

@@ -3,7 +3,8 @@
  * None is named: flows are not the per-job hot path, and the settle statements run only for jobs
  * that have a parent.
  */
-import { NOTICE_CANCEL_PREFIX, noticeChannel, notifyQueuedColumn, quoteIdentifier, UNFINISHED } from './queries.js';
+import { SQL_CANCEL_AT_ONCE, SQL_CHILD_FAILURE, SQL_UNFINISHED } from '../store/state-lists.js';
+import { NOTICE_CANCEL_PREFIX, noticeChannel, notifyQueuedColumn, quoteIdentifier } from './queries.js';
 
 /** Columns of one job in the jsonb records `FLOW_INSERT` reads: `JOB_INSERT`'s, with the id given and the flow's links. */
 const FLOW_RECORD = `(id bigint, flow_id bigint, parent_id bigint, on_child_failure text, has_children boolean, task text, queue text, input text,
@@ -11,9 +12,6 @@ const FLOW_RECORD = `(id bigint, flow_id bigint, parent_id bigint, on_child_fail
 
 /** Columns of one settle decision in the jsonb records `JOB_SETTLE_APPLY` reads (`error`: as `attemptErrorToJson` writes it). */
 const SETTLE_RECORD = `(id bigint, outcome text, failed_child_id bigint, error jsonb)`;
-
-/** The final states in which a child fails a parent that fails with its children. */
-const FAILED_CHILD = `('dead', 'cancelled')`;
 
 export type FlowQueries = ReturnType<typeof flowQueries>;
 
@@ -34,12 +32,12 @@ SELECT job.id, job.attempt, job.on_child_failure,
 FROM ${jobs} AS job
 LEFT JOIN LATERAL (
   SELECT child.id, child.task, child.state, child.errors FROM ${jobs} AS child
-  WHERE child.parent_id = job.id AND child.state IN ${FAILED_CHILD}
+  WHERE child.parent_id = job.id AND child.state IN ${SQL_CHILD_FAILURE}
   ORDER BY child.id
   LIMIT 1
 ) AS failing ON true
 WHERE ${candidates} AND job.state = 'waiting'
-  AND NOT EXISTS (SELECT 1 FROM ${jobs} AS child WHERE child.parent_id = job.id AND child.state IN ${UNFINISHED})
+  AND NOT EXISTS (SELECT 1 FROM ${jobs} AS child WHERE child.parent_id = job.id AND child.state IN ${SQL_UNFINISHED})
 ORDER BY job.id${lock}`;
 
   return {
@@ -81,7 +79,7 @@ UPDATE ${jobs} AS job
       cancel_requested_at = CASE WHEN job.state = 'running' THEN $2::timestamptz ELSE job.cancel_requested_at END,
       updated_at = $2::timestamptz
   WHERE job.flow_id = $1
-    AND (job.state IN ('waiting', 'scheduled', 'queued', 'failed') OR (job.state = 'running' AND job.cancel_requested_at IS NULL))
+    AND (job.state IN ${SQL_CANCEL_AT_ONCE} OR (job.state = 'running' AND job.cancel_requested_at IS NULL))
 RETURNING job.id, job.state, job.parent_id`,
 
     /** Tell every listening process that the cancel of these running jobs ($1) was requested. */
@@ -116,10 +114,10 @@ WITH settled AS (
       updated_at = $2::timestamptz
   FROM jsonb_to_recordset($1::jsonb) AS d${SETTLE_RECORD}
   WHERE job.id = d.id AND job.state = 'waiting'
-    AND NOT EXISTS (SELECT 1 FROM ${jobs} AS child WHERE child.parent_id = job.id AND child.state IN ${UNFINISHED})
+    AND NOT EXISTS (SELECT 1 FROM ${jobs} AS child WHERE child.parent_id = job.id AND child.state IN ${SQL_UNFINISHED})
     AND CASE WHEN d.outcome = 'dead'
-      THEN EXISTS (SELECT 1 FROM ${jobs} AS child WHERE child.id = d.failed_child_id AND child.parent_id = job.id AND child.state IN ${FAILED_CHILD})
-      ELSE job.on_child_failure <> 'fail' OR NOT EXISTS (SELECT 1 FROM ${jobs} AS child WHERE child.parent_id = job.id AND child.state IN ${FAILED_CHILD})
+      THEN EXISTS (SELECT 1 FROM ${jobs} AS child WHERE child.id = d.failed_child_id AND child.parent_id = job.id AND child.state IN ${SQL_CHILD_FAILURE})
+      ELSE job.on_child_failure <> 'fail' OR NOT EXISTS (SELECT 1 FROM ${jobs} AS child WHERE child.parent_id = job.id AND child.state IN ${SQL_CHILD_FAILURE})
     END
   RETURNING job.id, job.state, job.queue, job.parent_id
 )

@@ -10,6 +10,7 @@ import { isFinalState, type Job, type JobState } from '../job.js';
 import type { Logger } from '../logger.js';
 import { parseCursor, parseJobId, storableText } from '../store/encoding.js';
 import { checkIntervalMs, finishedInInterval, type FinishedSlotRow } from '../store/finished-intervals.js';
+import { compareClaimOrder } from '../store/claim-order.js';
 import { boundedLimit, NO_CURSOR, unique } from '../store/row-limits.js';
 import { idBoundsFromRow, nextListCursor, textSearchWindow, type IdBounds, type IdBoundsRow } from '../store/text-search.js';
 import type {
@@ -269,9 +270,9 @@ export class PostgresJobs implements JobStore {
   }
 }
 
-/** Highest priority first, then oldest `runAt`, then lowest id: the order `jobs.claim` promises. */
+/** Claim order (`compareClaimOrder`) of two claimed rows. */
 function byClaimOrder(a: JobRow, b: JobRow): number {
-  return b.priority - a.priority || a.run_at.getTime() - b.run_at.getTime() || Number(a.id) - Number(b.id);
+  return compareClaimOrder({ priority: a.priority, runAt: a.run_at.getTime(), id: Number(a.id) }, { priority: b.priority, runAt: b.run_at.getTime(), id: Number(b.id) });
 }
 
 /** When the last of these outcomes happened: the time their parents are settled at. */

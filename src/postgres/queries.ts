@@ -8,7 +8,9 @@
  * row will do), so many workers on many machines can run any of them at the same time.
  */
 
+import { SQL_CANCEL_AT_ONCE, SQL_DEDUP_KEY, SQL_DUE, SQL_RETRYABLE, SQL_UNFINISHED } from '../store/state-lists.js';
 import { createHash } from 'node:crypto';
+import { claimOrderSql } from '../store/claim-order.js';
 
 /** The channel every process of one schema LISTENs on. */
 export function noticeChannel(schema: string): string {
@@ -75,10 +77,8 @@ const UPDATE_RECORD = `(id bigint, attempt int, worker_id text, kind text, at ti
   run_at timestamptz)`;
 
 /** States a dedup key is unique among: the predicate of `jobs_dedup_idx`, word for word. */
-const DEDUP_PREDICATE = `dedup_key IS NOT NULL AND state IN ('scheduled', 'queued', 'running', 'failed')`;
+const DEDUP_PREDICATE = `dedup_key IS NOT NULL AND state IN ${SQL_DEDUP_KEY}`;
 
-/** States of a job with work ahead of it (`UNFINISHED_STATES`): a child in one of these keeps its parent waiting. */
-export const UNFINISHED = `('waiting', 'scheduled', 'queued', 'running', 'failed')`;
 
 /**
  * True for a finished job (as `job`) that no unfinished parent needs any more: a child stays while
@@ -86,7 +86,7 @@ export const UNFINISHED = `('waiting', 'scheduled', 'queued', 'running', 'failed
  * no longer needs it. One primary-key lookup per job.
  */
 function notNeededByParent(jobs: string): string {
-  return `NOT EXISTS (SELECT 1 FROM ${jobs} AS parent WHERE parent.id = job.parent_id AND parent.state IN ${UNFINISHED})`;
+  return `NOT EXISTS (SELECT 1 FROM ${jobs} AS parent WHERE parent.id = job.parent_id AND parent.state IN ${SQL_UNFINISHED})`;
 }
 
 /** True for a `queues` row (as `queue`) with any limit. */
@@ -181,7 +181,7 @@ ORDER BY id`,
 SELECT job.* FROM ${jobs} AS job
 JOIN unnest($1::text[], $2::text[]) AS wanted(task, dedup_key)
   ON job.task = wanted.task AND job.dedup_key = wanted.dedup_key
-WHERE job.dedup_key IS NOT NULL AND job.state IN ('scheduled', 'queued', 'running', 'failed')`,
+WHERE job.dedup_key IS NOT NULL AND job.state IN ${SQL_DEDUP_KEY}`,
 
     JOB_GET: `SELECT * FROM ${jobs} WHERE id = $1`,
     JOB_GET_FOR_UPDATE: `SELECT * FROM ${jobs} WHERE id = $1 FOR UPDATE`,
@@ -270,11 +270,11 @@ WHERE job.state = 'queued' AND job.id = ANY(ARRAY(
   CROSS JOIN LATERAL (
     SELECT id, priority, run_at FROM ${jobs}
     WHERE state = 'queued' AND queue = served.queue AND task = ANY($2::text[]) AND run_at <= $3
-    ORDER BY priority DESC, run_at, id
+    ORDER BY ${claimOrderSql()}
     LIMIT $4
     FOR UPDATE SKIP LOCKED
   ) AS candidate
-  ORDER BY candidate.priority DESC, candidate.run_at, candidate.id
+  ORDER BY ${claimOrderSql('candidate')}
   LIMIT $4
 ))
 RETURNING job.*`,
@@ -307,7 +307,7 @@ SET ${CLAIM_SET}
 WHERE job.state = 'queued' AND job.id = ANY(ARRAY(
   SELECT id FROM ${jobs}
   WHERE state = 'queued' AND queue = $1 AND task = ANY($2::text[]) AND run_at <= $3
-  ORDER BY priority DESC, run_at, id
+  ORDER BY ${claimOrderSql()}
   LIMIT $4
   FOR UPDATE SKIP LOCKED
 ))
@@ -331,13 +331,13 @@ WHERE job.state = 'queued' AND job.id = ANY(ARRAY(
   ),
   ranked AS (
     SELECT id, priority, run_at, concurrency_key,
-      row_number() OVER (PARTITION BY concurrency_key ORDER BY priority DESC, run_at, id) AS key_rank
+      row_number() OVER (PARTITION BY concurrency_key ORDER BY ${claimOrderSql()}) AS key_rank
     FROM ${jobs}
     WHERE state = 'queued' AND queue = $1 AND task = ANY($2::text[]) AND run_at <= $3
   )
   SELECT ranked.id FROM ranked LEFT JOIN running ON running.concurrency_key = ranked.concurrency_key
   WHERE ranked.concurrency_key IS NULL OR ranked.key_rank + coalesce(running.n, 0) <= $7
-  ORDER BY ranked.priority DESC, ranked.run_at, ranked.id
+  ORDER BY ${claimOrderSql('ranked')}
   LIMIT $4
 ))
 RETURNING job.*`,
@@ -394,7 +394,7 @@ WHERE id = $1 AND state = 'running' AND attempt = $2 AND worker_id = $3`,
 
     JOB_CANCEL_NOT_RUNNING: `
 UPDATE ${jobs} SET state = 'cancelled', finished_at = $2, updated_at = $2
-WHERE id = $1 AND state IN ('waiting', 'scheduled', 'queued', 'failed')`,
+WHERE id = $1 AND state IN ${SQL_CANCEL_AT_ONCE}`,
 
     JOB_CANCEL_REQUEST: `
 UPDATE ${jobs} SET cancel_requested_at = $2, updated_at = $2
@@ -410,7 +410,7 @@ SET state = CASE WHEN EXISTS (SELECT 1 FROM ${jobs} AS child WHERE child.parent_
     run_at = $2, max_attempts = greatest(max_attempts, attempt + 1),
     finished_at = NULL, cancel_requested_at = NULL, worker_id = NULL, lease_expires_at = NULL,
     result = NULL, progress_fraction = NULL, progress_message = NULL, updated_at = $2
-WHERE id = $1 AND state IN ('failed', 'dead', 'cancelled', 'succeeded')
+WHERE id = $1 AND state IN ${SQL_RETRYABLE}
 RETURNING job.state`,
 
     // ---- jobs: maintenance -----------------------------------------------------------------------
@@ -419,7 +419,7 @@ RETURNING job.state`,
     JOB_PROMOTE_DUE: `
 WITH due AS (
   SELECT id FROM ${jobs}
-  WHERE state IN ('scheduled', 'failed') AND run_at <= $1
+  WHERE state IN ${SQL_DUE} AND run_at <= $1
   ORDER BY run_at
   LIMIT $2
   FOR UPDATE SKIP LOCKED

@@ -7,6 +7,7 @@
  * seen, and no other claim changes the counts before this one writes.
  */
 import type { Job } from '../job.js';
+import { compareClaimOrder } from '../store/claim-order.js';
 import { claimAllowance, hasQueueLimits, startsPruneBefore } from '../store/queue-limits.js';
 import type { JobClaimParams, QueueState } from '../store/store.js';
 import * as sql from './queries.js';
@@ -63,9 +64,9 @@ export class SqliteClaims {
   }
 }
 
-/** Highest priority first, then oldest `runAt`, then lowest id: the order `jobs.claim` promises. */
-function byClaimOrder(a: ClaimCandidateRow, b: ClaimCandidateRow): number {
-  return b.priority - a.priority || a.run_at - b.run_at || a.id - b.id;
+/** Claim order (`compareClaimOrder`) of two rows. */
+function byClaimOrder(a: { priority: number; run_at: number; id: number }, b: { priority: number; run_at: number; id: number }): number {
+  return compareClaimOrder({ priority: a.priority, runAt: a.run_at, id: a.id }, { priority: b.priority, runAt: b.run_at, id: b.id });
 }
 
 /** The ids of these jobs, by queue. */

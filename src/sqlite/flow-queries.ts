@@ -4,9 +4,10 @@
  * `migrations/0005_flows.sql` and `0008_unfinished_children.sql` repeated word for word so SQLite may
  * use them.
  *
- * "Unfinished" below is `state IN ('waiting', 'scheduled', 'queued', 'running', 'failed')`,
- * UNFINISHED_STATES of `job.ts`.
+ * State lists come from the constants of `job.ts` (`store/state-lists.ts`): "unfinished" is
+ * `SQL_UNFINISHED`, UNFINISHED_STATES.
  */
+import { SQL_CANCEL_AT_ONCE, SQL_CHILD_FAILURE, SQL_UNFINISHED } from '../store/state-lists.js';
 
 /** One job of a flow; the root is inserted with `@flowId` NULL and then named its own flow (`FLOW_ROOT_NAME`). */
 export const FLOW_JOB_INSERT = `
@@ -30,7 +31,7 @@ ORDER BY id`;
 export const FLOW_CANCEL_NOT_RUNNING = `
 UPDATE conveyor_jobs INDEXED BY conveyor_jobs_flow_idx
 SET state = 'cancelled', finished_at = @now, updated_at = @now
-WHERE flow_id = @flowId AND state IN ('waiting', 'scheduled', 'queued', 'failed')
+WHERE flow_id = @flowId AND state IN ${SQL_CANCEL_AT_ONCE}
 RETURNING id, parent_id`;
 
 /** Running jobs of the flow are asked to stop; a request already made keeps its time. */
@@ -50,7 +51,7 @@ SELECT job.id, job.attempt, job.on_child_failure FROM conveyor_jobs AS job
 WHERE job.id = @id AND job.state = 'waiting'
   AND NOT EXISTS (
     SELECT 1 FROM conveyor_jobs AS child INDEXED BY conveyor_jobs_unfinished_child_idx
-    WHERE child.parent_id = job.id AND child.state IN ('waiting', 'scheduled', 'queued', 'running', 'failed')
+    WHERE child.parent_id = job.id AND child.state IN ${SQL_UNFINISHED}
   )`;
 
 /** Up to `@limit` waiting jobs all of whose children are finished, lowest id first. */
@@ -59,7 +60,7 @@ SELECT job.id FROM conveyor_jobs AS job INDEXED BY conveyor_jobs_waiting_idx
 WHERE job.state = 'waiting'
   AND NOT EXISTS (
     SELECT 1 FROM conveyor_jobs AS child INDEXED BY conveyor_jobs_unfinished_child_idx
-    WHERE child.parent_id = job.id AND child.state IN ('waiting', 'scheduled', 'queued', 'running', 'failed')
+    WHERE child.parent_id = job.id AND child.state IN ${SQL_UNFINISHED}
   )
 ORDER BY job.id
 LIMIT @limit`;
@@ -68,7 +69,7 @@ LIMIT @limit`;
 export const JOB_FAILED_CHILD_FIRST = `
 SELECT id, task, state, json_extract(errors, '$[#-1].message') AS last_error_message
 FROM conveyor_jobs INDEXED BY conveyor_jobs_parent_idx
-WHERE parent_id = @id AND state IN ('dead', 'cancelled')
+WHERE parent_id = @id AND state IN ${SQL_CHILD_FAILURE}
 ORDER BY id
 LIMIT 1`;
 

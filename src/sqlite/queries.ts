@@ -3,8 +3,8 @@
  * named parameters (`@name`), never spliced into the text; lists travel as one JSON array
  * parameter read with `json_each`.
  *
- * The state lists written out below (`state IN ('scheduled', …)`) repeat the predicates of the
- * partial indexes (created in `migrations/0001_init.sql`, rebuilt as they were in `0005_flows.sql`)
+ * The state lists below (`state IN ${SQL_DUE}`…) come from the constants of `job.ts` through
+ * `store/state-lists.ts`, and are the predicates of the partial indexes (created in `migrations/0001_init.sql`, rebuilt as they were in `0005_flows.sql`)
  * word for word: SQLite uses a partial index only when the query's WHERE clause visibly implies the
  * index's.
  *
@@ -15,6 +15,8 @@
  * prepare, loudly, if a migration ever drops the index it relies on. `sqlite-smoke.test.ts`
  * checks each plan.
  */
+import { SQL_CANCEL_AT_ONCE, SQL_DEDUP_KEY, SQL_DUE, SQL_FINAL, SQL_RETRYABLE, SQL_UNFINISHED } from '../store/state-lists.js';
+import { claimOrderSql } from '../store/claim-order.js';
 
 // ---- migrations ------------------------------------------------------------------------------
 
@@ -48,7 +50,7 @@ RETURNING *`;
 export const JOB_GET_UNFINISHED_BY_DEDUP_KEY = `
 SELECT * FROM conveyor_jobs INDEXED BY conveyor_jobs_dedup_idx
 WHERE task = @task AND dedup_key = @dedupKey
-  AND dedup_key IS NOT NULL AND state IN ('scheduled', 'queued', 'running', 'failed')`;
+  AND dedup_key IS NOT NULL AND state IN ${SQL_DEDUP_KEY}`;
 
 export const JOB_GET = `SELECT * FROM conveyor_jobs WHERE id = @id`;
 
@@ -142,7 +144,7 @@ ORDER BY job.task, job.queue, job.state`;
 export const JOB_COUNT_FINISHED_SINCE = `
 SELECT queue, state, count(*) AS count
 FROM conveyor_jobs INDEXED BY conveyor_jobs_finished_idx
-WHERE state IN ('succeeded', 'dead', 'cancelled') AND finished_at >= @since
+WHERE state IN ${SQL_FINAL} AND finished_at >= @since
 GROUP BY queue, state
 ORDER BY queue, state`;
 
@@ -150,7 +152,7 @@ ORDER BY queue, state`;
 export const JOB_COUNT_FINISHED_BY_INTERVAL = `
 SELECT queue, state, CAST((finished_at - @from) / @intervalMs AS INTEGER) AS slot, count(*) AS count
 FROM conveyor_jobs INDEXED BY conveyor_jobs_finished_idx
-WHERE state IN ('succeeded', 'dead', 'cancelled') AND finished_at >= @from AND finished_at < @to
+WHERE state IN ${SQL_FINAL} AND finished_at >= @from AND finished_at < @to
 GROUP BY queue, state, slot
 ORDER BY queue, state, slot`;
 
@@ -167,7 +169,7 @@ WHERE state = 'queued'
   AND queue = @queue
   AND task IN (SELECT value FROM json_each(@tasks))
   AND run_at <= @now
-ORDER BY priority DESC, run_at, id
+ORDER BY ${claimOrderSql()}
 LIMIT @limit`;
 
 /**
@@ -184,7 +186,7 @@ WITH running AS (
 ),
 ranked AS (
   SELECT id, priority, run_at, concurrency_key,
-    row_number() OVER (PARTITION BY concurrency_key ORDER BY priority DESC, run_at, id) AS key_rank
+    row_number() OVER (PARTITION BY concurrency_key ORDER BY ${claimOrderSql()}) AS key_rank
   FROM conveyor_jobs INDEXED BY conveyor_jobs_claim_idx
   WHERE state = 'queued'
     AND queue = @queue
@@ -194,7 +196,7 @@ ranked AS (
 SELECT id, priority, run_at FROM ranked
 WHERE concurrency_key IS NULL
    OR key_rank + coalesce((SELECT n FROM running WHERE running.concurrency_key = ranked.concurrency_key), 0) <= @perKey
-ORDER BY priority DESC, run_at, id
+ORDER BY ${claimOrderSql()}
 LIMIT @limit`;
 
 /** Running jobs of one queue, in every process. */
@@ -302,7 +304,7 @@ WHERE id = @id AND state = 'running' AND attempt = @attempt AND worker_id = @wor
 export const JOB_CANCEL_NOT_RUNNING = `
 UPDATE conveyor_jobs
 SET state = 'cancelled', finished_at = @now, updated_at = @now
-WHERE id = @id AND state IN ('waiting', 'scheduled', 'queued', 'failed')
+WHERE id = @id AND state IN ${SQL_CANCEL_AT_ONCE}
 RETURNING parent_id`;
 
 export const JOB_CANCEL_REQUEST = `
@@ -320,7 +322,7 @@ SET state = CASE WHEN EXISTS (SELECT 1 FROM conveyor_jobs AS child WHERE child.p
     run_at = @now, max_attempts = max(max_attempts, attempt + 1),
     finished_at = NULL, cancel_requested_at = NULL, worker_id = NULL, lease_expires_at = NULL,
     result = NULL, progress_fraction = NULL, progress_message = NULL, updated_at = @now
-WHERE id = @id AND state IN ('failed', 'dead', 'cancelled', 'succeeded')
+WHERE id = @id AND state IN ${SQL_RETRYABLE}
 RETURNING state`;
 
 // ---- jobs: maintenance -----------------------------------------------------------------------
@@ -330,7 +332,7 @@ UPDATE conveyor_jobs
 SET state = 'queued', updated_at = @now
 WHERE id IN (
   SELECT id FROM conveyor_jobs INDEXED BY conveyor_jobs_due_idx
-  WHERE state IN ('scheduled', 'failed') AND run_at <= @now
+  WHERE state IN ${SQL_DUE} AND run_at <= @now
   ORDER BY run_at
   LIMIT @limit
 )`;
@@ -346,18 +348,18 @@ DELETE FROM conveyor_jobs
 WHERE id IN (
   SELECT id FROM (
     SELECT id, parent_id FROM conveyor_jobs INDEXED BY conveyor_jobs_finished_idx
-    WHERE state IN ('succeeded', 'dead', 'cancelled') AND state = 'succeeded' AND finished_at < @succeededBefore
+    WHERE state IN ${SQL_FINAL} AND state = 'succeeded' AND finished_at < @succeededBefore
     UNION ALL
     SELECT id, parent_id FROM conveyor_jobs INDEXED BY conveyor_jobs_finished_idx
-    WHERE state IN ('succeeded', 'dead', 'cancelled') AND state = 'dead' AND finished_at < @deadBefore
+    WHERE state IN ${SQL_FINAL} AND state = 'dead' AND finished_at < @deadBefore
     UNION ALL
     SELECT id, parent_id FROM conveyor_jobs INDEXED BY conveyor_jobs_finished_idx
-    WHERE state IN ('succeeded', 'dead', 'cancelled') AND state = 'cancelled' AND finished_at < @cancelledBefore
+    WHERE state IN ${SQL_FINAL} AND state = 'cancelled' AND finished_at < @cancelledBefore
   ) AS finished
   WHERE finished.parent_id IS NULL
      OR NOT EXISTS (
        SELECT 1 FROM conveyor_jobs AS parent
-       WHERE parent.id = finished.parent_id AND parent.state IN ('waiting', 'scheduled', 'queued', 'running', 'failed')
+       WHERE parent.id = finished.parent_id AND parent.state IN ${SQL_UNFINISHED}
      )
   LIMIT @limit
 )`;
