@@ -4,9 +4,9 @@
  * parameter read with `json_each`.
  *
  * The state lists below (`state IN ${SQL_DUE}`…) come from the constants of `job.ts` through
- * `store/state-lists.ts`, and are the predicates of the partial indexes (created in `migrations/0001_init.sql`, rebuilt as they were in `0005_flows.sql`)
- * word for word: SQLite uses a partial index only when the query's WHERE clause visibly implies the
- * index's.
+ * `store/state-lists.ts`, and are the predicates of the partial indexes (created in
+ * `migrations/0001_init.sql`, rebuilt as they were in `0005_flows.sql`) word for word: SQLite uses
+ * a partial index only when the query's WHERE clause visibly implies the index's.
  *
  * Statements whose cost must not grow with the table name their index with INDEXED BY. Without
  * ANALYZE statistics (the normal case) SQLite's choice depends on the data: on a small table it
