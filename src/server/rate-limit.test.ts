@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConveyorConfigError } from '../errors.js';
 import { DEFAULT_ENQUEUE_RATE_LIMIT, parseAuthFailureLimit, parseEnqueueRateLimit, type RateLimit } from './config.js';
-import { TokenBucketLimiter } from './rate-limit.js';
+import { TokenBucketLimiter } from './token-bucket.js';
 import { SESSION_COOKIE } from './auth.js';
 import { SessionAuthority } from './sessions.js';
 import { errorJson, OTHER_TOKEN, startTestServer, TOKEN, type TestServer } from './test-server.js';
