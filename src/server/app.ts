@@ -73,7 +73,7 @@ export function createServerApp(options: ServerAppOptions): OpenAPIHono {
   const { deps } = options;
   // Built once: the API's auth and the dashboard's login form accept exactly the same tokens.
   const isKnownToken = tokenCheck(options.tokens);
-  const sessions = new SessionAuthority(deps.conveyor.store, options.tokens);
+  const sessions = new SessionAuthority(deps.conveyor.loginSessions, options.tokens);
   const failedAuth = new FailedAuthThrottle(options.authFailureLimit === undefined ? DEFAULT_AUTH_FAILURE_LIMIT : options.authFailureLimit);
   const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const app = new OpenAPIHono();

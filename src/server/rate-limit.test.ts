@@ -52,7 +52,7 @@ describe('enqueue rate limit over HTTP', () => {
     const api = await serve(MINUTE);
     expect((await api.request('POST', '/jobs/bulk', { body: [email(1), email(2)] })).status).toBe(201);
     // A session opened with TOKEN, as the dashboard's login form opens one (this server has no form).
-    const session = await new SessionAuthority(api.conveyor.store, [TOKEN, OTHER_TOKEN]).open(TOKEN, new Date());
+    const session = await new SessionAuthority(api.conveyor.loginSessions, [TOKEN, OTHER_TOKEN]).open(TOKEN, new Date());
     const cookie = { cookie: `${SESSION_COOKIE}=${session}`, 'sec-fetch-site': 'same-origin' };
     expect((await api.request('POST', '/jobs', { body: email(3), token: null, headers: cookie })).status).toBe(201);
     const refused = await api.request('POST', '/jobs', { body: email(4), token: null, headers: cookie });
