@@ -4,7 +4,7 @@
  * separate (`listen.ts`), so tests and embedders can call `app.request()` or mount it elsewhere.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { Hono, type MiddlewareHandler } from 'hono';
+import type { Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { bearerAuth, tokenCheck, type PathAccess } from './auth.js';
 import { FailedAuthThrottle } from './auth-throttle.js';
@@ -110,7 +110,7 @@ export function createServerApp(options: ServerAppOptions): OpenAPIHono {
   app.route('/', failureRoutes(deps));
   app.route('/', eventRoutes(deps, options.events));
   for (const mount of mounted) {
-    const routes = mount instanceof Hono ? mount : mount.app;
+    const routes = withPathAccess(mount) ? mount.app : mount;
     // Two calls for the type checker's sake: `route` takes either, but not the union.
     if (routes instanceof OpenAPIHono) app.route('/', routes);
     else app.route('/', routes);
@@ -119,9 +119,14 @@ export function createServerApp(options: ServerAppOptions): OpenAPIHono {
   return app;
 }
 
+/** Whether a module returned `{ app, … }` rather than its app alone (any Hono app has `fetch`, even one from another copy of hono). */
+function withPathAccess(mount: MountedRoutes): mount is Exclude<MountedRoutes, OpenAPIHono | Hono> {
+  return !('fetch' in mount);
+}
+
 /** What the mounted modules say about their paths, together: public if one says so; the first login form that claims a path. */
 function pathAccessOf(mounted: MountedRoutes[]): PathAccess {
-  const declared = mounted.flatMap((mount) => (mount instanceof Hono ? [] : [mount]));
+  const declared = mounted.filter(withPathAccess);
   return {
     isPublic: (path) => declared.some((mount) => mount.isPublic?.(path) === true),
     loginRedirect: (path, pathWithQuery) => {
