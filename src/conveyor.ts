@@ -5,6 +5,8 @@
 import { checkInteger, parseStoreUrl, resolveRetention, resolveStoreUrl, type RetentionOptions } from './config.js';
 import { mergeQueueLimits, NO_QUEUE_LIMITS, type QueueLimitsOptions } from './client/queue-limits.js';
 import { checkCallerTransaction } from './client/caller-transaction.js';
+import { JobEventCursor, type JobEventCursorOptions } from './client/job-event-cursor.js';
+import { LoginSessionClient } from './client/login-sessions.js';
 import { buildJobInsert, type EnqueueOptions, type EnqueueResult } from './client/enqueue.js';
 import { EnqueueBatcher } from './client/enqueue-batcher.js';
 import { FlowClient } from './client/flows.js';
@@ -13,11 +15,12 @@ import { checkScheduleNames, ScheduleClient } from './client/schedules.js';
 import { waitForJob, type WaitForOptions } from './client/wait-for.js';
 import { ConveyorConfigError, ConveyorNotFoundError, ConveyorStateError, ConveyorValidationError } from './errors.js';
 import { ConveyorEvents } from './events.js';
+import { Insights } from './insights/insights.js';
 import { RETRYABLE_STATES, type Job, type JobState } from './job.js';
 import { createDefaultLogger, type Logger } from './logger.js';
 import type { Schedule } from './schedule/define-schedule.js';
 import { openStore } from './store/open-store.js';
-import type { CallerTransaction, JobInsert, JobInsertResult, JobListFilter, JobListPage, JobSummaryPage, MigrationStatus, QueueState, Store, WorkerRecord } from './store/store.js';
+import type { CallerTransaction, JobInsert, JobInsertResult, JobListFilter, JobListPage, JobSummaryPage, MigrationStatus, QueueState, Store, StoreWritability, WorkerRecord } from './store/store.js';
 import { checkName, type Task, type TaskInput, type TaskResult } from './task.js';
 import type { WorkerOptions } from './worker/options.js';
 import { Worker } from './worker/worker.js';
@@ -90,9 +93,16 @@ export class Conveyor {
   readonly schedules: ScheduleClient;
   /** Flows (chains, fan-out/fan-in): enqueue, get, cancel. */
   readonly flows: FlowClient;
+  /** What operators read about the jobs as a whole: queue overviews, throughput, failure groups, readiness. */
+  readonly insights: Insights;
+  /** The records of dashboard login sessions (the HTTP server's `SessionAuthority` keeps them here). */
+  readonly loginSessions: LoginSessionClient;
 
   private constructor(
-    /** The store this Conveyor talks to. */
+    /**
+     * The store this Conveyor talks to. For workers, tests and tools: the HTTP server, the dashboard
+     * and the CLI go through the methods of Conveyor and `insights` instead.
+     */
     readonly store: Store,
     readonly logger: Logger,
     tasks: Map<string, Task>,
@@ -105,6 +115,8 @@ export class Conveyor {
       jobsAvailable: (queues) => this.events.emit('jobs-available', queues),
       cancelRequested: (id) => this.events.emit('cancel-requested', id),
     });
+    this.insights = new Insights(store, this);
+    this.loginSessions = new LoginSessionClient(store);
   }
 
   /**
@@ -312,6 +324,19 @@ export class Conveyor {
 
   async migrationStatus(): Promise<MigrationStatus> {
     return this.store.migrations.status();
+  }
+
+  /** Whether the store would take a write now and, if not, why (full disk, read-only, lost file…). Rejects only when it does not answer. */
+  async storeWritability(): Promise<StoreWritability> {
+    return this.store.storeWritableCheck();
+  }
+
+  /**
+   * A reader of the job event log (every insert and change of state or progress) from `afterSeq` on,
+   * or from now with `afterSeq: null`: what `GET /events` streams.
+   */
+  async openJobEventCursor(options: Omit<JobEventCursorOptions, 'store'>): Promise<JobEventCursor> {
+    return JobEventCursor.open({ ...options, store: this.store });
   }
 
   /** A worker on this Conveyor's store; call `start()` on it. `close()` stops it. */

@@ -4,10 +4,15 @@
  * at the first. The dashboard's failure groups and workers page and the HTTP API's retry-by-filter
  * share these.
  */
-import type { Conveyor } from '../conveyor.js';
 import { ConveyorConfigError, ConveyorNotFoundError, ConveyorStateError } from '../errors.js';
 import type { Job } from '../job.js';
-import type { JobListFilter } from '../store/store.js';
+import type { JobListFilter, JobListPage } from '../store/store.js';
+
+/** What `listJobsUpTo` reads with: `conveyor.listJobs`. */
+export type JobLister = { listJobs(filter: JobListFilter, page: { cursor: string | null; limit: number }): Promise<JobListPage> };
+
+/** What `retryEach` retries with: `conveyor.retry`. */
+export type JobRetrier = { retry(id: string): Promise<Job> };
 
 /** The largest page `conveyor.listJobs` returns. */
 const LIST_PAGE_MAX = 1000;
@@ -43,7 +48,7 @@ export interface RetryEachResult {
  * @example
  * const { jobs, capped } = await listJobsUpTo(conveyor, { states: ['dead'] }, 10_000);
  */
-export async function listJobsUpTo(conveyor: Pick<Conveyor, 'listJobs'>, filter: JobListFilter, limit: number): Promise<JobsUpTo> {
+export async function listJobsUpTo(conveyor: JobLister, filter: JobListFilter, limit: number): Promise<JobsUpTo> {
   if (!Number.isSafeInteger(limit) || limit < 1) throw new ConveyorConfigError('listJobsUpTo limit', `is ${limit}, not a positive integer`, '10000');
   const jobs: Job[] = [];
   let cursor: string | null = null;
@@ -63,7 +68,7 @@ export async function listJobsUpTo(conveyor: Pick<Conveyor, 'listJobs'>, filter:
  * @example
  * const { retried, failed } = await retryEach(conveyor, (await listJobsUpTo(conveyor, { states: ['dead'] }, 1000)).jobs);
  */
-export async function retryEach(conveyor: Pick<Conveyor, 'retry'>, jobs: readonly Pick<Job, 'id'>[]): Promise<RetryEachResult> {
+export async function retryEach(conveyor: JobRetrier, jobs: readonly Pick<Job, 'id'>[]): Promise<RetryEachResult> {
   const result: RetryEachResult = { retried: [], failed: [] };
   for (const { id } of jobs) {
     try {

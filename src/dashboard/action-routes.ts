@@ -6,10 +6,9 @@
  */
 import { Hono, type Context } from 'hono';
 import { ConveyorConfigError, ConveyorNotFoundError, ConveyorStateError } from '../errors.js';
+import { isFingerprint } from '../insights/error-fingerprint.js';
 import type { ServerDeps } from '../server/deps.js';
 import { setFlash, type Flash } from './cookies.js';
-import { isFingerprint } from './error-fingerprint.js';
-import { retryFailureGroup } from './failure-groups.js';
 import { plural, truncate } from './format.js';
 import { DASHBOARD_PREFIX, FAILURES_PAGE_PATH, jobPagePath, JOBS_PAGE_PATH, OVERVIEW_PATH } from './paths.js';
 
@@ -50,7 +49,7 @@ export function actionRoutes({ conveyor }: ServerDeps): Hono {
     const fingerprint = c.req.param('fingerprint');
     return act(c, FAILURES_PAGE_PATH, async () => {
       if (!isFingerprint(fingerprint)) throw new ConveyorNotFoundError(`"${truncate(fingerprint, 40)}" is not a failure group fingerprint`);
-      const result = await retryFailureGroup(conveyor, fingerprint);
+      const result = await conveyor.insights.retryFailureGroup(fingerprint);
       if (result.matched === 0) throw new ConveyorNotFoundError('No failed or dead job is left in that group: it was retried already, or its jobs were pruned.');
       const done = `Queued ${plural(result.retried.length, 'job')} of the group again.`;
       const first = result.failed[0];

@@ -1,26 +1,30 @@
 /**
  * The dashboard as a route module for `createServerApp({ extraRoutes })`: the login form, the pages,
  * their form actions and their assets, all behind the server's own auth middleware (which accepts
- * the session cookie the login form sets, and redirects pages to the login form). The login form
- * checks tokens with the server's own check (`deps.isKnownToken`), so it takes exactly the tokens
- * the API takes.
+ * the session cookie the login form sets). It tells the middleware which of its paths are public (the
+ * login form, logging out, the assets) and that its pages redirect to the login form rather than
+ * answer 401 (`paths.ts`). The login form checks tokens with the server's own check
+ * (`deps.isKnownToken`), so it takes exactly the tokens the API takes.
+ *
+ * The dashboard is a plug-in of the server: it imports the server's infrastructure (deps, the session
+ * cookie, the auth throttle), and the server imports nothing of it.
  *
  * @example
  * const app = createServerApp({ deps, tokens, extraRoutes: [healthRoutes, dashboardRoutes] });
  */
 import { Hono, type Context } from 'hono';
 import { ConveyorStoreUnavailableError } from '../errors.js';
-import type { MountedServerDeps, ServerDeps } from '../server/deps.js';
+import type { MountedRoutes, MountedServerDeps, ServerDeps } from '../server/deps.js';
 import { actionRoutes } from './action-routes.js';
 import { assetRoutes } from './assets/asset-routes.js';
 import { html } from './html.js';
 import { notFoundPage, respondWithPage } from './layout.js';
 import { pageRoutes } from './page-routes.js';
-import { DASHBOARD_PREFIX, LOGIN_PATH, LOGOUT_PATH, OVERVIEW_PATH } from './paths.js';
+import { DASHBOARD_PREFIX, isDashboardPath, isPublicDashboardPath, LOGIN_PATH, loginPathFor, LOGOUT_PATH, OVERVIEW_PATH } from './paths.js';
 import { dashboardSecurityHeaders } from './security-headers.js';
 import { sessionRoutes } from './session-routes.js';
 
-export function dashboardRoutes(deps: MountedServerDeps): Hono {
+export function dashboardRoutes(deps: MountedServerDeps): MountedRoutes {
   const app = new Hono();
   // Middleware of a mounted app applies to the paths it names in the parent: name only the dashboard's.
   for (const path of [OVERVIEW_PATH, LOGIN_PATH, LOGOUT_PATH, DASHBOARD_PREFIX, `${DASHBOARD_PREFIX}/*`]) app.use(path, dashboardSecurityHeaders);
@@ -30,7 +34,11 @@ export function dashboardRoutes(deps: MountedServerDeps): Hono {
   app.route('/', pageRoutes(deps));
   app.route('/', actionRoutes(deps));
   app.all(`${DASHBOARD_PREFIX}/*`, (c) => respondWithPage(c, notFoundPage('overview', 'Page not found', `The dashboard has no page ${c.req.path}.`)));
-  return app;
+  return {
+    app,
+    isPublic: isPublicDashboardPath,
+    loginRedirect: (path, pathWithQuery) => (isDashboardPath(path) ? loginPathFor(pathWithQuery) : null),
+  };
 }
 
 /** An error no page handled: the store is down, or a bug (logged here, never shown). */

@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listJobsUpTo, retryEach } from '../client/job-batches.js';
 import { ConveyorConfigError } from '../errors.js';
 import { errorJson } from '../server/test-server.js';
-import { loadFailureGroups } from './failure-groups.js';
 import { invoiceSwitch, renderInvoice, sendEmail, startDashboardServer, TOKEN, type DashboardServer } from './testing/dashboard-server.js';
 
 interface GroupJson {
@@ -70,7 +69,7 @@ describe('GET /failure-groups', () => {
   });
 
   it('says when the scan was capped', async () => {
-    const report = await loadFailureGroups(server.conveyor, 2);
+    const report = await server.conveyor.insights.failureGroups(2);
     expect(report).toMatchObject({ scanned: 2, capped: true, limit: 2 });
     expect(report.groups.reduce((sum, group) => sum + group.count, 0)).toBe(2);
   });

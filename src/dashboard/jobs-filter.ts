@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { JOB_STATES, type JobState } from '../job.js';
 import type { JobListFilter } from '../store/store.js';
 import { parseJobId } from '../store/encoding.js';
-import { MAX_SEARCH_LENGTH } from '../server/routes/job-schemas.js';
+import { MAX_SEARCH_LENGTH } from '../insights/job-search.js';
 import { JOBS_PAGE_PATH } from './paths.js';
 
 export interface JobsQuery {

@@ -1,19 +1,19 @@
 /**
- * What the overview shows, loaded in one go: every queue's depth by state and pause switch (the same
- * numbers as `GET /queues`), its throughput over the last hour, the orphan report (F1, F2) and the
- * readiness checks of `GET /ready`. When the store does not answer, the overview still renders, with
+ * What the overview shows, loaded in one go from `conveyor.insights`: every queue's depth by state
+ * and pause switch (the same numbers as `GET /queues`), its throughput over the last hour, the orphan
+ * report (F1, F2) and the readiness checks of `GET /ready`. When the store does not answer, the overview still renders, with
  * the readiness warning saying so and no queue data, rather than an error page.
  */
 import type { OrphanReport } from '../client/orphans.js';
 import type { Conveyor } from '../conveyor.js';
-import { checkReadiness, DEFAULT_READINESS_STORE_TIMEOUT_MS, type Readiness } from '../server/health.js';
-import { DEPTH_STATES, toQueueDtos, type QueueDto } from '../server/queue-dto.js';
-import type { Throughput, ThroughputCounter } from './throughput.js';
+import { queueOverviewsFrom, type QueueOverview } from '../insights/queue-overview.js';
+import type { Readiness } from '../insights/readiness.js';
+import type { Throughput } from '../insights/throughput.js';
 
 export interface OverviewData {
   now: Date;
   /** Empty when the store did not answer (see `storeAnswered`). */
-  queues: QueueDto[];
+  queues: QueueOverview[];
   throughput: Throughput;
   /** Null when the store did not answer (readiness then says why). */
   orphans: OrphanReport | null;
@@ -22,12 +22,12 @@ export interface OverviewData {
   storeAnswered: boolean;
 }
 
-export async function loadOverview(conveyor: Conveyor, throughputCounter: ThroughputCounter, now: Date = new Date()): Promise<OverviewData> {
+export async function loadOverview(conveyor: Conveyor, now: Date = new Date()): Promise<OverviewData> {
   // One orphan report for both the warnings and the readiness checks.
   const report = conveyor.orphans();
   const [readiness, [orphans, states, counts, throughput]] = await Promise.all([
-    checkReadiness(conveyor, DEFAULT_READINESS_STORE_TIMEOUT_MS, () => report),
-    Promise.allSettled([report, conveyor.listQueues(), conveyor.store.jobs.countByGroup({ states: [...DEPTH_STATES] }), throughputCounter.load(now)]),
+    conveyor.insights.readiness({ orphanReport: () => report }),
+    Promise.allSettled([report, conveyor.listQueues(), conveyor.insights.jobCounts(), conveyor.insights.throughput(now)]),
   ]);
   const storeAnswered = readiness.checks.some((check) => check.name === 'store' && check.ok);
   // A read that failed while the store answers is a bug, for the error page; with the store down, readiness says why.
@@ -42,7 +42,7 @@ export async function loadOverview(conveyor: Conveyor, throughputCounter: Throug
   const idle = [...throughputByQueue.keys()].map((queue) => ({ queue, state: 'succeeded' as const, count: 0 }));
   return {
     now,
-    queues: toQueueDtos(valueOf(states, []), valueOf(counts, []), idle),
+    queues: queueOverviewsFrom(valueOf(states, []), valueOf(counts, []), idle),
     throughput: throughputByQueue,
     orphans: orphans.status === 'fulfilled' ? orphans.value : null,
     readiness,

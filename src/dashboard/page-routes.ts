@@ -6,12 +6,9 @@
 import { Hono } from 'hono';
 import { listJobsUpTo } from '../client/job-batches.js';
 import type { ServerDeps } from '../server/deps.js';
-import { DEPTH_STATES } from '../server/queue-dto.js';
-import { loadFailureGroups } from './failure-groups.js';
 import { parseJobsQuery } from './jobs-filter.js';
 import { isLivePartialRequest, notFoundPage, respondWithPage } from './layout.js';
 import { loadOverview } from './overview-data.js';
-import { ThroughputCounter } from './throughput.js';
 import { failuresPage } from './pages/failures.js';
 import { jobDetailPage } from './pages/job-detail.js';
 import { JOBS_PAGE_SIZE, jobsPage, SUMMARY_TITLE_CHARS } from './pages/jobs.js';
@@ -24,9 +21,8 @@ const RUNNING_SCAN_LIMIT = 10_000;
 
 export function pageRoutes({ conveyor }: ServerDeps): Hono {
   const app = new Hono();
-  const throughput = new ThroughputCounter(conveyor.store);
 
-  app.get(OVERVIEW_PATH, async (c) => respondWithPage(c, overviewPage(await loadOverview(conveyor, throughput))));
+  app.get(OVERVIEW_PATH, async (c) => respondWithPage(c, overviewPage(await loadOverview(conveyor))));
   app.get(DASHBOARD_PREFIX, (c) => c.redirect(OVERVIEW_PATH, 302));
 
   app.get(JOBS_PAGE_PATH, async (c) => {
@@ -48,7 +44,7 @@ export function pageRoutes({ conveyor }: ServerDeps): Hono {
     return respondWithPage(c, jobDetailPage(job, new Date()));
   });
 
-  app.get(FAILURES_PAGE_PATH, async (c) => respondWithPage(c, failuresPage(await loadFailureGroups(conveyor), new Date())));
+  app.get(FAILURES_PAGE_PATH, async (c) => respondWithPage(c, failuresPage(await conveyor.insights.failureGroups(), new Date())));
 
   app.get(WORKERS_PAGE_PATH, async (c) => {
     const [workers, running] = await Promise.all([conveyor.listWorkers(), countRunningByWorker(conveyor)]);
@@ -60,7 +56,7 @@ export function pageRoutes({ conveyor }: ServerDeps): Hono {
 
 /** The queue and task names the store knows, for the jobs filter's suggestions. */
 async function loadFilterSuggestions(conveyor: ServerDeps['conveyor']): Promise<{ queueNames: string[]; taskNames: string[] }> {
-  const [counts, queueStates] = await Promise.all([conveyor.store.jobs.countByGroup({ states: [...DEPTH_STATES] }), conveyor.listQueues()]);
+  const [counts, queueStates] = await Promise.all([conveyor.insights.jobCounts(), conveyor.listQueues()]);
   return {
     queueNames: [...new Set([...counts.map((group) => group.queue), ...queueStates.map((queue) => queue.name)])].sort(),
     taskNames: [...new Set(counts.map((group) => group.task))].sort(),

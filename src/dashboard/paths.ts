@@ -1,8 +1,9 @@
 /**
  * Where the dashboard lives in the server's URL space. The overview is the root page; every other
  * page sits under `/dashboard/`, apart from the JSON API's own paths (`/jobs`, `/queues`…). The
- * auth middleware reads these to tell pages (which redirect to the login form) from API routes
- * (which answer 401), and to let the login form and the stylesheet through without a session.
+ * dashboard's mount (`dashboard-routes.ts`) hands the server's auth middleware `isPublicDashboardPath`
+ * and `isDashboardPath`, to tell pages (which redirect to the login form) from API routes (which
+ * answer 401), and to let the login form and the stylesheet through without a session.
  */
 
 export const OVERVIEW_PATH = '/';

@@ -6,10 +6,10 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { bearerAuth, tokenCheck } from './auth.js';
+import { bearerAuth, tokenCheck, type PathAccess } from './auth.js';
 import { FailedAuthThrottle } from './auth-throttle.js';
 import { DEFAULT_AUTH_FAILURE_LIMIT, DEFAULT_ENQUEUE_RATE_LIMIT, type RateLimit } from './config.js';
-import type { MountedServerDeps, ServerDeps } from './deps.js';
+import type { MountedRoutes, MountedServerDeps, RouteModule, ServerDeps } from './deps.js';
 import { SessionAuthority } from './sessions.js';
 import { errorResponse, respondToError } from './errors.js';
 import { enqueueRateLimit } from './rate-limit.js';
@@ -46,9 +46,10 @@ export interface ServerAppOptions {
   events?: EventRouteOptions;
   /**
    * More route modules mounted at the root, behind the same auth and error handling (health, metrics,
-   * the dashboard…). Each gets `deps` plus `isKnownToken`, the check of `tokens`.
+   * the dashboard…). Each gets `deps` plus `isKnownToken`, the check of `tokens`, and may tell the
+   * auth middleware which of its paths are public and which redirect to a login form (`MountedRoutes`).
    */
-  extraRoutes?: Array<(deps: MountedServerDeps) => OpenAPIHono | Hono>;
+  extraRoutes?: RouteModule[];
 }
 
 const OPENAPI_INFO = {
@@ -73,9 +74,13 @@ export function createServerApp(options: ServerAppOptions): OpenAPIHono {
   const { deps } = options;
   // Built once: the API's auth and the dashboard's login form accept exactly the same tokens.
   const isKnownToken = tokenCheck(options.tokens);
-  const sessions = new SessionAuthority(deps.conveyor.store, options.tokens);
+  const sessions = new SessionAuthority(deps.conveyor.loginSessions, options.tokens);
   const failedAuth = new FailedAuthThrottle(options.authFailureLimit === undefined ? DEFAULT_AUTH_FAILURE_LIMIT : options.authFailureLimit);
   const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  // From the same list as the middleware's, so a login form cannot accept a token the API refuses.
+  const mountedDeps: MountedServerDeps = { ...deps, isKnownToken, sessions, failedAuth };
+  // Built before the middleware, which needs to know what their paths are.
+  const mounted = (options.extraRoutes ?? []).map((makeRoutes) => makeRoutes(mountedDeps));
   const app = new OpenAPIHono();
   app.onError((error, c) => respondToError(c, error, deps.logger));
   app.notFound((c) => errorResponse(c, 404, 'not_found', `No route ${c.req.method} ${c.req.path}`));
@@ -83,7 +88,7 @@ export function createServerApp(options: ServerAppOptions): OpenAPIHono {
   app.use('*', apiResponseHeaders);
   app.use('*', closeWhenBodyUnread);
   // Auth first: a caller without a token costs no body reading.
-  app.use('*', bearerAuth(isKnownToken, sessions, failedAuth));
+  app.use('*', bearerAuth(isKnownToken, sessions, failedAuth, pathAccessOf(mounted)));
   app.use(
     '*',
     bodyLimit({
@@ -104,16 +109,34 @@ export function createServerApp(options: ServerAppOptions): OpenAPIHono {
   app.route('/', workerRoutes(deps));
   app.route('/', failureRoutes(deps));
   app.route('/', eventRoutes(deps, options.events));
-  // From the same list as the middleware's, so a login form cannot accept a token the API refuses.
-  const mountedDeps: MountedServerDeps = { ...deps, isKnownToken, sessions, failedAuth };
-  for (const makeRoutes of options.extraRoutes ?? []) {
-    const routes = makeRoutes(mountedDeps);
+  for (const mount of mounted) {
+    const routes = withPathAccess(mount) ? mount.app : mount;
     // Two calls for the type checker's sake: `route` takes either, but not the union.
     if (routes instanceof OpenAPIHono) app.route('/', routes);
     else app.route('/', routes);
   }
   app.doc31('/openapi.json', OPENAPI_INFO);
   return app;
+}
+
+/** Whether a module returned `{ app, … }` rather than its app alone (any Hono app has `fetch`, even one from another copy of hono). */
+function withPathAccess(mount: MountedRoutes): mount is Exclude<MountedRoutes, OpenAPIHono | Hono> {
+  return !('fetch' in mount);
+}
+
+/** What the mounted modules say about their paths, together: public if one says so; the first login form that claims a path. */
+function pathAccessOf(mounted: MountedRoutes[]): PathAccess {
+  const declared = mounted.filter(withPathAccess);
+  return {
+    isPublic: (path) => declared.some((mount) => mount.isPublic?.(path) === true),
+    loginRedirect: (path, pathWithQuery) => {
+      for (const mount of declared) {
+        const loginPath = mount.loginRedirect?.(path, pathWithQuery) ?? null;
+        if (loginPath !== null) return loginPath;
+      }
+      return null;
+    },
+  };
 }
 
 /**

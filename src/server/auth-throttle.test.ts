@@ -7,7 +7,7 @@ import { startDashboardServer, type DashboardServer } from '../dashboard/testing
 import { FailedAuthThrottle } from './auth-throttle.js';
 import type { RateLimit } from './config.js';
 import { requestFrom } from '../testing/loopback-client.js';
-import { TokenBucketLimiter } from './rate-limit.js';
+import { TokenBucketLimiter } from './token-bucket.js';
 import { startTestServer, TOKEN, WRONG_TOKEN, type TestServer } from './test-server.js';
 
 const ATTACKER = '127.0.0.1';

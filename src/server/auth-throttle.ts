@@ -16,7 +16,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import type { RateLimit } from './config.js';
-import { TokenBucketLimiter } from './rate-limit.js';
+import { TokenBucketLimiter } from './token-bucket.js';
 
 /** Failures on one budget: how long until an address may try again. */
 export class FailedAuthThrottle {

@@ -9,14 +9,16 @@
  * or an `EventSource`. It is accepted wherever the bearer token is, with two differences: a request
  * that changes something (any method but GET, HEAD, OPTIONS) must come from a page of this server
  * (`Sec-Fetch-Site: same-origin`, or an `Origin` whose host is the `Host` header), so another site
- * cannot make a logged-in browser post to it (CSRF); and a dashboard page without a valid credential
- * redirects (302) to the login form instead of answering 401. An `Authorization` header, when sent,
- * decides alone: a wrong bearer token is refused even beside a good cookie.
+ * cannot make a logged-in browser post to it (CSRF); and a page without a valid credential redirects
+ * (302) to its login form instead of answering 401. An `Authorization` header, when sent, decides
+ * alone: a wrong bearer token is refused even beside a good cookie.
+ *
+ * Which paths need no credential, and which redirect to a login form, is told by the modules mounted
+ * on the app (`MountedRoutes`, e.g. the dashboard's), through `PathAccess`: this module knows no page.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { isDashboardPath, isPublicDashboardPath, loginPathFor } from '../dashboard/paths.js';
 import { ConveyorConfigError } from '../errors.js';
 import { clientAddress, retryAfterSeconds, type FailedAuthThrottle } from './auth-throttle.js';
 import { API_TOKENS_SETTING } from './config.js';
@@ -24,8 +26,19 @@ import { errorResponse } from './errors.js';
 import type { SessionAuthority } from './sessions.js';
 import { TOKEN_RECIPE, tokenWeakness } from './token-strength.js';
 
-/** Paths anyone may call: a liveness probe must not need a secret. */
+/** Paths anyone may call whatever is mounted: a liveness probe must not need a secret. */
 export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health']);
+
+/** What the mounted route modules say about their paths (see `MountedRoutes` in `deps.ts`). */
+export interface PathAccess {
+  /** Whether anyone may call `path`, without a credential (besides `PUBLIC_PATHS`). */
+  isPublic(path: string): boolean;
+  /** Where to send a request to `path` that has no valid credential (a page's login form), or null to answer 401. */
+  loginRedirect(path: string, pathWithQuery: string): string | null;
+}
+
+/** Nothing mounted beyond the API: every path but `PUBLIC_PATHS` needs a credential, and none redirects. */
+export const API_ONLY_ACCESS: PathAccess = { isPublic: () => false, loginRedirect: () => null };
 
 /** The cookie the dashboard's login form sets: a signed session (see `sessions.ts`), HttpOnly and SameSite=Strict. */
 export const SESSION_COOKIE = 'conveyor_session';
@@ -58,11 +71,12 @@ export function tokenCheck(tokens: readonly string[]): TokenCheck {
  * The auth middleware, checking bearer tokens with `isKnown` (from `tokenCheck`, built once per app)
  * and session cookies with `sessions`. A wrong bearer token counts against its address in
  * `failedAuth`; an address over that budget gets 429 for any bearer token until it has waited.
+ * `access` says which paths are public and which redirect to a login form.
  */
-export function bearerAuth(isKnown: TokenCheck, sessions: SessionAuthority, failedAuth: FailedAuthThrottle): MiddlewareHandler {
+export function bearerAuth(isKnown: TokenCheck, sessions: SessionAuthority, failedAuth: FailedAuthThrottle, access: PathAccess = API_ONLY_ACCESS): MiddlewareHandler {
   return async (c, next) => {
     const path = c.req.path;
-    if (PUBLIC_PATHS.has(path) || isPublicDashboardPath(path)) return next();
+    if (PUBLIC_PATHS.has(path) || access.isPublic(path)) return next();
     const address = clientAddress(c);
     // Checked before the token, so a blocked guesser cannot tell a right guess from a wrong one.
     const waitMs = presentedBearer(c) === undefined ? 0 : failedAuth.blockedForMs(address);
@@ -74,7 +88,8 @@ export function bearerAuth(isKnown: TokenCheck, sessions: SessionAuthority, fail
     if (refusal === null) return next();
     if (refusal.wrongToken) failedAuth.recordFailure(address);
     if (refusal.code === 'cross_site_request') return errorResponse(c, 403, refusal.code, refusal.message);
-    if (isDashboardPath(path)) return c.redirect(loginPathFor(pathWithQuery(c)), 302);
+    const loginPath = access.loginRedirect(path, pathWithQuery(c));
+    if (loginPath !== null) return c.redirect(loginPath, 302);
     c.header('WWW-Authenticate', 'Bearer realm="conveyor"');
     return errorResponse(c, 401, refusal.code, refusal.message);
   };

@@ -2,9 +2,10 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConveyorStoreUnavailableError } from '../errors.js';
-import { healthRoutes, READINESS_CHECK_NAMES, type Readiness } from './health.js';
+import { READINESS_CHECK_NAMES, type Readiness } from '../insights/readiness.js';
+import { StoreTimeoutError, withTimeout } from '../insights/with-timeout.js';
+import { healthRoutes } from './health.js';
 import { attemptsSettled, emailTask, openFixture, reportTask, type Fixture } from './observability-fixture.js';
-import { StoreTimeoutError, withTimeout } from './with-timeout.js';
 
 const BOTH = [emailTask, reportTask];
 let fixture: Fixture;

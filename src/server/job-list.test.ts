@@ -109,7 +109,7 @@ describe("the dashboard's jobs page with jobs of several MB", () => {
     const dashboard = await startDashboardServer();
     try {
       for (let n = 0; n < 3; n++) await dashboard.conveyor.enqueue(sendEmail, { to: `${n}${'d'.repeat(3 * MB)}`, subject: 'big' });
-      const session = await new SessionAuthority(dashboard.conveyor.store, [TOKEN]).open(TOKEN, new Date());
+      const session = await new SessionAuthority(dashboard.conveyor.loginSessions, [TOKEN]).open(TOKEN, new Date());
       const response = await fetch(`${dashboard.url}/dashboard/jobs`, { headers: { cookie: `${SESSION_COOKIE}=${session}` } });
       expect(response.status).toBe(200);
       const page = await response.text();

@@ -15,13 +15,13 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { OrphanReport } from '../client/orphans.js';
 import type { Conveyor } from '../conveyor.js';
 import { ConveyorStoreUnavailableError } from '../errors.js';
+import { DEPTH_STATES } from '../insights/queue-overview.js';
+import { withTimeout } from '../insights/with-timeout.js';
 import type { Job } from '../job.js';
-import { DEPTH_STATES } from './queue-dto.js';
 import type { JobCount, JobStateUpdate } from '../store/store.js';
 import type { Worker } from '../worker/worker.js';
 import type { ServerDeps } from './deps.js';
 import { errorResponse, respondToError } from './errors.js';
-import { withTimeout } from './with-timeout.js';
 
 export interface ConveyorMetricsOptions {
   /** How long one read of the store serves scrapes. @default 1000 */
@@ -207,7 +207,7 @@ export class ConveyorMetrics {
     const now = Date.now();
     if (this.snapshot !== null && now - this.snapshot.takenAt < this.snapshotTtlMs) return this.snapshot.value;
     const value = withTimeout('reading metrics', this.storeTimeoutMs, async () => {
-      const [counts, orphans] = await Promise.all([this.conveyor.store.jobs.countByGroup({ states: [...DEPTH_STATES] }), this.conveyor.orphans()]);
+      const [counts, orphans] = await Promise.all([this.conveyor.insights.jobCounts(), this.conveyor.orphans()]);
       return { counts, orphans };
     });
     const snapshot = { takenAt: now, value };

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConveyorConfigError } from '../errors.js';
 import { DEFAULT_ENQUEUE_RATE_LIMIT, parseAuthFailureLimit, parseEnqueueRateLimit, type RateLimit } from './config.js';
-import { TokenBucketLimiter } from './rate-limit.js';
+import { TokenBucketLimiter } from './token-bucket.js';
 import { SESSION_COOKIE } from './auth.js';
 import { SessionAuthority } from './sessions.js';
 import { errorJson, OTHER_TOKEN, startTestServer, TOKEN, type TestServer } from './test-server.js';
@@ -52,7 +52,7 @@ describe('enqueue rate limit over HTTP', () => {
     const api = await serve(MINUTE);
     expect((await api.request('POST', '/jobs/bulk', { body: [email(1), email(2)] })).status).toBe(201);
     // A session opened with TOKEN, as the dashboard's login form opens one (this server has no form).
-    const session = await new SessionAuthority(api.conveyor.store, [TOKEN, OTHER_TOKEN]).open(TOKEN, new Date());
+    const session = await new SessionAuthority(api.conveyor.loginSessions, [TOKEN, OTHER_TOKEN]).open(TOKEN, new Date());
     const cookie = { cookie: `${SESSION_COOKIE}=${session}`, 'sec-fetch-site': 'same-origin' };
     expect((await api.request('POST', '/jobs', { body: email(3), token: null, headers: cookie })).status).toBe(201);
     const refused = await api.request('POST', '/jobs', { body: email(4), token: null, headers: cookie });

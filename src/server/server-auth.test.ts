@@ -189,4 +189,23 @@ describe('extra route modules', () => {
     const { error } = await errorJson(boom);
     expect(error).toEqual({ code: 'internal', message: expect.not.stringContaining('secret') });
   });
+
+  it('take their public paths and login redirects from what each module declares, and nothing else', async () => {
+    const pages = () => ({
+      app: new Hono().get('/open', (c) => c.text('open')).get('/pages/one', (c) => c.text('page')),
+      isPublic: (path: string) => path === '/open',
+      loginRedirect: (path: string, pathWithQuery: string) => (path.startsWith('/pages/') ? `/sign-in?next=${encodeURIComponent(pathWithQuery)}` : null),
+    });
+    const logger = pino({ level: 'silent' });
+    const app = createServerApp({ deps: { conveyor: server.conveyor, logger }, tokens: [TOKEN], extraRoutes: [pages] });
+    expect((await app.request('/open')).status).toBe(200);
+    const page = await app.request('/pages/one?x=1');
+    expect(page.status).toBe(302);
+    expect(page.headers.get('location')).toBe('/sign-in?next=%2Fpages%2Fone%3Fx%3D1');
+    expect((await app.request('/jobs')).status).toBe(401);
+    // Without the dashboard mounted, its paths are nothing special: no redirect, no public login form.
+    const apiOnly = createServerApp({ deps: { conveyor: server.conveyor, logger }, tokens: [TOKEN] });
+    expect((await apiOnly.request('/')).status).toBe(401);
+    expect((await apiOnly.request('/login')).status).toBe(401);
+  });
 });

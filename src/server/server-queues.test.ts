@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { defineTask } from '../task.js';
 import { FAST_WORKER } from '../testing/worker-conformance/helpers.js';
 import type { Worker } from '../worker/worker.js';
-import { DEPTH_STATES, type QueueDto } from './queue-dto.js';
+import { DEPTH_STATES } from '../insights/queue-overview.js';
+import type { QueueDto } from './queue-dto.js';
 import { describeEachStore, errorJson, exportReport, sendEmail, startTestServer, type TestServer } from './test-server.js';
 import type { OrphanReportDto, WorkerDto } from './worker-dto.js';
 

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LoginSessionClient } from '../client/login-sessions.js';
 import { openSqliteStore } from '../sqlite/index.js';
 import type { Store } from '../store/store.js';
 import { SessionAuthority, sha256Hex } from './sessions.js';
@@ -26,7 +27,7 @@ describe('SessionAuthority', () => {
   });
 
   it('accepts a session until it expires, and stores only digests', async () => {
-    const sessions = new SessionAuthority(store, [TOKEN, OTHER], 60_000);
+    const sessions = new SessionAuthority(new LoginSessionClient(store), [TOKEN, OTHER], 60_000);
     const cookie = await sessions.open(TOKEN, t0);
     expect(await sessions.check(cookie, later(59_999))).toEqual({ tokenDigest: sha256Hex(TOKEN), expiresAt: later(60_000) });
     expect(await sessions.check(cookie, later(60_000))).toBeNull();
@@ -36,8 +37,8 @@ describe('SessionAuthority', () => {
   });
 
   it('ends a session at logout, for every server sharing the store and the tokens', async () => {
-    const here = new SessionAuthority(store, [TOKEN, OTHER]);
-    const there = new SessionAuthority(store, [OTHER, TOKEN]);
+    const here = new SessionAuthority(new LoginSessionClient(store), [TOKEN, OTHER]);
+    const there = new SessionAuthority(new LoginSessionClient(store), [OTHER, TOKEN]);
     const cookie = await here.open(TOKEN, t0);
     expect(await there.check(cookie, later(1))).not.toBeNull();
     await there.revoke(cookie, later(2));
@@ -45,14 +46,14 @@ describe('SessionAuthority', () => {
   });
 
   it('ends the sessions of a token the server no longer accepts', async () => {
-    const cookie = await new SessionAuthority(store, [TOKEN, OTHER]).open(TOKEN, t0);
+    const cookie = await new SessionAuthority(new LoginSessionClient(store), [TOKEN, OTHER]).open(TOKEN, t0);
     // Another key signs for another token list, so the cookie's signature fails before any store read.
-    expect(await new SessionAuthority(store, [OTHER]).check(cookie, later(1))).toBeNull();
-    expect(await new SessionAuthority(store, [TOKEN, OTHER]).check(cookie, later(1))).not.toBeNull();
+    expect(await new SessionAuthority(new LoginSessionClient(store), [OTHER]).check(cookie, later(1))).toBeNull();
+    expect(await new SessionAuthority(new LoginSessionClient(store), [TOKEN, OTHER]).check(cookie, later(1))).not.toBeNull();
   });
 
   it('refuses a value it did not sign without reading the store', async () => {
-    const sessions = new SessionAuthority(store, [TOKEN]);
+    const sessions = new SessionAuthority(new LoginSessionClient(store), [TOKEN]);
     const cookie = await sessions.open(TOKEN, t0);
     await store.close(); // a store read would now throw
     for (const forged of [TOKEN, '', 'v1', 'v1..', `${cookie}.x`, cookie.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'))]) {

@@ -10,7 +10,7 @@
  * Every server given the same tokens accepts the same sessions, and changing the tokens ends them all.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Store } from '../store/store.js';
+import type { LoginSessionClient } from '../client/login-sessions.js';
 
 /** How long a session lasts from its login. */
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
@@ -28,9 +28,12 @@ export class SessionAuthority {
   private readonly signingKey: Buffer;
   private readonly tokenDigests: ReadonlySet<string>;
 
-  /** `tokens`: the server's API tokens (a session opened with one of them lives while it is configured). */
+  /**
+   * `records`: where sessions are kept (`conveyor.loginSessions`); `tokens`: the server's API tokens
+   * (a session opened with one of them lives while it is configured).
+   */
   constructor(
-    private readonly store: Store,
+    private readonly records: Pick<LoginSessionClient, 'create' | 'get' | 'revoke'>,
     tokens: readonly string[],
     private readonly ttlMs: number = SESSION_TTL_MS,
   ) {
@@ -48,7 +51,7 @@ export class SessionAuthority {
   async open(token: string, now: Date): Promise<string> {
     const secret = randomBytes(SECRET_BYTES).toString('base64url');
     const expiresAt = new Date(now.getTime() + this.ttlMs);
-    await this.store.sessions.create({ session: { idHash: sha256Hex(secret), tokenHash: sha256Hex(token), createdAt: now, expiresAt } });
+    await this.records.create({ idHash: sha256Hex(secret), tokenHash: sha256Hex(token), createdAt: now, expiresAt });
     return `${VERSION}.${secret}.${this.sign(secret)}`;
   }
 
@@ -56,7 +59,7 @@ export class SessionAuthority {
   async check(cookie: string, now: Date): Promise<CheckedSession | null> {
     const secret = this.verifiedSecret(cookie);
     if (secret === null) return null;
-    const session = await this.store.sessions.get({ idHash: sha256Hex(secret) });
+    const session = await this.records.get(sha256Hex(secret));
     if (session === null || session.revokedAt !== null || session.expiresAt.getTime() <= now.getTime()) return null;
     if (!this.tokenDigests.has(session.tokenHash)) return null;
     return { tokenDigest: session.tokenHash, expiresAt: session.expiresAt };
@@ -65,7 +68,7 @@ export class SessionAuthority {
   /** Revoke the session a cookie value names (logout); a forged or unknown value changes nothing. */
   async revoke(cookie: string, now: Date): Promise<void> {
     const secret = this.verifiedSecret(cookie);
-    if (secret !== null) await this.store.sessions.revoke({ idHash: sha256Hex(secret), now });
+    if (secret !== null) await this.records.revoke(sha256Hex(secret), now);
   }
 
   /** The secret of a well-formed, correctly signed cookie value; null otherwise. */

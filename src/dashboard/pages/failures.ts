@@ -3,7 +3,7 @@
  * first, with a sample job, when it was first and last seen, and a button that retries every job of
  * the group (for after the fix is deployed).
  */
-import { FAILURE_STATES, type FailureGroup, type FailureGroupReport } from '../failure-groups.js';
+import { FAILURE_STATES, type FailureGroup, type FailureGroupReport } from '../../insights/failure-groups.js';
 import { plural, timeAgo, truncate } from '../format.js';
 import { html, type Html } from '../html.js';
 import { jobsPagePath } from '../jobs-filter.js';

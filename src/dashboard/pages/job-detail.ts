@@ -4,7 +4,7 @@
  * cancel are POST forms that come back here. Every value from the job is escaped by `html`.
  */
 import { RETRYABLE_STATES, isFinalState, type Job, type JobState } from '../../job.js';
-import { errorType } from '../error-fingerprint.js';
+import { errorType } from '../../insights/error-fingerprint.js';
 import { formatJson, stateBadge, timeAgo, timeExact } from '../format.js';
 import { EMPTY, html, type Html } from '../html.js';
 import type { Page } from '../layout.js';

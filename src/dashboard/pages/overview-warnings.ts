@@ -5,7 +5,7 @@
  * their readiness summary.
  */
 import type { OrphanGroup, OrphanReport } from '../../client/orphans.js';
-import type { Readiness } from '../../server/health.js';
+import type { Readiness } from '../../insights/readiness.js';
 import { formatAgo, plural, timeAgo } from '../format.js';
 import { html, type Html } from '../html.js';
 import { jobsPagePath } from '../jobs-filter.js';

@@ -3,14 +3,14 @@
  * to those jobs), its last hour of throughput and its pause switch.
  */
 import { FINAL_STATES, type JobState } from '../../job.js';
-import type { QueueDto } from '../../server/queue-dto.js';
+import type { QueueOverview } from '../../insights/queue-overview.js';
 import { count, plural } from '../format.js';
 import { EMPTY, html, type Html } from '../html.js';
 import type { Page } from '../layout.js';
 import type { OverviewData } from '../overview-data.js';
 import { jobsPagePath } from '../jobs-filter.js';
 import { DASHBOARD_PREFIX, WORKERS_PAGE_PATH } from '../paths.js';
-import { bucketTotal, emptyBuckets, type ThroughputBucket } from '../throughput.js';
+import { bucketTotal, emptyBuckets, type ThroughputBucket } from '../../insights/throughput.js';
 import { overviewWarnings } from './overview-warnings.js';
 import { throughputChart } from './throughput-chart.js';
 
@@ -59,7 +59,7 @@ function queueTable(data: OverviewData): Html {
 </table>`;
 }
 
-function queueRow(queue: QueueDto, buckets: ThroughputBucket[]): Html {
+function queueRow(queue: QueueOverview, buckets: ThroughputBucket[]): Html {
   const jobsOf = (state: JobState) => jobsPagePath({ queue: queue.name, state });
   const action = `${DASHBOARD_PREFIX}/queues/${encodeURIComponent(queue.name)}/${queue.paused ? 'resume' : 'pause'}`;
   return html`<tr data-queue="${queue.name}">
@@ -71,7 +71,7 @@ ${COLUMNS.map((state) => html`<td class="num" data-count="${state}">${queue.dept
 </tr>`;
 }
 
-function queueLimits(queue: QueueDto): Html {
+function queueLimits(queue: QueueOverview): Html {
   const { concurrency, perKey, rate } = queue.limits;
   const parts = [
     concurrency === null ? null : `${plural(concurrency, 'job')} at once`,

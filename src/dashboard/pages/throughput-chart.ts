@@ -5,7 +5,7 @@
  */
 import { formatUtc } from '../format.js';
 import { html, type Html } from '../html.js';
-import { bucketTotal, type ThroughputBucket } from '../throughput.js';
+import { bucketTotal, type ThroughputBucket } from '../../insights/throughput.js';
 
 const WIDTH = 132;
 const HEIGHT = 28;

@@ -18,7 +18,7 @@ import type { ServerDeps } from '../deps.js';
 import { requestTokenDigest } from '../auth.js';
 import { KeyedSlots } from '../keyed-slots.js';
 import { ErrorBodySchema, errorResponse, errorResponses } from '../errors.js';
-import { JobEventCursor, type CursorItem } from '../job-event-cursor.js';
+import type { CursorItem, JobEventCursor } from '../../client/job-event-cursor.js';
 import { isoDate, security } from '../openapi-helpers.js';
 import { createRouteApp, invalidRequest } from '../route-app.js';
 
@@ -106,7 +106,7 @@ export function eventRoutes({ conveyor, logger }: ServerDeps, options: EventRout
     }
     let cursor: JobEventCursor;
     try {
-      cursor = await JobEventCursor.open({ store: conveyor.store, afterSeq: header ?? query.lastEventId ?? null, gapWaitMs });
+      cursor = await conveyor.openJobEventCursor({ afterSeq: header ?? query.lastEventId ?? null, gapWaitMs });
     } catch (error) {
       release();
       throw error;

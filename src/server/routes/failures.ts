@@ -1,12 +1,12 @@
 /**
  * The failure-group routes: failed and dead jobs grouped by error fingerprint (error type, message
  * with its variable parts replaced, top stack frame), and "retry every job of this group" for after
- * a fix is deployed. The grouping is the dashboard's (`src/dashboard/failure-groups.ts`), over the
- * newest failed and dead jobs up to a cap that the answer reports.
+ * a fix is deployed. The grouping is `conveyor.insights`' (`src/insights/failure-groups.ts`), the same
+ * as the dashboard's, over the newest failed and dead jobs up to a cap that the answer reports.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { isFingerprint } from '../../dashboard/error-fingerprint.js';
-import { DEFAULT_FAILURE_SCAN_LIMIT, loadFailureGroups, retryFailureGroup } from '../../dashboard/failure-groups.js';
+import { isFingerprint } from '../../insights/error-fingerprint.js';
+import { DEFAULT_FAILURE_SCAN_LIMIT } from '../../insights/failure-groups.js';
 import type { ServerDeps } from '../deps.js';
 import { errorResponses, HttpError } from '../errors.js';
 import { isoDate, json, security } from '../openapi-helpers.js';
@@ -68,7 +68,7 @@ export function failureRoutes({ conveyor }: ServerDeps): OpenAPIHono {
   const app = createRouteApp();
 
   app.openapi(listGroupsRoute, async (c) => {
-    const report = await loadFailureGroups(conveyor);
+    const report = await conveyor.insights.failureGroups();
     const groups = report.groups.map((group) => ({
       fingerprint: group.fingerprint,
       type: group.type,
@@ -88,7 +88,7 @@ export function failureRoutes({ conveyor }: ServerDeps): OpenAPIHono {
 
   app.openapi(retryGroupRoute, async (c) => {
     const { fingerprint } = c.req.valid('param');
-    const result = await retryFailureGroup(conveyor, fingerprint);
+    const result = await conveyor.insights.retryFailureGroup(fingerprint);
     if (result.matched === 0) {
       throw new HttpError(404, 'not_found', `No failed or dead job has an error with fingerprint ${fingerprint} among the newest ${DEFAULT_FAILURE_SCAN_LIMIT.toLocaleString('en-US')}; list the groups with GET /failure-groups`);
     }

@@ -2,14 +2,13 @@
 import { z } from '@hono/zod-openapi';
 import { isStorableTime } from '../../store/encoding.js';
 import { parseJobId } from '../../store/encoding.js';
+import { MAX_SEARCH_LENGTH } from '../../insights/job-search.js';
 import { JOB_STATES, RETRYABLE_STATES, type JobState } from '../../job.js';
 import { JobSchema } from '../job-dto.js';
 
 /** Most jobs one bulk request may enqueue, and most one page may list. */
 export const MAX_BULK_JOBS = 1000;
 export const MAX_PAGE_SIZE = 1000;
-/** Longest text search: it scans rows, so it is kept to what an operator types. */
-export const MAX_SEARCH_LENGTH = 200;
 
 /**
  * An ISO 8601 time with its offset, in the years 1 to 9999 UTC: the PostgreSQL driver cannot send

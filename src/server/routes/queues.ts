@@ -4,11 +4,10 @@
  * name gets the library's own message (400).
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import type { QueueState } from '../../store/store.js';
 import type { ServerDeps } from '../deps.js';
 import { errorResponses } from '../errors.js';
 import { json, security } from '../openapi-helpers.js';
-import { DEPTH_STATES, QueueSchema, THROUGHPUT_WINDOW_MS, toQueueDto, toQueueDtos } from '../queue-dto.js';
+import { QueueSchema, toQueueDto } from '../queue-dto.js';
 import { createRouteApp } from '../route-app.js';
 
 const QueueListSchema = z.object({ queues: z.array(QueueSchema) }).openapi('QueueList');
@@ -48,27 +47,20 @@ const resumeQueueRoute = createRoute({
 
 export function queueRoutes({ conveyor }: ServerDeps): OpenAPIHono {
   const app = createRouteApp();
-  const countJobs = () => conveyor.store.jobs.countByGroup({ states: [...DEPTH_STATES] });
-  const countFinished = () => conveyor.store.jobs.countFinishedSince({ since: new Date(Date.now() - THROUGHPUT_WINDOW_MS) });
 
   app.openapi(listQueuesRoute, async (c) => {
-    const [states, counts, finished] = await Promise.all([conveyor.listQueues(), countJobs(), countFinished()]);
-    return c.json({ queues: toQueueDtos(states, counts, finished) }, 200);
+    const overviews = await conveyor.insights.queueOverviews();
+    return c.json({ queues: overviews.map(toQueueDto) }, 200);
   });
-
-  const withCounts = async (state: QueueState) => {
-    const [counts, finished] = await Promise.all([countJobs(), countFinished()]);
-    return toQueueDto(state, counts, finished);
-  };
 
   app.openapi(pauseQueueRoute, async (c) => {
     const state = await conveyor.pauseQueue(c.req.valid('param').name);
-    return c.json({ queue: await withCounts(state) }, 200);
+    return c.json({ queue: toQueueDto(await conveyor.insights.queueOverview(state)) }, 200);
   });
 
   app.openapi(resumeQueueRoute, async (c) => {
     const state = await conveyor.resumeQueue(c.req.valid('param').name);
-    return c.json({ queue: await withCounts(state) }, 200);
+    return c.json({ queue: toQueueDto(await conveyor.insights.queueOverview(state)) }, 200);
   });
 
   return app;

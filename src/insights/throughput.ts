@@ -30,7 +30,7 @@ export interface ThroughputBucket {
 /** Per queue name, the buckets oldest first. */
 export type Throughput = Map<string, ThroughputBucket[]>;
 
-/** Counts throughput for one dashboard, keeping the buckets that closed. */
+/** Counts throughput, keeping the buckets that closed; `conveyor.insights.throughput()` holds one per Conveyor. */
 export class ThroughputCounter {
   /** Counts of closed buckets, by bucket start (ms); an empty list is a bucket where nothing finished. */
   private readonly closed = new Map<number, JobFinishedInInterval[]>();

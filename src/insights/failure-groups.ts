@@ -3,10 +3,10 @@
  * `error-fingerprint.ts`), each with its count, when it was first and last seen, a sample job, and
  * the tasks and queues it hit, so an operator sees "one bug, 1,200 jobs" and can retry them all once
  * the fix is out. Grouping runs here, over jobs paged from `conveyor.listJobs` newest first, up to a
- * cap: past it the report says it is based on the newest N.
+ * cap: past it the report says it is based on the newest N. The HTTP API and the dashboard read them
+ * through `conveyor.insights`.
  */
-import { listJobsUpTo, retryEach, type JobsUpTo, type RetryEachResult } from '../client/job-batches.js';
-import type { Conveyor } from '../conveyor.js';
+import { listJobsUpTo, retryEach, type JobLister, type JobRetrier, type JobsUpTo, type RetryEachResult } from '../client/job-batches.js';
 import type { Job, JobState } from '../job.js';
 import { fingerprintError, type ErrorFingerprint } from './error-fingerprint.js';
 
@@ -46,7 +46,7 @@ export interface RetryGroupResult extends RetryEachResult {
 }
 
 /** The failed and dead jobs, newest first, at most `limit`. */
-export function scanFailedJobs(conveyor: Conveyor, limit: number = DEFAULT_FAILURE_SCAN_LIMIT): Promise<JobsUpTo> {
+export function scanFailedJobs(conveyor: JobLister, limit: number = DEFAULT_FAILURE_SCAN_LIMIT): Promise<JobsUpTo> {
   return listJobsUpTo(conveyor, { states: [...FAILURE_STATES] }, limit);
 }
 
@@ -93,7 +93,7 @@ export function groupFailures(jobs: readonly Job[]): FailureGroup[] {
     .sort((a, b) => b.count - a.count || b.lastSeenAt.getTime() - a.lastSeenAt.getTime());
 }
 
-export async function loadFailureGroups(conveyor: Conveyor, limit: number = DEFAULT_FAILURE_SCAN_LIMIT): Promise<FailureGroupReport> {
+export async function loadFailureGroups(conveyor: JobLister, limit: number = DEFAULT_FAILURE_SCAN_LIMIT): Promise<FailureGroupReport> {
   const { jobs, capped } = await scanFailedJobs(conveyor, limit);
   return { groups: groupFailures(jobs), scanned: jobs.length, capped, limit };
 }
@@ -103,7 +103,7 @@ export async function loadFailureGroups(conveyor: Conveyor, limit: number = DEFA
  * job that cannot be retried (its dedup key is held again, or it changed state since the scan) is
  * reported and the others still go.
  */
-export async function retryFailureGroup(conveyor: Conveyor, fingerprint: string, limit: number = DEFAULT_FAILURE_SCAN_LIMIT): Promise<RetryGroupResult> {
+export async function retryFailureGroup(conveyor: JobLister & JobRetrier, fingerprint: string, limit: number = DEFAULT_FAILURE_SCAN_LIMIT): Promise<RetryGroupResult> {
   const { jobs } = await scanFailedJobs(conveyor, limit);
   const members = jobs.filter((job) => jobFingerprint(job).fingerprint === fingerprint);
   return { matched: members.length, ...(await retryEach(conveyor, members)) };

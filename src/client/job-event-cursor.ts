@@ -1,6 +1,7 @@
 /**
  * A reader's position in the store's job event log (`store.events.list`), for one `GET /events`
- * stream: it hands out each event once, in seq order, and says when events may have been missed.
+ * stream (`conveyor.openJobEventCursor`): it hands out each event once, in seq order, and says when
+ * events may have been missed.
  *
  * Gaps. A seq missing between the position and the next event is either an event the log no
  * longer holds (pruned past retention, or lost in a PostgreSQL crash: the log is UNLOGGED), or, on a
@@ -16,7 +17,7 @@ import type { JobEvent, Store } from '../store/store.js';
 export type CursorItem = { kind: 'event'; event: JobEvent } | { kind: 'reset'; reason: string };
 
 export interface JobEventCursorOptions {
-  store: Store;
+  store: Pick<Store, 'events' | 'capabilities'>;
   /**
    * The last seq the reader saw (its `Last-Event-ID`): events after it are handed out. Null starts
    * at the newest event: the reader sees only what happens from now on.
