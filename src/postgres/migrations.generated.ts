@@ -329,4 +329,13 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_expires_idx ON sessions (expires_at);
 `,
   },
+  {
+    version: 11,
+    name: 'schedule_errors',
+    checksum: '8f6655e8a6fd5867f7479c7b05b366b63a26d8e5a9c6ca546549ba10f9bbeb1a',
+    sql: `-- Schedules, version 11 (as SQLite's 0011): the error that last kept a schedule from firing, and
+-- when; workers record it once per distinct error, and firing clears it.
+ALTER TABLE schedules ADD COLUMN last_error text, ADD COLUMN last_error_at timestamptz;
+`,
+  },
 ];

@@ -543,7 +543,9 @@ LIMIT $2`,
      * then find `next_run_at` moved and change nothing.
      */
     SCHEDULE_ADVANCE: `
-UPDATE ${schedules} SET next_run_at = $3, last_run_at = $4, updated_at = $5
+UPDATE ${schedules} SET next_run_at = $3, last_run_at = $4, last_error = NULL, last_error_at = NULL, updated_at = $5
 WHERE name = $1 AND next_run_at = $2 AND paused_at IS NULL`,
+    /** Records why schedule $1 could not fire ($2) at $3; its definition is unchanged, so `updated_at` stays. */
+    SCHEDULE_ERROR_RECORD: `UPDATE ${schedules} SET last_error = $2, last_error_at = $3 WHERE name = $1`,
   };
 }

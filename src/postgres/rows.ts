@@ -210,6 +210,8 @@ export interface ScheduleRow {
   paused_at: Date | null;
   next_run_at: Date;
   last_run_at: Date | null;
+  last_error: string | null;
+  last_error_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -226,6 +228,7 @@ export function scheduleFromRow(row: ScheduleRow): ScheduleRecord {
     pausedAt: row.paused_at,
     nextRunAt: row.next_run_at,
     lastRunAt: row.last_run_at,
+    lastError: row.last_error === null || row.last_error_at === null ? null : { message: row.last_error, at: row.last_error_at },
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

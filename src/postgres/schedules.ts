@@ -5,7 +5,7 @@
  * of many processes firing one tick exactly one inserts, and the job's NOTIFY goes out when it commits.
  */
 import { ConveyorError } from '../errors.js';
-import { toJsonText } from '../store/encoding.js';
+import { boundedText, MAX_ERROR_TEXT_BYTES, storableText, toJsonText } from '../store/encoding.js';
 import { boundedLimit } from '../store/row-limits.js';
 import type { ScheduleFireParams, ScheduleFireResult, ScheduleRecord, ScheduleStore, ScheduleUpsert } from '../store/store.js';
 import type { PostgresAccess } from './access.js';
@@ -54,6 +54,11 @@ export class PostgresSchedules implements ScheduleStore {
 
   async remove(params: { name: string }): Promise<boolean> {
     return (await this.db.run(this.db.pool, this.sql.SCHEDULE_REMOVE, [params.name])) === 1;
+  }
+
+  async errorRecord(params: { name: string; message: string; now: Date }): Promise<boolean> {
+    const message = storableText(boundedText(params.message, MAX_ERROR_TEXT_BYTES));
+    return (await this.db.run(this.db.pool, this.sql.SCHEDULE_ERROR_RECORD, [params.name, message, params.now])) === 1;
   }
 
   async dueList(params: { now: Date; limit: number }): Promise<ScheduleRecord[]> {

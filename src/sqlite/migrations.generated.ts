@@ -354,4 +354,15 @@ CREATE TABLE conveyor_sessions (
 CREATE INDEX conveyor_sessions_expires_idx ON conveyor_sessions (expires_at);
 `,
   },
+  {
+    version: 11,
+    name: 'schedule_errors',
+    checksum: 'd9fcf2138631cbfeb4491ae5679df914ff2c3c6f3281e90ce40ab4be64c553a9',
+    sql: `-- Schedules, version 11: the error that last kept a schedule from firing (its job could not be built,
+-- or the store refused it) and when, so \`conveyor.schedules.list()\` says why a due schedule does not
+-- fire. Workers record it once per distinct error; firing clears it.
+ALTER TABLE conveyor_schedules ADD COLUMN last_error TEXT;
+ALTER TABLE conveyor_schedules ADD COLUMN last_error_at INTEGER;
+`,
+  },
 ];

@@ -467,8 +467,11 @@ LIMIT @limit`;
 
 /** The compare-and-set of firing: changes one row only for the process that saw this tick first. */
 export const SCHEDULE_ADVANCE = `
-UPDATE conveyor_schedules SET next_run_at = @nextRunAt, last_run_at = @tick, updated_at = @now
+UPDATE conveyor_schedules SET next_run_at = @nextRunAt, last_run_at = @tick, last_error = NULL, last_error_at = NULL, updated_at = @now
 WHERE name = @name AND next_run_at = @expectedNextRunAt AND paused_at IS NULL`;
+
+/** Why the schedule could not fire; its definition is unchanged, so `updated_at` stays. */
+export const SCHEDULE_ERROR_RECORD = `UPDATE conveyor_schedules SET last_error = @message, last_error_at = @now WHERE name = @name`;
 
 // ---- connection settings (run through `db.pragma`, which takes no parameters) -----------------
 

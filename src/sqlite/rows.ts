@@ -258,6 +258,8 @@ export interface ScheduleRow {
   paused_at: number | null;
   next_run_at: number;
   last_run_at: number | null;
+  last_error: string | null;
+  last_error_at: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -274,6 +276,7 @@ export function scheduleFromRow(row: ScheduleRow): ScheduleRecord {
     pausedAt: row.paused_at === null ? null : new Date(row.paused_at),
     nextRunAt: new Date(row.next_run_at),
     lastRunAt: row.last_run_at === null ? null : new Date(row.last_run_at),
+    lastError: row.last_error === null || row.last_error_at === null ? null : { message: row.last_error, at: new Date(row.last_error_at) },
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   };

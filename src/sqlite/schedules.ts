@@ -7,7 +7,7 @@
  * one advances the schedule and inserts the job, and the others change nothing.
  */
 import { ConveyorError } from '../errors.js';
-import { toJsonText } from '../store/encoding.js';
+import { boundedText, MAX_ERROR_TEXT_BYTES, storableText, toJsonText } from '../store/encoding.js';
 import { boundedLimit } from '../store/row-limits.js';
 import type { JobInsert, JobInsertResult, ScheduleFireParams, ScheduleFireResult, ScheduleRecord, ScheduleStore, ScheduleUpsert } from '../store/store.js';
 import * as sql from './queries.js';
@@ -60,6 +60,11 @@ export class SqliteSchedules implements ScheduleStore {
 
   async remove(params: { name: string }): Promise<boolean> {
     return this.db.run(sql.SCHEDULE_REMOVE, { name: params.name }) === 1;
+  }
+
+  async errorRecord(params: { name: string; message: string; now: Date }): Promise<boolean> {
+    const message = storableText(boundedText(params.message, MAX_ERROR_TEXT_BYTES));
+    return this.db.run(sql.SCHEDULE_ERROR_RECORD, { name: params.name, message, now: params.now.getTime() }) === 1;
   }
 
   async dueList(params: { now: Date; limit: number }): Promise<ScheduleRecord[]> {

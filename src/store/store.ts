@@ -361,6 +361,11 @@ export interface ScheduleRecord {
   nextRunAt: Date;
   /** The tick it last enqueued (or skipped); null before the first. */
   lastRunAt: Date | null;
+  /**
+   * What last kept it from firing (its job could not be built, or the store refused it) and when,
+   * as a worker recorded it (`schedules.errorRecord`); null before any such error and once it fires again.
+   */
+  lastError: { message: string; at: Date } | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -574,11 +579,16 @@ export interface ScheduleStore {
   resume(params: { name: string; nextRunAt: Date; now: Date }): Promise<ScheduleRecord | null>;
   /** Delete a schedule; false when there was none. */
   remove(params: { name: string }): Promise<boolean>;
+  /**
+   * Record why a schedule could not fire (`lastError`, cut to the size of a job error); the next
+   * `fire` clears it. False when there is no such schedule.
+   */
+  errorRecord(params: { name: string; message: string; now: Date }): Promise<boolean>;
   /** Unpaused schedules whose `nextRunAt` is at or before `now`, earliest first. */
   dueList(params: { now: Date; limit: number }): Promise<ScheduleRecord[]>;
   /**
    * In one transaction: move the schedule from `expectedNextRunAt` to `nextRunAt` if it is still there
-   * and unpaused (compare-and-set), and only then insert `job`. Of many processes firing one tick,
+   * and unpaused (compare-and-set), clearing its `lastError`, and only then insert `job`. Of many processes firing one tick,
    * exactly one gets `fired: true`.
    */
   fire(params: ScheduleFireParams): Promise<ScheduleFireResult>;

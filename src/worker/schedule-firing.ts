@@ -22,6 +22,8 @@ const DUE_BATCH = 100;
 export class ScheduleFiring {
   /** Schedules whose job could not be built or stored, with the error last logged for each. */
   private readonly broken = new Map<string, string>();
+  /** The error last recorded in the store for each broken schedule (`lastError`). */
+  private readonly recorded = new Map<string, string>();
 
   constructor(
     private readonly store: Store,
@@ -34,8 +36,8 @@ export class ScheduleFiring {
 
   /**
    * Fire every due schedule once, each on its own: a schedule whose job cannot be built (its task's
-   * concurrency key threw) or stored is logged, once per error, and the others fire all the same; it
-   * stays due, so it fires once fixed. A store failure is reported to the connection tracker and ends
+   * concurrency key threw) or stored is logged and recorded as its `lastError`, once per error, and
+   * the others fire all the same; it stays due, so it fires once fixed (which clears `lastError`). A store failure is reported to the connection tracker and ends
    * the run: the next run tries again.
    */
   async run(now = new Date()): Promise<void> {
@@ -61,7 +63,7 @@ export class ScheduleFiring {
       plan = planFire({ clock: parseCron('schedule cron', schedule.cron, schedule.timeZone), missed: schedule.missed, dueAt: schedule.nextRunAt, now });
     } catch (error) {
       // Only a row written by hand (or by a newer croner's rules) gets here; upserts check the expression.
-      this.reportBroken(schedule, error, 'schedule has an unusable cron expression; pause or fix it');
+      await this.reportBroken(schedule, error, now, { log: 'schedule has an unusable cron expression; pause or fix it', cause: 'unusable cron expression' });
       return true;
     }
     let job: JobInsert | null = null;
@@ -69,7 +71,8 @@ export class ScheduleFiring {
       try {
         job = await this.jobInsert(schedule, plan.tick, now);
       } catch (error) {
-        this.reportBroken(schedule, error, "could not build this schedule's job (the task's code threw); the schedule stays due and fires once fixed");
+        const log = "could not build this schedule's job (the task's code threw); the schedule stays due and fires once fixed";
+        await this.reportBroken(schedule, error, now, { log, cause: "the task's code threw building the job" });
         return true;
       }
     }
@@ -79,10 +82,15 @@ export class ScheduleFiring {
       result = await this.connection.observe('firing schedules', () => this.store.schedules.fire(fireParams));
     } catch (error) {
       if (!isContentRefusal(error)) return false; // the connection tracker logged it
-      this.reportBroken(schedule, error, "the store refused this schedule's job; the schedule stays due and fires once fixed");
+      const log = "the store refused this schedule's job; the schedule stays due and fires once fixed";
+      await this.reportBroken(schedule, error, now, { log, cause: "the store refused the job" });
       return true;
     }
-    this.broken.delete(schedule.name);
+    if (result.fired) {
+      // Firing cleared the schedule's `lastError` in the store.
+      this.broken.delete(schedule.name);
+      this.recorded.delete(schedule.name);
+    }
     if (!result.fired) return true;
     if (result.job === null) {
       this.logger.info({ schedule: schedule.name, tick: plan.tick }, 'skipped missed schedule ticks');
@@ -93,12 +101,24 @@ export class ScheduleFiring {
     return true;
   }
 
-  /** Log a broken schedule once per distinct error, not every 250 ms. */
-  private reportBroken(schedule: ScheduleRecord, error: unknown, message: string): void {
+  /**
+   * Log a broken schedule and record it as its `lastError`, once per distinct error, not every
+   * 250 ms. A record the store could not take is tried again at the next run, without logging again.
+   */
+  private async reportBroken(schedule: ScheduleRecord, error: unknown, now: Date, report: { log: string; cause: string }): Promise<void> {
     const text = describeThrown(error).message;
-    if (this.broken.get(schedule.name) === text) return;
-    this.broken.set(schedule.name, text);
-    this.logger.error({ err: error, schedule: schedule.name, task: schedule.task }, message);
+    if (this.broken.get(schedule.name) !== text) {
+      this.broken.set(schedule.name, text);
+      this.logger.error({ err: error, schedule: schedule.name, task: schedule.task }, report.log);
+    }
+    const message = `${report.cause}: ${text}`;
+    if (this.recorded.get(schedule.name) === message) return;
+    try {
+      await this.store.schedules.errorRecord({ name: schedule.name, message, now });
+      this.recorded.set(schedule.name, message);
+    } catch (recordError) {
+      this.logger.debug({ err: recordError, schedule: schedule.name }, "could not record the schedule's last error; trying again at the next run");
+    }
   }
 
   /** The job of one tick: built as `enqueue` builds one (the task's defaults), keyed by the tick. */

@@ -53,6 +53,7 @@ export const scheduleTests: SuiteSection = (suite) => {
         pausedAt: null,
         nextRunAt: at(60),
         lastRunAt: null,
+        lastError: null,
         createdAt: at(1),
         updatedAt: at(1),
       });
@@ -115,6 +116,20 @@ export const scheduleTests: SuiteSection = (suite) => {
       expect(await store.schedules.fire(fireParams({ expectedNextRunAt: at(120), tick: at(120), nextRunAt: at(180), now: at(121) }))).toEqual({ fired: false, job: null });
       expect(await store.schedules.fire(fireParams({ name: 'missing' }))).toEqual({ fired: false, job: null });
       expect((await store.jobs.list({ filter: {}, cursor: null, limit: 10 })).jobs).toEqual([]);
+    });
+
+    group.test("errorRecord sets a schedule's lastError, cut to a job error's size, without touching its definition; firing clears it", async ({ store }) => {
+      const created = await store.schedules.upsert({ schedule: scheduleUpsert(), now: at(0) });
+      expect(await store.schedules.errorRecord({ name: 'reports.nightly', message: "the task's code threw building the job: no tenant", now: at(30) })).toBe(true);
+      expect(await scheduleNamed(store, 'reports.nightly')).toEqual({ ...created, lastError: { message: "the task's code threw building the job: no tenant", at: at(30) } });
+      const huge = 'x'.repeat(200_000);
+      await store.schedules.errorRecord({ name: 'reports.nightly', message: huge, now: at(31) });
+      const cut = (await scheduleNamed(store, 'reports.nightly')).lastError;
+      expect(cut?.message.length).toBeLessThan(70_000);
+      expect(cut?.message.startsWith('xxxx')).toBe(true);
+      expect(await store.schedules.errorRecord({ name: 'missing', message: 'nope', now: at(32) })).toBe(false);
+      expect((await store.schedules.fire(fireParams())).fired).toBe(true);
+      expect(await scheduleNamed(store, 'reports.nightly')).toMatchObject({ lastRunAt: at(60), lastError: null });
     });
 
     group.test('two stores firing the same tick at once insert exactly one job', async ({ store, harness }) => {

@@ -78,7 +78,7 @@ export function scheduleTests(createHarness: WorkerHarnessFactory): void {
       await expect(conveyor.schedules.pause('beat')).rejects.toThrow(/No schedule named "beat"/);
     }, 30_000);
 
-    it('a schedule whose job cannot be built is logged once, stays due, and neither stops another due schedule nor marks the store unreachable', async () => {
+    it('a schedule whose job cannot be built is logged once, recorded as its lastError, stays due, and neither stops another due schedule nor marks the store unreachable; fixed, it fires and its lastError clears', async () => {
       // The key function works when the schedule is stored (open checks it), and throws once the
       // worker runs: as when the worker was deployed with task code the producer did not have.
       let keyThrows = false;
@@ -112,6 +112,13 @@ export function scheduleTests(createHarness: WorkerHarnessFactory): void {
       expect((await conveyor.listJobs({ task: broken.name })).jobs).toEqual([]);
       const brokenSchedule = (await conveyor.schedules.list()).find((schedule) => schedule.name === 'a-broken');
       expect(brokenSchedule!.nextRunAt.getTime(), 'still due').toBeLessThanOrEqual(Date.now());
+      expect(brokenSchedule!.lastError, 'recorded where a user sees it').toEqual({ message: "the task's code threw building the job: no tenant in this input", at: expect.any(Date) });
+      const fineSchedule = (await conveyor.schedules.list()).find((schedule) => schedule.name === 'b-fine');
+      expect(fineSchedule!.lastError).toBeNull();
+      // Fixed: the schedule fires again, and its last error is cleared.
+      keyThrows = false;
+      await vi.waitFor(async () => expect((await conveyor.listJobs({ task: broken.name })).jobs.length).toBeGreaterThanOrEqual(1), { timeout: 10_000 });
+      await vi.waitFor(async () => expect((await conveyor.schedules.list()).find((schedule) => schedule.name === 'a-broken')?.lastError).toBeNull(), { timeout: 5_000 });
     }, 30_000);
   });
 }
