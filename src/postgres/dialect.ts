@@ -21,8 +21,8 @@ export const postgresDialect: StoreDialectDescriptor<PostgresLocation> = {
   example: 'postgres://user:password@localhost:5432/app',
   parse: parsePostgresUrl,
   async open(location, logger) {
-    const { openPostgresStore } = await import('./index.js');
-    return openPostgresStore({ url: location.url, schema: location.schema, ...(logger === undefined ? {} : { logger }) });
+    const { openPostgresStoreAt } = await import('./open.js');
+    return openPostgresStoreAt(location, logger === undefined ? {} : { logger });
   },
 };
 

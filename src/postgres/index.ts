@@ -2,27 +2,14 @@
  * `conveyor/postgres`: the PostgreSQL store. Imported only from this subpath, so `import … from 'conveyor'`
  * never loads the `pg` driver.
  */
-import pg from 'pg';
 import { parseStoreUrl, redactStoreUrl } from '../config.js';
 import { checkPostgresSchema } from './dialect.js';
 import { ConveyorConfigError } from '../errors.js';
-import type { Logger } from '../logger.js';
-import { PostgresStore } from './postgres-store.js';
+import type { PostgresStore } from './postgres-store.js';
+import { openPostgresStoreAt, type PostgresStoreOptions } from './open.js';
 
 export { PostgresStore } from './postgres-store.js';
-
-export interface PostgresStoreOptions {
-  /** A `postgres://` URL; a `?schema=` in it is used unless `schema` is given. */
-  url: string;
-  /** The schema Conveyor's tables live in, created on first migration. @default 'conveyor' */
-  schema?: string;
-  /** Most connections the store's pool opens (the notice listener uses one more). @default 10 */
-  poolSize?: number;
-  /** How long to wait for a new connection before a statement fails. @default 10_000 */
-  connectTimeoutMs?: number;
-  /** Where connection trouble is logged (pool errors, the notice listener reconnecting). */
-  logger?: Logger;
-}
+export type { PostgresStoreOptions } from './open.js';
 
 /**
  * Opens a pool on a PostgreSQL database for Conveyor. It does not connect or migrate yet: the engine
@@ -37,37 +24,5 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
     throw new ConveyorConfigError('postgres url', `must be a postgres:// URL, got ${JSON.stringify(redactStoreUrl(options.url))}`, '"postgres://user:password@localhost:5432/app"');
   }
   const schema = options.schema === undefined ? location.schema : checkPostgresSchema('postgres schema', options.schema);
-  const poolSize = options.poolSize ?? 10;
-  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
-  if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000) {
-    throw new ConveyorConfigError('postgres poolSize', `must be an integer from 1 to 1000, got ${String(poolSize)}`, '10');
-  }
-  if (!Number.isInteger(connectTimeoutMs) || connectTimeoutMs < 1) {
-    throw new ConveyorConfigError('postgres connectTimeoutMs', `must be an integer ≥ 1 of milliseconds, got ${String(connectTimeoutMs)}`, '10000');
-  }
-  const clientConfig: pg.ClientConfig = {
-    connectionString: location.url,
-    connectionTimeoutMillis: connectTimeoutMs,
-    keepAlive: true,
-    application_name: 'conveyor',
-  };
-  checkClientConfig(clientConfig, location.url);
-  const pool = new pg.Pool({ ...clientConfig, max: poolSize });
-  // An idle connection that the server closes (restart, pg_terminate_backend) errors here; the pool
-  // drops it and opens a new one for the next statement. Without a listener Node would crash.
-  pool.on('error', (error) => options.logger?.warn({ err: error }, 'store: an idle PostgreSQL connection was closed; the pool replaces it'));
-  return new PostgresStore({ pool, clientConfig, schema, displayUrl: redactStoreUrl(location.url), logger: options.logger ?? null });
-}
-
-/**
- * Build (but do not connect) a client, so what the driver cannot use in the URL (an sslrootcert file
- * that does not exist, a password that is not valid percent-encoding) is a config error naming the
- * URL, password hidden, now rather than a stack at the first statement.
- */
-function checkClientConfig(clientConfig: pg.ClientConfig, url: string): void {
-  try {
-    new pg.Client(clientConfig);
-  } catch (error) {
-    throw new ConveyorConfigError('postgres url', `${JSON.stringify(redactStoreUrl(url))} cannot be used: ${redactStoreUrl((error as Error).message)}`, '"postgres://user:password@localhost:5432/app?sslmode=require"');
-  }
+  return openPostgresStoreAt({ ...location, schema }, options);
 }

@@ -9,3 +9,6 @@ export const STORE_DIALECTS = [sqliteDialect, postgresDialect] as const;
 
 /** Where a store URL points: the location its dialect's parser returns. */
 export type StoreLocation = ReturnType<(typeof STORE_DIALECTS)[number]['parse']>;
+
+/** The name of a registered store dialect. */
+export type StoreDialect = StoreLocation['dialect'];

@@ -16,7 +16,6 @@
  *   `state-updates.ts`, fenced by (id, attempt, workerId) so a worker that lost its lease
  *   can never overwrite the outcome of the worker that took the job over.
  */
-import type { StoreLocation } from './dialects.js';
 import type { AbortReason, ChildFailurePolicy, Job, JobAttemptError, JobProgress, JobState } from '../job.js';
 import type { StoreFault } from './store-fault.js';
 
@@ -33,9 +32,6 @@ export interface StoreCapabilities {
    */
   eventsInCommitOrder: boolean;
 }
-
-/** The name of a registered store dialect (`src/store/dialects.ts`). */
-export type StoreDialect = StoreLocation['dialect'];
 
 /**
  * A transaction the caller opened on its own connection, for `enqueue(…, { tx })`: the job is stored
@@ -600,7 +596,8 @@ export interface ScheduleStore {
  * every method follows.
  */
 export interface Store {
-  readonly dialect: StoreDialect;
+  /** Its dialect's name as registered in `src/store/dialects.ts` (`StoreDialect`): `sqlite`, `postgres`. */
+  readonly dialect: string;
   readonly capabilities: StoreCapabilities;
   readonly migrations: MigrationStore;
   readonly jobs: JobStore;

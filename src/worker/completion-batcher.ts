@@ -3,15 +3,16 @@
  * whatever finished while the previous write was in flight goes in the next one.
  *
  * A write the store could not take (it was down, busy, cut off) is retried with backoff and jitter,
- * so an outcome is never dropped while the store is briefly unreachable. A write the store refused
- * for its content (`isContentRefusal`: text or JSON it cannot keep) is never retried as it is: the
- * batch is written again one outcome at a time, and an outcome refused alone is replaced by the
+ * so an outcome is never dropped while the store is briefly unreachable. Only those are retried
+ * (`isStoreUnavailable`): a write the store refused for its content (`isContentRefusal`: text or
+ * JSON it cannot keep), or one that failed in Conveyor's own code (`isConveyorBug`), is never retried
+ * as it is: the batch is written again one outcome at a time, and an outcome refused alone is replaced by the
  * `instead` update its recorder gave (a failed attempt naming the refusal), so one bad outcome can
  * never hold back the others. Only `drain` with a bound (the worker stopping during an outage) gives
  * up on outcomes, and it says which.
  */
 import type { Logger } from '../logger.js';
-import { isContentRefusal } from '../store/store-errors.js';
+import { isContentRefusal, isStoreUnavailable } from '../store/store-errors.js';
 import type { JobStateUpdate, Store } from '../store/store.js';
 import { settledWithin } from './settled-within.js';
 import type { StoreConnectionTracker } from './store-connection.js';
@@ -120,7 +121,7 @@ export class CompletionBatcher {
     try {
       results = await this.writeUpdates(batch.map((pending) => pending.update));
     } catch (error) {
-      if (!isContentRefusal(error)) throw error;
+      if (isStoreUnavailable(error)) throw error;
       if (batch.length === 1) return this.writeInstead(batch[0]!, error);
       for (const pending of batch) await this.write([pending]);
       return;
@@ -132,18 +133,19 @@ export class CompletionBatcher {
   private async writeInstead(pending: Pending, refusal: unknown): Promise<void> {
     const { update } = pending;
     const fields = { jobId: update.id, attempt: update.attempt, outcome: update.kind, err: refusal };
+    const why = isContentRefusal(refusal) ? 'the store refused this outcome for its content' : 'recording this outcome failed in Conveyor itself (a bug)';
     if (pending.instead === null) {
-      this.logger.error(fields, 'the store refused this outcome for its content; not recorded, the job runs again once its lease expires');
+      this.logger.error(fields, `${why}; not recorded, the job runs again once its lease expires`);
       return settle(pending, 'unrecorded', update);
     }
     const replacement = pending.instead(refusal);
-    this.logger.error(fields, 'the store refused this outcome for its content; recording a failed attempt that says why instead');
+    this.logger.error(fields, `${why}; recording a failed attempt that says why instead`);
     try {
       const [result] = await this.writeUpdates([replacement]);
       settle(pending, result?.applied === true ? 'applied' : 'skipped', replacement);
     } catch (error) {
-      if (!isContentRefusal(error)) throw error;
-      this.logger.error({ ...fields, err: error }, 'the store refused the replacement too; not recorded, the job runs again once its lease expires');
+      if (isStoreUnavailable(error)) throw error;
+      this.logger.error({ ...fields, err: error }, 'the store did not take the replacement either; not recorded, the job runs again once its lease expires');
       settle(pending, 'unrecorded', update);
     }
   }

@@ -12,7 +12,7 @@ import { buildJobInsert } from '../client/enqueue.js';
 import { planFire, scheduleDedupKey } from '../schedule/fire-plan.js';
 import type { JobInsert, ScheduleRecord, Store } from '../store/store.js';
 import type { Task } from '../task.js';
-import { isContentRefusal } from '../store/store-errors.js';
+import { isContentRefusal, isStoreUnavailable } from '../store/store-errors.js';
 import type { StoreConnectionTracker } from './store-connection.js';
 import { describeThrown } from './thrown-value.js';
 
@@ -81,9 +81,10 @@ export class ScheduleFiring {
       const fireParams = { name: schedule.name, expectedNextRunAt: schedule.nextRunAt, tick: plan.tick, nextRunAt: plan.nextRunAt, job, now };
       result = await this.connection.observe('firing schedules', () => this.store.schedules.fire(fireParams));
     } catch (error) {
-      if (!isContentRefusal(error)) return false; // the connection tracker logged it
-      const log = "the store refused this schedule's job; the schedule stays due and fires once fixed";
-      await this.reportBroken(schedule, error, now, { log, cause: "the store refused the job" });
+      if (isStoreUnavailable(error)) return false; // the connection tracker logged it
+      const refused = isContentRefusal(error);
+      const log = `${refused ? "the store refused this schedule's job" : "storing this schedule's job failed in Conveyor itself (a bug)"}; the schedule stays due and fires once fixed`;
+      await this.reportBroken(schedule, error, now, { log, cause: refused ? 'the store refused the job' : 'storing the job failed' });
       return true;
     }
     if (result.fired) {

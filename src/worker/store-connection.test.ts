@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConveyorError } from '../errors.js';
 import { captureLogger } from '../testing/capture-logger.js';
 import { REPORT_WINDOW_MIN_MS, STORE_CONNECTION_LOG, StoreConnectionTracker, type StoreConnectionStatus } from './store-connection.js';
 
@@ -124,4 +125,18 @@ describe('StoreConnectionTracker', () => {
     await tracker.observe('maintenance', succeed);
     expect(tracker.retryDelayMs('maintenance', 1_000)).toBe(1_000);
   });
+
+  it("does not count a failure in Conveyor's own code as an outage: logged once per step and message, and its step backs off", async () => {
+    const { tracker, changes, logger } = setUp();
+    const bug = () => Promise.reject(new ConveyorError('SQLite returned no row for the job it inserted.'));
+    for (let n = 0; n < 3; n++) await expect(tracker.observe('firing schedules', bug)).rejects.toThrow('no row');
+    expect(tracker.status.state).toBe('connected');
+    expect(changes).toEqual([]);
+    expect(logger.find(STORE_CONNECTION_LOG.bug, 'error')).toHaveLength(1);
+    expect(logger.find(STORE_CONNECTION_LOG.lost)).toEqual([]);
+    expect(tracker.retryDelayMs('firing schedules', 250)).toBeGreaterThan(250);
+    await tracker.observe('firing schedules', succeed);
+    expect(tracker.retryDelayMs('firing schedules', 250)).toBe(250);
+  });
+
 });

@@ -15,13 +15,16 @@
  * change and change back logs one `flapping` warning instead. Each step also backs off on its own
  * consecutive failures (`retryDelayMs`), whatever other steps meanwhile achieve.
  *
- * A call the store refused for its content (`isContentRefusal`) moves nothing: the store answered.
+ * Only a call the store could not take (`isStoreUnavailable`) moves the state. One the store refused
+ * for its content moves nothing: the store answered. Nor does one that failed in Conveyor's own code
+ * (`isConveyorBug`): it is logged at error level once per step and message, and backs its step off
+ * like a failure, so a bug neither cries outage nor spins.
  * A call's result moves the state only if no change happened while it was in flight: a slow call
  * that began before an outage and succeeds after it was noticed says nothing about the store now,
  * and neither does a failure of a call that began before a recovery.
  */
 import type { Logger } from '../logger.js';
-import { isContentRefusal } from '../store/store-errors.js';
+import { isConveyorBug, isStoreUnavailable } from '../store/store-errors.js';
 import { storeRetryDelayMs } from './store-retry.js';
 
 export type StoreConnectionState = 'connected' | 'unreachable';
@@ -41,6 +44,7 @@ export const STORE_CONNECTION_LOG = Object.freeze({
   restored: 'store reachable again',
   stillDown: 'store call failed; store still unreachable',
   flapping: 'store connection flapping: it changed state and back since the last report',
+  bug: 'a store call failed in Conveyor itself, not in the store (a bug); the store counts as reachable',
 });
 
 export type StoreConnectionListener = (status: StoreConnectionStatus, previous: StoreConnectionStatus) => void;
@@ -66,6 +70,8 @@ export class StoreConnectionTracker {
   private readonly failures = new Map<string, number>();
   /** The failed call behind a loss not yet reported, for its log line. */
   private lossCause: { err: unknown; step: string } | null = null;
+  /** The bug last logged for each step, so each is logged once. */
+  private readonly bugsLogged = new Map<string, string>();
 
   constructor(
     private readonly logger: Logger,
@@ -99,18 +105,29 @@ export class StoreConnectionTracker {
     try {
       value = await call();
     } catch (error) {
-      // The store answered: it refused what one call held, which says nothing about reaching it.
-      if (!isContentRefusal(error)) {
+      if (isStoreUnavailable(error)) {
         this.failures.set(step, (this.failures.get(step) ?? 0) + 1);
         this.failed(error, step, startedUnder);
+      } else if (isConveyorBug(error)) {
+        this.failures.set(step, (this.failures.get(step) ?? 0) + 1);
+        this.logBug(error, step);
       }
+      // Else the store answered: it refused what one call held, which says nothing about reaching it.
       this.reportIfDue();
       throw error;
     }
     this.failures.delete(step);
+    this.bugsLogged.delete(step);
     this.succeeded(startedUnder);
     this.reportIfDue();
     return value;
+  }
+
+  private logBug(error: unknown, step: string): void {
+    const message = errorMessage(error);
+    if (this.bugsLogged.get(step) === message) return;
+    this.bugsLogged.set(step, message);
+    this.logger.error({ err: error, step }, STORE_CONNECTION_LOG.bug);
   }
 
   private succeeded(startedUnder: number): void {

@@ -79,3 +79,14 @@ export function whenStoreConnection(worker: Worker, state: StoreConnectionState)
     worker.on('store-connection', listener);
   });
 }
+
+/** `target` with one property answered by `value`, and every method bound to `target`. */
+export function replacing<T extends object, K extends keyof T>(target: T, name: K, value: T[K]): T {
+  return new Proxy(target, {
+    get(object, key) {
+      if (key === name) return value;
+      const found: unknown = Reflect.get(object, key, object);
+      return typeof found === 'function' ? found.bind(object) : found;
+    },
+  });
+}

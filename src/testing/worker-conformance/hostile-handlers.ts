@@ -6,7 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineTask } from '../../task.js';
+import { ConveyorError } from '../../errors.js';
 import type { JobAttemptError } from '../../job.js';
+import type { JobStore } from '../../store/store.js';
 import { MAX_ERROR_TEXT_BYTES } from '../../store/encoding.js';
 import { jobDead, jobFailed, jobSucceeded } from '../../store/state-updates.js';
 import { CompletionBatcher } from '../../worker/completion-batcher.js';
@@ -17,7 +19,7 @@ import { hostileResultTask, hostileThrowTask, politeTask, type ResultKind, type 
 import { killHard, spawnFixture, type TestProcess } from '../processes.js';
 import type { WorkerHarnessFactory } from '../worker-harness.js';
 import { at, attemptRef, getJob, insertJob } from '../store-conformance/helpers.js';
-import { useHarness } from './helpers.js';
+import { replacing, useHarness } from './helpers.js';
 
 const WAIT = { timeoutMs: 15_000 };
 
@@ -140,6 +142,37 @@ export function hostileHandlerTests(createHarness: WorkerHarnessFactory): void {
       // The store answered every time: a refusal is no outage.
       expect(connection.status.state).toBe('connected');
       expect(logger.find('the store refused this outcome for its content; recording a failed attempt that says why instead')).toHaveLength(1);
+    });
+
+    it("writes around an outcome whose write fails in Conveyor's own code (a bug): not retried, replaced by a failed attempt naming it, and no outage", async () => {
+      const conveyor = await t.open();
+      const { store } = conveyor;
+      for (let n = 0; n < 3; n++) await insertJob(store, { input: { n } });
+      const [first, buggy, last] = await store.jobs.claim({ queues: ['default'], tasks: ['conformance.task'], workerId: 'w', limit: 3, now: at(1), leaseExpiresAt: at(60) });
+      // The real store, but recording the buggy job's success fails in code of ours, as a bug would.
+      const setStateIfRunningMany: JobStore['setStateIfRunningMany'] = async (params) => {
+        if (params.updates.some((update) => update.id === buggy!.id && update.kind === 'succeeded')) throw new ConveyorError('bug: an invariant of the outcome write failed');
+        return store.jobs.setStateIfRunningMany(params);
+      };
+      const buggyStore = replacing(store, 'jobs', replacing(store.jobs, 'setStateIfRunningMany', setStateIfRunningMany));
+      const logger = captureLogger();
+      const connection = new StoreConnectionTracker(logger, () => undefined);
+      const batcher = new CompletionBatcher(buggyStore, connection, logger);
+
+      const [a, b, c] = await Promise.all([
+        batcher.record(jobSucceeded(attemptRef(first!), at(2), { n: 0 })),
+        batcher.record(jobSucceeded(attemptRef(buggy!), at(2), { n: 1 }), (error) =>
+          jobDead(attemptRef(buggy!), at(2), { attempt: 1, message: `not recorded: ${describeThrown(error).message}`, stack: null, at: at(2) }),
+        ),
+        batcher.record(jobSucceeded(attemptRef(last!), at(2), { n: 2 })),
+      ]);
+
+      expect([a.result, b.result, c.result]).toEqual(['applied', 'applied', 'applied']);
+      expect(await getJob(store, first!.id)).toMatchObject({ state: 'succeeded', result: { n: 0 } });
+      expect(await getJob(store, last!.id)).toMatchObject({ state: 'succeeded', result: { n: 2 } });
+      expect((await getJob(store, buggy!.id)).errors.at(-1)!.message).toBe('not recorded: bug: an invariant of the outcome write failed');
+      expect(connection.status.state).toBe('connected');
+      expect(logger.find('recording this outcome failed in Conveyor itself (a bug); recording a failed attempt that says why instead')).toHaveLength(1);
     });
   });
 }

@@ -13,7 +13,7 @@ import { openStore } from '../../store/open-store.js';
 import type { JobClaimParams, Store } from '../../store/store.js';
 import { defineTask } from '../../task.js';
 import type { WorkerHarnessFactory } from '../worker-harness.js';
-import { deferred, silentLogger, useHarness } from './helpers.js';
+import { deferred, replacing, silentLogger, useHarness } from './helpers.js';
 
 export function queueTests(createHarness: WorkerHarnessFactory): void {
   describe('queue pause and resume', () => {
@@ -133,15 +133,4 @@ function observeClaims(store: Store): { store: Store; nextCompleted(): Promise<v
   };
   const jobs = replacing(store.jobs, 'claim', claim);
   return { store: replacing(store, 'jobs', jobs), nextCompleted: () => new Promise((resolve) => waiting.push(resolve)) };
-}
-
-/** `target` with one property answered by `value`, and every method bound to `target`. */
-function replacing<T extends object, K extends keyof T>(target: T, name: K, value: T[K]): T {
-  return new Proxy(target, {
-    get(object, key) {
-      if (key === name) return value;
-      const found: unknown = Reflect.get(object, key, object);
-      return typeof found === 'function' ? found.bind(object) : found;
-    },
-  });
 }
