@@ -12,6 +12,11 @@ export { defineSchedule, type Schedule, type ScheduleOptions } from './schedule/
 export type { ScheduleClient } from './client/schedules.js';
 export type { WaitForOptions } from './client/wait-for.js';
 export type { OrphanGroup, OrphanReport } from './client/orphans.js';
+export type { Insights, ReadinessOptions } from './insights/insights.js';
+export type { QueueOverview, DepthState } from './insights/queue-overview.js';
+export type { Readiness, ReadinessCheck } from './insights/readiness.js';
+export type { Throughput, ThroughputBucket } from './insights/throughput.js';
+export type { FailureGroup, FailureGroupReport, RetryGroupResult } from './insights/failure-groups.js';
 export { Worker, type WorkerMode, type WorkerEventMap } from './worker/worker.js';
 export type { WorkerOptions } from './worker/options.js';
 export type { StoreConnectionState, StoreConnectionStatus } from './worker/store-connection.js';
