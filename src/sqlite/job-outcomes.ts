@@ -1,7 +1,8 @@
 /**
  * How running jobs end on the SQLite store: the fenced state updates a worker sends (succeeded,
- * failed, dead, cancelled, released, snoozed), the recovery of jobs whose lease expired, and, after
- * either finishes a job, the settling of its flow parent.
+ * failed, dead, cancelled, released, snoozed), the recovery of jobs whose lease expired (the same
+ * updates, `requeued` included, as `leaseRecoveryUpdate` decides), and, after either finishes a job,
+ * the settling of its flow parent.
  *
  * Every method runs inside a transaction the store opened (BEGIN IMMEDIATE), so a job that finishes
  * and the parent settled because of it change together. Each update is fenced by (id, attempt,
