@@ -8,6 +8,7 @@ export { defineTask, type Task, type TaskOptions, type TaskContext, type JobInfo
 export type { EnqueueOptions, EnqueueResult } from './client/enqueue.js';
 export type { QueueLimitsOptions } from './client/queue-limits.js';
 export { chain, flowStep, MAX_FLOW_JOBS, type Flow, type FlowClient, type FlowJobOptions, type FlowNode, type FlowStep } from './client/flows.js';
+export { defineDependency, tcpDependency, httpDependency, type Dependency, type DependencyOptions, type DependencyTiming, type WhileDependencyDown } from './dependency.js';
 export { defineSchedule, type Schedule, type ScheduleOptions } from './schedule/define-schedule.js';
 export type { ScheduleClient } from './client/schedules.js';
 export type { WaitForOptions } from './client/wait-for.js';

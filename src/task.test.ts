@@ -27,6 +27,8 @@ describe('defineTask', () => {
       dedup: null,
       priority: 0,
       concurrencyKey: null,
+      dependencies: [],
+      whileDependencyDown: 'wait',
     });
   });
 

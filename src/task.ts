@@ -2,6 +2,7 @@
  * Tasks: named, typed units of work, defined once and shared by producers and workers
  * so the two cannot disagree about a task's name, queue or input.
  */
+import type { Dependency, WhileDependencyDown } from './dependency.js';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { ConveyorConfigError } from './errors.js';
 import type { JobAttemptError, JobState } from './job.js';
@@ -98,6 +99,14 @@ export interface TaskOptions<TSchema extends InputSchema, TResult> {
    * @example (input) => input.tenantId
    */
   concurrencyKey?: (input: StandardSchemaV1.InferInput<TSchema>) => string;
+  /**
+   * Services the handler needs (`tcpDependency`, `httpDependency`, `defineDependency`): each worker
+   * running the task checks them, and while one is down it claims none of the task's jobs (see
+   * `whileDependencyDown`).
+   */
+  dependencies?: readonly Dependency[];
+  /** While a dependency is down: 'wait' (claim none of its jobs; they wait, no attempt burned) or 'claim' anyway. @default 'wait' */
+  whileDependencyDown?: WhileDependencyDown;
 }
 
 /**
@@ -115,6 +124,8 @@ export interface Task<TSchema extends InputSchema = any, TResult = any> {
   readonly dedup: NonNullable<TaskOptions<TSchema, TResult>['dedup']> | null;
   readonly priority: number;
   readonly concurrencyKey: NonNullable<TaskOptions<TSchema, TResult>['concurrencyKey']> | null;
+  readonly dependencies: readonly Dependency[];
+  readonly whileDependencyDown: WhileDependencyDown;
 }
 
 /** The input type a task accepts at enqueue. */
@@ -166,7 +177,30 @@ export function defineTask<TSchema extends InputSchema, TResult>(options: TaskOp
     dedup: options.dedup ?? null,
     priority,
     concurrencyKey: options.concurrencyKey ?? null,
+    dependencies: checkDependencies(`${where}.dependencies`, options.dependencies ?? []),
+    whileDependencyDown: checkWhileDependencyDown(`${where}.whileDependencyDown`, options.whileDependencyDown ?? 'wait'),
   });
+}
+
+/** Dependencies as `tcpDependency`, `httpDependency` or `defineDependency` made them, each name once. */
+export function checkDependencies(setting: string, dependencies: unknown): readonly Dependency[] {
+  const example = "[tcpDependency('virus-scanner', 'tcp://clamd:3310')]";
+  if (!Array.isArray(dependencies)) throw new ConveyorConfigError(setting, `must be an array of dependencies, got ${JSON.stringify(dependencies)}`, example);
+  const names = new Set<string>();
+  for (const [index, dependency] of dependencies.entries()) {
+    const entry = dependency as Partial<Dependency> | null;
+    if (typeof entry !== 'object' || entry === null || typeof entry.name !== 'string' || typeof entry.check !== 'function') {
+      throw new ConveyorConfigError(`${setting}[${index}]`, 'is not a dependency made by tcpDependency, httpDependency or defineDependency', example);
+    }
+    if (names.has(entry.name)) throw new ConveyorConfigError(`${setting}[${index}]`, `names "${entry.name}" a second time; give each dependency once`, example);
+    names.add(entry.name);
+  }
+  return Object.freeze([...(dependencies as Dependency[])]);
+}
+
+function checkWhileDependencyDown(setting: string, value: unknown): WhileDependencyDown {
+  if (value !== 'wait' && value !== 'claim') throw new ConveyorConfigError(setting, `must be 'wait' or 'claim', got ${JSON.stringify(value)}`, "'wait'");
+  return value;
 }
 
 /** Check a task or queue name; `setting` names it in the error. */

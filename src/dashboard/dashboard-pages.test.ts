@@ -91,7 +91,7 @@ describe('dashboard pages', () => {
     await expect.poll(async () => (await server.conveyor.getJob(job.id))?.state, { timeout: 10_000 }).toBe('running');
     const now = Date.now();
     await server.conveyor.store.workers.register({
-      worker: { id: 'gone-worker-1', host: 'old-host', pid: 4242, queues: ['mail'], tasks: ['email.send'], concurrency: 3, startedAt: new Date(now - 3_600_000), lastHeartbeatAt: new Date(now - 120_000), handlersIgnoringAbort: [] },
+      worker: { id: 'gone-worker-1', host: 'old-host', pid: 4242, queues: ['mail'], tasks: ['email.send'], concurrency: 3, startedAt: new Date(now - 3_600_000), lastHeartbeatAt: new Date(now - 120_000), handlersIgnoringAbort: [], dependencies: [] },
     });
     const workers = await page('/dashboard/workers');
     const liveRow = new RegExp(`<tr data-worker-id="${worker.id}">[\\s\\S]*?state-live[\\s\\S]*?<td class="num" data-running>1 / 4</td>`);

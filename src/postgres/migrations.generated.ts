@@ -338,4 +338,14 @@ CREATE INDEX sessions_expires_idx ON sessions (expires_at);
 ALTER TABLE schedules ADD COLUMN last_error text, ADD COLUMN last_error_at timestamptz;
 `,
   },
+  {
+    version: 12,
+    name: 'worker_dependencies',
+    checksum: 'ce01f22bf8f9c5f11177ed1cf358a907bd3695c703cabfea9854368f2692984f',
+    sql: `-- Workers, version 12 (as SQLite's 0012): the dependency checks each worker reports at every
+-- heartbeat, a JSON array of {name, target, up, since, checkedAt, lastError, tasks}. A constant
+-- default adds the column without rewriting the table.
+ALTER TABLE workers ADD COLUMN dependencies jsonb NOT NULL DEFAULT '[]';
+`,
+  },
 ];

@@ -6,7 +6,7 @@ import { limitsFromColumns, type QueueLimitColumns } from '../store/queue-limits
 import type { ChildFailurePolicy, Job, JobState } from '../job.js';
 import type { FailedChild, SettleableJob } from '../store/flow-settling.js';
 import type { ExpiredLease } from '../store/lease-recovery.js';
-import { attemptErrorFromJson, type AttemptErrorJson, handlersIgnoringAbortFromJson, jobSummaryOf, type HandlerIgnoringAbortJson } from '../store/encoding.js';
+import { attemptErrorFromJson, type AttemptErrorJson, dependenciesFromJson, type DependencyStatusJson, handlersIgnoringAbortFromJson, jobSummaryOf, type HandlerIgnoringAbortJson } from '../store/encoding.js';
 import type { AppliedMigration, JobLease, JobSummary, QueueState, ScheduleMissedPolicy, ScheduleRecord, SessionRecord, WorkerRecord } from '../store/store.js';
 
 /** A `jobs` row. */
@@ -86,6 +86,7 @@ export interface WorkerRow {
   started_at: Date;
   last_heartbeat_at: Date;
   handlers_ignoring_abort: HandlerIgnoringAbortJson[];
+  dependencies: DependencyStatusJson[];
 }
 
 export interface MigrationRow {
@@ -184,6 +185,7 @@ export function workerFromRow(row: WorkerRow): WorkerRecord {
     startedAt: row.started_at,
     lastHeartbeatAt: row.last_heartbeat_at,
     handlersIgnoringAbort: handlersIgnoringAbortFromJson(row.handlers_ignoring_abort),
+    dependencies: dependenciesFromJson(row.dependencies),
   };
 }
 

@@ -2,8 +2,8 @@
  * The registry of workers on PostgreSQL: each worker registers, heartbeats and deregisters itself, one
  * statement each; maintenance prunes those whose heartbeat stopped.
  */
-import { handlersIgnoringAbortToJson } from '../store/encoding.js';
-import type { HandlerIgnoringAbort, WorkerRecord, WorkerStore } from '../store/store.js';
+import { dependenciesToJson, handlersIgnoringAbortToJson } from '../store/encoding.js';
+import type { DependencyStatus, HandlerIgnoringAbort, WorkerRecord, WorkerStore } from '../store/store.js';
 import type { PostgresAccess } from './access.js';
 import type { PostgresQueries } from './queries.js';
 import { workerFromRow, type WorkerRow } from './rows.js';
@@ -26,12 +26,14 @@ export class PostgresWorkers implements WorkerStore {
       worker.startedAt,
       worker.lastHeartbeatAt,
       JSON.stringify(handlersIgnoringAbortToJson(worker.handlersIgnoringAbort)),
+      JSON.stringify(dependenciesToJson(worker.dependencies)),
     ]);
   }
 
-  async heartbeat(params: { id: string; now: Date; handlersIgnoringAbort: HandlerIgnoringAbort[] }): Promise<boolean> {
+  async heartbeat(params: { id: string; now: Date; handlersIgnoringAbort: HandlerIgnoringAbort[]; dependencies: DependencyStatus[] }): Promise<boolean> {
     const handlers = JSON.stringify(handlersIgnoringAbortToJson(params.handlersIgnoringAbort));
-    return (await this.db.run(this.db.pool, this.sql.WORKER_HEARTBEAT, [params.id, params.now, handlers])) === 1;
+    const dependencies = JSON.stringify(dependenciesToJson(params.dependencies));
+    return (await this.db.run(this.db.pool, this.sql.WORKER_HEARTBEAT, [params.id, params.now, handlers, dependencies])) === 1;
   }
 
   async deregister(params: { id: string }): Promise<void> {

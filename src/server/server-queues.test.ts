@@ -171,10 +171,10 @@ describeEachStore('queue, worker and orphan routes', (store) => {
     it('shows a worker whose heartbeat stopped as not live', async () => {
       const longAgo = new Date(Date.now() - 60_000);
       await server.conveyor.store.workers.register({
-        worker: { id: 'crashed-worker', host: 'gone-host', pid: 4242, queues: ['mail'], tasks: ['email.send'], concurrency: 2, startedAt: longAgo, lastHeartbeatAt: longAgo, handlersIgnoringAbort: [] },
+        worker: { id: 'crashed-worker', host: 'gone-host', pid: 4242, queues: ['mail'], tasks: ['email.send'], concurrency: 2, startedAt: longAgo, lastHeartbeatAt: longAgo, handlersIgnoringAbort: [], dependencies: [] },
       });
       expect(await getJson('/workers')).toEqual({
-        workers: [{ id: 'crashed-worker', live: false, host: 'gone-host', pid: 4242, queues: ['mail'], tasks: ['email.send'], concurrency: 2, startedAt: longAgo.toISOString(), lastHeartbeatAt: longAgo.toISOString(), handlersIgnoringAbort: [] }],
+        workers: [{ id: 'crashed-worker', live: false, host: 'gone-host', pid: 4242, queues: ['mail'], tasks: ['email.send'], concurrency: 2, startedAt: longAgo.toISOString(), lastHeartbeatAt: longAgo.toISOString(), handlersIgnoringAbort: [], dependencies: [] }],
       });
     });
   });
@@ -198,7 +198,7 @@ describeEachStore('queue, worker and orphan routes', (store) => {
     it('lists stalled workers, not live', async () => {
       const longAgo = new Date(Date.now() - 60_000);
       await server.conveyor.store.workers.register({
-        worker: { id: 'crashed-worker', host: 'gone-host', pid: 4242, queues: ['mail'], tasks: ['email.send'], concurrency: 1, startedAt: longAgo, lastHeartbeatAt: longAgo, handlersIgnoringAbort: [] },
+        worker: { id: 'crashed-worker', host: 'gone-host', pid: 4242, queues: ['mail'], tasks: ['email.send'], concurrency: 1, startedAt: longAgo, lastHeartbeatAt: longAgo, handlersIgnoringAbort: [], dependencies: [] },
       });
       await server.conveyor.enqueue(sendEmail, { to: 'a@example.com', subject: 'stuck' });
       const report = await getJson<OrphanReportDto>('/orphans');

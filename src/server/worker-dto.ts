@@ -30,6 +30,19 @@ export const WorkerSchema = z
         }),
       )
       .openapi({ description: 'Handlers still running after their attempt was aborted, as of the latest heartbeat: each ignores its AbortSignal and holds a slot until it returns.' }),
+    dependencies: z
+      .array(
+        z.object({
+          name: z.string(),
+          target: z.string().openapi({ description: 'Where the service is, e.g. tcp://clamd:3310.' }),
+          up: z.boolean(),
+          since: isoDate.openapi({ description: 'When it last went up or down.' }),
+          checkedAt: isoDate,
+          lastError: z.string().nullable().openapi({ description: 'Why the latest check failed; null while up.' }),
+          tasks: z.array(z.string()).openapi({ description: "This worker's tasks that need it." }),
+        }),
+      )
+      .openapi({ description: "What the worker's latest check of each service its tasks need found. While one is down, the worker claims no job of the tasks that wait for it." }),
   })
   .openapi('Worker');
 
@@ -67,6 +80,7 @@ export function toWorkerDto(worker: WorkerStatus): WorkerDto {
     startedAt: worker.startedAt.toISOString(),
     lastHeartbeatAt: worker.lastHeartbeatAt.toISOString(),
     handlersIgnoringAbort: worker.handlersIgnoringAbort.map((handler) => ({ ...handler, abortedAt: handler.abortedAt.toISOString() })),
+    dependencies: worker.dependencies.map((status) => ({ ...status, tasks: [...status.tasks], since: status.since.toISOString(), checkedAt: status.checkedAt.toISOString() })),
   };
 }
 

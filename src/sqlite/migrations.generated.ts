@@ -365,4 +365,15 @@ ALTER TABLE conveyor_schedules ADD COLUMN last_error TEXT;
 ALTER TABLE conveyor_schedules ADD COLUMN last_error_at INTEGER;
 `,
   },
+  {
+    version: 12,
+    name: 'worker_dependencies',
+    checksum: '571ea2394b1b7db78ae1e58339d295038c0065fe36faf473a95837d580dc0c5d',
+    sql: `-- Workers, version 12: what each worker found of the services its tasks need (their dependencies),
+-- recorded at every heartbeat as a JSON array of {name, target, up, since, checkedAt, lastError,
+-- tasks}, so /ready, /metrics and the dashboard show from any process which one is down, where,
+-- since when and why.
+ALTER TABLE conveyor_workers ADD COLUMN dependencies TEXT NOT NULL DEFAULT '[]';
+`,
+  },
 ];

@@ -367,11 +367,11 @@ WHERE id IN (
 // ---- workers ---------------------------------------------------------------------------------
 
 export const WORKER_REGISTER = `
-INSERT OR REPLACE INTO conveyor_workers (id, host, pid, queues, tasks, concurrency, started_at, last_heartbeat_at, handlers_ignoring_abort)
-VALUES (@id, @host, @pid, @queues, @tasks, @concurrency, @startedAt, @lastHeartbeatAt, @handlersIgnoringAbort)`;
+INSERT OR REPLACE INTO conveyor_workers (id, host, pid, queues, tasks, concurrency, started_at, last_heartbeat_at, handlers_ignoring_abort, dependencies)
+VALUES (@id, @host, @pid, @queues, @tasks, @concurrency, @startedAt, @lastHeartbeatAt, @handlersIgnoringAbort, @dependencies)`;
 
 export const WORKER_HEARTBEAT = `
-UPDATE conveyor_workers SET last_heartbeat_at = @now, handlers_ignoring_abort = @handlersIgnoringAbort WHERE id = @id`;
+UPDATE conveyor_workers SET last_heartbeat_at = @now, handlers_ignoring_abort = @handlersIgnoringAbort, dependencies = @dependencies WHERE id = @id`;
 
 export const WORKER_DEREGISTER = `DELETE FROM conveyor_workers WHERE id = @id`;
 

@@ -11,6 +11,9 @@ import {
   type AttemptErrorJson,
   jobSummaryOf,
   handlersIgnoringAbortFromJson,
+  dependenciesFromJson,
+  dependenciesToJson,
+  type DependencyStatusJson,
   type HandlerIgnoringAbortJson,
   handlersIgnoringAbortToJson,
 } from '../store/encoding.js';
@@ -105,6 +108,8 @@ export interface WorkerRow {
   last_heartbeat_at: number;
   /** JSON: `HandlerIgnoringAbortJson[]`. */
   handlers_ignoring_abort: string;
+  /** JSON: `DependencyStatusJson[]`. */
+  dependencies: string;
 }
 
 export interface MigrationRow {
@@ -211,6 +216,7 @@ export function workerFromRow(row: WorkerRow): WorkerRecord {
     startedAt: new Date(row.started_at),
     lastHeartbeatAt: new Date(row.last_heartbeat_at),
     handlersIgnoringAbort: handlersIgnoringAbortFromJson(JSON.parse(row.handlers_ignoring_abort) as HandlerIgnoringAbortJson[]),
+    dependencies: dependenciesFromJson(JSON.parse(row.dependencies) as DependencyStatusJson[]),
   };
 }
 
@@ -226,6 +232,7 @@ export function workerToParams(worker: WorkerRecord): Record<string, string | nu
     startedAt: worker.startedAt.getTime(),
     lastHeartbeatAt: worker.lastHeartbeatAt.getTime(),
     handlersIgnoringAbort: JSON.stringify(handlersIgnoringAbortToJson(worker.handlersIgnoringAbort)),
+    dependencies: JSON.stringify(dependenciesToJson(worker.dependencies)),
   };
 }
 

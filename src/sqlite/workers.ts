@@ -1,6 +1,6 @@
 /** The worker registry on the SQLite store (`store.workers`): one statement each. */
-import { handlersIgnoringAbortToJson } from '../store/encoding.js';
-import type { HandlerIgnoringAbort, WorkerRecord, WorkerStore } from '../store/store.js';
+import { dependenciesToJson, handlersIgnoringAbortToJson } from '../store/encoding.js';
+import type { DependencyStatus, HandlerIgnoringAbort, WorkerRecord, WorkerStore } from '../store/store.js';
 import * as sql from './queries.js';
 import { workerFromRow, workerToParams, type WorkerRow } from './rows.js';
 import type { PreparedStatements } from './statements.js';
@@ -12,9 +12,10 @@ export class SqliteWorkers implements WorkerStore {
     this.db.run(sql.WORKER_REGISTER, workerToParams(params.worker));
   }
 
-  async heartbeat(params: { id: string; now: Date; handlersIgnoringAbort: HandlerIgnoringAbort[] }): Promise<boolean> {
+  async heartbeat(params: { id: string; now: Date; handlersIgnoringAbort: HandlerIgnoringAbort[]; dependencies: DependencyStatus[] }): Promise<boolean> {
     const handlersIgnoringAbort = JSON.stringify(handlersIgnoringAbortToJson(params.handlersIgnoringAbort));
-    return this.db.run(sql.WORKER_HEARTBEAT, { id: params.id, now: params.now.getTime(), handlersIgnoringAbort }) === 1;
+    const dependencies = JSON.stringify(dependenciesToJson(params.dependencies));
+    return this.db.run(sql.WORKER_HEARTBEAT, { id: params.id, now: params.now.getTime(), handlersIgnoringAbort, dependencies }) === 1;
   }
 
   async deregister(params: { id: string }): Promise<void> {

@@ -4,7 +4,7 @@
  */
 import { ConveyorConfigError } from '../errors.js';
 import type { Job, JobAttemptError } from '../job.js';
-import type { HandlerIgnoringAbort, JobSummary } from './store.js';
+import type { DependencyStatus, HandlerIgnoringAbort, JobSummary } from './store.js';
 
 /** An entry of a job's error history as stored: `at` is ms since the epoch. */
 export interface AttemptErrorJson {
@@ -121,6 +121,33 @@ export function handlersIgnoringAbortToJson(handlers: readonly HandlerIgnoringAb
 
 export function handlersIgnoringAbortFromJson(entries: readonly HandlerIgnoringAbortJson[]): HandlerIgnoringAbort[] {
   return entries.map((entry) => ({ ...entry, abortedAt: new Date(entry.abortedAt) }));
+}
+
+/** A `DependencyStatus` as stored: times are ms since the epoch. */
+export interface DependencyStatusJson {
+  name: string;
+  target: string;
+  up: boolean;
+  since: number;
+  checkedAt: number;
+  lastError: string | null;
+  tasks: string[];
+}
+
+export function dependenciesToJson(statuses: readonly DependencyStatus[]): DependencyStatusJson[] {
+  return statuses.map((status) => ({
+    name: status.name,
+    target: storableText(status.target),
+    up: status.up,
+    since: status.since.getTime(),
+    checkedAt: status.checkedAt.getTime(),
+    lastError: status.lastError === null ? null : storableText(boundedText(status.lastError, MAX_ERROR_TEXT_BYTES)),
+    tasks: status.tasks,
+  }));
+}
+
+export function dependenciesFromJson(entries: readonly DependencyStatusJson[]): DependencyStatus[] {
+  return entries.map((entry) => ({ ...entry, since: new Date(entry.since), checkedAt: new Date(entry.checkedAt) }));
 }
 
 export function attemptErrorFromJson(entry: AttemptErrorJson): JobAttemptError {

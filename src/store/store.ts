@@ -260,6 +260,24 @@ export interface WorkerRecord {
   lastHeartbeatAt: Date;
   /** Handlers still running after their attempt was aborted, as of the latest heartbeat; each holds a slot. */
   handlersIgnoringAbort: HandlerIgnoringAbort[];
+  /** What it found of the services its tasks need, as of the latest heartbeat. */
+  dependencies: DependencyStatus[];
+}
+
+/** What a worker found of one dependency (a service a task needs) at its latest check. */
+export interface DependencyStatus {
+  name: string;
+  /** Where the service is (`tcp://clamd:3310`). */
+  target: string;
+  up: boolean;
+  /** When it last went up or down (or was first checked). */
+  since: Date;
+  /** When the latest check ended. */
+  checkedAt: Date;
+  /** Why the latest check failed; null while up. */
+  lastError: string | null;
+  /** This worker's tasks that need it. */
+  tasks: string[];
 }
 
 /** A handler still running after the worker aborted its attempt: it ignores its AbortSignal. */
@@ -525,10 +543,10 @@ export interface WorkerStore {
   /** Record a worker (insert or replace). */
   register(params: { worker: WorkerRecord }): Promise<void>;
   /**
-   * Record that a worker is alive, and which of its handlers ignore their abort now; false when its
-   * record is gone (pruned as dead).
+   * Record that a worker is alive, which of its handlers ignore their abort now, and what it found of
+   * its dependencies; false when its record is gone (pruned as dead).
    */
-  heartbeat(params: { id: string; now: Date; handlersIgnoringAbort: HandlerIgnoringAbort[] }): Promise<boolean>;
+  heartbeat(params: { id: string; now: Date; handlersIgnoringAbort: HandlerIgnoringAbort[]; dependencies: DependencyStatus[] }): Promise<boolean>;
   deregister(params: { id: string }): Promise<void>;
   list(): Promise<WorkerRecord[]>;
   /** Delete records of workers whose heartbeat stopped before the cut-off. */

@@ -1,4 +1,6 @@
 /** A worker's options, with defaults and checks that name the setting (F7). */
+import { checkDependencies } from '../task.js';
+import type { Dependency } from '../dependency.js';
 import { checkInteger } from '../config.js';
 import { ConveyorConfigError } from '../errors.js';
 import type { Task } from '../task.js';
@@ -40,6 +42,8 @@ export interface WorkerOptions {
    * @default 1_048_576 (1 MiB)
    */
   maxResultBytes?: number;
+  /** Services every task of this worker needs, checked like each task's own `dependencies`. */
+  dependencies?: readonly Dependency[];
 }
 
 export interface ResolvedWorkerOptions {
@@ -54,6 +58,7 @@ export interface ResolvedWorkerOptions {
   resources: Record<string, ResourceDefinition<unknown>>;
   maintenance: Omit<MaintenanceOptions, 'retention'> | false;
   maxResultBytes: number;
+  dependencies: readonly Dependency[];
 }
 
 export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
@@ -74,6 +79,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     resources: (options.resources ?? {}) as Record<string, ResourceDefinition<unknown>>,
     maintenance: options.maintenance === false ? false : resolveMaintenance(options.maintenance ?? {}),
     maxResultBytes: checkInteger('worker maxResultBytes', options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES, 1, 256 * 1024 * 1024, 1_048_576),
+    dependencies: checkDependencies('worker dependencies', options.dependencies ?? []),
   };
 }
 

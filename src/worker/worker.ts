@@ -30,9 +30,10 @@ import type { RetentionOptions } from '../config.js';
 import type { ConveyorEvents } from '../events.js';
 import type { Job } from '../job.js';
 import type { Logger } from '../logger.js';
-import type { HandlerIgnoringAbort, JobLease, JobStateUpdate, Store, StoreNotice, WorkerRecord } from '../store/store.js';
+import type { DependencyStatus, HandlerIgnoringAbort, JobLease, JobStateUpdate, Store, StoreNotice, WorkerRecord } from '../store/store.js';
 import { ABORT_GRACE_MS, Attempts } from './attempts.js';
 import { CompletionBatcher } from './completion-batcher.js';
+import { DependencyMonitor } from './dependency-monitor.js';
 import { Maintenance } from './maintenance.js';
 import { ScheduleFiring } from './schedule-firing.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
@@ -59,6 +60,8 @@ export interface WorkerEventMap {
   'leases-recovered': [count: number];
   /** The store became unreachable, or reachable again. `previous` holds the error and start of an outage that ended. */
   'store-connection': [status: StoreConnectionStatus, previous: StoreConnectionStatus];
+  /** A dependency of this worker's tasks went down or came back up (see `Task.dependencies`). */
+  dependency: [status: DependencyStatus];
 }
 
 /**
@@ -95,6 +98,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
   private deregistering = false;
   private readonly startedAt = new Date();
   private readonly taskNames: string[];
+  private readonly dependencyMonitor: DependencyMonitor;
 
   constructor(
     private readonly store: Store,
@@ -108,6 +112,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     this.taskNames = [...this.options.tasks.keys()];
     this.logger = logger.child({ workerId: this.id });
     this.connection = new StoreConnectionTracker(this.logger, (status, previous) => this.onStoreConnection(status, previous));
+    this.dependencyMonitor = new DependencyMonitor(this.options.tasks, this.options.dependencies, this.logger, (status) => this.onDependencyChange(status));
     this.batcher = new CompletionBatcher(store, this.connection, this.logger);
     this.attempts = new Attempts({
       store,
@@ -186,11 +191,14 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     this.modeValue = 'starting';
     try {
       this.resources = await ResourceSet.create(this.options.resources, this.logger);
+      // Checked before the first claim, each within its timeout, so a service down at start holds its tasks back from the first claim on.
+      await this.dependencyMonitor.start();
       // Listening before registering, so a job that arrives in between still wakes the claim loop.
       this.stopListening = this.store.noticeListen(this.onNotice);
       await this.store.workers.register({ worker: this.record(new Date()) });
     } catch (error) {
       this.stopListening?.();
+      this.dependencyMonitor.stop();
       await this.resources?.close(this.logger, this.stopStepMs);
       this.modeValue = 'stopped';
       throw error;
@@ -229,6 +237,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
       return;
     }
     this.modeValue = 'stopping';
+    this.dependencyMonitor.stop();
     this.nudge();
     if (!(await settledWithin(this.claimLoop!, this.stopStepMs))) {
       this.claimAbandoned = true;
@@ -324,9 +333,13 @@ export class Worker extends EventEmitter<WorkerEventMap> {
 
   private async claim(limit: number): Promise<number> {
     const now = new Date();
+    const blocked = this.dependencyMonitor.blockedTasks();
+    const tasks = blocked.size === 0 ? this.taskNames : this.taskNames.filter((task) => !blocked.has(task));
+    // Every task waits for a dependency that is down: nothing to claim until one is back (`onDependencyChange`).
+    if (tasks.length === 0) return 0;
     const claimParams = {
       queues: this.options.queues,
-      tasks: this.taskNames,
+      tasks,
       workerId: this.id,
       limit,
       now,
@@ -378,7 +391,8 @@ export class Worker extends EventEmitter<WorkerEventMap> {
   private async renew(now: Date): Promise<JobLease[]> {
     // Logged once each here; recorded at every beat, so the dashboard and /metrics show them too.
     const handlersIgnoringAbort = this.attempts.reportIgnoringAbort(now.getTime());
-    if (!(await this.store.workers.heartbeat({ id: this.id, now, handlersIgnoringAbort })) && !this.deregistering) {
+    const dependencies = this.dependencyMonitor.statuses();
+    if (!(await this.store.workers.heartbeat({ id: this.id, now, handlersIgnoringAbort, dependencies })) && !this.deregistering) {
       // Pruned as dead (e.g. after a long pause or outage): come back.
       await this.store.workers.register({ worker: this.record(now) });
     }
@@ -397,7 +411,24 @@ export class Worker extends EventEmitter<WorkerEventMap> {
       startedAt: this.startedAt,
       lastHeartbeatAt: now,
       handlersIgnoringAbort: this.attempts.ignoringAbort(now.getTime()),
+      dependencies: this.dependencyMonitor.statuses(),
     };
+  }
+
+  /** What the latest check of each dependency of this worker's tasks found. */
+  get dependencies(): DependencyStatus[] {
+    return this.dependencyMonitor.statuses();
+  }
+
+  /**
+   * A dependency went down or came back: record it at once (so `/ready` and the dashboard show it
+   * within one check), and claim again when tasks are free to run.
+   */
+  private onDependencyChange(status: DependencyStatus): void {
+    this.emit('dependency', status);
+    if (this.modeValue !== 'running') return;
+    void this.heartbeat.runNow();
+    if (status.up) this.nudge();
   }
 
   private readonly onJobsAvailable = (queues: string[]): void => {

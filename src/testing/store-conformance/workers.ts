@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { HandlerIgnoringAbort, Store, WorkerRecord } from '../../store/store.js';
+import type { DependencyStatus, HandlerIgnoringAbort, Store, WorkerRecord } from '../../store/store.js';
 import type { SuiteSection } from './context.js';
 import { at } from './helpers.js';
 
@@ -14,6 +14,7 @@ function workerRecord(id: string, overrides: Partial<WorkerRecord> = {}): Worker
     startedAt: at(0),
     lastHeartbeatAt: at(0),
     handlersIgnoringAbort: [],
+    dependencies: [],
     ...overrides,
   };
 }
@@ -45,7 +46,7 @@ export const workerTests: SuiteSection = (suite) => {
       const other = workerRecord('worker-2');
       await store.workers.register({ worker: beating });
       await store.workers.register({ worker: other });
-      expect(await store.workers.heartbeat({ id: 'worker-1', now: at(30), handlersIgnoringAbort: [] })).toBe(true);
+      expect(await store.workers.heartbeat({ id: 'worker-1', now: at(30), handlersIgnoringAbort: [], dependencies: [] })).toBe(true);
       expect(await listedWorkers(store)).toEqual([{ ...beating, lastHeartbeatAt: at(30) }, other]);
     });
 
@@ -53,14 +54,25 @@ export const workerTests: SuiteSection = (suite) => {
       const handler: HandlerIgnoringAbort = { jobId: '42', attempt: 2, task: 'reports.export', reason: 'timeout', abortedAt: at(20) };
       await store.workers.register({ worker: workerRecord('worker-1', { handlersIgnoringAbort: [{ ...handler, jobId: '7', reason: 'cancel' }] }) });
       expect((await listedWorkers(store))[0]?.handlersIgnoringAbort).toEqual([{ ...handler, jobId: '7', reason: 'cancel' }]);
-      expect(await store.workers.heartbeat({ id: 'worker-1', now: at(30), handlersIgnoringAbort: [handler] })).toBe(true);
+      expect(await store.workers.heartbeat({ id: 'worker-1', now: at(30), handlersIgnoringAbort: [handler], dependencies: [] })).toBe(true);
       expect(await listedWorkers(await harness.openAnother())).toEqual([workerRecord('worker-1', { lastHeartbeatAt: at(30), handlersIgnoringAbort: [handler] })]);
-      expect(await store.workers.heartbeat({ id: 'worker-1', now: at(31), handlersIgnoringAbort: [] })).toBe(true);
+      expect(await store.workers.heartbeat({ id: 'worker-1', now: at(31), handlersIgnoringAbort: [], dependencies: [] })).toBe(true);
       expect((await listedWorkers(store))[0]?.handlersIgnoringAbort).toEqual([]);
     });
 
+    group.test('a heartbeat records what the worker found of its dependencies, and the next one replaces it', async ({ store, harness }) => {
+      const down: DependencyStatus = { name: 'virus-scanner', target: 'tcp://clamd:3310', up: false, since: at(10), checkedAt: at(29), lastError: 'connect ECONNREFUSED 10.0.0.7:3310', tasks: ['uploads.scan'] };
+      await store.workers.register({ worker: workerRecord('worker-1', { dependencies: [{ ...down, up: true, lastError: null }] }) });
+      expect((await listedWorkers(store))[0]?.dependencies).toEqual([{ ...down, up: true, lastError: null }]);
+      expect(await store.workers.heartbeat({ id: 'worker-1', now: at(30), handlersIgnoringAbort: [], dependencies: [down] })).toBe(true);
+      expect(await listedWorkers(await harness.openAnother())).toEqual([workerRecord('worker-1', { lastHeartbeatAt: at(30), dependencies: [down] })]);
+      const huge = { ...down, lastError: 'x'.repeat(200_000) };
+      expect(await store.workers.heartbeat({ id: 'worker-1', now: at(31), handlersIgnoringAbort: [], dependencies: [huge] })).toBe(true);
+      expect((await listedWorkers(store))[0]?.dependencies[0]?.lastError?.length).toBeLessThan(70_000);
+    });
+
     group.test('a heartbeat of an unknown worker returns false and records nothing', async ({ store }) => {
-      expect(await store.workers.heartbeat({ id: 'worker-gone', now: at(30), handlersIgnoringAbort: [] })).toBe(false);
+      expect(await store.workers.heartbeat({ id: 'worker-gone', now: at(30), handlersIgnoringAbort: [], dependencies: [] })).toBe(false);
       expect(await store.workers.list()).toEqual([]);
     });
 
@@ -70,7 +82,7 @@ export const workerTests: SuiteSection = (suite) => {
       await store.workers.deregister({ id: 'worker-1' });
       await store.workers.deregister({ id: 'worker-unknown' });
       expect((await listedWorkers(store)).map((w) => w.id)).toEqual(['worker-2']);
-      expect(await store.workers.heartbeat({ id: 'worker-1', now: at(30), handlersIgnoringAbort: [] })).toBe(false);
+      expect(await store.workers.heartbeat({ id: 'worker-1', now: at(30), handlersIgnoringAbort: [], dependencies: [] })).toBe(false);
     });
 
     group.test('prune deletes workers whose heartbeat stopped before the cut-off', async ({ store }) => {
@@ -80,7 +92,7 @@ export const workerTests: SuiteSection = (suite) => {
       await store.workers.register({ worker: alive });
       expect(await store.workers.prune({ heartbeatBefore: at(40) })).toBe(2);
       expect(await listedWorkers(store)).toEqual([alive]);
-      expect(await store.workers.heartbeat({ id: 'worker-1', now: at(60), handlersIgnoringAbort: [] })).toBe(false);
+      expect(await store.workers.heartbeat({ id: 'worker-1', now: at(60), handlersIgnoringAbort: [], dependencies: [] })).toBe(false);
       expect(await store.workers.prune({ heartbeatBefore: at(40) })).toBe(0);
     });
   });
