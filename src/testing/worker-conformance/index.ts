@@ -3,6 +3,7 @@
  * with real worker processes where a crash or a race between processes is the point.
  * Each store's test file calls `runWorkerConformance` with a harness for a fresh database.
  */
+import { dependencyTests } from './dependencies.js';
 import type { WorkerHarnessFactory } from '../worker-harness.js';
 import { abortIgnoredTests } from './abort-ignored.js';
 import { cancelTests } from './cancel.js';
@@ -38,4 +39,5 @@ export function runWorkerConformance(createHarness: WorkerHarnessFactory): void 
   prefetchTests(createHarness);
   hostileHandlerTests(createHarness);
   abortIgnoredTests(createHarness);
+  dependencyTests(createHarness);
 }
