@@ -1,15 +1,24 @@
 #!/usr/bin/env node
-/** The `conveyor` command line: `worker`, `enqueue`, `status`, `migrate`, `queue`, `serve`, `dev`. */
+/**
+ * The `conveyor` command line: `worker`, `enqueue`, `status`, `jobs`, `cancel`, `retry`, `failures`,
+ * `schedules`, `workers`, `migrate`, `queue`, `serve`, `dev`.
+ */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { cancelCommand } from './cancel.js';
 import { devCommand } from './dev.js';
 import { enqueueCommand } from './enqueue.js';
 import { reportError } from './errors.js';
+import { failuresCommand } from './failures.js';
+import { jobsCommand } from './jobs.js';
 import { migrateCommand } from './migrate.js';
 import { queueCommand } from './queue.js';
+import { retryCommand } from './retry.js';
+import { schedulesCommand } from './schedules.js';
 import { serveCommand } from './serve.js';
 import { statusCommand } from './status.js';
 import { workerCommand } from './worker.js';
+import { workersCommand } from './workers.js';
 
 // The same relative path from src/cli and dist/cli.
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -21,6 +30,12 @@ const program = new Command('conveyor')
   .addCommand(workerCommand())
   .addCommand(enqueueCommand())
   .addCommand(statusCommand())
+  .addCommand(jobsCommand())
+  .addCommand(cancelCommand())
+  .addCommand(retryCommand())
+  .addCommand(failuresCommand())
+  .addCommand(schedulesCommand())
+  .addCommand(workersCommand())
   .addCommand(migrateCommand())
   .addCommand(queueCommand())
   .addCommand(serveCommand())

@@ -41,3 +41,13 @@ export async function openCliConveyor(command: Command, tasks: Task[] = [], defa
     throw error;
   }
 }
+
+/** Open Conveyor on the command's store, hand it to `use`, and close it whatever happens. */
+export async function withCliConveyor<T>(command: Command, use: (conveyor: Conveyor, url: string) => Promise<T>): Promise<T> {
+  const { conveyor, url } = await openCliConveyor(command);
+  try {
+    return await use(conveyor, url);
+  } finally {
+    await conveyor.close();
+  }
+}

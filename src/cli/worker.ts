@@ -10,7 +10,24 @@ import { openCliConveyor } from './store.js';
 interface WorkerCommandOptions {
   concurrency?: number;
   queues?: string[];
+  leaseMs?: number;
+  heartbeatMs?: number;
+  drainMs?: number;
+  prefetch?: number;
+  pollMs?: number;
 }
+
+/**
+ * The library's name of each timing option, so its checks (bounds, heartbeat under half the lease)
+ * stay the only ones and their errors name the flag a user typed.
+ */
+const FLAG_OF_SETTING: Record<string, string> = {
+  'worker leaseMs': '--lease-ms',
+  'worker heartbeatIntervalMs': '--heartbeat-ms',
+  'worker drainMs': '--drain-ms',
+  'worker prefetch': '--prefetch',
+  'worker pollIntervalMs': '--poll-ms',
+};
 
 export function workerCommand(): Command {
   return new Command('worker')
@@ -18,13 +35,30 @@ export function workerCommand(): Command {
     .argument('<module>', 'file exporting tasks made by defineTask, or arrays of them, and optionally `resources` (TypeScript works)')
     .option('--concurrency <n>', 'jobs run at once (default: 10)', integerOption('10'))
     .option('--queues <a,b>', 'serve only these queues (default: every queue of the tasks)', listOption('default,reports'))
+    .option('--lease-ms <ms>', "a running job's lease; another worker re-queues the job when it expires unrenewed (default: 30000)", integerOption('30000'))
+    .option('--heartbeat-ms <ms>', 'how often leases and the registry record are renewed; under half of --lease-ms (default: 2000)', integerOption('2000'))
+    .option('--drain-ms <ms>', 'on stop, how long in-flight jobs may finish before they are aborted and handed back (default: 10000)', integerOption('10000'))
+    .option('--prefetch <n>', 'jobs claimed ahead of the free slots, for many short jobs; keep 0 for long ones (default: 0)', integerOption('100'))
+    .option('--poll-ms <ms>', 'how often an idle worker looks for jobs queued by other processes (default: 200)', integerOption('200'))
     .action(async (specifier: string, options: WorkerCommandOptions, command: Command) => {
       const module = await loadTaskModule(specifier);
       const tasks = tasksOnQueues(module.tasks, options.queues);
       const stopRequested = nextStopSignal();
       const { conveyor, url } = await openCliConveyor(command);
       try {
-        const worker = conveyor.createWorker({ tasks, queues: options.queues, concurrency: options.concurrency, resources: module.resources });
+        const worker = withFlagNames(() =>
+          conveyor.createWorker({
+            tasks,
+            queues: options.queues,
+            concurrency: options.concurrency,
+            resources: module.resources,
+            leaseMs: options.leaseMs,
+            heartbeatIntervalMs: options.heartbeatMs,
+            drainMs: options.drainMs,
+            prefetch: options.prefetch,
+            pollIntervalMs: options.pollMs,
+          }),
+        );
         await worker.start();
         process.stdout.write(
           `conveyor worker ${worker.id} serving ${tasks.length} task(s) [${worker.taskNamesServed.join(', ')}] ` +
@@ -37,6 +71,17 @@ export function workerCommand(): Command {
       }
       process.stdout.write('conveyor worker stopped\n');
     });
+}
+
+/** Run `create`, renaming the library's setting to its flag in a ConveyorConfigError about a timing option. */
+function withFlagNames<T>(create: () => T): T {
+  try {
+    return create();
+  } catch (error) {
+    const flag = error instanceof ConveyorConfigError ? FLAG_OF_SETTING[error.setting] : undefined;
+    if (flag === undefined || !(error instanceof ConveyorConfigError)) throw error;
+    throw new ConveyorConfigError(flag, error.problem, error.example);
+  }
 }
 
 /** With `--queues`, only the tasks on those queues; every listed queue must have one. */
