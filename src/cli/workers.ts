@@ -34,5 +34,10 @@ function formatWorkers(workers: readonly WorkerStatus[]): string {
   const ignoring = workers.flatMap((worker) =>
     worker.handlersIgnoringAbort.map((handler) => `${worker.id}: job ${handler.jobId} (${handler.task}, attempt ${handler.attempt}) ignores its abort (${handler.reason}) since ${formatTime(handler.abortedAt)} UTC`),
   );
-  return [table, ...ignoring].join('\n');
+  const down = workers.flatMap((worker) =>
+    worker.dependencies
+      .filter((dependency) => !dependency.up)
+      .map((dependency) => `${worker.id}: dependency ${dependency.name} (${dependency.target}) down since ${formatTime(dependency.since)} UTC: ${dependency.lastError ?? 'no error recorded'}; waiting: ${dependency.tasks.join(', ')}`),
+  );
+  return [table, ...ignoring, ...down].join('\n');
 }
