@@ -37,7 +37,7 @@ function formatWorkers(workers: readonly WorkerStatus[]): string {
   const down = workers.flatMap((worker) =>
     worker.dependencies
       .filter((dependency) => !dependency.up)
-      .map((dependency) => `${worker.id}: dependency ${dependency.name} (${dependency.target}) down since ${formatTime(dependency.since)} UTC: ${dependency.lastError ?? 'no error recorded'}; waiting: ${dependency.tasks.join(', ')}`),
+      .map((dependency) => `${worker.id}: dependency ${dependency.name} (${dependency.target}) down since ${formatTime(dependency.since)} UTC: ${dependency.lastError ?? 'no error recorded'}; needed by ${dependency.tasks.join(', ')}`),
   );
   return [table, ...ignoring, ...down].join('\n');
 }

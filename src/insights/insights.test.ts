@@ -125,6 +125,7 @@ describe('readiness', () => {
       ['live-worker', false],
       ['orphaned-jobs', true],
       ['stalled-workers', true],
+      ['dependencies', true],
     ]);
     expect(readiness.checks[2]?.detail).toBe('no live worker: none is registered');
   });

@@ -1,7 +1,8 @@
 /**
  * Readiness (F7): whether jobs enqueued now will run. The store answers and would take a write, its
  * schema is the one this package expects, some worker is heartbeating, no queued job waits for a
- * queue or task no live worker serves, and no worker has gone silent. `GET /ready` answers with it;
+ * queue or task no live worker serves, no worker has gone silent, and no live worker finds a service
+ * its tasks need down (their jobs wait until it is back). `GET /ready` answers with it;
  * the dashboard's overview shows its failed checks as warnings.
  */
 import type { OrphanReport } from '../client/orphans.js';
@@ -13,7 +14,7 @@ import { errorMessage, withTimeout } from './with-timeout.js';
 /** How long readiness waits for each store call before it reports the store unreachable, unless told otherwise. */
 export const DEFAULT_READINESS_STORE_TIMEOUT_MS = 2_000;
 
-export const READINESS_CHECK_NAMES = ['store', 'migrations', 'live-worker', 'orphaned-jobs', 'stalled-workers'] as const;
+export const READINESS_CHECK_NAMES = ['store', 'migrations', 'live-worker', 'orphaned-jobs', 'stalled-workers', 'dependencies'] as const;
 
 export interface ReadinessCheck {
   /** Which condition was checked. */
@@ -53,7 +54,7 @@ export async function checkReadiness(sources: ReadinessSources, storeTimeoutMs: 
   const checks: ReadinessCheck[] = [
     storeCheck(storeErrors, writability.status === 'fulfilled' ? writability.value : null, Date.now() - startedAt),
     migrations.status === 'fulfilled' ? migrationCheck(migrations.value) : historyRefused ? { name: 'migrations', ok: false, detail: errorMessage(migrations.reason) } : notChecked('migrations'),
-    ...(orphans.status === 'fulfilled' ? workerChecks(orphans.value, new Date()) : [notChecked('live-worker'), notChecked('orphaned-jobs'), notChecked('stalled-workers')]),
+    ...(orphans.status === 'fulfilled' ? workerChecks(orphans.value, new Date()) : [notChecked('live-worker'), notChecked('orphaned-jobs'), notChecked('stalled-workers'), notChecked('dependencies')]),
   ];
   return { ready: checks.every((check) => check.ok), checks };
 }
@@ -114,7 +115,22 @@ function workerChecks(report: OrphanReport, now: Date): ReadinessCheck[] {
             stalledWorkers.map((worker) => `${worker.id} (${worker.host} pid ${worker.pid}, last heartbeat ${Math.round((now.getTime() - worker.lastHeartbeatAt.getTime()) / 1000)} s ago)`),
           )}`,
         },
+    dependencyCheck(liveWorkers, now),
   ];
+}
+
+/** Fails while a live worker finds a dependency of its tasks down: it claims none of the jobs that wait for it. */
+function dependencyCheck(liveWorkers: OrphanReport['liveWorkers'], now: Date): ReadinessCheck {
+  const down = liveWorkers.flatMap((worker) => worker.dependencies.filter((dependency) => !dependency.up).map((dependency) => ({ worker, dependency })));
+  const checked = new Set(liveWorkers.flatMap((worker) => worker.dependencies.map((dependency) => dependency.name)));
+  if (down.length === 0) return { name: 'dependencies', ok: true, detail: checked.size === 0 ? 'no live worker declares dependencies' : `every dependency is up: ${[...checked].sort().map(quote).join(', ')}` };
+  return {
+    name: 'dependencies',
+    ok: false,
+    detail: `${down.length} dependency check(s) failing, jobs of their tasks wait: ${named(
+      down.map(({ worker, dependency }) => `${quote(dependency.name)} at ${dependency.target} down for ${Math.round((now.getTime() - dependency.since.getTime()) / 1000)} s on worker ${worker.id} (${worker.host}): ${dependency.lastError ?? 'no error recorded'}; needed by ${dependency.tasks.join(', ')}`),
+    )}`,
+  };
 }
 
 function named(items: string[]): string {

@@ -81,6 +81,19 @@ describe('GET /metrics', () => {
     expect(samples.get('conveyor_lease_recoveries_total')).toBe(0);
   });
 
+  it('shows each live worker\'s dependencies as conveyor_dependency_up, 1 while up and 0 while down', async () => {
+    const now = new Date();
+    const scanner = { name: 'virus-scanner', target: 'tcp://clamd:3310', up: false, since: now, checkedAt: now, lastError: 'connect ECONNREFUSED', tasks: ['obs.email'] };
+    const billing = { ...scanner, name: 'billing-api', target: 'https://billing/health', up: true, lastError: null };
+    const worker = { id: 'w-1', host: 'jobs-1', pid: 10, queues: ['emails'], tasks: ['obs.email'], concurrency: 1, startedAt: now, lastHeartbeatAt: now, handlersIgnoringAbort: [], dependencies: [scanner, billing] };
+    await fixture.conveyor.store.workers.register({ worker });
+    const metrics = new ConveyorMetrics(fixture.conveyor, { snapshotTtlMs: 0 });
+    const url = await fixture.listen(metricsRoutes(fixture.deps, metrics));
+    const samples = parseExposition(await (await fetch(`${url}/metrics`)).text());
+    expect(samples.get('conveyor_dependency_up{worker="w-1",host="jobs-1",dependency="virus-scanner",target="tcp://clamd:3310"}')).toBe(0);
+    expect(samples.get('conveyor_dependency_up{worker="w-1",host="jobs-1",dependency="billing-api",target="https://billing/health"}')).toBe(1);
+  });
+
   it('does not count a duplicate returned for a dedup key as enqueued', async () => {
     const metrics = new ConveyorMetrics(fixture.conveyor, { snapshotTtlMs: 0 });
     const first = await fixture.conveyor.enqueue(emailTask, { n: 1 });

@@ -190,6 +190,19 @@ export class ConveyorMetrics {
       },
     });
     new Gauge({
+      name: 'conveyor_dependency_up',
+      help: 'Whether a service a task needs was up (1) or down (0) at the latest check of each live worker whose tasks need it; while it is down, the worker claims none of the jobs that wait for it.',
+      labelNames: ['worker', 'host', 'dependency', 'target'],
+      registers,
+      async collect() {
+        const { orphans } = await read();
+        this.reset();
+        for (const worker of orphans.liveWorkers) {
+          for (const dependency of worker.dependencies) this.set({ worker: worker.id, host: worker.host, dependency: dependency.name, target: dependency.target }, dependency.up ? 1 : 0);
+        }
+      },
+    });
+    new Gauge({
       name: 'conveyor_orphaned_jobs',
       help: 'Queued jobs no live worker serves, by queue, task and reason (queue-not-served, task-not-served).',
       labelNames: ['queue', 'task', 'reason'],

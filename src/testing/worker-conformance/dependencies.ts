@@ -46,6 +46,12 @@ export function dependencyTests(createHarness: WorkerHarnessFactory): void {
         expect(status).toMatchObject({ name: 'virus-scanner', target: `tcp://127.0.0.1:${port}`, up: false, lastError: expect.stringMatching(/ECONNREFUSED/), tasks: ['test.scan', 'test.anyway'] });
       });
       expect(worker.dependencies[0]?.up).toBe(false);
+      const readiness = await conveyor.insights.readiness();
+      expect(readiness.checks.find((check) => check.name === 'dependencies')).toMatchObject({
+        ok: false,
+        detail: expect.stringContaining(`"virus-scanner" at tcp://127.0.0.1:${port} down for`),
+      });
+      expect(readiness.ready).toBe(false);
       expect(logger.find('dependency down: not claiming jobs of test.scan until it is back', 'error')).toHaveLength(1);
 
       const service: Server = createServer((socket) => socket.end());
@@ -54,6 +60,7 @@ export function dependencyTests(createHarness: WorkerHarnessFactory): void {
         expect(await conveyor.waitFor(waiting.id, { timeoutMs: 10_000 })).toMatchObject({ state: 'succeeded', attempt: 1, result: 'clean: avatar.png' });
         await vi.waitFor(async () => expect((await conveyor.listWorkers())[0]?.dependencies[0]).toMatchObject({ up: true, lastError: null }));
         expect(logger.find('dependency back up', 'info')).toHaveLength(1);
+        expect((await conveyor.insights.readiness()).checks.find((check) => check.name === 'dependencies')).toMatchObject({ ok: true, detail: 'every dependency is up: "virus-scanner"' });
         expect(logger.find('dependency down: not claiming jobs of test.scan until it is back', 'error')).toHaveLength(1);
       } finally {
         await new Promise((resolve) => service.close(resolve));
