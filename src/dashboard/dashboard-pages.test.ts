@@ -104,6 +104,30 @@ describe('dashboard pages', () => {
     expect(detail).toContain(`<code data-lease-owner>${worker.id}</code>`);
   });
 
+  it('warns on the overview of a dependency a live worker finds down, where, since when, why, and how many jobs wait for it', async () => {
+    const now = Date.now();
+    const down = { name: 'mail-relay', target: 'tcp://smtp.internal:25', up: false, since: new Date(now - 300_000), checkedAt: new Date(now), lastError: 'connect ECONNREFUSED 10.0.0.25:25', tasks: ['email.send'] };
+    const worker = { id: 'relay-less', host: 'jobs-7', pid: 77, queues: ['mail'], tasks: ['email.send'], concurrency: 1, startedAt: new Date(now - 600_000), lastHeartbeatAt: new Date(now), handlersIgnoringAbort: [], dependencies: [down] };
+    await server.conveyor.store.workers.register({ worker });
+    const queued = [(await server.conveyor.enqueue(sendEmail, { to: 'a@example.com', subject: 'x' })).job, (await server.conveyor.enqueue(sendEmail, { to: 'b@example.com', subject: 'y' })).job];
+    try {
+      // Other tests of this file leave queued jobs of the task too: the warning counts them all.
+      const waiting = (await server.conveyor.insights.jobCounts()).filter((group) => group.task === 'email.send' && group.state === 'queued').reduce((sum, group) => sum + group.count, 0);
+      expect(waiting).toBeGreaterThanOrEqual(2);
+      const overview = await page('/');
+      expect(overview).toMatch(
+        new RegExp(
+          `data-warning="dependency-down"><strong>Dependency down:</strong><code>mail-relay</code> at <code>tcp://smtp\\.internal:25</code>, since <time[^>]*>5 min ago</time> on jobs-7: ` +
+            `connect ECONNREFUSED 10\\.0\\.0\\.25:25\\. Waiting for it: ${waiting.toLocaleString('en-US')} queued jobs of <a href="[^"]*task=email\\.send[^"]*"><code>email\\.send</code></a>\\.`,
+        ),
+      );
+      expect(overview).not.toContain('Not ready (dependencies)');
+    } finally {
+      for (const job of queued) await server.conveyor.cancel(job.id);
+      await server.conveyor.store.workers.deregister({ id: worker.id });
+    }
+  });
+
   it('serves the live script as JavaScript without a session', async () => {
     const overview = await page('/');
     const script = /<script src="(\/dashboard\/assets\/dashboard\.js\?v=[0-9a-f]+)" defer>/.exec(overview)?.[1];

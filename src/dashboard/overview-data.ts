@@ -20,6 +20,8 @@ export interface OverviewData {
   readiness: Readiness;
   /** False when readiness found the store unreachable: the queue list and throughput are then unknown, not empty. */
   storeAnswered: boolean;
+  /** Queued jobs by task (all queues), for the warnings that say how many jobs wait. */
+  queuedByTask: ReadonlyMap<string, number>;
 }
 
 export async function loadOverview(conveyor: Conveyor, now: Date = new Date()): Promise<OverviewData> {
@@ -40,8 +42,11 @@ export async function loadOverview(conveyor: Conveyor, now: Date = new Date()): 
   // The dashboard shows throughput by the hour, not the API's last minute; a queue whose jobs all
   // finished within the hour still shows, by its throughput, as a queue that finished none lately.
   const idle = [...throughputByQueue.keys()].map((queue) => ({ queue, state: 'succeeded' as const, count: 0 }));
+  const queuedByTask = new Map<string, number>();
+  for (const group of valueOf(counts, [])) if (group.state === 'queued') queuedByTask.set(group.task, (queuedByTask.get(group.task) ?? 0) + group.count);
   return {
     now,
+    queuedByTask,
     queues: queueOverviewsFrom(valueOf(states, []), valueOf(counts, []), idle),
     throughput: throughputByQueue,
     orphans: orphans.status === 'fulfilled' ? orphans.value : null,

@@ -27,7 +27,7 @@ export function overviewPage(data: OverviewData): Page {
 }
 
 function overviewLive(data: OverviewData): Html {
-  const warnings = overviewWarnings(data.orphans, data.readiness, data.now);
+  const warnings = overviewWarnings(data.orphans, data.readiness, data.now, data.queuedByTask);
   return html`${tiles(data)}
 <section class="warnings" aria-label="Warnings">${warnings.length > 0 ? warnings : html`<div class="all-clear" data-warning="none">All clear: the store answers, workers are heartbeating, and every queued job has a worker that serves it.</div>`}</section>
 <h2>Queues</h2>
