@@ -104,7 +104,7 @@ describe('dashboard pages', () => {
     expect(detail).toContain(`<code data-lease-owner>${worker.id}</code>`);
   });
 
-  it('warns on the overview of a dependency a live worker finds down, where, since when, why, and how many jobs wait for it', async () => {
+  it('warns on the overview of a dependency a live worker finds down, where, since when, why, and how many jobs wait for it; the job page says why the job waits', async () => {
     const now = Date.now();
     const down = { name: 'mail-relay', target: 'tcp://smtp.internal:25', up: false, since: new Date(now - 300_000), checkedAt: new Date(now), lastError: 'connect ECONNREFUSED 10.0.0.25:25', tasks: ['email.send'] };
     const worker = { id: 'relay-less', host: 'jobs-7', pid: 77, queues: ['mail'], tasks: ['email.send'], concurrency: 1, startedAt: new Date(now - 600_000), lastHeartbeatAt: new Date(now), handlersIgnoringAbort: [], dependencies: [down] };
@@ -122,6 +122,9 @@ describe('dashboard pages', () => {
         ),
       );
       expect(overview).not.toContain('Not ready (dependencies)');
+      const detail = await page(`/dashboard/jobs/${queued[0]!.id}`);
+      expect(detail).toMatch(/data-job-waits><strong>Waiting for a dependency:<\/strong>Every live worker that runs <code>email\.send<\/code> on queue <code>mail<\/code> finds a service it needs down/);
+      expect(detail).toMatch(/<li><code>mail-relay<\/code> at <code>tcp:\/\/smtp\.internal:25<\/code>, down since <time[^>]*>5 min ago<\/time> on worker <code>relay-less<\/code> \(jobs-7\): connect ECONNREFUSED 10\.0\.0\.25:25<\/li>/);
     } finally {
       for (const job of queued) await server.conveyor.cancel(job.id);
       await server.conveyor.store.workers.deregister({ id: worker.id });

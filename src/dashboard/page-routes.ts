@@ -3,6 +3,7 @@
  * through the Conveyor client API, then renders; the same handler answers the live script's
  * refreshes with the live region alone (`respondWithPage`).
  */
+import { dependencyWait } from '../insights/dependency-waits.js';
 import { Hono } from 'hono';
 import { listJobsUpTo } from '../client/job-batches.js';
 import type { ServerDeps } from '../server/deps.js';
@@ -41,7 +42,9 @@ export function pageRoutes({ conveyor }: ServerDeps): Hono {
     // The store answers null for an id it could never have given (not a number, too long).
     const job = await conveyor.getJob(id);
     if (job === null) return respondWithPage(c, notFoundPage('jobs', 'No such job', `There is no job with id "${id.slice(0, 40)}"; it may have been pruned after its retention.`));
-    return respondWithPage(c, jobDetailPage(job, new Date()));
+    // A queued job may wait for a service its task needs: say so on its page.
+    const wait = job.state === 'queued' ? dependencyWait(job, await conveyor.listWorkers()) : null;
+    return respondWithPage(c, jobDetailPage(job, new Date(), wait));
   });
 
   app.get(FAILURES_PAGE_PATH, async (c) => respondWithPage(c, failuresPage(await conveyor.insights.failureGroups(), new Date())));

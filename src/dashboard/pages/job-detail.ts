@@ -5,6 +5,7 @@
  */
 import { RETRYABLE_STATES, isFinalState, type Job, type JobState } from '../../job.js';
 import { errorType } from '../../insights/error-fingerprint.js';
+import type { DependencyWait } from '../../insights/dependency-waits.js';
 import { formatJson, stateBadge, timeAgo, timeExact } from '../format.js';
 import { EMPTY, html, type Html } from '../html.js';
 import type { Page } from '../layout.js';
@@ -12,21 +13,22 @@ import { jobTimeline, type TimelineEntry } from '../job-timeline.js';
 import { jobsPagePath } from '../jobs-filter.js';
 import { jobPagePath } from '../paths.js';
 
-export function jobDetailPage(job: Job, now: Date): Page {
+export function jobDetailPage(job: Job, now: Date, wait: DependencyWait | null = null): Page {
   return {
     title: `Job #${job.id}`,
     section: 'jobs',
-    live: jobDetailLive(job, now),
+    live: jobDetailLive(job, now, wait),
     liveness: { eventsUrl: `/events?jobId=${encodeURIComponent(job.id)}`, refreshMs: 1000 },
   };
 }
 
-function jobDetailLive(job: Job, now: Date): Html {
+function jobDetailLive(job: Job, now: Date, wait: DependencyWait | null): Html {
   return html`<div data-job-id="${job.id}">
 <div class="detail-head">
   <div><h1>Job #${job.id} ${stateBadge(job.state)}</h1><div class="muted"><code>${job.task}</code> on queue <a href="${jobsPagePath({ queue: job.queue })}">${job.queue}</a></div></div>
   <div class="actions">${actionButtons(job)}</div>
 </div>
+${wait === null || wait.holds.length === 0 ? EMPTY : waitsFor(job, wait, now)}
 <div class="grid-2">
   <section class="panel"><h2>Details</h2>${facts(job, now)}</section>
   <section class="panel"><h2>History</h2>${timeline(job, now)}</section>
@@ -36,6 +38,18 @@ ${job.progress === null ? EMPTY : html`<section class="panel"><h2>Progress</h2><
 ${job.result === null ? EMPTY : html`<section class="panel"><h2>Result</h2><pre data-job-result>${formatJson(job.result)}</pre></section>`}
 ${errorsSection(job)}
 </div>`;
+}
+
+/** Why a queued job waits: a service its task needs is down on the workers that would run it. */
+function waitsFor(job: Job, wait: DependencyWait, now: Date): Html {
+  const summary = wait.blocked
+    ? html`Every live worker that runs <code>${job.task}</code> on queue <code>${job.queue}</code> finds a service it needs down, so none claims this job until one is back.`
+    : html`Some live workers that run <code>${job.task}</code> find a service it needs down; the others can still claim this job.`;
+  const items = wait.holds.map(
+    ({ workerId, host, dependency }) =>
+      html`<li><code>${dependency.name}</code> at <code>${dependency.target}</code>, down since ${timeAgo(dependency.since, now)} on worker <code>${workerId}</code> (${host}): ${dependency.lastError ?? 'no error recorded'}</li>`,
+  );
+  return html`<div class="warning error" data-job-waits><strong>Waiting for a dependency:</strong>${summary}<ul>${items}</ul></div>`;
 }
 
 function actionButtons(job: Job): Html {

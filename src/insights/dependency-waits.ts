@@ -1,0 +1,29 @@
+/**
+ * Why a queued job may be waiting on the services its task needs: for each live worker that serves
+ * the job's queue and task, the dependencies of that task it finds down. A worker holds back a task
+ * while one of them is down, so the job waits for as long as every such worker has one down.
+ */
+import type { WorkerStatus } from '../conveyor.js';
+import type { DependencyStatus } from '../store/store.js';
+
+export interface DependencyHold {
+  workerId: string;
+  host: string;
+  dependency: DependencyStatus;
+}
+
+export interface DependencyWait {
+  /** Down dependencies of the task, per live worker that serves its queue and task. */
+  holds: DependencyHold[];
+  /** True when every live worker that serves the queue and task has one of them down: nothing will claim the job until one is back. */
+  blocked: boolean;
+}
+
+export function dependencyWait(job: { task: string; queue: string }, workers: readonly WorkerStatus[]): DependencyWait {
+  const serving = workers.filter((worker) => worker.live && worker.queues.includes(job.queue) && worker.tasks.includes(job.task));
+  const holds = serving.flatMap((worker) =>
+    worker.dependencies.filter((dependency) => !dependency.up && dependency.tasks.includes(job.task)).map((dependency) => ({ workerId: worker.id, host: worker.host, dependency })),
+  );
+  const held = new Set(holds.map((hold) => hold.workerId));
+  return { holds, blocked: serving.length > 0 && serving.every((worker) => held.has(worker.id)) };
+}
