@@ -61,7 +61,7 @@ describe('readinessFindings', () => {
         area: 'jobs',
         check: 'orphaned-jobs',
         cause: '3 job(s) of task "image.resize" wait in queue "media", which no live worker serves (oldest queued since 2026-12-04T07:30:00.000Z; live workers serve "default")',
-        fix: 'start a worker whose module exports task "image.resize" (on queue "media"): `conveyor worker <module>`, or add media to its `--queues`; or, if "media" is a typo, fix the task\'s `queue` option and retry the jobs',
+        fix: 'start a worker whose module exports task "image.resize" (on queue "media"): `conveyor worker <module>` (a worker started with --queues must list it: --queues default,media); or, if "media" is a typo, fix the task\'s `queue` option and retry the jobs',
       },
       {
         severity: 'error',

@@ -100,7 +100,7 @@ function orphanFinding(group: OrphanGroup, liveWorkers: readonly WorkerRecord[])
       area: 'jobs',
       check: 'orphaned-jobs',
       cause: `${group.count} job(s) of task "${group.task}" wait in queue "${group.queue}", which no live worker serves (${since}; live workers serve ${queuesServed.length === 0 ? 'no queue' : queuesServed.map(quote).join(', ')})`,
-      fix: `start a worker whose module exports task "${group.task}" (on queue "${group.queue}"): \`conveyor worker <module>\`, or add ${group.queue} to its \`--queues\`; or, if "${group.queue}" is a typo, fix the task's \`queue\` option and retry the jobs`,
+      fix: `start a worker whose module exports task "${group.task}" (on queue "${group.queue}"): \`conveyor worker <module>\`${queuesServed.length === 0 ? '' : ` (a worker started with --queues must list it: --queues ${[...queuesServed, group.queue].join(',')})`}; or, if "${group.queue}" is a typo, fix the task's \`queue\` option and retry the jobs`,
     };
   }
   const onQueue = liveWorkers.filter((worker) => worker.queues.includes(group.queue)).map((worker) => worker.id);
