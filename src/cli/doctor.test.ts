@@ -8,6 +8,7 @@ import { cli, FIXTURE_TASKS, startCli, type Running } from './fixtures/run.js';
 import { createTestStore, type TestStore } from './fixtures/store-dir.js';
 
 const DEPENDENCY_TASKS = fileURLToPath(new URL('./fixtures/dependency-tasks.ts', import.meta.url));
+const CONFLICTING_TASKS = fileURLToPath(new URL('./fixtures/conflicting-tasks.ts', import.meta.url));
 /** A token that passes the strength floor, so a healthy run has no configuration warning. */
 const TOKENS = { CONVEYOR_API_TOKENS: '3f9c0a1b2d4e5f60718293a4b5c6d7e8' };
 
@@ -39,8 +40,10 @@ async function startWorker(args: string[]): Promise<Running> {
   return worker;
 }
 
-async function doctorJson(args: string[] = [], env: Record<string, string> = TOKENS): Promise<{ code: number | null; json: DoctorJson }> {
-  const result = await cli([...store.args, 'doctor', '--json', ...args], env);
+/** `doctor --json`, given the fixture tasks module unless `args` names one (`--tasks` none: `[]` with `withTasks` false). */
+async function doctorJson(args: string[] = [], env: Record<string, string> = TOKENS, withTasks = true): Promise<{ code: number | null; json: DoctorJson }> {
+  const tasks = withTasks && !args.includes('--tasks') ? ['--tasks', FIXTURE_TASKS] : [];
+  const result = await cli([...store.args, 'doctor', '--json', ...tasks, ...args], env);
   expect(result.stderr).toBe('');
   return { code: result.code, json: JSON.parse(result.stdout) as DoctorJson };
 }
@@ -52,14 +55,15 @@ function problems(json: DoctorJson): Finding[] {
 describe('conveyor doctor', () => {
   it('finds nothing wrong with a live worker serving every queued job: exit 0, every check ok', async () => {
     await startWorker([FIXTURE_TASKS]);
-    const text = await cli([...store.args, 'doctor'], TOKENS);
+    const text = await cli([...store.args, 'doctor', '--tasks', FIXTURE_TASKS], TOKENS);
     expect(text).toMatchObject({ code: 0, stderr: '' });
     expect(text.stdout).toMatch(/^conveyor doctor: store sqlite:\S+\nok +config\/store-url +--store: sqlite:/);
     expect(text.stdout).toMatch(/\nok +workers\/live-worker +1 live worker\(s\) serving queues "default", "media"\n/);
     expect(text.stdout).toMatch(/\n0 error\(s\), 0 warning\(s\), 0 skipped, \d+ ok\n$/);
-    const { code, json } = await doctorJson();
+    const { code, json } = await doctorJson(['--tasks', FIXTURE_TASKS]);
     expect(code).toBe(0);
     expect(problems(json)).toEqual([]);
+    expect(json.findings.filter((finding) => ['running-past-timeout', 'task-definitions'].includes(finding.check)).map((finding) => finding.severity)).toEqual(['ok', 'ok']);
     expect(json.findings.map((finding) => finding.check)).toEqual(expect.arrayContaining(['store', 'migrations', 'live-worker', 'orphaned-jobs', 'stalled-workers', 'dependencies', 'paused-queues', 'schedules', 'api-tokens']));
   });
 
@@ -146,5 +150,22 @@ describe('conveyor doctor', () => {
       expect.objectContaining({ severity: 'error', check: 'api-rate-limit', cause: 'CONVEYOR_API_RATE_LIMIT: "fast" is not <jobs>/<interval>; `conveyor serve` refuses to start' }),
     ]);
     expect(JSON.stringify(bad.json)).not.toContain(TOKENS.CONVEYOR_API_TOKENS);
+  });
+
+  it('with --tasks, warns of a task a live worker defines on another queue', async () => {
+    await startWorker([FIXTURE_TASKS]);
+    const { code, json } = await doctorJson(['--tasks', CONFLICTING_TASKS]);
+    expect(code).toBe(0);
+    expect(problems(json)).toEqual([
+      {
+        severity: 'warning',
+        area: 'config',
+        check: 'task-definitions',
+        cause: expect.stringMatching(/^task "fixture\.resize" is on queue "images" in the module, but live worker\(s\) \S+ \(host \S+, queues default, media\) run a task of that name on another queue$/),
+        fix: 'define "fixture.resize" once, in a module every worker and producer imports, or give the two tasks different names',
+      },
+    ]);
+    const withoutTasks = await doctorJson([], TOKENS, false);
+    expect(withoutTasks.json.findings.find((finding) => finding.check === 'running-past-timeout')).toMatchObject({ severity: 'skipped', cause: 'not checked: no tasks module given; pass --tasks <module> to check them' });
   });
 });

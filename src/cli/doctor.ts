@@ -13,12 +13,13 @@ import { Command } from 'commander';
 import type { OrphanReport } from '../client/orphans.js';
 import { parseStoreUrl } from '../config.js';
 import { Conveyor } from '../conveyor.js';
-import { diagnosisExitCode, failureFindings, FINDING_SEVERITIES, jobFindings, readinessFindings, skippedFindings, sortFindings, type Finding } from '../insights/diagnosis.js';
+import { diagnosisExitCode, failureFindings, FINDING_SEVERITIES, jobFindings, overdueFindings, readinessFindings, skippedFindings, sortFindings, taskDefinitionFindings, type Finding, type TaskDefinition } from '../insights/diagnosis.js';
 import { checkReadiness, DEFAULT_READINESS_STORE_TIMEOUT_MS, type ReadinessCheck } from '../insights/readiness.js';
-import { withTimeout } from '../insights/with-timeout.js';
+import { errorMessage, withTimeout } from '../insights/with-timeout.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { diagnoseConfig } from './doctor-config.js';
+import { loadTaskModule } from './load-tasks.js';
 import { integerOption } from './parse-options.js';
 import type { GlobalOptions } from './store.js';
 
@@ -26,8 +27,15 @@ interface DoctorOptions {
   json?: boolean;
   strict?: boolean;
   queues?: string;
+  tasks?: string;
   timeoutMs: number;
 }
+
+/** The checks that need the tasks module (`--tasks`). */
+const TASK_CHECKS: Array<Pick<Finding, 'area' | 'check'>> = [
+  { area: 'jobs', check: 'running-past-timeout' },
+  { area: 'config', check: 'task-definitions' },
+];
 
 /** The checks past the store's own, skipped together when the store cannot be read. */
 const LIVE_CHECKS: ReadonlyArray<Pick<Finding, 'area' | 'check'>> = [
@@ -39,7 +47,11 @@ const LIVE_CHECKS: ReadonlyArray<Pick<Finding, 'area' | 'check'>> = [
   { area: 'jobs', check: 'paused-queues' },
   { area: 'jobs', check: 'schedules' },
   { area: 'jobs', check: 'failure-groups' },
+  ...TASK_CHECKS,
 ];
+
+/** Running jobs read for the overdue check; past it the finding says it read the newest only. */
+const RUNNING_JOBS_READ = 500;
 
 const NO_WORKERS: OrphanReport = { jobs: [], stalledWorkers: [], liveWorkers: [] };
 
@@ -52,10 +64,12 @@ export function doctorCommand(): Command {
     .option('--json', 'print the findings as JSON')
     .option('--strict', 'exit 1 on warnings too')
     .option('--queues <a,b>', "also check a worker's --queues list (repeated or empty entries)")
+    .option('--tasks <module>', "your tasks module: also check running jobs against each task's timeoutMs, and tasks live workers define on another queue")
     .option('--timeout-ms <ms>', 'how long each store call may take before the store counts as unreachable (default: 2000)', integerOption('2000'), DEFAULT_READINESS_STORE_TIMEOUT_MS)
     .action(async (options: DoctorOptions, command: Command) => {
       const config = diagnoseConfig({ storeOption: command.optsWithGlobals<GlobalOptions>().store, env: process.env, queues: options.queues });
-      const live = config.store === null ? storeSkipped('the store URL is invalid (see config/store-url)') : await diagnoseStore(config.store, options.timeoutMs);
+      const tasks = options.tasks === undefined ? null : (await loadTaskModule(options.tasks)).tasks.map(({ name, queue, timeoutMs }) => ({ name, queue, timeoutMs }));
+      const live = config.store === null ? storeSkipped('the store URL is invalid (see config/store-url)') : await diagnoseStore(config.store, tasks, options.timeoutMs);
       const findings = sortFindings([...config.findings, ...live]);
       const exitCode = diagnosisExitCode(findings, options.strict === true);
       const storeUrl = config.store?.redacted ?? null;
@@ -69,7 +83,7 @@ function storeSkipped(why: string): Finding[] {
 }
 
 /** Open the store unmigrated, probe it with readiness's own store and migration checks, then run the rest if it is usable. */
-async function diagnoseStore(location: { url: string; setting: string; redacted: string }, timeoutMs: number): Promise<Finding[]> {
+async function diagnoseStore(location: { url: string; setting: string; redacted: string }, tasks: TaskDefinition[] | null, timeoutMs: number): Promise<Finding[]> {
   const parsed = parseStoreUrl(location.url, location.setting);
   // Opening a SQLite file that is not there would create it: a check must not make the store it checks.
   if (parsed.dialect === 'sqlite' && parsed.path !== ':memory:' && !existsSync(parsed.path)) {
@@ -102,7 +116,7 @@ async function diagnoseStore(location: { url: string; setting: string; redacted:
   }
   const conveyor = await Conveyor.open({ store, migrate: false });
   try {
-    return await liveFindings(conveyor, location.redacted, timeoutMs);
+    return await liveFindings(conveyor, location.redacted, tasks, timeoutMs);
   } finally {
     await conveyor.close();
   }
@@ -113,19 +127,25 @@ function storeChecks(checks: readonly ReadinessCheck[]): ReadinessCheck[] {
 }
 
 /** Readiness as `/ready` runs it (sharing its orphan report), then what readiness does not cover. */
-async function liveFindings(conveyor: Conveyor, storeUrl: string, timeoutMs: number): Promise<Finding[]> {
+async function liveFindings(conveyor: Conveyor, storeUrl: string, tasks: TaskDefinition[] | null, timeoutMs: number): Promise<Finding[]> {
   let orphans: OrphanReport | null = null;
   const readiness = await conveyor.insights.readiness({ storeTimeoutMs: timeoutMs, orphanReport: async () => (orphans = await conveyor.orphans()) });
   const now = new Date();
   const found = readinessFindings(readiness, { storeUrl, orphans, now });
   if (orphans === null) return [...found, ...skippedFindings(LIVE_CHECKS.filter(notReadiness), 'the store did not answer')];
-  const live: OrphanReport = orphans;
-  const [queues, schedules, failures] = await Promise.all([
-    withTimeout('conveyor.insights.queueOverviews()', timeoutMs, () => conveyor.insights.queueOverviews(now)),
-    withTimeout('conveyor.schedules.list()', timeoutMs, () => conveyor.schedules.list()),
-    withTimeout('conveyor.insights.failureGroups()', timeoutMs, () => conveyor.insights.failureGroups()),
+  const { liveWorkers } = orphans as OrphanReport;
+  const bounded = <T>(what: string, read: () => Promise<T>, use: (value: T) => Finding[], checks: Array<Pick<Finding, 'area' | 'check'>>): Promise<Finding[]> =>
+    withTimeout(what, timeoutMs, read).then(use, (error: unknown) => skippedFindings(checks, `${what} failed: ${errorMessage(error)}`));
+  const noTasks = skippedFindings(TASK_CHECKS, 'no tasks module given; pass --tasks <module> to check them');
+  const more = await Promise.all([
+    bounded('conveyor.insights.queueOverviews()', () => conveyor.insights.queueOverviews(now), (queues) => jobFindings({ queues, schedules: [], liveWorkers }).filter((finding) => finding.check === 'paused-queues'), [{ area: 'jobs', check: 'paused-queues' }]),
+    bounded('conveyor.schedules.list()', () => conveyor.schedules.list(), (schedules) => jobFindings({ queues: [], schedules, liveWorkers }).filter((finding) => finding.check !== 'paused-queues'), [{ area: 'jobs', check: 'schedules' }, { area: 'workers', check: 'handlers-ignoring-abort' }]),
+    bounded('conveyor.insights.failureGroups()', () => conveyor.insights.failureGroups(), (failures) => failureFindings(failures, now), [{ area: 'jobs', check: 'failure-groups' }]),
+    tasks === null
+      ? Promise.resolve(noTasks)
+      : bounded('conveyor.listJobs({ states: [running] })', () => conveyor.listJobs({ states: ['running'] }, { limit: RUNNING_JOBS_READ }), (page) => [...overdueFindings(page.jobs, tasks, now, page.nextCursor !== null), ...taskDefinitionFindings(tasks, liveWorkers)], TASK_CHECKS),
   ]);
-  return [...found, ...jobFindings({ queues, schedules, liveWorkers: live.liveWorkers }), ...failureFindings(failures, now)];
+  return [...found, ...more.flat()];
 }
 
 function notReadiness(check: Pick<Finding, 'check'>): boolean {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { OrphanReport } from '../client/orphans.js';
 import type { ScheduleRecord, WorkerRecord } from '../store/store.js';
-import { diagnosisExitCode, failureFindings, jobFindings, readinessFindings, sortFindings, type Finding } from './diagnosis.js';
+import { diagnosisExitCode, failureFindings, jobFindings, overdueFindings, readinessFindings, sortFindings, taskDefinitionFindings, type Finding } from './diagnosis.js';
 import type { FailureGroupReport } from './failure-groups.js';
 import type { QueueOverview } from './queue-overview.js';
 import type { Readiness } from './readiness.js';
@@ -126,6 +126,32 @@ describe('jobFindings and failureFindings', () => {
     const group = (fingerprint: string, lastSeenAt: string) => ({ fingerprint, lastSeenAt: new Date(lastSeenAt), count: 2, failed: 1, dead: 1, tasks: ['email.send'], sample: { message: 'boom' } });
     const report = { groups: [group('aaaaaaaaaaaaaaaa', '2026-12-04T07:30:00Z'), group('bbbbbbbbbbbbbbbb', '2026-12-04T06:00:00Z')], scanned: 4, capped: false, limit: 10_000 } as unknown as FailureGroupReport;
     expect(failureFindings(report, now)).toEqual([expect.objectContaining({ severity: 'warning', check: 'failure-groups', fix: expect.stringContaining('conveyor failures retry aaaaaaaaaaaaaaaa') })]);
+  });
+});
+
+describe('overdueFindings and taskDefinitionFindings (with --tasks)', () => {
+  const tasks = [{ name: 'email.send', queue: 'default', timeoutMs: 30_000 }];
+  const running = (id: string, task: string, startedAt: string) => ({ id, task, queue: 'default', workerId: 'w-1', startedAt: new Date(startedAt) });
+
+  it('warns of a running job past its task timeout, ignoring tasks the module does not define', () => {
+    const findings = overdueFindings([running('1', 'email.send', '2026-12-04T07:59:00Z'), running('2', 'email.send', '2026-12-04T07:59:45Z'), running('3', 'other.task', '2026-12-01T00:00:00Z')], tasks, now, false);
+    expect(findings).toEqual([
+      {
+        severity: 'warning',
+        area: 'jobs',
+        check: 'running-past-timeout',
+        cause: 'job 1 (task "email.send", queue "default") has run 60 s on worker w-1, past its task\'s timeoutMs of 30000 ms',
+        fix: 'its worker should have aborted it: make the handler of "email.send" stop when `ctx.signal` aborts, or restart a hung worker; `conveyor cancel 1` asks it to stop',
+      },
+    ]);
+    expect(overdueFindings([], tasks, now, false)).toEqual([expect.objectContaining({ severity: 'ok' })]);
+  });
+
+  it('warns of a task a live worker registered without serving the queue the module puts it on', () => {
+    expect(taskDefinitionFindings(tasks, [worker({ queues: ['mail'], tasks: ['email.send'] })])).toEqual([
+      expect.objectContaining({ severity: 'warning', check: 'task-definitions', cause: 'task "email.send" is on queue "default" in the module, but live worker(s) w-1 (host box, queues mail) run a task of that name on another queue' }),
+    ]);
+    expect(taskDefinitionFindings(tasks, [worker()])).toEqual([expect.objectContaining({ severity: 'ok' })]);
   });
 });
 

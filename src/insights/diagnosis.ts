@@ -222,3 +222,61 @@ export function failureFindings(report: FailureGroupReport, now: Date): Finding[
     fix: `read the error with \`conveyor failures\`; once the cause is fixed, retry the group: \`conveyor failures retry ${group.fingerprint}\``,
   }));
 }
+
+/** What doctor knows of a task from the module given to `--tasks`. */
+export interface TaskDefinition {
+  name: string;
+  queue: string;
+  timeoutMs: number;
+}
+
+/** A running job as the overdue check reads it. */
+export interface RunningJob {
+  id: string;
+  task: string;
+  queue: string;
+  workerId: string | null;
+  startedAt: Date | null;
+}
+
+/**
+ * Running jobs whose attempt started longer ago than their task's `timeoutMs` (as the module defines
+ * it): the worker should have aborted them, so the handler ignores its signal or the worker is hung.
+ */
+export function overdueFindings(running: readonly RunningJob[], tasks: readonly TaskDefinition[], now: Date, capped: boolean): Finding[] {
+  const timeouts = new Map(tasks.map((task) => [task.name, task.timeoutMs]));
+  const overdue = running.flatMap((job) => {
+    const timeoutMs = timeouts.get(job.task);
+    if (timeoutMs === undefined || job.startedAt === null || now.getTime() - job.startedAt.getTime() <= timeoutMs) return [];
+    return [{ job, timeoutMs }];
+  });
+  const among = capped ? ` among the newest ${running.length} running jobs` : '';
+  if (overdue.length === 0) return [ok('jobs', 'running-past-timeout', `no running job of the module's tasks has run past its timeoutMs${among}`)];
+  return overdue.map(({ job, timeoutMs }) => ({
+    severity: 'warning',
+    area: 'jobs',
+    check: 'running-past-timeout',
+    cause: `job ${job.id} (task "${job.task}", queue "${job.queue}") has run ${secondsAgo(job.startedAt!, now)} s on worker ${job.workerId ?? '(none)'}, past its task's timeoutMs of ${timeoutMs} ms${among}`,
+    fix: `its worker should have aborted it: make the handler of "${job.task}" stop when \`ctx.signal\` aborts, or restart a hung worker; \`conveyor cancel ${job.id}\` asks it to stop`,
+  }));
+}
+
+/**
+ * A task the module defines on one queue that a live worker registered without serving that queue:
+ * that worker defines the task under the same name on another queue, so jobs enqueued by one
+ * definition are served by workers of the other only by chance.
+ */
+export function taskDefinitionFindings(tasks: readonly TaskDefinition[], liveWorkers: readonly WorkerRecord[]): Finding[] {
+  const conflicts = tasks.flatMap((task) => {
+    const elsewhere = liveWorkers.filter((worker) => worker.tasks.includes(task.name) && !worker.queues.includes(task.queue));
+    return elsewhere.length === 0 ? [] : [{ task, elsewhere }];
+  });
+  if (conflicts.length === 0) return [ok('config', 'task-definitions', `every task of the module that a live worker runs is on the same queue there (${tasks.length} task(s))`)];
+  return conflicts.map(({ task, elsewhere }) => ({
+    severity: 'warning',
+    area: 'config',
+    check: 'task-definitions',
+    cause: `task "${task.name}" is on queue "${task.queue}" in the module, but live worker(s) ${elsewhere.map((worker) => `${worker.id} (host ${worker.host}, queues ${worker.queues.join(', ')})`).join('; ')} run a task of that name on another queue`,
+    fix: `define "${task.name}" once, in a module every worker and producer imports, or give the two tasks different names`,
+  }));
+}
