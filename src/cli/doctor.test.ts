@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Finding } from '../insights/diagnosis.js';
+import { describePostgres, freshTestSchema, type TestSchema } from '../testing/postgres-env.js';
 import { cli, FIXTURE_TASKS, startCli, type Running } from './fixtures/run.js';
 import { createTestStore, type TestStore } from './fixtures/store-dir.js';
 
@@ -167,5 +168,34 @@ describe('conveyor doctor', () => {
     ]);
     const withoutTasks = await doctorJson([], TOKENS, false);
     expect(withoutTasks.json.findings.find((finding) => finding.check === 'running-past-timeout')).toMatchObject({ severity: 'skipped', cause: 'not checked: no tasks module given; pass --tasks <module> to check them' });
+  });
+});
+
+describePostgres('conveyor doctor on a live PostgreSQL server', () => {
+  let schema: TestSchema | undefined;
+  afterEach(async () => {
+    // The worker goes first: it holds connections into the schema.
+    for (const worker of workers) worker.child.kill('SIGTERM');
+    await Promise.all(workers.map((worker) => worker.finished));
+    await schema?.drop();
+    schema = undefined;
+  });
+
+  it('reports the pending migrations of a fresh schema without applying them, then a healthy system once migrated and served', async () => {
+    schema = freshTestSchema();
+    const args = ['--store', schema.storeUrl];
+    const fresh = JSON.parse((await cli([...args, 'doctor', '--json', '--tasks', FIXTURE_TASKS], TOKENS)).stdout) as DoctorJson;
+    expect(fresh.ok).toBe(false);
+    expect(problems(fresh)[0]).toMatchObject({ severity: 'error', area: 'store', check: 'migrations', cause: expect.stringMatching(/^the database is at version 0 and needs migrations 1, /) });
+    expect(fresh.findings.find((finding) => finding.check === 'orphaned-jobs')).toMatchObject({ severity: 'skipped' });
+    expect(fresh.findings.find((finding) => finding.check === 'store')).toMatchObject({ severity: 'ok' });
+
+    expect((await cli([...args, 'migrate'])).code).toBe(0);
+    const worker = startCli([...args, 'worker', FIXTURE_TASKS]);
+    workers.push(worker);
+    await worker.waitForStdout('Ctrl-C to stop');
+    const healthy = await cli([...args, 'doctor', '--json', '--tasks', FIXTURE_TASKS], TOKENS);
+    expect(healthy.code).toBe(0);
+    expect(problems(JSON.parse(healthy.stdout) as DoctorJson)).toEqual([]);
   });
 });
