@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
  * The `conveyor` command line: `worker`, `enqueue`, `status`, `jobs`, `cancel`, `retry`, `failures`,
- * `schedules`, `workers`, `migrate`, `queue`, `serve`, `dev`.
+ * `schedules`, `workers`, `migrate`, `queue`, `serve`, `dev`, `doctor`.
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { cancelCommand } from './cancel.js';
 import { devCommand } from './dev.js';
+import { doctorCommand } from './doctor.js';
 import { enqueueCommand } from './enqueue.js';
 import { reportError } from './errors.js';
 import { failuresCommand } from './failures.js';
@@ -39,12 +40,14 @@ const program = new Command('conveyor')
   .addCommand(migrateCommand())
   .addCommand(queueCommand())
   .addCommand(serveCommand())
-  .addCommand(devCommand());
+  .addCommand(devCommand())
+  .addCommand(doctorCommand());
 
 try {
   await program.parseAsync(process.argv);
   // Every command closes what it opened; exiting here means a stray handle cannot keep the shell waiting.
-  process.exit(0);
+  // A command that found a problem without failing (`doctor`) sets process.exitCode.
+  process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
 } catch (error) {
   reportError(error);
   process.exit(1);

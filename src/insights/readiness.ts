@@ -66,7 +66,8 @@ export async function checkReadiness(sources: ReadinessSources, storeTimeoutMs: 
 function storeCheck(storeErrors: unknown[], writability: StoreWritability | null, elapsedMs: number): ReadinessCheck {
   const faults = [...new Set(storeErrors.filter((error) => error instanceof ConveyorStoreFaultError).map(errorMessage))];
   if (faults.length > 0) return { name: 'store', ok: false, detail: `cannot take writes: ${faults.join('; ')}` };
-  if (storeErrors.length > 0) return { name: 'store', ok: false, detail: `unreachable: ${storeErrors.map(errorMessage).join('; ')}` };
+  // The calls fail alike when the store is down: say it once.
+  if (storeErrors.length > 0) return { name: 'store', ok: false, detail: `unreachable: ${[...new Set(storeErrors.map(errorMessage))].join('; ')}` };
   if (writability?.writable === false) return { name: 'store', ok: false, detail: `cannot take writes: ${writability.problem}` };
   return { name: 'store', ok: true, detail: `answered in ${elapsedMs} ms` };
 }
