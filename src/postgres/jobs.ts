@@ -10,7 +10,7 @@ import { isFinalState, type Job, type JobState } from '../job.js';
 import type { Logger } from '../logger.js';
 import { parseCursor, parseJobId, storableText } from '../store/encoding.js';
 import { checkIntervalMs, finishedInInterval, type FinishedSlotRow } from '../store/finished-intervals.js';
-import { compareClaimOrder } from '../store/claim-order.js';
+import { sortByClaimOrder, type ClaimOrderKey } from '../store/claim-order.js';
 import { boundedLimit, NO_CURSOR, unique } from '../store/row-limits.js';
 import { idBoundsFromRow, nextListCursor, textSearchWindow, type IdBounds, type IdBoundsRow } from '../store/text-search.js';
 import type {
@@ -145,7 +145,7 @@ export class PostgresJobs implements JobStore {
         ...(await this.db.all<JobRow>(this.db.pool, this.sql.JOB_CLAIM, [queues, tasks, params.now, limit - claimed.length, params.workerId, params.leaseExpiresAt])),
       );
     }
-    return claimed.sort(byClaimOrder).map(jobFromRow);
+    return sortByClaimOrder(claimed, claimOrderKey).map(jobFromRow);
   }
 
   async leaseExtend(params: { workerId: string; leaseExpiresAt: Date }): Promise<JobLease[]> {
@@ -270,9 +270,8 @@ export class PostgresJobs implements JobStore {
   }
 }
 
-/** Claim order (`compareClaimOrder`) of two claimed rows. */
-function byClaimOrder(a: JobRow, b: JobRow): number {
-  return compareClaimOrder({ priority: a.priority, runAt: a.run_at.getTime(), id: Number(a.id) }, { priority: b.priority, runAt: b.run_at.getTime(), id: Number(b.id) });
+function claimOrderKey(row: JobRow): ClaimOrderKey {
+  return { priority: row.priority, runAt: row.run_at.getTime(), id: Number(row.id) };
 }
 
 /** When the last of these outcomes happened: the time their parents are settled at. */

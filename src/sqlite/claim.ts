@@ -7,7 +7,7 @@
  * seen, and no other claim changes the counts before this one writes.
  */
 import type { Job } from '../job.js';
-import { compareClaimOrder } from '../store/claim-order.js';
+import { sortByClaimOrder, type ClaimOrderKey } from '../store/claim-order.js';
 import { claimAllowance, hasQueueLimits, startsPruneBefore } from '../store/queue-limits.js';
 import type { JobClaimParams, QueueState } from '../store/store.js';
 import * as sql from './queries.js';
@@ -25,10 +25,10 @@ export class SqliteClaims {
     const rows = this.db.all<QueueRow>(sql.QUEUES_AMONG, { queues: JSON.stringify(queues) });
     const controls = new Map(rows.map((row) => [row.name, queueFromRow(row)]));
     // The best `limit` jobs of each running queue, merged: the best `limit` overall are among them.
-    const candidates = queues
-      .flatMap((queue) => this.candidates(queue, controls.get(queue), { tasks, now, limit }))
-      .sort(byClaimOrder)
-      .slice(0, limit);
+    const candidates = sortByClaimOrder(
+      queues.flatMap((queue) => this.candidates(queue, controls.get(queue), { tasks, now, limit })),
+      claimOrderKey,
+    ).slice(0, limit);
     if (candidates.length === 0) return [];
     const claimed = this.db.all<JobRow>(sql.JOB_CLAIM, {
       ids: JSON.stringify(candidates.map((candidate) => candidate.id)),
@@ -41,7 +41,7 @@ export class SqliteClaims {
       const rate = controls.get(queue)?.limits.rate ?? null;
       if (rate !== null) this.db.run(sql.QUEUE_STARTS_RECORD, { queue, now, ids: JSON.stringify(ids) });
     }
-    return claimed.sort(byClaimOrder).map(jobFromRow);
+    return sortByClaimOrder(claimed, claimOrderKey).map(jobFromRow);
   }
 
   /** The next jobs of one queue a claim may take: none when paused, only what its limits leave free when limited. */
@@ -64,9 +64,8 @@ export class SqliteClaims {
   }
 }
 
-/** Claim order (`compareClaimOrder`) of two rows. */
-function byClaimOrder(a: { priority: number; run_at: number; id: number }, b: { priority: number; run_at: number; id: number }): number {
-  return compareClaimOrder({ priority: a.priority, runAt: a.run_at, id: a.id }, { priority: b.priority, runAt: b.run_at, id: b.id });
+function claimOrderKey(row: { priority: number; run_at: number; id: number }): ClaimOrderKey {
+  return { priority: row.priority, runAt: row.run_at, id: row.id };
 }
 
 /** The ids of these jobs, by queue. */

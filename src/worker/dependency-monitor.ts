@@ -16,6 +16,8 @@ import type { DependencyStatus } from '../store/store.js';
 import type { Task } from '../task.js';
 import { describeThrown } from './thrown-value.js';
 
+const NOTHING_BLOCKED: ReadonlySet<string> = new Set();
+
 interface Watched {
   dependency: Dependency;
   /** The tasks that need it. */
@@ -64,8 +66,9 @@ export class DependencyMonitor {
     return this.watched.flatMap((entry) => (entry.status === null ? [] : [entry.status]));
   }
 
-  /** Tasks not to claim now: a dependency they wait for is down. */
-  blockedTasks(): Set<string> {
+  /** Tasks not to claim now: a dependency they wait for is down. Called before every claim. */
+  blockedTasks(): ReadonlySet<string> {
+    if (this.watched.length === 0) return NOTHING_BLOCKED;
     return new Set(this.watched.filter((entry) => entry.status?.up === false).flatMap((entry) => entry.waiting));
   }
 
