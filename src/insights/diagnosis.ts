@@ -6,6 +6,7 @@
  * schedules no live worker serves, handlers that ignore their abort) is read from the same reports.
  * Pure: no store call, so each mapping is unit-tested on plain values.
  */
+import { dependenciesDown } from './dependency-waits.js';
 import type { OrphanGroup, OrphanReport } from '../client/orphans.js';
 import type { ScheduleRecord, WorkerRecord } from '../store/store.js';
 import type { FailureGroupReport } from './failure-groups.js';
@@ -124,17 +125,13 @@ function stalledWorkerFinding(worker: WorkerRecord, now: Date): Finding {
 }
 
 function dependencyFindings(liveWorkers: readonly WorkerRecord[], now: Date): Finding[] {
-  return liveWorkers.flatMap((worker) =>
-    worker.dependencies
-      .filter((dependency) => !dependency.up)
-      .map((dependency) => ({
-        severity: 'error' as const,
-        area: 'workers' as const,
-        check: 'dependencies',
-        cause: `dependency "${dependency.name}" at ${dependency.target} is down for worker ${worker.id} (host ${worker.host}, pid ${worker.pid}) since ${dependency.since.toISOString()} (${secondsAgo(dependency.since, now)} s): ${dependency.lastError ?? 'no error recorded'}; jobs of ${dependency.tasks.map(quote).join(', ')} wait, no attempt burned`,
-        fix: `bring ${dependency.target} back, or fix the network path from ${worker.host} to it; the worker checks again on its own and claims those jobs once it is up`,
-      })),
-  );
+  return dependenciesDown(liveWorkers).map(({ worker, dependency }) => ({
+    severity: 'error' as const,
+    area: 'workers' as const,
+    check: 'dependencies',
+    cause: `dependency "${dependency.name}" at ${dependency.target} is down for worker ${worker.id} (host ${worker.host}, pid ${worker.pid}) since ${dependency.since.toISOString()} (${secondsAgo(dependency.since, now)} s): ${dependency.lastError ?? 'no error recorded'}; jobs of ${dependency.tasks.map(quote).join(', ')} wait, no attempt burned`,
+    fix: `bring ${dependency.target} back, or fix the network path from ${worker.host} to it; the worker checks again on its own and claims those jobs once it is up`,
+  }));
 }
 
 export interface JobReports {

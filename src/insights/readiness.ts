@@ -5,6 +5,7 @@
  * its tasks need down (their jobs wait until it is back). `GET /ready` answers with it;
  * the dashboard's overview shows its failed checks as warnings.
  */
+import { dependenciesDown } from './dependency-waits.js';
 import type { OrphanReport } from '../client/orphans.js';
 import { ConveyorMigrationError } from '../errors.js';
 import { ConveyorStoreFaultError } from '../store/store-fault.js';
@@ -122,7 +123,7 @@ function workerChecks(report: OrphanReport, now: Date): ReadinessCheck[] {
 
 /** Fails while a live worker finds a dependency of its tasks down: it claims none of the jobs that wait for it. */
 function dependencyCheck(liveWorkers: OrphanReport['liveWorkers'], now: Date): ReadinessCheck {
-  const down = liveWorkers.flatMap((worker) => worker.dependencies.filter((dependency) => !dependency.up).map((dependency) => ({ worker, dependency })));
+  const down = dependenciesDown(liveWorkers);
   const checked = new Set(liveWorkers.flatMap((worker) => worker.dependencies.map((dependency) => dependency.name)));
   if (down.length === 0) return { name: 'dependencies', ok: true, detail: checked.size === 0 ? 'no live worker declares dependencies' : `every dependency is up: ${[...checked].sort().map(quote).join(', ')}` };
   return {

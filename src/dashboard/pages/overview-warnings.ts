@@ -5,6 +5,7 @@
  * dependencies are named one by one here rather than through their readiness summary.
  */
 import type { OrphanGroup, OrphanReport } from '../../client/orphans.js';
+import { dependenciesDown } from '../../insights/dependency-waits.js';
 import type { Readiness } from '../../insights/readiness.js';
 import { formatAgo, plural, timeAgo } from '../format.js';
 import { html, type Html } from '../html.js';
@@ -20,7 +21,7 @@ export function overviewWarnings(orphans: OrphanReport | null, readiness: Readin
     warnings.push(html`<div class="warning error" data-warning="not-ready"><strong>Not ready (${check.name}):</strong>${check.detail}</div>`);
   }
   for (const group of orphans?.jobs ?? []) warnings.push(orphanWarning(group, now));
-  for (const down of dependenciesDown(orphans?.liveWorkers ?? [])) warnings.push(dependencyWarning(down, queuedByTask, now));
+  for (const down of dependenciesDownByName(orphans?.liveWorkers ?? [])) warnings.push(dependencyWarning(down, queuedByTask, now));
   for (const worker of orphans?.stalledWorkers ?? []) {
     warnings.push(
       html`<div class="warning" data-warning="stalled-worker"><strong>Stalled worker:</strong><code>${worker.id}</code> on ${worker.host} (pid ${worker.pid}) stopped heartbeating ${formatAgo(worker.lastHeartbeatAt, now)}; its running jobs are queued again when their leases expire.</div>`,
@@ -29,7 +30,7 @@ export function overviewWarnings(orphans: OrphanReport | null, readiness: Readin
   return warnings;
 }
 
-interface DependencyDown {
+interface DependencyDownOnHosts {
   name: string;
   target: string;
   /** The earliest time a worker found it down. */
@@ -40,25 +41,22 @@ interface DependencyDown {
 }
 
 /** Each dependency some live worker finds down, once, with every worker and task concerned. */
-function dependenciesDown(workers: OrphanReport['liveWorkers']): DependencyDown[] {
-  const byName = new Map<string, DependencyDown>();
-  for (const worker of workers) {
-    for (const status of worker.dependencies) {
-      if (status.up) continue;
-      const known = byName.get(status.name);
-      if (known === undefined) {
-        byName.set(status.name, { name: status.name, target: status.target, since: status.since, lastError: status.lastError, tasks: [...status.tasks], hosts: [worker.host] });
-        continue;
-      }
-      if (status.since < known.since) known.since = status.since;
-      for (const task of status.tasks) if (!known.tasks.includes(task)) known.tasks.push(task);
-      if (!known.hosts.includes(worker.host)) known.hosts.push(worker.host);
+function dependenciesDownByName(workers: OrphanReport['liveWorkers']): DependencyDownOnHosts[] {
+  const byName = new Map<string, DependencyDownOnHosts>();
+  for (const { worker, dependency: status } of dependenciesDown(workers)) {
+    const known = byName.get(status.name);
+    if (known === undefined) {
+      byName.set(status.name, { name: status.name, target: status.target, since: status.since, lastError: status.lastError, tasks: [...status.tasks], hosts: [worker.host] });
+      continue;
     }
+    if (status.since < known.since) known.since = status.since;
+    for (const task of status.tasks) if (!known.tasks.includes(task)) known.tasks.push(task);
+    if (!known.hosts.includes(worker.host)) known.hosts.push(worker.host);
   }
   return [...byName.values()];
 }
 
-function dependencyWarning(down: DependencyDown, queuedByTask: ReadonlyMap<string, number>, now: Date): Html {
+function dependencyWarning(down: DependencyDownOnHosts, queuedByTask: ReadonlyMap<string, number>, now: Date): Html {
   const waiting = down.tasks.map((task) => html`${plural(queuedByTask.get(task) ?? 0, 'queued job')} of <a href="${jobsPagePath({ state: 'queued', task })}"><code>${task}</code></a>`);
   const joined = waiting.flatMap((part, index) => (index === 0 ? [part] : [html`, `, part]));
   return html`<div class="warning error" data-warning="dependency-down"><strong>Dependency down:</strong><code>${down.name}</code> at <code>${down.target}</code>, since ${timeAgo(down.since, now)} on ${down.hosts.join(', ')}: ${down.lastError ?? 'no error recorded'}. Waiting for it: ${joined}.</div>`;
