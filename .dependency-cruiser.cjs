@@ -29,7 +29,7 @@ const SERVER = '^src/server/';
 const DASHBOARD = '^src/dashboard/';
 const CLI = '^src/cli/';
 /** Modules every layer may use: errors, job and task types, configuration parsing, retry delays, cron. They may use the store. */
-const SHARED = '^src/(schedule/|(errors|job|task|dependency|config|retry|validate|events|logger|handler-outcomes|redact-store-url)\\.ts$)';
+const SHARED = '^src/(schedule/|(errors|job|task|task-shape|dependency|config|retry|validate|events|logger|handler-outcomes|redact-store-url)\\.ts$)';
 
 const any = (...patterns) => patterns.join('|');
 

@@ -153,7 +153,7 @@ describe('conveyor doctor', () => {
     expect(JSON.stringify(bad.json)).not.toContain(TOKENS.CONVEYOR_API_TOKENS);
   });
 
-  it('with --tasks, warns of a task a live worker defines on another queue', async () => {
+  it('warns of a task name defined two ways: by the --tasks module against a live worker, and between two live workers', async () => {
     await startWorker([FIXTURE_TASKS]);
     const { code, json } = await doctorJson(['--tasks', CONFLICTING_TASKS]);
     expect(code).toBe(0);
@@ -162,13 +162,51 @@ describe('conveyor doctor', () => {
         severity: 'warning',
         area: 'config',
         check: 'task-definitions',
-        cause: expect.stringMatching(/^task "fixture\.resize" is on queue "images" in the module, but live worker\(s\) \S+ \(host \S+, queues default, media\) run a task of that name on another queue$/),
-        fix: 'define "fixture.resize" once, in a module every worker and producer imports, or give the two tasks different names',
+        cause: expect.stringMatching(/^task "fixture\.resize" has queue "images", input \{\} \([0-9a-f]{12}\) in the module, but queue "media", input \{size!\} \([0-9a-f]{12}\) on worker \S+ \(host \S+, pid \d+\)$/),
+        fix: expect.stringMatching(/^define "fixture\.resize" once, in a module every worker and producer imports, and deploy it to every worker .*runs only on the workers whose definition has its queue$/),
       },
     ]);
     const withoutTasks = await doctorJson([], TOKENS, false);
     expect(withoutTasks.json.findings.find((finding) => finding.check === 'running-past-timeout')).toMatchObject({ severity: 'skipped', cause: 'not checked: no tasks module given; pass --tasks <module> to check them' });
+    expect(withoutTasks.json.findings.find((finding) => finding.check === 'task-shapes')).toMatchObject({ severity: 'ok' });
+
+    const other = await startWorker([CONFLICTING_TASKS]);
+    const twoWays = await doctorJson([], TOKENS, false);
+    const warnings = twoWays.json.findings.filter((finding) => finding.severity === 'warning');
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        check: 'task-shapes',
+        cause: expect.stringMatching(/^task "fixture\.resize" is defined 2 ways among live workers: queue "media", input \{size!\} \(\w+\) on worker \S+ \(host \S+, pid \d+\); queue "images", input \{\} \(\w+\) on worker \S+ \(host \S+, pid (\d+)\)$/),
+      }),
+    ]);
+    expect(warnings[0]?.cause).toContain(`pid ${other.child.pid})`);
   });
+
+  it('names a worker killed with SIGKILL as stalled, with its host, pid and last heartbeat, once its heartbeat is 10 s old (the default staleness)', async () => {
+    const victim = await startWorker([FIXTURE_TASKS, '--heartbeat-ms', '200']);
+    victim.child.kill('SIGKILL');
+    await victim.finished;
+    const { code, json } = await vi.waitFor(
+      async () => {
+        const run = await doctorJson();
+        expect(run.json.findings.find((finding) => finding.check === 'stalled-workers')?.severity).toBe('warning');
+        return run;
+      },
+      { timeout: 15_000, interval: 500 },
+    );
+    expect(code).toBe(1);
+    expect(problems(json)).toEqual([
+      expect.objectContaining({ severity: 'error', area: 'workers', check: 'live-worker' }),
+      {
+        severity: 'warning',
+        area: 'workers',
+        check: 'stalled-workers',
+        cause: expect.stringMatching(new RegExp(`^worker \\S+ \\(host \\S+, pid ${victim.child.pid}, queues default, media\\) stopped heartbeating: last heartbeat \\S+Z, \\d+ s ago$`)),
+        fix: expect.any(String),
+      },
+    ]);
+  }, 30_000);
 });
 
 describePostgres('conveyor doctor on a live PostgreSQL server', () => {

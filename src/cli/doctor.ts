@@ -13,10 +13,12 @@ import { Command } from 'commander';
 import type { OrphanReport } from '../client/orphans.js';
 import { parseStoreUrl } from '../config.js';
 import { Conveyor } from '../conveyor.js';
-import { diagnosisExitCode, failureFindings, FINDING_SEVERITIES, jobFindings, overdueFindings, readinessFindings, skippedFindings, sortFindings, taskDefinitionFindings, type Finding, type TaskDefinition } from '../insights/diagnosis.js';
+import { diagnosisExitCode, failureFindings, FINDING_SEVERITIES, jobFindings, overdueFindings, readinessFindings, skippedFindings, sortFindings, type Finding, type TaskDefinition } from '../insights/diagnosis.js';
+import { taskDefinitionFindings, taskShapeFindings } from '../insights/task-definitions.js';
 import { checkReadiness, DEFAULT_READINESS_STORE_TIMEOUT_MS, type ReadinessCheck } from '../insights/readiness.js';
 import { errorMessage, withTimeout } from '../insights/with-timeout.js';
 import { openStore } from '../store/open-store.js';
+import { taskShape } from '../task-shape.js';
 import type { Store } from '../store/store.js';
 import { diagnoseConfig } from './doctor-config.js';
 import { loadTaskModule } from './load-tasks.js';
@@ -47,6 +49,7 @@ const LIVE_CHECKS: ReadonlyArray<Pick<Finding, 'area' | 'check'>> = [
   { area: 'jobs', check: 'paused-queues' },
   { area: 'jobs', check: 'schedules' },
   { area: 'jobs', check: 'failure-groups' },
+  { area: 'config', check: 'task-shapes' },
   ...TASK_CHECKS,
 ];
 
@@ -68,7 +71,7 @@ export function doctorCommand(): Command {
     .option('--timeout-ms <ms>', 'how long each store call may take before the store counts as unreachable (default: 2000)', integerOption('2000'), DEFAULT_READINESS_STORE_TIMEOUT_MS)
     .action(async (options: DoctorOptions, command: Command) => {
       const config = diagnoseConfig({ storeOption: command.optsWithGlobals<GlobalOptions>().store, env: process.env, queues: options.queues });
-      const tasks = options.tasks === undefined ? null : (await loadTaskModule(options.tasks)).tasks.map(({ name, queue, timeoutMs }) => ({ name, queue, timeoutMs }));
+      const tasks = options.tasks === undefined ? null : (await loadTaskModule(options.tasks)).tasks.map((task) => ({ ...taskShape(task), timeoutMs: task.timeoutMs }));
       const live = config.store === null ? storeSkipped('the store URL is invalid (see config/store-url)') : await diagnoseStore(config.store, tasks, options.timeoutMs);
       const findings = sortFindings([...config.findings, ...live]);
       const exitCode = diagnosisExitCode(findings, options.strict === true);
@@ -140,12 +143,12 @@ async function liveFindings(conveyor: Conveyor, storeUrl: string, tasks: TaskDef
   const more = await Promise.all([
     bounded('conveyor.insights.queueOverviews()', () => conveyor.insights.queueOverviews(now), (queues) => jobFindings({ queues, schedules: [], liveWorkers }).filter((finding) => finding.check === 'paused-queues'), [{ area: 'jobs', check: 'paused-queues' }]),
     bounded('conveyor.schedules.list()', () => conveyor.schedules.list(), (schedules) => jobFindings({ queues: [], schedules, liveWorkers }).filter((finding) => finding.check !== 'paused-queues'), [{ area: 'jobs', check: 'schedules' }, { area: 'workers', check: 'handlers-ignoring-abort' }]),
-    bounded('conveyor.insights.failureGroups()', () => conveyor.insights.failureGroups(), (failures) => failureFindings(failures, now), [{ area: 'jobs', check: 'failure-groups' }]),
+    bounded('conveyor.insights.failureGroups()', () => conveyor.insights.failureGroups(), (failures) => failureFindings(failures), [{ area: 'jobs', check: 'failure-groups' }]),
     tasks === null
       ? Promise.resolve(noTasks)
       : bounded('conveyor.listJobs({ states: [running] })', () => conveyor.listJobs({ states: ['running'] }, { limit: RUNNING_JOBS_READ }), (page) => [...overdueFindings(page.jobs, tasks, now, page.nextCursor !== null), ...taskDefinitionFindings(tasks, liveWorkers)], TASK_CHECKS),
   ]);
-  return [...found, ...more.flat()];
+  return [...found, ...taskShapeFindings(liveWorkers), ...more.flat()];
 }
 
 function notReadiness(check: Pick<Finding, 'check'>): boolean {

@@ -12,7 +12,7 @@ const STALE_AFTER_MS = 10_000;
 const ago = (ms: number) => new Date(now.getTime() - ms);
 
 function worker(id: string, queues: string[], tasks: string[], heartbeatAgeMs = 1000): WorkerRecord {
-  return { id, host: 'host-1', pid: 100, queues, tasks, concurrency: 4, startedAt: ago(3_600_000), lastHeartbeatAt: ago(heartbeatAgeMs), handlersIgnoringAbort: [], dependencies: [] };
+  return { id, host: 'host-1', pid: 100, queues, tasks, concurrency: 4, startedAt: ago(3_600_000), lastHeartbeatAt: ago(heartbeatAgeMs), handlersIgnoringAbort: [], dependencies: [], taskShapes: [] };
 }
 
 function queued(task: string, queue: string, count: number, oldestAgeMs = 60_000): JobCount {

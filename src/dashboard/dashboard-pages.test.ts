@@ -91,7 +91,7 @@ describe('dashboard pages', () => {
     await expect.poll(async () => (await server.conveyor.getJob(job.id))?.state, { timeout: 10_000 }).toBe('running');
     const now = Date.now();
     await server.conveyor.store.workers.register({
-      worker: { id: 'gone-worker-1', host: 'old-host', pid: 4242, queues: ['mail'], tasks: ['email.send'], concurrency: 3, startedAt: new Date(now - 3_600_000), lastHeartbeatAt: new Date(now - 120_000), handlersIgnoringAbort: [], dependencies: [] },
+      worker: { id: 'gone-worker-1', host: 'old-host', pid: 4242, queues: ['mail'], tasks: ['email.send'], concurrency: 3, startedAt: new Date(now - 3_600_000), lastHeartbeatAt: new Date(now - 120_000), handlersIgnoringAbort: [], dependencies: [], taskShapes: [] },
     });
     const workers = await page('/dashboard/workers');
     const liveRow = new RegExp(`<tr data-worker-id="${worker.id}">[\\s\\S]*?state-live[\\s\\S]*?<td class="num" data-running>1 / 4</td>`);
@@ -107,7 +107,7 @@ describe('dashboard pages', () => {
   it('warns on the overview of a dependency a live worker finds down, where, since when, why, and how many jobs wait for it; the job page says why the job waits', async () => {
     const now = Date.now();
     const down = { name: 'mail-relay', target: 'tcp://smtp.internal:25', up: false, since: new Date(now - 300_000), checkedAt: new Date(now), lastError: 'connect ECONNREFUSED 10.0.0.25:25', tasks: ['email.send'] };
-    const worker = { id: 'relay-less', host: 'jobs-7', pid: 77, queues: ['mail'], tasks: ['email.send'], concurrency: 1, startedAt: new Date(now - 600_000), lastHeartbeatAt: new Date(now), handlersIgnoringAbort: [], dependencies: [down] };
+    const worker = { id: 'relay-less', host: 'jobs-7', pid: 77, queues: ['mail'], tasks: ['email.send'], concurrency: 1, startedAt: new Date(now - 600_000), lastHeartbeatAt: new Date(now), handlersIgnoringAbort: [], dependencies: [down], taskShapes: [] };
     await server.conveyor.store.workers.register({ worker });
     const queued = [(await server.conveyor.enqueue(sendEmail, { to: 'a@example.com', subject: 'x' })).job, (await server.conveyor.enqueue(sendEmail, { to: 'b@example.com', subject: 'y' })).job];
     try {

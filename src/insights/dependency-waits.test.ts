@@ -7,7 +7,7 @@ const now = new Date('2026-12-04T08:00:00Z');
 const scanner: DependencyStatus = { name: 'virus-scanner', target: 'tcp://clamd:3310', up: false, since: now, checkedAt: now, lastError: 'connect ECONNREFUSED', tasks: ['uploads.scan'] };
 
 function worker(id: string, dependencies: DependencyStatus[], overrides: Partial<WorkerStatus> = {}): WorkerStatus {
-  return { id, host: `${id}.internal`, pid: 1, queues: ['uploads'], tasks: ['uploads.scan'], concurrency: 1, startedAt: now, lastHeartbeatAt: now, handlersIgnoringAbort: [], dependencies, live: true, ...overrides };
+  return { id, host: `${id}.internal`, pid: 1, queues: ['uploads'], tasks: ['uploads.scan'], concurrency: 1, startedAt: now, lastHeartbeatAt: now, handlersIgnoringAbort: [], dependencies, taskShapes: [], live: true, ...overrides };
 }
 
 const job = { task: 'uploads.scan', queue: 'uploads' };

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { OrphanReport } from '../client/orphans.js';
 import type { ScheduleRecord, WorkerRecord } from '../store/store.js';
-import { diagnosisExitCode, failureFindings, jobFindings, overdueFindings, readinessFindings, sortFindings, taskDefinitionFindings, type Finding } from './diagnosis.js';
+import { diagnosisExitCode, failureFindings, jobFindings, overdueFindings, readinessFindings, sortFindings, type Finding } from './diagnosis.js';
 import type { FailureGroupReport } from './failure-groups.js';
 import type { QueueOverview } from './queue-overview.js';
 import type { Readiness } from './readiness.js';
@@ -21,6 +21,7 @@ function worker(overrides: Partial<WorkerRecord> = {}): WorkerRecord {
     lastHeartbeatAt: new Date('2026-12-04T07:59:59Z'),
     handlersIgnoringAbort: [],
     dependencies: [],
+    taskShapes: [],
     ...overrides,
   };
 }
@@ -122,15 +123,24 @@ describe('jobFindings and failureFindings', () => {
     ]);
   });
 
-  it('warns of failure groups with a failure in the last hour only', () => {
-    const group = (fingerprint: string, lastSeenAt: string) => ({ fingerprint, lastSeenAt: new Date(lastSeenAt), count: 2, failed: 1, dead: 1, tasks: ['email.send'], sample: { message: 'boom' } });
-    const report = { groups: [group('aaaaaaaaaaaaaaaa', '2026-12-04T07:30:00Z'), group('bbbbbbbbbbbbbbbb', '2026-12-04T06:00:00Z')], scanned: 4, capped: false, limit: 10_000 } as unknown as FailureGroupReport;
-    expect(failureFindings(report, now)).toEqual([expect.objectContaining({ severity: 'warning', check: 'failure-groups', fix: expect.stringContaining('conveyor failures retry aaaaaaaaaaaaaaaa') })]);
+  it('warns of failure groups that grew in the last hour only', () => {
+    const group = (fingerprint: string, lastHour: number) => ({ fingerprint, lastSeenAt: new Date('2026-12-04T07:30:00Z'), lastHour, count: 5, failed: 1, dead: 4, tasks: ['email.send'], sample: { message: 'boom' } });
+    const report = { groups: [group('aaaaaaaaaaaaaaaa', 2), group('bbbbbbbbbbbbbbbb', 0)], scanned: 10, capped: false, limit: 10_000 } as unknown as FailureGroupReport;
+    expect(failureFindings(report)).toEqual([
+      {
+        severity: 'warning',
+        area: 'jobs',
+        check: 'failure-groups',
+        cause: 'failure group aaaaaaaaaaaaaaaa grew by 2 job(s) in the last hour, to 5 (1 retrying, 4 dead; last 2026-12-04T07:30:00.000Z) of "email.send" with "boom"',
+        fix: 'read the error with `conveyor failures`; once the cause is fixed, retry the group: `conveyor failures retry aaaaaaaaaaaaaaaa`',
+      },
+    ]);
+    expect(failureFindings({ ...report, groups: report.groups.slice(1) })).toEqual([expect.objectContaining({ severity: 'ok', cause: 'no failure group grew in the last hour' })]);
   });
 });
 
-describe('overdueFindings and taskDefinitionFindings (with --tasks)', () => {
-  const tasks = [{ name: 'email.send', queue: 'default', timeoutMs: 30_000 }];
+describe('overdueFindings (with --tasks)', () => {
+  const tasks = [{ name: 'email.send', queue: 'default', input: null, timeoutMs: 30_000 }];
   const running = (id: string, task: string, startedAt: string) => ({ id, task, queue: 'default', workerId: 'w-1', startedAt: new Date(startedAt) });
 
   it('warns of a running job past its task timeout, ignoring tasks the module does not define', () => {
@@ -147,12 +157,6 @@ describe('overdueFindings and taskDefinitionFindings (with --tasks)', () => {
     expect(overdueFindings([], tasks, now, false)).toEqual([expect.objectContaining({ severity: 'ok' })]);
   });
 
-  it('warns of a task a live worker registered without serving the queue the module puts it on', () => {
-    expect(taskDefinitionFindings(tasks, [worker({ queues: ['mail'], tasks: ['email.send'] })])).toEqual([
-      expect.objectContaining({ severity: 'warning', check: 'task-definitions', cause: 'task "email.send" is on queue "default" in the module, but live worker(s) w-1 (host box, queues mail) run a task of that name on another queue' }),
-    ]);
-    expect(taskDefinitionFindings(tasks, [worker()])).toEqual([expect.objectContaining({ severity: 'ok' })]);
-  });
 });
 
 describe('sortFindings and diagnosisExitCode', () => {

@@ -8,7 +8,7 @@
  */
 import { dependenciesDown } from './dependency-waits.js';
 import type { OrphanGroup, OrphanReport } from '../client/orphans.js';
-import type { ScheduleRecord, WorkerRecord } from '../store/store.js';
+import type { ScheduleRecord, TaskShape, WorkerRecord } from '../store/store.js';
 import type { FailureGroupReport } from './failure-groups.js';
 import type { QueueOverview } from './queue-overview.js';
 import type { Readiness, ReadinessCheck } from './readiness.js';
@@ -199,31 +199,25 @@ function quote(name: string): string {
   return `"${name}"`;
 }
 
-/** How far back a failure group counts as failing now. */
-export const RECENT_FAILURE_WINDOW_MS = 3_600_000;
-
 /**
- * Failure groups with a job that failed in the hour before `now`: still failing, so still growing.
- * (A group's count covers every failed or dead job read, not only the last hour's: the report keeps
- * no per-job times.)
+ * Failure groups that grew in the hour before the report (`lastHour`, counted from each job's latest
+ * error): a cause still at work. A group whose jobs all failed earlier is history, shown by
+ * `conveyor failures`, not a finding.
  */
-export function failureFindings(report: FailureGroupReport, now: Date): Finding[] {
-  const since = now.getTime() - RECENT_FAILURE_WINDOW_MS;
-  const recent = report.groups.filter((group) => group.lastSeenAt.getTime() >= since);
-  if (recent.length === 0) return [ok('jobs', 'failure-groups', report.groups.length === 0 ? 'no failed or dead jobs' : 'no failure group had a job fail in the last hour')];
-  return recent.map((group) => ({
+export function failureFindings(report: FailureGroupReport): Finding[] {
+  const growing = report.groups.filter((group) => group.lastHour > 0);
+  if (growing.length === 0) return [ok('jobs', 'failure-groups', report.groups.length === 0 ? 'no failed or dead jobs' : 'no failure group grew in the last hour')];
+  return growing.map((group) => ({
     severity: 'warning',
     area: 'jobs',
     check: 'failure-groups',
-    cause: `failure group ${group.fingerprint} had a job fail in the last hour (last ${group.lastSeenAt.toISOString()}): ${group.count} job(s) of ${group.tasks.map(quote).join(', ')} (${group.failed} retrying, ${group.dead} dead) with "${group.sample.message}"${report.capped ? `, among the newest ${report.scanned} failures` : ''}`,
+    cause: `failure group ${group.fingerprint} grew by ${group.lastHour} job(s) in the last hour, to ${group.count} (${group.failed} retrying, ${group.dead} dead; last ${group.lastSeenAt.toISOString()}) of ${group.tasks.map(quote).join(', ')} with "${group.sample.message}"${report.capped ? `, among the newest ${report.scanned} failures` : ''}`,
     fix: `read the error with \`conveyor failures\`; once the cause is fixed, retry the group: \`conveyor failures retry ${group.fingerprint}\``,
   }));
 }
 
-/** What doctor knows of a task from the module given to `--tasks`. */
-export interface TaskDefinition {
-  name: string;
-  queue: string;
+/** What doctor knows of a task from the module given to `--tasks`: its shape (queue, input) and its timeout. */
+export interface TaskDefinition extends TaskShape {
   timeoutMs: number;
 }
 
@@ -255,25 +249,5 @@ export function overdueFindings(running: readonly RunningJob[], tasks: readonly 
     check: 'running-past-timeout',
     cause: `job ${job.id} (task "${job.task}", queue "${job.queue}") has run ${secondsAgo(job.startedAt!, now)} s on worker ${job.workerId ?? '(none)'}, past its task's timeoutMs of ${timeoutMs} ms${among}`,
     fix: `its worker should have aborted it: make the handler of "${job.task}" stop when \`ctx.signal\` aborts, or restart a hung worker; \`conveyor cancel ${job.id}\` asks it to stop`,
-  }));
-}
-
-/**
- * A task the module defines on one queue that a live worker registered without serving that queue:
- * that worker defines the task under the same name on another queue, so jobs enqueued by one
- * definition are served by workers of the other only by chance.
- */
-export function taskDefinitionFindings(tasks: readonly TaskDefinition[], liveWorkers: readonly WorkerRecord[]): Finding[] {
-  const conflicts = tasks.flatMap((task) => {
-    const elsewhere = liveWorkers.filter((worker) => worker.tasks.includes(task.name) && !worker.queues.includes(task.queue));
-    return elsewhere.length === 0 ? [] : [{ task, elsewhere }];
-  });
-  if (conflicts.length === 0) return [ok('config', 'task-definitions', `every task of the module that a live worker runs is on the same queue there (${tasks.length} task(s))`)];
-  return conflicts.map(({ task, elsewhere }) => ({
-    severity: 'warning',
-    area: 'config',
-    check: 'task-definitions',
-    cause: `task "${task.name}" is on queue "${task.queue}" in the module, but live worker(s) ${elsewhere.map((worker) => `${worker.id} (host ${worker.host}, queues ${worker.queues.join(', ')})`).join('; ')} run a task of that name on another queue`,
-    fix: `define "${task.name}" once, in a module every worker and producer imports, or give the two tasks different names`,
   }));
 }

@@ -24,6 +24,8 @@ export interface FailureGroup extends ErrorFingerprint {
   /** Earliest and latest time one of the group's jobs last failed. */
   firstSeenAt: Date;
   lastSeenAt: Date;
+  /** How many of its jobs failed in the hour before the report: how much the group grew lately. */
+  lastHour: number;
   /** The group's newest job, with its error as recorded. */
   sample: { jobId: string; task: string; queue: string; message: string; stack: string | null };
   tasks: string[];
@@ -56,8 +58,12 @@ export function jobFingerprint(job: Job): ErrorFingerprint {
   return fingerprintError(error === undefined ? { message: '(no error recorded)', stack: null } : error);
 }
 
-/** Group jobs (newest first, as `listJobs` returns them) by fingerprint. */
-export function groupFailures(jobs: readonly Job[]): FailureGroup[] {
+/** A failure within this long before a report counts in its group's `lastHour`. */
+export const RECENT_FAILURE_WINDOW_MS = 3_600_000;
+
+/** Group jobs (newest first, as `listJobs` returns them) by fingerprint, as of `now`. */
+export function groupFailures(jobs: readonly Job[], now: Date = new Date()): FailureGroup[] {
+  const recentSince = now.getTime() - RECENT_FAILURE_WINDOW_MS;
   const groups = new Map<string, FailureGroup & { taskSet: Set<string>; queueSet: Set<string> }>();
   for (const job of jobs) {
     const fingerprint = jobFingerprint(job);
@@ -72,6 +78,7 @@ export function groupFailures(jobs: readonly Job[]): FailureGroup[] {
         dead: 0,
         firstSeenAt: seenAt,
         lastSeenAt: seenAt,
+        lastHour: 0,
         sample: { jobId: job.id, task: job.task, queue: job.queue, message: error?.message ?? '(no error recorded)', stack: error?.stack ?? null },
         tasks: [],
         queues: [],
@@ -85,6 +92,7 @@ export function groupFailures(jobs: readonly Job[]): FailureGroup[] {
     else group.failed += 1;
     if (seenAt < group.firstSeenAt) group.firstSeenAt = seenAt;
     if (seenAt > group.lastSeenAt) group.lastSeenAt = seenAt;
+    if (seenAt.getTime() >= recentSince) group.lastHour += 1;
     group.taskSet.add(job.task);
     group.queueSet.add(job.queue);
   }
@@ -95,7 +103,7 @@ export function groupFailures(jobs: readonly Job[]): FailureGroup[] {
 
 export async function loadFailureGroups(conveyor: JobLister, limit: number = DEFAULT_FAILURE_SCAN_LIMIT): Promise<FailureGroupReport> {
   const { jobs, capped } = await scanFailedJobs(conveyor, limit);
-  return { groups: groupFailures(jobs), scanned: jobs.length, capped, limit };
+  return { groups: groupFailures(jobs, new Date()), scanned: jobs.length, capped, limit };
 }
 
 /**

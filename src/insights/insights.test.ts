@@ -113,6 +113,23 @@ describe('failure groups', () => {
     expect((await conveyor.getJob(other))?.state).toBe('dead');
     expect((await conveyor.insights.retryFailureGroup('0123456789abcdef')).matched).toBe(0);
   });
+
+  it('count, per group, the jobs that failed in the last hour: how much it grew lately', async () => {
+    const twoHoursAgo = new Date(Date.now() - 7_200_000);
+    await insert('billing', 't', twoHoursAgo);
+    await finish('billing', twoHoursAgo, died(twoHoursAgo, 'Order 1 timed out'));
+    for (const order of [2, 3]) {
+      await insert('billing');
+      await finish('billing', new Date(), died(new Date(), `Order ${order} timed out`));
+    }
+    await insert('billing', 't', twoHoursAgo);
+    await finish('billing', twoHoursAgo, died(twoHoursAgo, 'Card declined'));
+    const { groups } = await conveyor.insights.failureGroups();
+    expect(groups.map((group) => [group.message, group.count, group.lastHour])).toEqual([
+      ['Order <n> timed out', 3, 2],
+      ['Card declined', 1, 0],
+    ]);
+  });
 });
 
 describe('readiness', () => {

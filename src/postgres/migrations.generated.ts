@@ -348,4 +348,14 @@ ALTER TABLE schedules ADD COLUMN last_error text, ADD COLUMN last_error_at times
 ALTER TABLE workers ADD COLUMN dependencies jsonb NOT NULL DEFAULT '[]';
 `,
   },
+  {
+    version: 13,
+    name: 'worker_task_shapes',
+    checksum: 'f1abd3eb3529ff56179c191812b366119238af16371eec91a4c76a1637508790',
+    sql: `-- Workers, version 13 (as SQLite's 0013): each worker's tasks with their queue and input-schema
+-- fingerprint, a JSON array of {name, queue, input}, written at registration. A constant default
+-- adds the column without rewriting the table.
+ALTER TABLE workers ADD COLUMN task_shapes jsonb NOT NULL DEFAULT '[]';
+`,
+  },
 ];

@@ -455,11 +455,11 @@ DELETE FROM ${jobs} WHERE id IN (
     // ---- workers ---------------------------------------------------------------------------------
 
     WORKER_REGISTER: `
-INSERT INTO ${workers} (id, host, pid, queues, tasks, concurrency, started_at, last_heartbeat_at, handlers_ignoring_abort, dependencies)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+INSERT INTO ${workers} (id, host, pid, queues, tasks, concurrency, started_at, last_heartbeat_at, handlers_ignoring_abort, dependencies, task_shapes)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, queues = excluded.queues, tasks = excluded.tasks,
   concurrency = excluded.concurrency, started_at = excluded.started_at, last_heartbeat_at = excluded.last_heartbeat_at,
-  handlers_ignoring_abort = excluded.handlers_ignoring_abort, dependencies = excluded.dependencies`,
+  handlers_ignoring_abort = excluded.handlers_ignoring_abort, dependencies = excluded.dependencies, task_shapes = excluded.task_shapes`,
     WORKER_HEARTBEAT: `UPDATE ${workers} SET last_heartbeat_at = $2, handlers_ignoring_abort = $3, dependencies = $4 WHERE id = $1`,
     WORKER_DEREGISTER: `DELETE FROM ${workers} WHERE id = $1`,
     WORKER_LIST: `SELECT * FROM ${workers} ORDER BY started_at, id`,

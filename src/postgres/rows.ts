@@ -7,7 +7,7 @@ import type { ChildFailurePolicy, Job, JobState } from '../job.js';
 import type { FailedChild, SettleableJob } from '../store/flow-settling.js';
 import type { ExpiredLease } from '../store/lease-recovery.js';
 import { attemptErrorFromJson, type AttemptErrorJson, dependenciesFromJson, type DependencyStatusJson, handlersIgnoringAbortFromJson, jobSummaryOf, type HandlerIgnoringAbortJson } from '../store/encoding.js';
-import type { AppliedMigration, JobLease, JobSummary, QueueState, ScheduleMissedPolicy, ScheduleRecord, SessionRecord, WorkerRecord } from '../store/store.js';
+import type { AppliedMigration, JobLease, JobSummary, QueueState, ScheduleMissedPolicy, ScheduleRecord, SessionRecord, TaskShape, WorkerRecord } from '../store/store.js';
 
 /** A `jobs` row. */
 export interface JobRow {
@@ -87,6 +87,7 @@ export interface WorkerRow {
   last_heartbeat_at: Date;
   handlers_ignoring_abort: HandlerIgnoringAbortJson[];
   dependencies: DependencyStatusJson[];
+  task_shapes: TaskShape[];
 }
 
 export interface MigrationRow {
@@ -186,6 +187,7 @@ export function workerFromRow(row: WorkerRow): WorkerRecord {
     lastHeartbeatAt: row.last_heartbeat_at,
     handlersIgnoringAbort: handlersIgnoringAbortFromJson(row.handlers_ignoring_abort),
     dependencies: dependenciesFromJson(row.dependencies),
+    taskShapes: row.task_shapes,
   };
 }
 

@@ -2,7 +2,7 @@
  * The registry of workers on PostgreSQL: each worker registers, heartbeats and deregisters itself, one
  * statement each; maintenance prunes those whose heartbeat stopped.
  */
-import { dependenciesToJson, handlersIgnoringAbortToJson } from '../store/encoding.js';
+import { dependenciesToJson, handlersIgnoringAbortToJson, taskShapesToJson } from '../store/encoding.js';
 import type { DependencyStatus, HandlerIgnoringAbort, WorkerRecord, WorkerStore } from '../store/store.js';
 import type { PostgresAccess } from './access.js';
 import type { PostgresQueries } from './queries.js';
@@ -27,6 +27,7 @@ export class PostgresWorkers implements WorkerStore {
       worker.lastHeartbeatAt,
       JSON.stringify(handlersIgnoringAbortToJson(worker.handlersIgnoringAbort)),
       JSON.stringify(dependenciesToJson(worker.dependencies)),
+      JSON.stringify(taskShapesToJson(worker.taskShapes)),
     ]);
   }
 

@@ -76,7 +76,7 @@ describe('GET /ready', () => {
     await fixture.startWorker(BOTH);
     const longAgo = new Date(Date.now() - 60_000);
     await fixture.conveyor.store.workers.register({
-      worker: { id: 'crashed-worker', host: 'gone-host', pid: 4242, queues: ['emails'], tasks: [emailTask.name], concurrency: 1, startedAt: longAgo, lastHeartbeatAt: longAgo, handlersIgnoringAbort: [], dependencies: [] },
+      worker: { id: 'crashed-worker', host: 'gone-host', pid: 4242, queues: ['emails'], tasks: [emailTask.name], concurrency: 1, startedAt: longAgo, lastHeartbeatAt: longAgo, handlersIgnoringAbort: [], dependencies: [], taskShapes: [] },
     });
     const stalled = await ready();
     expect(stalled.status).toBe(503);

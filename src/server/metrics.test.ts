@@ -85,7 +85,7 @@ describe('GET /metrics', () => {
     const now = new Date();
     const scanner = { name: 'virus-scanner', target: 'tcp://clamd:3310', up: false, since: now, checkedAt: now, lastError: 'connect ECONNREFUSED', tasks: ['obs.email'] };
     const billing = { ...scanner, name: 'billing-api', target: 'https://billing/health', up: true, lastError: null };
-    const worker = { id: 'w-1', host: 'jobs-1', pid: 10, queues: ['emails'], tasks: ['obs.email'], concurrency: 1, startedAt: now, lastHeartbeatAt: now, handlersIgnoringAbort: [], dependencies: [scanner, billing] };
+    const worker = { id: 'w-1', host: 'jobs-1', pid: 10, queues: ['emails'], tasks: ['obs.email'], concurrency: 1, startedAt: now, lastHeartbeatAt: now, handlersIgnoringAbort: [], dependencies: [scanner, billing], taskShapes: [] };
     await fixture.conveyor.store.workers.register({ worker });
     const metrics = new ConveyorMetrics(fixture.conveyor, { snapshotTtlMs: 0 });
     const url = await fixture.listen(metricsRoutes(fixture.deps, metrics));

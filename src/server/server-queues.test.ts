@@ -162,6 +162,10 @@ describeEachStore('queue, worker and orphan routes', (store) => {
       const [shown] = workers;
       expect(shown).toMatchObject({ live: true, pid: process.pid, queues: ['mail', 'default'], tasks: ['email.send', 'reports.export'] });
       expect(shown?.concurrency).toBeGreaterThan(0);
+      expect(shown?.taskShapes).toEqual([
+        { name: 'email.send', queue: 'mail', input: { fingerprint: expect.stringMatching(/^[0-9a-f]{12}$/), fields: expect.arrayContaining([expect.stringMatching(/!$/)]) } },
+        { name: 'reports.export', queue: 'default', input: expect.objectContaining({ fields: expect.any(Array) }) },
+      ]);
       expect(shown?.host).not.toBe('');
       expect(isoDate(shown?.startedAt ?? null) && isoDate(shown?.lastHeartbeatAt ?? null)).toBe(true);
       await worker.stop();
@@ -171,10 +175,10 @@ describeEachStore('queue, worker and orphan routes', (store) => {
     it('shows a worker whose heartbeat stopped as not live', async () => {
       const longAgo = new Date(Date.now() - 60_000);
       await server.conveyor.store.workers.register({
-        worker: { id: 'crashed-worker', host: 'gone-host', pid: 4242, queues: ['mail'], tasks: ['email.send'], concurrency: 2, startedAt: longAgo, lastHeartbeatAt: longAgo, handlersIgnoringAbort: [], dependencies: [] },
+        worker: { id: 'crashed-worker', host: 'gone-host', pid: 4242, queues: ['mail'], tasks: ['email.send'], concurrency: 2, startedAt: longAgo, lastHeartbeatAt: longAgo, handlersIgnoringAbort: [], dependencies: [], taskShapes: [] },
       });
       expect(await getJson('/workers')).toEqual({
-        workers: [{ id: 'crashed-worker', live: false, host: 'gone-host', pid: 4242, queues: ['mail'], tasks: ['email.send'], concurrency: 2, startedAt: longAgo.toISOString(), lastHeartbeatAt: longAgo.toISOString(), handlersIgnoringAbort: [], dependencies: [] }],
+        workers: [{ id: 'crashed-worker', live: false, host: 'gone-host', pid: 4242, queues: ['mail'], tasks: ['email.send'], concurrency: 2, startedAt: longAgo.toISOString(), lastHeartbeatAt: longAgo.toISOString(), handlersIgnoringAbort: [], dependencies: [], taskShapes: [] }],
       });
     });
   });
@@ -198,7 +202,7 @@ describeEachStore('queue, worker and orphan routes', (store) => {
     it('lists stalled workers, not live', async () => {
       const longAgo = new Date(Date.now() - 60_000);
       await server.conveyor.store.workers.register({
-        worker: { id: 'crashed-worker', host: 'gone-host', pid: 4242, queues: ['mail'], tasks: ['email.send'], concurrency: 1, startedAt: longAgo, lastHeartbeatAt: longAgo, handlersIgnoringAbort: [], dependencies: [] },
+        worker: { id: 'crashed-worker', host: 'gone-host', pid: 4242, queues: ['mail'], tasks: ['email.send'], concurrency: 1, startedAt: longAgo, lastHeartbeatAt: longAgo, handlersIgnoringAbort: [], dependencies: [], taskShapes: [] },
       });
       await server.conveyor.enqueue(sendEmail, { to: 'a@example.com', subject: 'stuck' });
       const report = await getJson<OrphanReportDto>('/orphans');

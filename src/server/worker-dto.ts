@@ -43,6 +43,21 @@ export const WorkerSchema = z
         }),
       )
       .openapi({ description: "What the worker's latest check of each service its tasks need found. While one is down, the worker claims no job of the tasks that wait for it." }),
+    taskShapes: z
+      .array(
+        z.object({
+          name: z.string(),
+          queue: z.string(),
+          input: z
+            .object({
+              fingerprint: z.string().openapi({ description: "12 hex digits of the SHA-256 of the input schema's JSON Schema." }),
+              fields: z.array(z.string()).openapi({ description: 'Its top-level properties, required ones ending in `!`.' }),
+            })
+            .nullable()
+            .openapi({ description: 'Null when the schema offers no JSON Schema (Standard JSON Schema) to compare.' }),
+        }),
+      )
+      .openapi({ description: 'Each task as this worker defines it: two workers with one task name and different shapes run two tasks under one name (`conveyor doctor` warns of it).' }),
   })
   .openapi('Worker');
 
@@ -81,6 +96,7 @@ export function toWorkerDto(worker: WorkerStatus): WorkerDto {
     lastHeartbeatAt: worker.lastHeartbeatAt.toISOString(),
     handlersIgnoringAbort: worker.handlersIgnoringAbort.map((handler) => ({ ...handler, abortedAt: handler.abortedAt.toISOString() })),
     dependencies: worker.dependencies.map((status) => ({ ...status, tasks: [...status.tasks], since: status.since.toISOString(), checkedAt: status.checkedAt.toISOString() })),
+    taskShapes: worker.taskShapes.map((shape) => ({ name: shape.name, queue: shape.queue, input: shape.input === null ? null : { fingerprint: shape.input.fingerprint, fields: [...shape.input.fields] } })),
   };
 }
 

@@ -376,4 +376,14 @@ ALTER TABLE conveyor_schedules ADD COLUMN last_error_at INTEGER;
 ALTER TABLE conveyor_workers ADD COLUMN dependencies TEXT NOT NULL DEFAULT '[]';
 `,
   },
+  {
+    version: 13,
+    name: 'worker_task_shapes',
+    checksum: '8e1d2f6d606ad7b3189a39e676a55c7d6090050afa0d95ced7a2edc47ee0a657',
+    sql: `-- Workers, version 13: each worker's tasks as it defines them, a JSON array of {name, queue, input}
+-- where input is {fingerprint, fields} of the input schema or null, written at registration, so
+-- \`conveyor doctor\` can name one task name defined with two queues or two input schemas.
+ALTER TABLE conveyor_workers ADD COLUMN task_shapes TEXT NOT NULL DEFAULT '[]';
+`,
+  },
 ];

@@ -367,8 +367,8 @@ WHERE id IN (
 // ---- workers ---------------------------------------------------------------------------------
 
 export const WORKER_REGISTER = `
-INSERT OR REPLACE INTO conveyor_workers (id, host, pid, queues, tasks, concurrency, started_at, last_heartbeat_at, handlers_ignoring_abort, dependencies)
-VALUES (@id, @host, @pid, @queues, @tasks, @concurrency, @startedAt, @lastHeartbeatAt, @handlersIgnoringAbort, @dependencies)`;
+INSERT OR REPLACE INTO conveyor_workers (id, host, pid, queues, tasks, concurrency, started_at, last_heartbeat_at, handlers_ignoring_abort, dependencies, task_shapes)
+VALUES (@id, @host, @pid, @queues, @tasks, @concurrency, @startedAt, @lastHeartbeatAt, @handlersIgnoringAbort, @dependencies, @taskShapes)`;
 
 export const WORKER_HEARTBEAT = `
 UPDATE conveyor_workers SET last_heartbeat_at = @now, handlers_ignoring_abort = @handlersIgnoringAbort, dependencies = @dependencies WHERE id = @id`;

@@ -16,8 +16,9 @@ import {
   type DependencyStatusJson,
   type HandlerIgnoringAbortJson,
   handlersIgnoringAbortToJson,
+  taskShapesToJson,
 } from '../store/encoding.js';
-import type { AppliedMigration, JobLease, JobSummary, QueueState, ScheduleMissedPolicy, ScheduleRecord, SessionRecord, WorkerRecord } from '../store/store.js';
+import type { AppliedMigration, JobLease, JobSummary, QueueState, ScheduleMissedPolicy, ScheduleRecord, SessionRecord, TaskShape, WorkerRecord } from '../store/store.js';
 
 /** A `conveyor_jobs` row. Times are ms since the epoch; `input`, `result` and `errors` are JSON text. */
 export interface JobRow {
@@ -110,6 +111,8 @@ export interface WorkerRow {
   handlers_ignoring_abort: string;
   /** JSON: `DependencyStatusJson[]`. */
   dependencies: string;
+  /** JSON: `TaskShape[]`. */
+  task_shapes: string;
 }
 
 export interface MigrationRow {
@@ -217,6 +220,7 @@ export function workerFromRow(row: WorkerRow): WorkerRecord {
     lastHeartbeatAt: new Date(row.last_heartbeat_at),
     handlersIgnoringAbort: handlersIgnoringAbortFromJson(JSON.parse(row.handlers_ignoring_abort) as HandlerIgnoringAbortJson[]),
     dependencies: dependenciesFromJson(JSON.parse(row.dependencies) as DependencyStatusJson[]),
+    taskShapes: JSON.parse(row.task_shapes) as TaskShape[],
   };
 }
 
@@ -233,6 +237,7 @@ export function workerToParams(worker: WorkerRecord): Record<string, string | nu
     lastHeartbeatAt: worker.lastHeartbeatAt.getTime(),
     handlersIgnoringAbort: JSON.stringify(handlersIgnoringAbortToJson(worker.handlersIgnoringAbort)),
     dependencies: JSON.stringify(dependenciesToJson(worker.dependencies)),
+    taskShapes: JSON.stringify(taskShapesToJson(worker.taskShapes)),
   };
 }
 

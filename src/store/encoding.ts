@@ -4,7 +4,7 @@
  */
 import { ConveyorConfigError } from '../errors.js';
 import type { Job, JobAttemptError } from '../job.js';
-import type { DependencyStatus, HandlerIgnoringAbort, JobSummary } from './store.js';
+import type { DependencyStatus, HandlerIgnoringAbort, JobSummary, TaskShape } from './store.js';
 
 /** An entry of a job's error history as stored: `at` is ms since the epoch. */
 export interface AttemptErrorJson {
@@ -149,6 +149,18 @@ export function dependenciesToJson(statuses: readonly DependencyStatus[]): Depen
 export function dependenciesFromJson(entries: readonly DependencyStatusJson[]): DependencyStatus[] {
   return entries.map((entry) => ({ ...entry, since: new Date(entry.since), checkedAt: new Date(entry.checkedAt) }));
 }
+
+/** Task shapes as stored: user schemas' field names made storable (no NUL, which PostgreSQL's jsonb rejects). */
+export function taskShapesToJson(shapes: readonly TaskShape[]): TaskShape[] {
+  return shapes.map((shape) => ({
+    name: shape.name,
+    queue: shape.queue,
+    input: shape.input === null ? null : { fingerprint: shape.input.fingerprint, fields: shape.input.fields.map((field) => storableText(boundedText(field, MAX_FIELD_NAME_BYTES))) },
+  }));
+}
+
+/** A field name longer than this is cut in the registry: it only helps a reader tell two schemas apart. */
+const MAX_FIELD_NAME_BYTES = 200;
 
 export function attemptErrorFromJson(entry: AttemptErrorJson): JobAttemptError {
   return { attempt: entry.attempt, message: entry.message, stack: entry.stack, at: new Date(entry.at) };

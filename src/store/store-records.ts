@@ -45,6 +45,23 @@ export interface WorkerRecord {
   handlersIgnoringAbort: HandlerIgnoringAbort[];
   /** What it found of the services its tasks need, as of the latest heartbeat. */
   dependencies: DependencyStatus[];
+  /** Each of its tasks with its queue and input schema, to find one task name defined two ways. */
+  taskShapes: TaskShape[];
+}
+
+/** A task as a worker records it in the registry (see `src/task-shape.ts`). */
+export interface TaskShape {
+  name: string;
+  queue: string;
+  /** The input schema as compared across workers, or null when it offers no JSON Schema. */
+  input: InputShape | null;
+}
+
+export interface InputShape {
+  /** 12 hex digits of the SHA-256 of the schema's JSON Schema, keys sorted. */
+  fingerprint: string;
+  /** Its top-level properties, required ones marked `!` (`userId!`), to say how two shapes differ. */
+  fields: string[];
 }
 
 /** What a worker found of one dependency (a service a task needs) at its latest check. */

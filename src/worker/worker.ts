@@ -30,7 +30,8 @@ import type { RetentionOptions } from '../config.js';
 import type { ConveyorEvents } from '../events.js';
 import type { Job } from '../job.js';
 import type { Logger } from '../logger.js';
-import type { DependencyStatus, HandlerIgnoringAbort, JobLease, JobStateUpdate, Store, StoreNotice, WorkerRecord } from '../store/store.js';
+import { taskShape } from '../task-shape.js';
+import type { DependencyStatus, HandlerIgnoringAbort, JobLease, JobStateUpdate, Store, StoreNotice, TaskShape, WorkerRecord } from '../store/store.js';
 import { ABORT_GRACE_MS, Attempts } from './attempts.js';
 import { CompletionBatcher } from './completion-batcher.js';
 import { DependencyMonitor } from './dependency-monitor.js';
@@ -98,6 +99,8 @@ export class Worker extends EventEmitter<WorkerEventMap> {
   private deregistering = false;
   private readonly startedAt = new Date();
   private readonly taskNames: string[];
+  /** Each task's queue and input fingerprint, recorded at registration (read once: converting a schema costs). */
+  private readonly taskShapes: TaskShape[];
   private readonly dependencyMonitor: DependencyMonitor;
 
   constructor(
@@ -110,6 +113,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     super();
     this.options = resolveWorkerOptions(options);
     this.taskNames = [...this.options.tasks.keys()];
+    this.taskShapes = [...this.options.tasks.values()].map(taskShape);
     this.logger = logger.child({ workerId: this.id });
     this.connection = new StoreConnectionTracker(this.logger, (status, previous) => this.onStoreConnection(status, previous));
     this.dependencyMonitor = new DependencyMonitor(this.options.tasks, this.options.dependencies, this.logger, (status) => this.onDependencyChange(status));
@@ -412,6 +416,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
       lastHeartbeatAt: now,
       handlersIgnoringAbort: this.attempts.ignoringAbort(now.getTime()),
       dependencies: this.dependencyMonitor.statuses(),
+      taskShapes: this.taskShapes,
     };
   }
 

@@ -145,7 +145,7 @@ async function seedCurrentState(conveyor: Conveyor, now: Date): Promise<void> {
   await store.jobs.insertMany({ jobs: scheduled, now });
   // A worker on another host stopped heartbeating 95 s ago while running two webhook deliveries.
   const stalledAt = new Date(now.getTime() - 95_000);
-  const stalled = { id: 'b7c1e2d4-9f3a-4e1b-8c55-2a9d6e0f1c37', host: 'jobs-2.internal', pid: 48211, queues: ['webhooks', 'billing'], tasks: ['webhook.deliver', 'invoice.render'], concurrency: 8, startedAt: new Date(now.getTime() - 3 * 3600_000), lastHeartbeatAt: stalledAt, handlersIgnoringAbort: [], dependencies: [] };
+  const stalled = { id: 'b7c1e2d4-9f3a-4e1b-8c55-2a9d6e0f1c37', host: 'jobs-2.internal', pid: 48211, queues: ['webhooks', 'billing'], tasks: ['webhook.deliver', 'invoice.render'], concurrency: 8, startedAt: new Date(now.getTime() - 3 * 3600_000), lastHeartbeatAt: stalledAt, handlersIgnoringAbort: [], dependencies: [], taskShapes: [] };
   await store.workers.register({ worker: stalled });
   const webhook = taskNamed('webhook.deliver');
   await store.jobs.insertMany({ jobs: [0, 1].map((index) => insert(webhook, { endpoint: `https://hooks.partner${index}.example/events`, event: 'refund.created' }, stalledAt)), now: stalledAt });

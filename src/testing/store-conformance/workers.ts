@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { DependencyStatus, HandlerIgnoringAbort, Store, WorkerRecord } from '../../store/store.js';
+import type { DependencyStatus, HandlerIgnoringAbort, Store, TaskShape, WorkerRecord } from '../../store/store.js';
 import type { SuiteSection } from './context.js';
 import { at } from './helpers.js';
 
@@ -15,6 +15,7 @@ function workerRecord(id: string, overrides: Partial<WorkerRecord> = {}): Worker
     lastHeartbeatAt: at(0),
     handlersIgnoringAbort: [],
     dependencies: [],
+    taskShapes: [],
     ...overrides,
   };
 }
@@ -69,6 +70,19 @@ export const workerTests: SuiteSection = (suite) => {
       const huge = { ...down, lastError: 'x'.repeat(200_000) };
       expect(await store.workers.heartbeat({ id: 'worker-1', now: at(31), handlersIgnoringAbort: [], dependencies: [huge] })).toBe(true);
       expect((await listedWorkers(store))[0]?.dependencies[0]?.lastError?.length).toBeLessThan(70_000);
+    });
+
+    group.test("a worker's task shapes (queue and input fingerprint) are kept as registered, and a heartbeat leaves them", async ({ store, harness }) => {
+      const taskShapes: TaskShape[] = [
+        { name: 'reports.export', queue: 'reports', input: { fingerprint: '0123456789ab', fields: ['from!', 'groupBy', 'odd "name"\u0000'] } },
+        { name: 'emails.send', queue: 'default', input: null },
+      ];
+      await store.workers.register({ worker: workerRecord('worker-1', { taskShapes }) });
+      expect(await store.workers.heartbeat({ id: 'worker-1', now: at(30), handlersIgnoringAbort: [], dependencies: [] })).toBe(true);
+      const [listed] = await listedWorkers(await harness.openAnother());
+      expect(listed?.taskShapes[1]).toEqual(taskShapes[1]);
+      expect(listed?.taskShapes[0]?.input?.fields.slice(0, 2)).toEqual(['from!', 'groupBy']);
+      expect(listed?.taskShapes[0]?.input?.fields[2], 'a NUL in a field name is made storable').toMatch(/^odd "name"/);
     });
 
     group.test('a heartbeat of an unknown worker returns false and records nothing', async ({ store }) => {

@@ -52,7 +52,7 @@ export function registryTests(createHarness: WorkerHarnessFactory): void {
     it('shows a worker whose heartbeat stopped as stalled, and its jobs as orphans', async () => {
       const conveyor = await t.open({ workerStaleAfterMs: 1_000 });
       await conveyor.store.workers.register({
-        worker: { id: 'gone-worker', host: 'old-host', pid: 4242, queues: ['reports'], tasks: ['report.build'], concurrency: 1, startedAt: new Date(Date.now() - 60_000), lastHeartbeatAt: new Date(Date.now() - 30_000), handlersIgnoringAbort: [], dependencies: [] },
+        worker: { id: 'gone-worker', host: 'old-host', pid: 4242, queues: ['reports'], tasks: ['report.build'], concurrency: 1, startedAt: new Date(Date.now() - 60_000), lastHeartbeatAt: new Date(Date.now() - 30_000), handlersIgnoringAbort: [], dependencies: [], taskShapes: [] },
       });
       await conveyor.enqueue(report, {});
       const found = await conveyor.orphans();
