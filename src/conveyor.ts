@@ -2,6 +2,8 @@
  * `Conveyor.open()` is the entry point: it validates configuration, opens and migrates the store,
  * and gives back the client API and a factory for workers that share its store.
  */
+import { ConveyorArtifacts } from './artifacts/conveyor-artifacts.js';
+import { resolveArtifactSettings, type ArtifactOptions, type ArtifactSettings } from './artifacts/settings.js';
 import { checkInteger, parseStoreUrl, resolveRetention, resolveStoreUrl, type RetentionOptions } from './config.js';
 import { mergeQueueLimits, NO_QUEUE_LIMITS, type QueueLimitsOptions } from './client/queue-limits.js';
 import { checkCallerTransaction } from './client/caller-transaction.js';
@@ -48,6 +50,8 @@ export interface ConveyorOptions {
    * with `conveyor.schedules.remove(name)`.
    */
   schedules?: Schedule[];
+  /** Where the files jobs write are kept and how big they may be, and the key that signs download links. */
+  artifacts?: ArtifactOptions;
 }
 
 /** A job enqueued with `enqueueMany`. */
@@ -95,6 +99,8 @@ export class Conveyor {
   readonly flows: FlowClient;
   /** What operators read about the jobs as a whole: queue overviews, throughput, failure groups, readiness. */
   readonly insights: Insights;
+  /** The files jobs wrote (`ctx.artifacts.put`): list them, stream one, or make a signed download link. */
+  readonly artifacts: ConveyorArtifacts;
   /** The records of dashboard login sessions (the HTTP server's `SessionAuthority` keeps them here). */
   readonly loginSessions: LoginSessionClient;
 
@@ -108,8 +114,10 @@ export class Conveyor {
     tasks: Map<string, Task>,
     private readonly retention: RetentionOptions,
     private readonly workerStaleAfterMs: number,
+    private readonly artifactSettings: ArtifactSettings,
   ) {
     this.tasks = tasks;
+    this.artifacts = new ConveyorArtifacts(store, artifactSettings);
     this.schedules = new ScheduleClient(store);
     this.flows = new FlowClient(store, (task) => this.resolveTask(task), (tx) => checkCallerTransaction(store, 'flows.enqueue(flow, { tx })', tx), {
       jobsAvailable: (queues) => this.events.emit('jobs-available', queues),
@@ -132,7 +140,9 @@ export class Conveyor {
     checkScheduleNames('Conveyor.open({ schedules })', options.schedules ?? []);
     const logger = options.logger ?? createDefaultLogger();
     const store = typeof options.store === 'object' ? options.store : await openStoreFromUrl(options.store, logger);
+    let artifacts: ArtifactSettings;
     try {
+      artifacts = resolveArtifactSettings(options.artifacts, store, 'Conveyor.open({ artifacts })');
       if (options.migrate === false) {
         const status = await store.migrations.status();
         if (status.pending.length > 0) {
@@ -147,7 +157,7 @@ export class Conveyor {
       await store.close();
       throw error;
     }
-    return new Conveyor(store, logger, tasks, retention, staleAfterMs);
+    return new Conveyor(store, logger, tasks, retention, staleAfterMs, artifacts);
   }
 
   /**
@@ -341,7 +351,7 @@ export class Conveyor {
 
   /** A worker on this Conveyor's store; call `start()` on it. `close()` stops it. */
   createWorker(options: WorkerOptions): Worker {
-    const worker = new Worker(this.store, this.events, options, this.retention, this.logger);
+    const worker = new Worker(this.store, this.events, options, this.retention, this.logger, this.artifactSettings);
     this.workers.add(worker);
     return worker;
   }

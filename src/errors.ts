@@ -82,6 +82,14 @@ export class ConveyorTimeoutError extends ConveyorError {
   override name = 'ConveyorTimeoutError';
 }
 
+/**
+ * Writing or reading an artifact failed: a bad name, a size past its limit, an attempt that lost its
+ * lease before the artifact was recorded, a source that is not bytes. The message says which.
+ */
+export class ConveyorArtifactError extends ConveyorError {
+  override name = 'ConveyorArtifactError';
+}
+
 const PERMANENT_BRAND = Symbol.for('conveyor.PermanentJobError');
 
 /**

@@ -2,6 +2,7 @@
  * Tasks: named, typed units of work, defined once and shared by producers and workers
  * so the two cannot disagree about a task's name, queue or input.
  */
+import type { TaskArtifacts } from './artifact.js';
 import type { Dependency, WhileDependencyDown } from './dependency.js';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { ConveyorConfigError } from './errors.js';
@@ -71,6 +72,11 @@ export interface TaskContext {
    * a job without children.
    */
   children: readonly ChildResult[];
+  /**
+   * The files this attempt writes, stored durably and downloadable by whoever asked for them:
+   * `await ctx.artifacts.put('report.csv', stream, { contentType: 'text/csv' })`. See `TaskArtifacts`.
+   */
+  artifacts: TaskArtifacts;
 }
 
 /** Any schema implementing Standard Schema (zod ≥ 3.24, valibot, arktype…). */

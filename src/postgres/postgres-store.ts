@@ -15,6 +15,7 @@
  * once its children finish), `job-events.ts`, `workers.ts`, `sessions.ts`, `queues.ts`, `schedules.ts`
  * and `migrator.ts`. This class wires them to one pool, and owns notices and the connection's life.
  */
+import { PostgresArtifactChunks, PostgresArtifacts } from './artifacts.js';
 import type pg from 'pg';
 import type { Logger } from '../logger.js';
 import type { Store, StoreCapabilities, StoreNotice, StoreWritability } from '../store/store.js';
@@ -58,6 +59,8 @@ export class PostgresStore implements Store {
   readonly sessions: PostgresSessions;
   readonly queues: PostgresQueues;
   readonly schedules: PostgresSchedules;
+  readonly artifacts: PostgresArtifacts;
+  readonly artifactChunks: PostgresArtifactChunks;
 
   private readonly db: PostgresAccess;
   private readonly notices: NoticeListener;
@@ -77,6 +80,8 @@ export class PostgresStore implements Store {
     this.sessions = new PostgresSessions(this.db, sql);
     this.queues = new PostgresQueues(this.db, sql, limitedClaims);
     this.schedules = new PostgresSchedules(this.db, sql, inserts);
+    this.artifacts = new PostgresArtifacts(this.db, config.schema);
+    this.artifactChunks = new PostgresArtifactChunks(this.db, config.schema);
     this.notices = new NoticeListener(config.clientConfig, noticeChannel(config.schema), sql.LISTEN, config.logger);
   }
 

@@ -1,7 +1,7 @@
 /**
  * The `Store` on one SQLite file, shared by any number of worker processes: one part per file
  * (`jobs.ts`, `flows.ts`, `job-events.ts`, `workers.ts`, `sessions.ts`, `queues.ts`, `schedules.ts`,
- * `migrator.ts`), all on one connection.
+ * `artifacts.ts`, `migrator.ts`), all on one connection.
  *
  * Concurrency: SQLite allows one writer at a time per file. Every write of more than one statement
  * runs in a `BEGIN IMMEDIATE` transaction, which takes the write lock up front (waiting up to the
@@ -11,6 +11,7 @@
 import type Database from 'better-sqlite3';
 import type { Store, StoreCapabilities, StoreWritability } from '../store/store.js';
 import type { SqliteFile } from './file-health.js';
+import { SqliteArtifactChunks, SqliteArtifacts } from './artifacts.js';
 import { SqliteFlows } from './flows.js';
 import { SqliteJobEvents } from './job-events.js';
 import { SqliteJobs } from './jobs.js';
@@ -35,6 +36,8 @@ export class SqliteStore implements Store {
   readonly sessions: SqliteSessions;
   readonly queues: SqliteQueues;
   readonly schedules: SqliteSchedules;
+  readonly artifacts: SqliteArtifacts;
+  readonly artifactChunks: SqliteArtifactChunks;
 
   private readonly db: PreparedStatements;
 
@@ -52,6 +55,8 @@ export class SqliteStore implements Store {
     this.sessions = new SqliteSessions(this.db);
     this.queues = new SqliteQueues(this.db);
     this.schedules = new SqliteSchedules(this.db, (job, now) => this.jobs.insertOne(job, now));
+    this.artifacts = new SqliteArtifacts(this.db);
+    this.artifactChunks = new SqliteArtifactChunks(this.db);
   }
 
   /** SQLite has no cross-process notices: other processes see new work at their next poll. */

@@ -1,7 +1,7 @@
 /** Reading the job event log's rows, the same on every store (see `JobEvent` in store.ts). */
 import { ConveyorConfigError } from '../errors.js';
 import type { JobState } from '../job.js';
-import type { JobEvent, JobEventBounds } from './store.js';
+import type { JobEvent, JobEventArtifact, JobEventBounds } from './store.js';
 
 /** A row of the event log as a driver returns it: SQLite gives numbers, `pg` gives bigints as strings and times as Dates. */
 export interface JobEventRow {
@@ -14,6 +14,8 @@ export interface JobEventRow {
   progress_fraction: number | null;
   progress_message: string | null;
   at: number | Date;
+  /** JSON text (SQLite) or parsed jsonb (pg) of a `JobEventArtifact`; null for a state or progress change. */
+  artifact: string | JobEventArtifact | null;
 }
 
 export interface JobEventBoundsRow {
@@ -31,6 +33,7 @@ export function jobEventFromRow(row: JobEventRow): JobEvent {
     attempt: row.attempt,
     progress: row.progress_fraction === null ? null : { fraction: row.progress_fraction, message: row.progress_message },
     at: new Date(row.at),
+    artifact: row.artifact === null ? null : typeof row.artifact === 'string' ? (JSON.parse(row.artifact) as JobEventArtifact) : row.artifact,
   };
 }
 

@@ -31,6 +31,21 @@ export interface MigrationStatus {
   pending: number[];
 }
 
+/** A file a job's attempt wrote (`ctx.artifacts.put`), as the store records it; its bytes are in the artifact backend under `blobKey`. */
+export interface ArtifactRecord {
+  jobId: string;
+  attempt: number;
+  name: string;
+  blobKey: string;
+  size: number;
+  contentType: string;
+  /** Hex SHA-256 of its bytes: its ETag. */
+  sha256: string;
+  createdAt: Date;
+}
+
+export type ArtifactCommitResult = { committed: true; replacedBlobKey: string | null } | { committed: false };
+
 /** A worker as it records itself in the store. */
 export interface WorkerRecord {
   id: string;

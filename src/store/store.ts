@@ -18,7 +18,7 @@
  */
 import type { ChildFailurePolicy, Job, JobAttemptError, JobProgress, JobState } from '../job.js';
 import type { StoreFault } from './store-fault.js';
-import type { DependencyStatus, HandlerIgnoringAbort, MigrationStatus, QueueLimits, QueueState, ScheduleFireResult, ScheduleRecord, ScheduleUpsert, SessionRecord, WorkerRecord } from './store-records.js';
+import type { ArtifactCommitResult, ArtifactRecord, DependencyStatus, HandlerIgnoringAbort, MigrationStatus, QueueLimits, QueueState, ScheduleFireResult, ScheduleRecord, ScheduleUpsert, SessionRecord, WorkerRecord } from './store-records.js';
 
 export type * from './store-records.js';
 
@@ -209,8 +209,16 @@ export interface JobEvent {
   state: JobState;
   attempt: number;
   progress: JobProgress | null;
-  /** The job's `updatedAt` after the change. */
+  /** The job's `updatedAt` after the change; for an artifact event, when the artifact was recorded. */
   at: Date;
+  /** Set on the event logged when an attempt wrote an artifact (the job's state did not change); null otherwise. */
+  artifact: JobEventArtifact | null;
+}
+
+export interface JobEventArtifact {
+  name: string;
+  size: number;
+  contentType: string;
 }
 
 /** The first and last `seq` the event log holds; both null when it is empty. */
@@ -457,6 +465,46 @@ export interface ScheduleStore {
 }
 
 /**
+ * The artifacts jobs wrote (`store.artifacts`): one record per file of an attempt, whose bytes are in
+ * the artifact backend under `blobKey`. Only `commit` adds one, and only for a running attempt.
+ */
+export interface ArtifactStore {
+  /**
+   * Record an artifact whose bytes are all stored, if its job is still `running` under this attempt
+   * and `workerId` (the lease fence), replacing one of the same name in that attempt, and log an
+   * artifact event. `committed: false` when the fence failed: the caller deletes the bytes.
+   */
+  commit(params: { artifact: ArtifactRecord; workerId: string; now: Date }): Promise<ArtifactCommitResult>;
+  /** A job's artifacts, every attempt's, by attempt then name; empty for an unknown job. */
+  list(params: { jobId: string }): Promise<ArtifactRecord[]>;
+  /** One artifact: of `attempt`, or when null of the latest attempt that wrote that name. */
+  get(params: { jobId: string; name: string; attempt: number | null }): Promise<ArtifactRecord | null>;
+  /** Up to `limit` records whose job no longer exists (pruned): their bytes are to be deleted, then they. */
+  listOfPrunedJobs(params: { limit: number }): Promise<ArtifactRecord[]>;
+  /** Delete the records of these blobs; returns how many. */
+  delete(params: { blobKeys: readonly string[] }): Promise<number>;
+  /** Which of these blob keys a record names (for a backend's sweep). */
+  referenced(params: { blobKeys: readonly string[] }): Promise<string[]>;
+}
+
+/**
+ * The bytes of artifacts kept in the store itself (`store.artifactChunks`), the default backend:
+ * chunks of one blob numbered from 0, each knowing its byte offset.
+ */
+export interface ArtifactChunkStore {
+  write(params: { blobKey: string; seq: number; byteOffset: number; data: Uint8Array; now: Date }): Promise<void>;
+  read(params: { blobKey: string; seq: number }): Promise<{ byteOffset: number; data: Buffer } | null>;
+  /** The seq of the chunk that holds byte `byteOffset` of the blob; null when the blob has none there. */
+  seqAt(params: { blobKey: string; byteOffset: number }): Promise<number | null>;
+  delete(params: { blobKeys: readonly string[] }): Promise<number>;
+  /**
+   * Delete up to `limit` blobs first written before `before` that no artifact record names: what a
+   * write cut short left (a worker killed, a fence lost). Returns how many blobs.
+   */
+  deleteUnreferenced(params: { before: Date; limit: number }): Promise<number>;
+}
+
+/**
  * The store behind Conveyor, in parts that match the conformance sections; each part is one file per
  * dialect, named alike on both sides (`jobs.ts`, `flows.ts`…). See the module comment for the rules
  * every method follows.
@@ -473,6 +521,8 @@ export interface Store {
   readonly sessions: SessionStore;
   readonly queues: QueueStore;
   readonly schedules: ScheduleStore;
+  readonly artifacts: ArtifactStore;
+  readonly artifactChunks: ArtifactChunkStore;
 
   /**
    * Call `listener` with every notice any process sends through this store (jobs available, cancel

@@ -11,6 +11,7 @@
  * });
  */
 import { describe } from 'vitest';
+import { artifactTests } from './store-conformance/artifacts.js';
 import { cancelTests } from './store-conformance/cancel-retry.js';
 import { claimTests } from './store-conformance/claim-and-lease.js';
 import { ConformanceSuite, type SuiteSection } from './store-conformance/context.js';
@@ -71,6 +72,7 @@ const SECTIONS: readonly SuiteSection[] = [
   stateMachineTests,
   eventTests,
   writabilityTests,
+  artifactTests,
 ];
 
 /** Declare the conformance suite's `describe`/`it` blocks for one store. Call it at the top level of a test file. */

@@ -12,6 +12,7 @@
  * Nothing a handler returns or throws, and nothing a listener does, can throw out of an attempt:
  * every step after the handler is total or guarded, so a hostile value fails its own job only.
  */
+import type { ArtifactSettings } from '../artifacts/settings.js';
 import type { ConveyorEvents } from '../events.js';
 import type { Job } from '../job.js';
 import type { Logger } from '../logger.js';
@@ -31,6 +32,8 @@ export interface AttemptsContext {
   batcher: CompletionBatcher;
   tasks: ReadonlyMap<string, Task>;
   limits: OutcomeLimits;
+  /** Where `ctx.artifacts` writes, and its limits. */
+  artifacts: ArtifactSettings;
   /** The worker's resources; read as each attempt starts (they exist once the worker has started). */
   resources: () => Resources;
   /** Told as an attempt starts (the worker re-emits it as `job-started`). */
@@ -216,10 +219,10 @@ export class Attempts {
   }
 
   private run(task: Task, running: RunningJob): void {
-    const { store, workerId, logger } = this.context;
+    const { store, workerId, logger, artifacts } = this.context;
     const { job } = running;
     this.notify('job-started', () => this.context.onStarted(job));
-    const attempt = executeAttempt(task, running, { store, workerId, logger, resources: this.context.resources() });
+    const attempt = executeAttempt(task, running, { store, workerId, logger, artifacts, resources: this.context.resources() });
     running.handlerRunning(attempt.returned);
     void attempt.returned.then(() => this.handlerReturned(running));
     this.track(

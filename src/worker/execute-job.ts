@@ -6,6 +6,8 @@
  * An abort decides the outcome at once, but cannot stop a handler that ignores its signal: so the
  * attempt also says when the handler has really returned, and only then is its slot free.
  */
+import { AttemptArtifacts } from '../artifacts/attempt-artifacts.js';
+import type { ArtifactSettings } from '../artifacts/settings.js';
 import { ConveyorValidationError, PermanentJobError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
@@ -22,6 +24,7 @@ export interface ExecuteDeps {
   workerId: string;
   logger: Logger;
   resources: Resources;
+  artifacts: ArtifactSettings;
 }
 
 export interface ExecutingAttempt {
@@ -78,6 +81,7 @@ async function loadChildren(job: Job, store: Store): Promise<ChildResult[]> {
 function buildContext(running: RunningJob, children: readonly ChildResult[], deps: ExecuteDeps): TaskContext {
   const { job } = running;
   let logger: Logger | undefined;
+  let artifacts: AttemptArtifacts | undefined;
   return {
     job: {
       id: job.id,
@@ -98,6 +102,9 @@ function buildContext(running: RunningJob, children: readonly ChildResult[], dep
       return (logger ??= deps.logger.child({ jobId: job.id, task: job.task, attempt: job.attempt }));
     },
     resources: deps.resources,
+    get artifacts() {
+      return (artifacts ??= new AttemptArtifacts(deps.store, deps.artifacts, { jobId: job.id, attempt: job.attempt, workerId: deps.workerId }, this.logger));
+    },
     progress: async (fraction, message) => {
       if (typeof fraction !== 'number' || !(fraction >= 0 && fraction <= 1)) {
         throw new RangeError(`progress(fraction): fraction must be a number from 0 to 1, got ${printable(fraction)}`);

@@ -1,8 +1,10 @@
 /**
  * Maintenance every worker runs: promote due scheduled and retrying jobs, recover jobs whose lease
- * expired (F2), and prune finished jobs, dead worker records and expired dashboard sessions past their retention. Every step is a
+ * expired (F2), and prune finished jobs (with their artifacts), dead worker records and expired dashboard sessions past their retention. Every step is a
  * single bounded store operation that is safe to run concurrently from many workers, so no leader is needed.
  */
+import { ARTIFACT_SWEEP_AFTER_MS, ARTIFACT_SWEEP_INTERVAL_MS, pruneArtifactsOfPrunedJobs, sweepUnrecordedArtifacts } from '../artifacts/artifact-pruning.js';
+import type { ArtifactBackend } from '../artifacts/backend.js';
 import type { RetentionOptions } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
@@ -34,6 +36,7 @@ const EVENT_BATCH_FACTOR = 10;
 
 export class Maintenance {
   private lastPruneAt = 0;
+  private lastSweepAt = 0;
 
   constructor(
     private readonly store: Store,
@@ -42,6 +45,8 @@ export class Maintenance {
     private readonly connection: StoreConnectionTracker,
     /** Told how many expired leases a run recovered (the worker re-emits it as `leases-recovered`, for metrics). */
     private readonly onLeasesRecovered: (count: number) => void,
+    /** Where artifacts' bytes live, to delete those of pruned jobs and of writes never recorded. */
+    private readonly artifacts: ArtifactBackend,
   ) {}
 
   /** One run of every step that is due; a failure is reported to the connection tracker, and the next run tries again. */
@@ -95,7 +100,14 @@ export class Maintenance {
     const events = await this.pruneEvents(before(retention.eventsMs));
     const sessions = await this.store.sessions.prune({ before: now, limit: batchSize });
     if (sessions > 0) this.logger.debug({ sessions }, 'pruned expired dashboard sessions');
-    if (pruned > 0 || workers > 0) this.logger.info({ jobs: pruned, workers, events }, 'pruned past retention');
+    const artifacts = await pruneArtifactsOfPrunedJobs(this.store, this.artifacts, MAX_PRUNE_BATCHES);
+    let swept = 0;
+    if (now.getTime() - this.lastSweepAt >= ARTIFACT_SWEEP_INTERVAL_MS) {
+      this.lastSweepAt = now.getTime();
+      swept = await sweepUnrecordedArtifacts(this.store, this.artifacts, before(ARTIFACT_SWEEP_AFTER_MS), batchSize);
+    }
+    if (swept > 0) this.logger.info({ swept, backend: this.artifacts.description }, 'deleted the bytes of artifact writes never recorded (a worker stopped mid-write)');
+    if (pruned > 0 || workers > 0 || artifacts > 0) this.logger.info({ jobs: pruned, workers, events, artifacts }, 'pruned past retention');
     else if (events > 0) this.logger.debug({ events }, 'pruned job events past retention');
   }
 

@@ -31,6 +31,7 @@ import type { ConveyorEvents } from '../events.js';
 import type { Job } from '../job.js';
 import type { Logger } from '../logger.js';
 import { taskShape } from '../task-shape.js';
+import type { ArtifactSettings } from '../artifacts/settings.js';
 import type { DependencyStatus, HandlerIgnoringAbort, JobLease, JobStateUpdate, Store, StoreNotice, TaskShape, WorkerRecord } from '../store/store.js';
 import { ABORT_GRACE_MS, Attempts } from './attempts.js';
 import { CompletionBatcher } from './completion-batcher.js';
@@ -109,6 +110,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     options: WorkerOptions,
     retention: RetentionOptions,
     logger: Logger,
+    artifacts: ArtifactSettings,
   ) {
     super();
     this.options = resolveWorkerOptions(options);
@@ -126,6 +128,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
       batcher: this.batcher,
       tasks: this.options.tasks,
       limits: { maxResultBytes: this.options.maxResultBytes },
+      artifacts,
       resources: () => this.resources!.values,
       onStarted: (job) => this.emit('job-started', job),
       onSettled: (job, update, applied) => this.emit('job-settled', job, update, applied),
@@ -139,7 +142,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
       this.maintenanceTicker = null;
       this.scheduleTicker = null;
     } else {
-      const runner = new Maintenance(store, { ...maintenance, retention }, this.logger, this.connection, (count) => this.emit('leases-recovered', count));
+      const runner = new Maintenance(store, { ...maintenance, retention }, this.logger, this.connection, (count) => this.emit('leases-recovered', count), artifacts.backend);
       // Each backs off on its own failures, so a store that half works is not hammered by either.
       this.maintenanceTicker = new Ticker(() => this.connection.retryDelayMs('maintenance', maintenance.intervalMs), () => runner.run(), logError);
       const schedules = new ScheduleFiring(store, this.options.tasks, events, this.logger, this.connection);
