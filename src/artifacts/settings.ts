@@ -37,11 +37,7 @@ export function resolveArtifactSettings(options: ArtifactOptions | undefined, st
   }
   const maxBytes = checkInteger(`${where}.maxBytes`, given.maxBytes ?? DEFAULT_MAX_ARTIFACT_BYTES, 1, Number.MAX_SAFE_INTEGER, 104_857_600);
   const maxJobBytes = checkInteger(`${where}.maxJobBytes`, given.maxJobBytes ?? Math.max(DEFAULT_MAX_JOB_ARTIFACT_BYTES, maxBytes), 1, Number.MAX_SAFE_INTEGER, 1_073_741_824);
-  let publicUrl: string | null = null;
-  if (given.publicUrl !== undefined) {
-    if (!URL.canParse(given.publicUrl) || !/^https?:$/.test(new URL(given.publicUrl).protocol)) throw new ConveyorConfigError(`${where}.publicUrl`, `must be an http(s) URL, got ${JSON.stringify(given.publicUrl)}`, "'https://jobs.example.com'");
-    publicUrl = given.publicUrl.replace(/\/+$/, '');
-  }
+  const publicUrl = given.publicUrl === undefined ? null : checkPublicUrl(given.publicUrl, `${where}.publicUrl`);
   return {
     backend: given.backend ?? storeArtifactBackend(store.artifactChunks),
     maxBytes,
@@ -49,4 +45,12 @@ export function resolveArtifactSettings(options: ArtifactOptions | undefined, st
     signingKey: given.signingKey === undefined ? null : checkSigningKey(given.signingKey, `${where}.signingKey`),
     publicUrl,
   };
+}
+
+/** An http(s) URL, without its trailing slashes. */
+export function checkPublicUrl(value: unknown, setting: string): string {
+  if (typeof value !== 'string' || !URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
+    throw new ConveyorConfigError(setting, `must be an http(s) URL, got ${JSON.stringify(value)}`, 'https://jobs.example.com');
+  }
+  return value.replace(/\/+$/, '');
 }

@@ -3,6 +3,7 @@
  * store comes from CONVEYOR_STORE, then the default SQLite file, as for `Conveyor.open()`.
  */
 import type { Command } from 'commander';
+import { artifactOptionsFromEnv } from '../artifacts/env.js';
 import { parseStoreUrl, redactStoreUrl, resolveStoreUrl } from '../config.js';
 import { Conveyor } from '../conveyor.js';
 import { openStore } from '../store/open-store.js';
@@ -34,7 +35,7 @@ export async function openCliStore(command: Command, defaultUrl?: string): Promi
 export async function openCliConveyor(command: Command, tasks: Task[] = [], defaultUrl?: string): Promise<{ conveyor: Conveyor; url: string }> {
   const { store, url } = await openCliStore(command, defaultUrl);
   try {
-    return { conveyor: await Conveyor.open({ store, tasks }), url };
+    return { conveyor: await Conveyor.open({ store, tasks, artifacts: artifactOptionsFromEnv(process.env) }), url };
   } catch (error) {
     // Conveyor.open closes the store on a failed migration but not on a bad task list; closing twice is safe.
     await store.close();
