@@ -2,6 +2,7 @@
  * `Conveyor.open()` is the entry point: it validates configuration, opens and migrates the store,
  * and gives back the client API and a factory for workers that share its store.
  */
+import type { ArtifactBackend } from './artifacts/backend.js';
 import { ConveyorArtifacts } from './artifacts/conveyor-artifacts.js';
 import { resolveArtifactSettings, type ArtifactOptions, type ArtifactSettings } from './artifacts/settings.js';
 import { checkInteger, parseStoreUrl, resolveRetention, resolveStoreUrl, type RetentionOptions } from './config.js';
@@ -101,6 +102,11 @@ export class Conveyor {
   readonly insights: Insights;
   /** The files jobs wrote (`ctx.artifacts.put`): list them, stream one, or make a signed download link. */
   readonly artifacts: ConveyorArtifacts;
+
+  /** Where artifacts' bytes live (for maintenance tools and tests; callers read through `artifacts`). */
+  get artifactBackend(): ArtifactBackend {
+    return this.artifactSettings.backend;
+  }
   /** The records of dashboard login sessions (the HTTP server's `SessionAuthority` keeps them here). */
   readonly loginSessions: LoginSessionClient;
 

@@ -6,6 +6,7 @@
 import { dependencyTests } from './dependencies.js';
 import type { WorkerHarnessFactory } from '../worker-harness.js';
 import { abortIgnoredTests } from './abort-ignored.js';
+import { artifactTests } from './artifacts.js';
 import { cancelTests } from './cancel.js';
 import { crashTests } from './crash.js';
 import { dedupTests } from './dedup.js';
@@ -40,4 +41,5 @@ export function runWorkerConformance(createHarness: WorkerHarnessFactory): void 
   hostileHandlerTests(createHarness);
   abortIgnoredTests(createHarness);
   dependencyTests(createHarness);
+  artifactTests(createHarness);
 }
