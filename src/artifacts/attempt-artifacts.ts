@@ -47,11 +47,14 @@ export class AttemptArtifacts implements TaskArtifacts {
     const replacing = this.sizes.get(name) ?? 0;
     const counted = this.countAgainstJobLimit(metered.chunks, where, maxJobBytes + replacing, (bytes) => (written += bytes));
     try {
+      const fromSource = new WeakSet<object>();
       try {
-        await backend.write(blobKey, counted);
+        await backend.write(blobKey, tagErrors(counted, fromSource));
       } catch (error) {
         await this.deleteQuietly(blobKey);
-        throw error;
+        // The source's own errors and the limits pass as they are; the backend's are said to be its.
+        if (typeof error === 'object' && error !== null && fromSource.has(error)) throw error;
+        throw new ConveyorArtifactError(`${where}: storing its bytes ${backend.description} failed (${written} bytes read from the source): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }
       const { size, sha256 } = metered.result();
       const now = new Date();
@@ -89,5 +92,15 @@ export class AttemptArtifacts implements TaskArtifacts {
     } catch (error) {
       this.logger.warn({ err: error, blobKey }, 'could not delete the bytes of an artifact not kept; the maintenance sweep will');
     }
+  }
+}
+
+/** The chunks of `source`, remembering in `thrown` any error it throws (so it can be told from the backend's). */
+async function* tagErrors(source: AsyncIterable<Uint8Array>, thrown: WeakSet<object>): AsyncGenerator<Uint8Array> {
+  try {
+    yield* source;
+  } catch (error) {
+    if (typeof error === 'object' && error !== null) thrown.add(error);
+    throw error;
   }
 }

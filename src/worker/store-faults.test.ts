@@ -100,6 +100,43 @@ describe('store connection faults (sqlite, write lock held by another connection
     expect(await conveyor.waitFor(next.job.id, { timeoutMs: 5_000 })).toMatchObject({ state: 'succeeded' });
   });
 
+  it('an artifact write cut by a store outage fails the attempt with the store error; the job retries as usual and writes it whole', async () => {
+    const firstChunkWritten = deferred();
+    const cutDone = deferred();
+    const task = defineTask({
+      name: 'outage.export',
+      input: z.object({}),
+      retry: { maxAttempts: 3, backoff: { initialMs: 20, maxMs: 20 } },
+      run: async (_input, ctx) => {
+        const first = ctx.job.attempt === 1;
+        async function* chunks(): AsyncGenerator<Buffer> {
+          yield Buffer.alloc(1_048_576, 1);
+          if (first) {
+            firstChunkWritten.resolve();
+            await cutDone.promise;
+          }
+          yield Buffer.alloc(1_048_576, 2);
+        }
+        return (await ctx.artifacts.put('export.bin', chunks())).size;
+      },
+    });
+    const worker = conveyor.createWorker({ ...FAST_WORKER, tasks: [task] });
+    await worker.start();
+    const { job } = await conveyor.enqueue(task, {});
+    await firstChunkWritten.promise;
+    const lost = whenStoreConnection(worker, 'unreachable');
+    cutStore();
+    cutDone.resolve();
+    await lost;
+    const back = whenStoreConnection(worker, 'connected');
+    setTimeout(restoreStore, 200);
+    await back;
+    const done = await conveyor.waitFor(job.id, { timeoutMs: 10_000 });
+    expect(done).toMatchObject({ state: 'succeeded', attempt: 2, result: 2 * 1_048_576 });
+    expect(done.errors.map((error) => error.message)).toEqual(['ctx.artifacts.put("export.bin"): storing its bytes in the store failed (2097152 bytes read from the source): database is locked']);
+    expect((await conveyor.artifacts.list(job.id)).map((artifact) => [artifact.attempt, artifact.name, artifact.size])).toEqual([[2, 'export.bin', 2 * 1_048_576]]);
+  });
+
   it('backs off between failed claims: the gaps grow while the store stays down', async () => {
     const task = defineTask({ name: 'never.claimed', input: z.object({}), run: () => null });
     const worker = conveyor.createWorker({ ...FAST_WORKER, tasks: [task], pollIntervalMs: 20 });
