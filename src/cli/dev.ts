@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { ARTIFACT_SIGNING_KEY_SETTING, PUBLIC_URL_SETTING } from '../artifacts/env.js';
 import { ConveyorConfigError } from '../errors.js';
 import type { Job } from '../job.js';
 import { API_TOKENS_SETTING, parseApiTokens } from '../server/config.js';
@@ -43,6 +44,7 @@ export function devCommand(): Command {
       const generated = configured === undefined || configured.trim() === '';
       const tokens = generated ? [randomBytes(24).toString('base64url')] : parseApiTokens(configured);
       const module = await loadDevTasks(options.tasks);
+      const linkKeyGenerated = useDevArtifactLinks(options);
       const stopRequested = nextStopSignal();
       const serverOptions = { tasks: module.tasks, tokens, port: options.port, host: options.host, defaultStoreUrl: DEV_STORE_URL };
       await withApiServer(command, serverOptions, async ({ conveyor, server, storeUrl, metrics }) => {
@@ -52,7 +54,7 @@ export function devCommand(): Command {
         try {
           await worker.start();
           const token = generated ? tokens[0]! : undefined;
-          process.stdout.write(startBanner({ url: server.url, token, storeUrl, module, workerTasks: worker.taskNamesServed, concurrency: worker.concurrency }));
+          process.stdout.write(startBanner({ url: server.url, token, storeUrl, module, workerTasks: worker.taskNamesServed, concurrency: worker.concurrency, linkKeyGenerated }));
           const signal = await stopRequested;
           process.stderr.write(`${signal}: stopping after in-flight jobs and requests finish (signal again to exit at once)\n`);
         } finally {
@@ -62,6 +64,21 @@ export function devCommand(): Command {
       });
       process.stdout.write('conveyor dev stopped\n');
     });
+}
+
+/**
+ * Signed artifact download links work out of the box in dev: without CONVEYOR_ARTIFACT_SIGNING_KEY a
+ * key is made for the run (links die with it), and links start with the address dev listens on
+ * unless CONVEYOR_PUBLIC_URL says otherwise. Returns whether the key was made here.
+ */
+function useDevArtifactLinks(options: Pick<DevCommandOptions, 'host' | 'port'>): boolean {
+  const generated = (process.env[ARTIFACT_SIGNING_KEY_SETTING] ?? '').trim() === '';
+  if (generated) process.env[ARTIFACT_SIGNING_KEY_SETTING] = randomBytes(32).toString('hex');
+  if ((process.env[PUBLIC_URL_SETTING] ?? '').trim() === '' && options.port !== 0) {
+    const host = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host.includes(':') ? `[${options.host}]` : options.host;
+    process.env[PUBLIC_URL_SETTING] = `http://${host}:${options.port}`;
+  }
+  return generated;
 }
 
 async function loadDevTasks(specifier: string | undefined): Promise<TaskModule> {
@@ -80,9 +97,11 @@ interface BannerFacts {
   module: TaskModule;
   workerTasks: readonly string[];
   concurrency: number;
+  /** Whether the artifact link key was made for this run. */
+  linkKeyGenerated: boolean;
 }
 
-function startBanner({ url, token, storeUrl, module, workerTasks, concurrency }: BannerFacts): string {
+function startBanner({ url, token, storeUrl, module, workerTasks, concurrency, linkKeyGenerated }: BannerFacts): string {
   const from = module.specifier === EXAMPLE_TASKS ? 'the quick start examples' : module.specifier;
   const bearer = token ?? `<a token from $${API_TOKENS_SETTING}>`;
   const lines = [
@@ -94,6 +113,7 @@ function startBanner({ url, token, storeUrl, module, workerTasks, concurrency }:
     `  health:    ${url}/health (no token needed)`,
     `  readiness: ${url}/ready`,
     `  metrics:   ${url}/metrics`,
+    `  links:     signed artifact download links ${linkKeyGenerated ? `signed with a key made for this run (set $${ARTIFACT_SIGNING_KEY_SETTING} to keep links valid across runs)` : `signed with $${ARTIFACT_SIGNING_KEY_SETTING}`}`,
   ];
   if (module.specifier === EXAMPLE_TASKS) {
     const input = JSON.stringify({ task: 'email.welcome', input: { to: 'ada@example.com', name: 'Ada' } });

@@ -6,7 +6,10 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { text } from 'node:stream/consumers';
+import { pino } from 'pino';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { Conveyor } from '../conveyor.js';
 import { killStragglers, REPO_ROOT, start } from './fixtures/run.js';
 
 let directory: string;
@@ -35,4 +38,18 @@ it('runs one batch to the end, retrying the report export once, and prints the s
   expect(stdout).toMatch(
     /summary: 4 jobs finished in [\d.]+ s: 4 succeeded, 0 dead, 0 cancelled; 1 retried attempt\(s\); 1 duplicate\(s\) deduplicated; 1 invalid request\(s\) rejected\n$/,
   );
+  // The export wrote its report as a CSV artifact, one row per day of the range.
+  const conveyor = await Conveyor.open({ store: `sqlite:${join(directory, 'quickstart.db')}`, logger: pino({ level: 'silent' }) });
+  try {
+    const [exported] = (await conveyor.listJobs({ task: 'report.export' })).jobs;
+    expect(exported?.result).toMatchObject({ artifact: 'report.csv', rows: 28 });
+    const opened = await conveyor.artifacts.get(exported!.id, 'report.csv');
+    expect(opened?.artifact).toMatchObject({ attempt: 2, contentType: 'text/csv; charset=utf-8' });
+    const csv = (await text(opened!.stream)).split('\n');
+    expect(csv[0]).toBe('period_start,orders,revenue_eur');
+    expect(csv[1]).toMatch(/^2025-\d\d-01,\d+,\d+\.\d\d$/);
+    expect(csv).toHaveLength(30);
+  } finally {
+    await conveyor.close();
+  }
 });
