@@ -30,13 +30,14 @@ const AttemptQuerySchema = z.object({
     .openapi({ param: { name: 'attempt', in: 'query' }, description: 'The attempt’s artifact; by default the latest attempt that wrote the name', example: '1', type: 'string' }),
 });
 
+const EXPIRES_IN_MS_RULE = `must be a whole number of milliseconds from 1 to ${MAX_LINK_EXPIRES_IN_MS} (30 days), e.g. 86400000 for a day`;
 const LinkRequestSchema = z
   .strictObject({
     expiresInMs: z
-      .number()
-      .int(`must be a whole number of milliseconds from 1 to ${MAX_LINK_EXPIRES_IN_MS} (30 days), e.g. 86400000 for a day`)
-      .min(1, `must be a whole number of milliseconds from 1 to ${MAX_LINK_EXPIRES_IN_MS} (30 days), e.g. 86400000 for a day`)
-      .max(MAX_LINK_EXPIRES_IN_MS, `must be at most ${MAX_LINK_EXPIRES_IN_MS} (30 days), e.g. 86400000 for a day`)
+      .number({ error: EXPIRES_IN_MS_RULE })
+      .int(EXPIRES_IN_MS_RULE)
+      .min(1, EXPIRES_IN_MS_RULE)
+      .max(MAX_LINK_EXPIRES_IN_MS, EXPIRES_IN_MS_RULE)
       .optional()
       .openapi({ description: 'How long the link works; default one hour, at most 30 days', example: 86_400_000 }),
   })
@@ -156,7 +157,7 @@ export function artifactRoutes({ conveyor }: ServerDeps, failedAuth: FailedAuthT
       return errorResponse(c, 403, 'link_tampered', 'This download link is not valid (tampered): its job, name, expiry or signature was changed or cut. Ask whoever gave it to you for a new link.');
     }
     if (!check.valid) {
-      return errorResponse(c, 403, 'link_expired', `This download link expired at ${new Date(Number(expires)).toISOString()}. Ask whoever gave it to you for a new link.`);
+      return errorResponse(c, 403, 'link_expired', `This download link has expired (it was good until ${new Date(Number(expires)).toISOString()}). Ask whoever gave it to you for a new link.`);
     }
     return artifactDownload(c, conveyor, { jobId, name, whenMissing: 'the link is valid, but the artifact is gone: pruned with its job, or never kept' });
   });
