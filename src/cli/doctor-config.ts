@@ -3,6 +3,10 @@
  * the very functions `serve` and `worker` call (so doctor and the server never disagree), with
  * passwords redacted and tokens never shown. Pure: it reads only the values it is handed.
  */
+import { accessSync, constants, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ARTIFACT_SIGNING_KEY_SETTING, ARTIFACTS_DIR_SETTING } from '../artifacts/env.js';
+import { checkSigningKey } from '../artifacts/signed-links.js';
 import { ConveyorConfigError } from '../errors.js';
 import { parseStoreUrl, redactStoreUrl, resolveStoreUrl } from '../config.js';
 import { ok, type Finding } from '../insights/diagnosis.js';
@@ -38,7 +42,7 @@ export function diagnoseConfig(input: ConfigInput): ConfigDiagnosis {
   const { findings: storeFindings, store } = storeUrlFindings(input);
   return {
     store,
-    findings: [...storeFindings, ...serverSettingFindings(input.env), ...(input.queues === undefined ? [] : [queuesFinding(input.queues)])],
+    findings: [...storeFindings, ...serverSettingFindings(input.env), ...artifactSettingFindings(input.env), ...(input.queues === undefined ? [] : [queuesFinding(input.queues)])],
   };
 }
 
@@ -92,6 +96,54 @@ function serverSettingFindings(env: Record<string, string | undefined>): Finding
       return `CONVEYOR_HTTP_*: headers within ${limits.headersTimeoutMs} ms, requests within ${limits.requestTimeoutMs} ms, keep-alive ${limits.keepAliveTimeoutMs} ms, ${limits.maxConnections} connections, ${limits.maxConnectionsPerAddress === 0 ? 'no cap' : limits.maxConnectionsPerAddress} per address`;
     }),
   ];
+}
+
+/** Where artifacts' bytes live and whether signed download links can be made, as `openCliConveyor` reads them. */
+function artifactSettingFindings(env: Record<string, string | undefined>): Finding[] {
+  const key = env[ARTIFACT_SIGNING_KEY_SETTING]?.trim() ?? '';
+  const keyFinding: Finding =
+    key === ''
+      ? {
+          severity: 'warning',
+          area: 'config',
+          check: 'artifact-signing-key',
+          cause: `${ARTIFACT_SIGNING_KEY_SETTING} is not set: signed download links of artifacts are off (POST /jobs/{id}/artifacts/{name}/link answers 409); downloads with the API token still work`,
+          fix: `set the same key for every server and worker: ${ARTIFACT_SIGNING_KEY_SETTING}=$(openssl rand -hex 32)`,
+        }
+      : setting('artifact-signing-key', () => {
+          checkSigningKey(key, ARTIFACT_SIGNING_KEY_SETTING);
+          return `${ARTIFACT_SIGNING_KEY_SETTING}: set (not shown)`;
+        });
+  return [keyFinding, artifactsDirFinding(env[ARTIFACTS_DIR_SETTING]?.trim() ?? '')];
+}
+
+/** The directory every worker and server keeps artifacts in must exist and take writes; unset, they are in the store. */
+function artifactsDirFinding(dir: string): Finding {
+  if (dir === '') return ok('config', 'artifacts-dir', `${ARTIFACTS_DIR_SETTING}: not set, so artifacts' bytes are kept in the store`);
+  const path = resolve(dir);
+  const problem = directoryProblem(path);
+  if (problem === null) return ok('config', 'artifacts-dir', `${ARTIFACTS_DIR_SETTING}: artifacts' bytes are kept in ${path}`);
+  return {
+    severity: 'error',
+    area: 'config',
+    check: 'artifacts-dir',
+    cause: `${ARTIFACTS_DIR_SETTING}=${dir}: ${path} ${problem}, so workers cannot store artifacts there`,
+    fix: `create it, writable by the user running workers and servers (mkdir -p ${path}), or point ${ARTIFACTS_DIR_SETTING} at the directory they share`,
+  };
+}
+
+function directoryProblem(path: string): string | null {
+  try {
+    if (!statSync(path).isDirectory()) return 'is not a directory';
+  } catch {
+    return 'does not exist';
+  }
+  try {
+    accessSync(path, constants.W_OK | constants.X_OK);
+    return null;
+  } catch {
+    return 'is not writable';
+  }
 }
 
 /** An ok finding with what `read` returns, or an error naming the setting, what is wrong and a right value. */

@@ -10,8 +10,9 @@ import { createTestStore, type TestStore } from './fixtures/store-dir.js';
 
 const DEPENDENCY_TASKS = fileURLToPath(new URL('./fixtures/dependency-tasks.ts', import.meta.url));
 const CONFLICTING_TASKS = fileURLToPath(new URL('./fixtures/conflicting-tasks.ts', import.meta.url));
-/** A token that passes the strength floor, so a healthy run has no configuration warning. */
-const TOKENS = { CONVEYOR_API_TOKENS: '3f9c0a1b2d4e5f60718293a4b5c6d7e8' };
+/** A token that passes the strength floor and a signing key, so a healthy run has no configuration warning. */
+const SIGNING_KEY = '9d1e7c3b5a2f4e6d8c0b1a3f5e7d9c2b4a6f8e0d';
+const TOKENS = { CONVEYOR_API_TOKENS: '3f9c0a1b2d4e5f60718293a4b5c6d7e8', CONVEYOR_ARTIFACT_SIGNING_KEY: SIGNING_KEY };
 
 interface DoctorJson {
   ok: boolean;
@@ -144,13 +145,42 @@ describe('conveyor doctor', () => {
     expect(relaxed.stdout).toMatch(/WARNING +config\/api-tokens +CONVEYOR_API_TOKENS is not set/);
     expect((await cli([...store.args, 'doctor', '--strict'], env)).code).toBe(1);
 
-    const bad = await doctorJson([], { CONVEYOR_API_TOKENS: `${TOKENS.CONVEYOR_API_TOKENS},${TOKENS.CONVEYOR_API_TOKENS}`, CONVEYOR_API_RATE_LIMIT: 'fast' });
+    const bad = await doctorJson([], { ...TOKENS, CONVEYOR_API_TOKENS: `${TOKENS.CONVEYOR_API_TOKENS},${TOKENS.CONVEYOR_API_TOKENS}`, CONVEYOR_API_RATE_LIMIT: 'fast' });
     expect(bad.code).toBe(1);
     expect(problems(bad.json)).toEqual([
       expect.objectContaining({ severity: 'error', check: 'api-tokens', cause: 'CONVEYOR_API_TOKENS: lists token 2 of 2 twice; remove the duplicate; `conveyor serve` refuses to start' }),
       expect.objectContaining({ severity: 'error', check: 'api-rate-limit', cause: 'CONVEYOR_API_RATE_LIMIT: "fast" is not <jobs>/<interval>; `conveyor serve` refuses to start' }),
     ]);
     expect(JSON.stringify(bad.json)).not.toContain(TOKENS.CONVEYOR_API_TOKENS);
+  });
+
+  it('checks the artifact settings: the signing key (never shown), where the bytes live, and a directory that is missing', async () => {
+    const healthy = await doctorJson([], TOKENS, false);
+    const artifactFindings = (json: DoctorJson) => json.findings.filter((finding) => finding.check.startsWith('artifact'));
+    expect(artifactFindings(healthy.json)).toEqual([
+      { severity: 'ok', area: 'config', check: 'artifact-signing-key', cause: 'CONVEYOR_ARTIFACT_SIGNING_KEY: set (not shown)', fix: null },
+      { severity: 'ok', area: 'config', check: 'artifacts-dir', cause: "CONVEYOR_ARTIFACTS_DIR: not set, so artifacts' bytes are kept in the store", fix: null },
+    ]);
+    expect(JSON.stringify(healthy.json)).not.toContain(SIGNING_KEY);
+
+    const missingDir = join(store.directory, 'no-such-dir');
+    const { code, json } = await doctorJson([], { CONVEYOR_API_TOKENS: TOKENS.CONVEYOR_API_TOKENS, CONVEYOR_ARTIFACT_SIGNING_KEY: '', CONVEYOR_ARTIFACTS_DIR: missingDir }, false);
+    expect(code).toBe(1);
+    expect(artifactFindings(json)).toEqual([
+      expect.objectContaining({ severity: 'error', check: 'artifacts-dir', cause: `CONVEYOR_ARTIFACTS_DIR=${missingDir}: ${missingDir} does not exist, so workers cannot store artifacts there`, fix: expect.stringContaining(`mkdir -p ${missingDir}`) }),
+      expect.objectContaining({
+        severity: 'warning',
+        check: 'artifact-signing-key',
+        cause: expect.stringContaining('CONVEYOR_ARTIFACT_SIGNING_KEY is not set: signed download links of artifacts are off'),
+        fix: 'set the same key for every server and worker: CONVEYOR_ARTIFACT_SIGNING_KEY=$(openssl rand -hex 32)',
+      }),
+    ]);
+
+    const inDirectory = await doctorJson([], { ...TOKENS, CONVEYOR_ARTIFACT_SIGNING_KEY: 'too-short', CONVEYOR_ARTIFACTS_DIR: store.directory }, false);
+    expect(artifactFindings(inDirectory.json)).toEqual([
+      expect.objectContaining({ severity: 'error', check: 'artifact-signing-key', cause: 'CONVEYOR_ARTIFACT_SIGNING_KEY: must be a secret of at least 32 characters, got 9; `conveyor serve` refuses to start', fix: 'set it as $(openssl rand -hex 32)' }),
+      { severity: 'ok', area: 'config', check: 'artifacts-dir', cause: `CONVEYOR_ARTIFACTS_DIR: artifacts' bytes are kept in ${store.directory}`, fix: null },
+    ]);
   });
 
   it('warns of a task name defined two ways: by the --tasks module against a live worker, and between two live workers', async () => {

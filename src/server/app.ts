@@ -1,5 +1,6 @@
 /**
- * The HTTP API as one Hono app: bearer-token auth on every route but `/health`, a body size limit,
+ * The HTTP API as one Hono app: bearer-token auth on every route but `/health` and signed artifact
+ * links (`/artifacts/…`, whose signature is their credential), a body size limit,
  * one error shape for every failure, and the OpenAPI 3.1 document at `/openapi.json`. Listening is
  * separate (`listen.ts`), so tests and embedders can call `app.request()` or mount it elsewhere.
  */
@@ -14,6 +15,7 @@ import { SessionAuthority } from './sessions.js';
 import { errorResponse, respondToError } from './errors.js';
 import { enqueueRateLimit } from './rate-limit.js';
 import { apiResponseHeaders } from './response-headers.js';
+import { artifactRoutes } from './routes/artifacts.js';
 import { eventRoutes, type EventRouteOptions } from './routes/events.js';
 import { failureRoutes } from './routes/failures.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -58,7 +60,7 @@ const OPENAPI_INFO = {
     title: 'Conveyor HTTP API',
     version: '1',
     description:
-      'Enqueue and follow durable background jobs. Every route but /health needs `Authorization: Bearer <token>`. ' +
+      'Enqueue and follow durable background jobs, and download the files they wrote. Every route but /health and signed artifact links (/artifacts/…) needs `Authorization: Bearer <token>`. ' +
       'After too many wrong tokens from one client address (default 10 a minute), any bearer token from it gets 429 `too_many_failed_attempts` with Retry-After.',
   },
 } as const;
@@ -109,6 +111,7 @@ export function createServerApp(options: ServerAppOptions): OpenAPIHono {
   app.route('/', workerRoutes(deps));
   app.route('/', failureRoutes(deps));
   app.route('/', eventRoutes(deps, options.events));
+  app.route('/', artifactRoutes(deps, failedAuth));
   for (const mount of mounted) {
     const routes = withPathAccess(mount) ? mount.app : mount;
     // Two calls for the type checker's sake: `route` takes either, but not the union.

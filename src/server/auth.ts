@@ -19,6 +19,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { SIGNED_LINK_PREFIX } from '../artifacts/signed-links.js';
 import { ConveyorConfigError } from '../errors.js';
 import { clientAddress, retryAfterSeconds, type FailedAuthThrottle } from './auth-throttle.js';
 import { API_TOKENS_SETTING } from './config.js';
@@ -28,6 +29,14 @@ import { TOKEN_RECIPE, tokenWeakness } from './token-strength.js';
 
 /** Paths anyone may call whatever is mounted: a liveness probe must not need a secret. */
 export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health']);
+
+/**
+ * Whether anyone may call `path` whatever is mounted: `PUBLIC_PATHS`, and signed artifact links,
+ * whose route checks their signature instead (and counts a tampered one in the failed-auth throttle).
+ */
+export function isPublicApiPath(path: string): boolean {
+  return PUBLIC_PATHS.has(path) || path.startsWith(`${SIGNED_LINK_PREFIX}/`);
+}
 
 /** What the mounted route modules say about their paths (see `MountedRoutes` in `deps.ts`). */
 export interface PathAccess {
@@ -76,7 +85,7 @@ export function tokenCheck(tokens: readonly string[]): TokenCheck {
 export function bearerAuth(isKnown: TokenCheck, sessions: SessionAuthority, failedAuth: FailedAuthThrottle, access: PathAccess = API_ONLY_ACCESS): MiddlewareHandler {
   return async (c, next) => {
     const path = c.req.path;
-    if (PUBLIC_PATHS.has(path) || access.isPublic(path)) return next();
+    if (isPublicApiPath(path) || access.isPublic(path)) return next();
     const address = clientAddress(c);
     // Checked before the token, so a blocked guesser cannot tell a right guess from a wrong one.
     const waitMs = presentedBearer(c) === undefined ? 0 : failedAuth.blockedForMs(address);

@@ -158,6 +158,10 @@ describe('GET /openapi.json', () => {
       '/events': ['get'],
       '/failure-groups': ['get'],
       '/failure-groups/{fingerprint}/retry': ['post'],
+      '/jobs/{id}/artifacts': ['get'],
+      '/jobs/{id}/artifacts/{name}': ['get'],
+      '/jobs/{id}/artifacts/{name}/link': ['post'],
+      '/artifacts/{jobId}/{name}': ['get'],
     });
   });
 
@@ -167,7 +171,7 @@ describe('GET /openapi.json', () => {
     expect(doc.paths['/events']?.get?.description).toContain('#/components/schemas/JobEvent');
     const jobEvent = doc.components.schemas.JobEvent;
     expect(jobEvent).toBeDefined();
-    expect(jobEvent?.required?.slice().sort()).toEqual(['at', 'attempt', 'jobId', 'progress', 'queue', 'seq', 'state', 'task']);
+    expect(jobEvent?.required?.slice().sort()).toEqual(['artifact', 'at', 'attempt', 'jobId', 'progress', 'queue', 'seq', 'state', 'task']);
     expect(jobEvent?.properties?.state?.enum).toEqual([...JOB_STATES]);
   });
 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe } from 'vitest';
 import { z } from 'zod';
 import { pino } from 'pino';
+import type { ArtifactOptions } from '../artifacts/settings.js';
 import { Conveyor } from '../conveyor.js';
 import { defineTask, type Task } from '../task.js';
 import { describePostgres, freshTestSchema } from '../testing/postgres-env.js';
@@ -85,6 +86,8 @@ export interface TestServerOptions {
   store?: TestStoreFactory;
   /** Timeouts and connection caps of the listening server. @default DEFAULT_SERVER_LIMITS */
   limits?: Partial<ServerLimits>;
+  /** The Conveyor's artifact settings (a signing key for signed links). @default bytes in the store, no signing key */
+  artifacts?: ArtifactOptions;
 }
 
 /**
@@ -96,7 +99,7 @@ export const TEST_AUTH_FAILURE_LIMIT: RateLimit = { limit: 10_000, intervalMs: 6
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const store = await (options.store ?? sqliteTestStore)();
   const logger = pino({ level: process.env.CONVEYOR_LOG_LEVEL ?? 'silent' });
-  const conveyor = await Conveyor.open({ store: store.storeUrl, tasks: options.tasks ?? [sendEmail, exportReport], logger });
+  const conveyor = await Conveyor.open({ store: store.storeUrl, tasks: options.tasks ?? [sendEmail, exportReport], logger, artifacts: options.artifacts });
   const app = createServerApp({
     deps: { conveyor, logger },
     tokens: [TOKEN, OTHER_TOKEN],

@@ -61,6 +61,10 @@ export const JobEventSchema = z
     attempt: z.number().int(),
     progress: z.object({ fraction: z.number(), message: z.string().nullable() }).nullable(),
     at: isoDate.openapi({ description: 'When the job changed' }),
+    artifact: z
+      .object({ name: z.string(), size: z.number().int(), contentType: z.string() })
+      .nullable()
+      .openapi({ description: 'Set when the event is an attempt writing an artifact (the state did not change); null otherwise' }),
   })
   .openapi('JobEvent');
 
@@ -169,5 +173,5 @@ export function eventRoutes({ conveyor, logger }: ServerDeps, options: EventRout
 
 /** The data of an `event: job` message, typed by the schema the OpenAPI document shows for it. */
 function toJobEventData(event: JobEvent): z.infer<typeof JobEventSchema> {
-  return { seq: event.seq, jobId: event.jobId, task: event.task, queue: event.queue, state: event.state, attempt: event.attempt, progress: event.progress, at: event.at.toISOString() };
+  return { seq: event.seq, jobId: event.jobId, task: event.task, queue: event.queue, state: event.state, attempt: event.attempt, progress: event.progress, at: event.at.toISOString(), artifact: event.artifact === null ? null : { name: event.artifact.name, size: event.artifact.size, contentType: event.artifact.contentType } };
 }

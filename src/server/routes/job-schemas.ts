@@ -4,6 +4,7 @@ import { isStorableTime } from '../../store/encoding.js';
 import { parseJobId } from '../../store/encoding.js';
 import { MAX_SEARCH_LENGTH } from '../../insights/job-search.js';
 import { JOB_STATES, RETRYABLE_STATES, type JobState } from '../../job.js';
+import { ArtifactSchema } from '../artifact-dto.js';
 import { JobSchema } from '../job-dto.js';
 
 /** Most jobs one bulk request may enqueue, and most one page may list. */
@@ -104,6 +105,11 @@ export const ListJobsQuerySchema = z.object({
 });
 
 export const JobResponseSchema = z.object({ job: JobSchema }).openapi('JobResponse');
+
+/** `GET /jobs/{id}`: the job and the files its attempts wrote (the other routes answer with the job alone). */
+export const JobWithArtifactsResponseSchema = z
+  .object({ job: JobSchema.extend({ artifacts: z.array(ArtifactSchema).openapi({ description: 'The files its attempts wrote, by attempt then name (as GET /jobs/{id}/artifacts)' }) }).openapi('JobWithArtifacts') })
+  .openapi('JobWithArtifactsResponse');
 
 /** Most jobs one `POST /jobs/retry` may retry. */
 export const MAX_RETRY_BATCH = 1000;
