@@ -46,11 +46,19 @@ export async function downloadArtifact(artifact: Artifact, source: Readable, tar
     await rename(temporary, target.path);
   } catch (error) {
     await unlink(temporary).catch(() => undefined);
-    throw error;
+    throw unwritable(error, target.path, artifact.name);
   } finally {
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
   }
+}
+
+/** A file-system error (no such directory, no permission, a full disk) as a one-line error naming the path. */
+function unwritable(error: unknown, path: string, name: string): unknown {
+  const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
+  // Only the calls that write the file: a store connection's ECONNRESET is not about the path.
+  if (typeof code !== 'string' || !['open', 'write', 'rename', 'close'].includes(syscall ?? '')) return error;
+  return new ConveyorArtifactError(`-o ${path}: cannot write there (${code}: ${(error as Error).message}); give a file in a writable directory that exists, e.g. -o ./${name}`);
 }
 
 async function copyVerified(artifact: Artifact, source: Readable, sink: Writable, where: string, options: { end: boolean }): Promise<void> {

@@ -102,6 +102,9 @@ describe('conveyor artifacts get', () => {
     expect(wrongJob).toMatchObject({ code: 1, stderr: `error: job "999" not found in ${store.url}; give the id of an existing job (\`conveyor jobs\` lists them), e.g. conveyor artifacts get 1234 report.csv\n` });
     const badName = await cli([...store.args, 'artifacts', 'get', id, '../etc/passwd', '-o', path]);
     expect(badName).toMatchObject({ code: 1, stderr: `error: <name>: "../etc/passwd" has a path separator (artifacts have names, not paths); give the name \`conveyor artifacts list ${id}\` prints, e.g. conveyor artifacts get ${id} report.csv\n` });
+    const noDirectory = await cli([...store.args, 'artifacts', 'get', id, 'report.csv', '-o', join(store.directory, 'missing-dir', 'out.csv')]);
+    expect(noDirectory).toMatchObject({ code: 1, stdout: '' });
+    expect(noDirectory.stderr).toMatch(/^error: -o .*missing-dir\/out\.csv: cannot write there \(ENOENT: .*\); give a file in a writable directory that exists, e.g. -o \.\/report\.csv\n$/);
     expect(readdirSync(store.directory).filter((file) => file.startsWith('out.csv') || file.endsWith('.part'))).toEqual([]);
   });
 
