@@ -40,3 +40,16 @@ export interface TaskArtifacts {
 export function toArtifact(record: ArtifactRecord): Artifact {
   return { jobId: record.jobId, attempt: record.attempt, name: record.name, size: record.size, contentType: record.contentType, sha256: record.sha256, createdAt: record.createdAt };
 }
+
+/** A size for people: `512 B`, `1.5 KiB`, `12.3 MiB` (powers of 1024, one decimal under 100). */
+export function formatByteSize(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  if (unit === 0) return `${bytes} B`;
+  return `${value < 100 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
- * The `conveyor` command line: `worker`, `enqueue`, `status`, `jobs`, `cancel`, `retry`, `failures`,
- * `schedules`, `workers`, `migrate`, `queue`, `serve`, `dev`, `doctor`.
+ * The `conveyor` command line: `worker`, `enqueue`, `status`, `jobs`, `artifacts`, `cancel`, `retry`,
+ * `failures`, `schedules`, `workers`, `migrate`, `queue`, `serve`, `dev`, `doctor`.
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { artifactsCommand } from './artifacts.js';
 import { cancelCommand } from './cancel.js';
 import { devCommand } from './dev.js';
 import { doctorCommand } from './doctor.js';
@@ -32,6 +33,7 @@ const program = new Command('conveyor')
   .addCommand(enqueueCommand())
   .addCommand(statusCommand())
   .addCommand(jobsCommand())
+  .addCommand(artifactsCommand())
   .addCommand(cancelCommand())
   .addCommand(retryCommand())
   .addCommand(failuresCommand())

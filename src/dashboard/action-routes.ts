@@ -1,6 +1,6 @@
 /**
  * What the dashboard's buttons do (POST forms): retry or cancel a job, pause or resume a queue, retry
- * a failure group. Each calls the Conveyor client API, leaves a notice saying what happened (or why
+ * a failure group, make a signed link to an artifact. Each calls the Conveyor client API, leaves a notice saying what happened (or why
  * it could not), and redirects (303) to the page the button was on. Cross-site posts never get
  * here: the auth middleware refuses a cookie-authenticated POST that is not same-origin.
  */
@@ -11,6 +11,9 @@ import type { ServerDeps } from '../server/deps.js';
 import { setFlash, type Flash } from './cookies.js';
 import { plural, truncate } from './format.js';
 import { DASHBOARD_PREFIX, FAILURES_PAGE_PATH, jobPagePath, JOBS_PAGE_PATH, OVERVIEW_PATH } from './paths.js';
+
+/** How long a link made by the job page's "Copy link" works. */
+export const SIGNED_LINK_EXPIRES_IN_MS = 24 * 3_600_000;
 
 export function actionRoutes({ conveyor }: ServerDeps): Hono {
   const app = new Hono();
@@ -29,6 +32,16 @@ export function actionRoutes({ conveyor }: ServerDeps): Hono {
       const job = await conveyor.cancel(id);
       if (job.state === 'running') return `Asked the worker running job #${job.id} to stop; it is cancelled once the handler returns.`;
       return job.state === 'cancelled' ? `Job #${job.id} is cancelled.` : `Job #${job.id} had already finished (${job.state}); nothing changed.`;
+    });
+  });
+
+  app.post(`${JOBS_PAGE_PATH}/:id/artifacts/:name/link`, async (c) => {
+    const id = c.req.param('id');
+    const name = c.req.param('name');
+    return act(c, jobPagePath(id), async () => {
+      // Made on request rather than on every render: a link is a credential, and the page refreshes live.
+      const link = await conveyor.artifacts.url(id, name, { expiresInMs: SIGNED_LINK_EXPIRES_IN_MS });
+      return { kind: 'ok', text: `A link to ${JSON.stringify(name)} that anyone holding it can download for 24 hours (from the job's latest attempt that wrote it):`, link };
     });
   });
 

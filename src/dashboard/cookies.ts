@@ -19,7 +19,12 @@ export const FLASH_COOKIE = 'conveyor_flash';
 export interface Flash {
   kind: 'ok' | 'error';
   text: string;
+  /** A URL to show after the text, in a field to copy from (a signed artifact link). */
+  link?: string;
 }
+
+/** Longest link a notice keeps: a signed link to a 255-byte name, percent-encoded, behind a long public URL. */
+const MAX_FLASH_LINK_CHARS = 2000;
 
 /** Whether the browser reached this server over HTTPS, directly or through a proxy that says so. */
 export function isHttpsRequest(c: Context): boolean {
@@ -53,7 +58,11 @@ export function takeFlash(c: Context): Flash | null {
   deleteCookie(c, FLASH_COOKIE, cookieOptions(c));
   try {
     const parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Partial<Flash>;
-    if ((parsed.kind === 'ok' || parsed.kind === 'error') && typeof parsed.text === 'string') return { kind: parsed.kind, text: parsed.text.slice(0, 500) };
+    if ((parsed.kind === 'ok' || parsed.kind === 'error') && typeof parsed.text === 'string') {
+      const flash: Flash = { kind: parsed.kind, text: parsed.text.slice(0, 500) };
+      if (typeof parsed.link === 'string' && parsed.link.length <= MAX_FLASH_LINK_CHARS) flash.link = parsed.link;
+      return flash;
+    }
   } catch {
     // A cookie this server did not write: show nothing.
   }

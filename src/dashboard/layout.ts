@@ -74,7 +74,7 @@ function renderPage(page: Page, flash: Flash | null): Html {
   <form method="post" action="${LOGOUT_PATH}"><button type="submit">Log out</button></form>
 </header>
 <main class="page">
-${flash === null ? EMPTY : html`<div class="flash ${flash.kind}" role="status">${flash.text}</div>`}
+${flash === null ? EMPTY : html`<div class="flash ${flash.kind}" role="status">${flash.text}${flash.link === undefined ? EMPTY : html` <input class="copy-link" type="text" readonly value="${flash.link}" data-copy-link aria-label="Link">`}</div>`}
 ${page.head ?? EMPTY}
 <div id="live">${page.live}</div>
 </main>

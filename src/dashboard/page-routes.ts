@@ -43,8 +43,8 @@ export function pageRoutes({ conveyor }: ServerDeps): Hono {
     const job = await conveyor.getJob(id);
     if (job === null) return respondWithPage(c, notFoundPage('jobs', 'No such job', `There is no job with id "${id.slice(0, 40)}"; it may have been pruned after its retention.`));
     // A queued job may wait for a service its task needs: say so on its page.
-    const wait = job.state === 'queued' ? dependencyWait(job, await conveyor.listWorkers()) : null;
-    return respondWithPage(c, jobDetailPage(job, new Date(), wait));
+    const [wait, artifacts] = await Promise.all([job.state === 'queued' ? conveyor.listWorkers().then((workers) => dependencyWait(job, workers)) : null, conveyor.artifacts.list(job.id)]);
+    return respondWithPage(c, jobDetailPage(job, new Date(), wait, { artifacts, linksEnabled: conveyor.artifacts.linksEnabled }));
   });
 
   app.get(FAILURES_PAGE_PATH, async (c) => respondWithPage(c, failuresPage(await conveyor.insights.failureGroups(), new Date())));

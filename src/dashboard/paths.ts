@@ -20,6 +20,22 @@ export function jobPagePath(id: string): string {
   return `${JOBS_PAGE_PATH}/${encodeURIComponent(id)}`;
 }
 
+/**
+ * Where the dashboard streams one artifact to a logged-in session: the page's job, the name
+ * percent-encoded, and the attempt that wrote it (a name can be written by several attempts).
+ */
+export function artifactDownloadPath(jobId: string, name: string, attempt: number): string {
+  return `${jobPagePath(jobId)}/artifacts/${encodeURIComponent(name)}?attempt=${attempt}`;
+}
+
+/**
+ * The form action that makes a signed link to an artifact (answered with the link in a notice). A
+ * signed link names no attempt: it downloads the latest attempt's file of that name.
+ */
+export function artifactLinkPath(jobId: string, name: string): string {
+  return `${jobPagePath(jobId)}/artifacts/${encodeURIComponent(name)}/link`;
+}
+
 /** Whether a path is a dashboard page or form action (as opposed to the JSON API). */
 export function isDashboardPath(path: string): boolean {
   return path === OVERVIEW_PATH || path === DASHBOARD_PREFIX || path.startsWith(`${DASHBOARD_PREFIX}/`);

@@ -15,6 +15,7 @@
  * - Every `data-poll-ms` (when set) it refreshes anyway, for what sends no job event (workers
  *   starting or stopping), and while the stream is down.
  * - `[data-live-status]` says which of these is happening.
+ * - A link in a notice (`input[data-copy-link]`) is selected and copied to the clipboard on click.
  *
  * Written as plain ES2020 for the browser, so it is a string here rather than compiled TypeScript.
  */
@@ -85,6 +86,14 @@ export const LIVE_SCRIPT = `'use strict';
       }
     });
   }
+
+  // A link shown in a notice (a signed artifact link): one click selects it and copies it.
+  document.querySelectorAll('[data-copy-link]').forEach(function (field) {
+    field.addEventListener('click', function () {
+      field.select();
+      if (navigator.clipboard) navigator.clipboard.writeText(field.value).catch(function () { /* selected: Ctrl+C still works */ });
+    });
+  });
 
   var notLive = pollMs > 0 ? 'Not live: refreshing every ' + Math.round(pollMs / 1000) + ' s' : 'Not live: reload for news';
   if (eventsUrl && typeof EventSource === 'function') {

@@ -69,6 +69,7 @@ td.summary { max-width: 420px; overflow: hidden; text-overflow: ellipsis; white-
 .warning.error, .flash.error { border-color: var(--error-border); background: var(--error-bg); color: var(--error-text); }
 .flash.ok { border-color: #9fd9b8; background: #e6f6ed; color: #145c37; }
 .flash { margin-bottom: 1rem; }
+.flash .copy-link { display: block; width: 100%; margin-top: .4rem; font: .85rem ui-monospace, monospace; padding: .3rem .4rem; border: 1px solid #c4cad3; border-radius: 6px; }
 .all-clear { border: 1px solid #9fd9b8; background: #e6f6ed; color: #145c37; border-radius: 8px; padding: .65rem .9rem; margin-bottom: 1.2rem; }
 button, .button { font: inherit; font-size: .85rem; padding: .35rem .8rem; border-radius: 6px; border: 1px solid #c4cad3; background: #fff; color: var(--text); cursor: pointer; }
 button:hover { background: #f2f4f7; }

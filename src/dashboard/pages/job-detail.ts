@@ -1,6 +1,7 @@
 /**
  * One job: what it is (task, queue, state, attempts, times, lease owner), its progress, input and
- * result, its history as a timeline, and each failed attempt's error with its stack. Retry and
+ * result, its history as a timeline, the files its attempts wrote, and each failed attempt's error
+ * with its stack. Retry and
  * cancel are POST forms that come back here. Every value from the job is escaped by `html`.
  */
 import { RETRYABLE_STATES, isFinalState, type Job, type JobState } from '../../job.js';
@@ -12,17 +13,21 @@ import type { Page } from '../layout.js';
 import { jobTimeline, type TimelineEntry } from '../job-timeline.js';
 import { jobsPagePath } from '../jobs-filter.js';
 import { jobPagePath } from '../paths.js';
+import { artifactsSection, type JobArtifacts } from './job-artifacts.js';
 
-export function jobDetailPage(job: Job, now: Date, wait: DependencyWait | null = null): Page {
+const NO_ARTIFACTS: JobArtifacts = { artifacts: [], linksEnabled: false };
+
+export function jobDetailPage(job: Job, now: Date, wait: DependencyWait | null = null, artifacts: JobArtifacts = NO_ARTIFACTS): Page {
   return {
     title: `Job #${job.id}`,
     section: 'jobs',
-    live: jobDetailLive(job, now, wait),
+    // Writing an artifact logs a job event, so the live script refreshes the list as files appear.
+    live: jobDetailLive(job, now, wait, artifacts),
     liveness: { eventsUrl: `/events?jobId=${encodeURIComponent(job.id)}`, refreshMs: 1000 },
   };
 }
 
-function jobDetailLive(job: Job, now: Date, wait: DependencyWait | null): Html {
+function jobDetailLive(job: Job, now: Date, wait: DependencyWait | null, artifacts: JobArtifacts): Html {
   return html`<div data-job-id="${job.id}">
 <div class="detail-head">
   <div><h1>Job #${job.id} ${stateBadge(job.state)}</h1><div class="muted"><code>${job.task}</code> on queue <a href="${jobsPagePath({ queue: job.queue })}">${job.queue}</a></div></div>
@@ -36,6 +41,7 @@ ${wait === null || wait.holds.length === 0 ? EMPTY : waitsFor(job, wait, now)}
 ${job.progress === null ? EMPTY : html`<section class="panel"><h2>Progress</h2><progress data-job-progress max="1" value="${job.progress.fraction}"></progress> <strong>${Math.round(job.progress.fraction * 100)}%</strong> ${job.progress.message ?? ''}</section>`}
 <section class="panel"><h2>Input</h2><pre data-job-input>${formatJson(job.input)}</pre></section>
 ${job.result === null ? EMPTY : html`<section class="panel"><h2>Result</h2><pre data-job-result>${formatJson(job.result)}</pre></section>`}
+${artifactsSection(job.id, artifacts, now)}
 ${errorsSection(job)}
 </div>`;
 }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { pino } from 'pino';
 import type { Page } from 'playwright-core';
+import type { ArtifactOptions } from '../../artifacts/settings.js';
 import { Conveyor } from '../../conveyor.js';
 import { createServerApp } from '../../server/app.js';
 import { healthRoutes } from '../../server/health.js';
@@ -59,11 +60,14 @@ export interface DashboardServer {
   close(): Promise<void>;
 }
 
-/** `authFailureLimit`: the failed-login budget. @default TEST_AUTH_FAILURE_LIMIT (suites log in wrong on purpose) */
-export async function startDashboardServer(options: { authFailureLimit?: RateLimit | null } = {}): Promise<DashboardServer> {
+/**
+ * `authFailureLimit`: the failed-login budget. @default TEST_AUTH_FAILURE_LIMIT (suites log in wrong on purpose)
+ * `artifacts`: as `Conveyor.open({ artifacts })` (a signing key turns on the job page's signed links). @default the store backend, no links
+ */
+export async function startDashboardServer(options: { authFailureLimit?: RateLimit | null; artifacts?: ArtifactOptions } = {}): Promise<DashboardServer> {
   const store = await sqliteTestStore();
   const logger = pino({ level: process.env.CONVEYOR_LOG_LEVEL ?? 'silent' });
-  const conveyor = await Conveyor.open({ store: store.storeUrl, tasks: DASHBOARD_TEST_TASKS, logger });
+  const conveyor = await Conveyor.open({ store: store.storeUrl, tasks: DASHBOARD_TEST_TASKS, logger, ...(options.artifacts === undefined ? {} : { artifacts: options.artifacts }) });
   const authFailureLimit = options.authFailureLimit === undefined ? TEST_AUTH_FAILURE_LIMIT : options.authFailureLimit;
   const app = createServerApp({ deps: { conveyor, logger }, tokens: [TOKEN], authFailureLimit, extraRoutes: [healthRoutes, dashboardRoutes] });
   const server = await startServer({ app, port: 0, host: '127.0.0.1' });
