@@ -51,6 +51,18 @@ describe('conveyor dev', () => {
     const ready = await fetch(`${url}/ready`, { headers });
     expect(await ready.json()).toMatchObject({ checks: expect.arrayContaining([expect.objectContaining({ name: 'live-worker', ok: true })]) });
 
+    // The quick start's export writes a CSV artifact; dev signs links with a key made for the run.
+    expect(stdout).toContain('links:     signed artifact download links signed with a key made for this run');
+    const exported = await fetch(`${url}/jobs`, { method: 'POST', headers, body: JSON.stringify({ task: 'report.export', input: { from: '2026-01-01', to: '2026-01-10', groupBy: 'day' } }) });
+    const exportJob = ((await exported.json()) as { job: { id: string } }).job;
+    expect(await waitUntilFinal(`${url}/jobs/${exportJob.id}`, headers)).toMatchObject({ state: 'succeeded', result: { artifact: 'report.csv', rows: 10 } });
+    const link = (await (await fetch(`${url}/jobs/${exportJob.id}/artifacts/report.csv/link`, { method: 'POST', headers: { authorization: headers.authorization } })).json()) as { url: string };
+    // With --port 0 dev cannot know its address before it listens: the link is a path on it.
+    expect(link.url).toMatch(new RegExp(`^/artifacts/${exportJob.id}/report\\.csv\\?expires=\\d+&signature=[0-9a-f]{64}$`));
+    const download = await fetch(`${url}${link.url}`);
+    expect(download.status).toBe(200);
+    expect((await download.text()).split('\n')[0]).toBe('period_start,orders,revenue_eur');
+
     running.child.kill('SIGTERM');
     const finished = await running.finished;
     expect(finished.code).toBe(0);
