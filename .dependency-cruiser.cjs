@@ -24,13 +24,14 @@ const STORE = '^src/(store|sqlite|postgres)/';
 const WORKER = '^src/worker/';
 const CLIENT = '^src/client/';
 const ARTIFACTS = '^src/artifacts/';
+const STEPS = '^src/steps/';
 const CONVEYOR = '^src/conveyor\\.ts$';
 const INSIGHTS = '^src/insights/';
 const SERVER = '^src/server/';
 const DASHBOARD = '^src/dashboard/';
 const CLI = '^src/cli/';
 /** Modules every layer may use: errors, job and task types, configuration parsing, retry delays, cron. They may use the store. */
-const SHARED = '^src/(schedule/|(errors|artifact|job|task|task-shape|dependency|config|retry|validate|events|logger|handler-outcomes|redact-store-url)\\.ts$)';
+const SHARED = '^src/(schedule/|(errors|artifact|step|job|task|task-shape|dependency|config|retry|validate|events|logger|handler-outcomes|redact-store-url)\\.ts$)';
 
 const any = (...patterns) => patterns.join('|');
 
@@ -45,6 +46,7 @@ module.exports = {
     layer('store-imports-nothing-above', 'The store is the bottom layer: it knows no caller.', STORE, [WORKER, CLIENT, CONVEYOR, INSIGHTS, SERVER, DASHBOARD, CLI]),
     layer('worker-imports-no-caller', 'Workers run on the store; Conveyor creates them, not the other way round.', WORKER, [CONVEYOR, INSIGHTS, SERVER, DASHBOARD, CLI]),
     layer('artifacts-imports-no-caller', 'Artifacts (backends, writing, reading) sit beside the client parts: workers and Conveyor use them, not the other way round.', ARTIFACTS, [WORKER, CLIENT, CONVEYOR, INSIGHTS, SERVER, DASHBOARD, CLI]),
+    layer('steps-imports-no-caller', 'Durable steps run inside attempts: workers use them, not the other way round.', STEPS, [WORKER, CLIENT, CONVEYOR, INSIGHTS, SERVER, DASHBOARD, CLI]),
     layer('client-imports-no-caller', 'The client parts are what Conveyor is built from.', CLIENT, [CONVEYOR, INSIGHTS, SERVER, DASHBOARD, CLI]),
     layer('conveyor-imports-no-front-end', 'Conveyor and its insights know nothing of HTTP, pages or commands.', any(CONVEYOR, INSIGHTS), [SERVER, DASHBOARD, CLI]),
     layer('server-imports-no-dashboard', 'The dashboard is a plug-in the server mounts (extraRoutes): the server must work without it.', SERVER, [DASHBOARD, CLI]),

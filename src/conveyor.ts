@@ -2,6 +2,7 @@
  * `Conveyor.open()` is the entry point: it validates configuration, opens and migrates the store,
  * and gives back the client API and a factory for workers that share its store.
  */
+import { EVENT_NAME, type EventDefinition } from './step.js';
 import type { ArtifactBackend } from './artifacts/backend.js';
 import { ConveyorArtifacts } from './artifacts/conveyor-artifacts.js';
 import { resolveArtifactSettings, type ArtifactOptions, type ArtifactSettings } from './artifacts/settings.js';
@@ -23,7 +24,8 @@ import { RETRYABLE_STATES, type Job, type JobState } from './job.js';
 import { createDefaultLogger, type Logger } from './logger.js';
 import type { Schedule } from './schedule/define-schedule.js';
 import { openStore } from './store/open-store.js';
-import type { CallerTransaction, JobInsert, JobInsertResult, JobListFilter, JobListPage, JobSummaryPage, MigrationStatus, QueueState, Store, StoreWritability, WorkerRecord } from './store/store.js';
+import type { CallerTransaction, JobInsert, JobInsertResult, JobListFilter, JobListPage, JobSummaryPage, MigrationStatus, QueueState, StepRecord, Store, StoreWritability, WorkerRecord } from './store/store.js';
+import { parseEventPayload } from './validate.js';
 import { checkName, type Task, type TaskInput, type TaskResult } from './task.js';
 import type { WorkerOptions } from './worker/options.js';
 import { Worker } from './worker/worker.js';
@@ -53,6 +55,16 @@ export interface ConveyorOptions {
   schedules?: Schedule[];
   /** Where the files jobs write are kept and how big they may be, and the key that signs download links. */
   artifacts?: ArtifactOptions;
+  /** Events jobs wait for (`defineEvent`): `sendEvent` and `POST /events/{name}` check payloads against their schemas. */
+  events?: EventDefinition[];
+}
+
+/** What `sendEvent` did. */
+export interface SendEventResult {
+  /** The event's position among sent events. */
+  seq: string;
+  /** Jobs whose wait it resolved, each now queued (or running, if it had not yet left its worker). */
+  resolvedJobIds: string[];
 }
 
 /** A job enqueued with `enqueueMany`. */
@@ -121,6 +133,7 @@ export class Conveyor {
     private readonly retention: RetentionOptions,
     private readonly workerStaleAfterMs: number,
     private readonly artifactSettings: ArtifactSettings,
+    private readonly eventDefinitions: ReadonlyMap<string, EventDefinition>,
   ) {
     this.tasks = tasks;
     this.artifacts = new ConveyorArtifacts(store, artifactSettings);
@@ -163,7 +176,7 @@ export class Conveyor {
       await store.close();
       throw error;
     }
-    return new Conveyor(store, logger, tasks, retention, staleAfterMs, artifacts);
+    return new Conveyor(store, logger, tasks, retention, staleAfterMs, artifacts, eventRegistry(options.events ?? []));
   }
 
   /**
@@ -355,6 +368,38 @@ export class Conveyor {
     return JobEventCursor.open({ ...options, store: this.store });
   }
 
+  /**
+   * Send an event: every job waiting for it (`ctx.waitForEvent`) whose match its payload satisfies
+   * gets the payload and is queued at once. The event is kept 24 hours, so a job that starts waiting
+   * later (and was enqueued before the event) still gets it. A declared event's payload is checked
+   * against its schema first (`ConveyorValidationError` naming the fields; nothing is sent).
+   */
+  async sendEvent(event: EventDefinition | string, payload: unknown): Promise<SendEventResult> {
+    const name = typeof event === 'string' ? event : event.name;
+    if (typeof name !== 'string' || !EVENT_NAME.test(name)) {
+      throw new ConveyorConfigError('sendEvent(event)', `must be an event name of letters, digits and . _ : - (at most 200), got ${JSON.stringify(name)}`, "'export.approved'");
+    }
+    const definition = typeof event === 'string' ? this.eventDefinitions.get(name) : event;
+    const checked = definition === undefined ? payload : await parseEventPayload(definition, payload);
+    const text = JSON.stringify(checked);
+    if (text === undefined || typeof checked === 'function') {
+      throw new ConveyorConfigError(`sendEvent(${JSON.stringify(name)}, payload)`, `the payload must be JSON, got a ${typeof checked}`, '{ "exportId": 42 }');
+    }
+    const { seq, resolvedJobIds, wokenQueues } = await this.store.steps.deliverEvent({ name, payload: text, now: new Date() });
+    if (wokenQueues.length > 0) this.events.emit('jobs-available', wokenQueues);
+    return { seq, resolvedJobIds };
+  }
+
+  /** The events declared with `Conveyor.open({ events })`, by name. */
+  get declaredEvents(): ReadonlyMap<string, EventDefinition> {
+    return this.eventDefinitions;
+  }
+
+  /** The durable steps of a job (`ctx.step`, sleeps, waits), in the order they started; empty for a job without. */
+  async listSteps(jobId: string): Promise<StepRecord[]> {
+    return this.store.steps.list({ jobId });
+  }
+
   /** A worker on this Conveyor's store; call `start()` on it. `close()` stops it. */
   createWorker(options: WorkerOptions): Worker {
     const worker = new Worker(this.store, this.events, options, this.retention, this.logger, this.artifactSettings);
@@ -426,4 +471,16 @@ function checkListFilter(filter: JobListFilter): void {
   if (filter.text !== undefined && typeof filter.text !== 'string') {
     throw new ConveyorConfigError('listJobs filter.text', `must be a string, got ${typeof filter.text}`, "'timeout'");
   }
+}
+
+function eventRegistry(events: readonly EventDefinition[]): Map<string, EventDefinition> {
+  const registry = new Map<string, EventDefinition>();
+  for (const [index, event] of events.entries()) {
+    if (typeof event !== 'object' || event === null || typeof event.name !== 'string' || typeof event.payload?.['~standard']?.validate !== 'function') {
+      throw new ConveyorConfigError(`Conveyor.open({ events })[${index}]`, 'is not an event made by defineEvent', "defineEvent({ name: 'export.approved', payload: z.object({ exportId: z.number() }) })");
+    }
+    if (registry.has(event.name)) throw new ConveyorConfigError(`Conveyor.open({ events })[${index}]`, `declares "${event.name}" a second time; declare each event once`, "defineEvent({ name: 'export.approved', … })");
+    registry.set(event.name, event);
+  }
+  return registry;
 }

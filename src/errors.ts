@@ -28,9 +28,11 @@ export class ConveyorValidationError extends ConveyorError {
   constructor(
     readonly task: string,
     readonly issues: readonly ValidationIssue[],
+    /** What was invalid, for the message; an event's payload says so. */
+    subject = `input for task "${task}"`,
   ) {
     super(
-      `Invalid input for task "${task}": ` +
+      `Invalid ${subject}: ` +
         issues.map((issue) => `${issue.path === '' ? '(input)' : issue.path}: ${issue.message}`).join('; '),
     );
   }
@@ -88,6 +90,19 @@ export class ConveyorTimeoutError extends ConveyorError {
  */
 export class ConveyorArtifactError extends ConveyorError {
   override name = 'ConveyorArtifactError';
+}
+
+/**
+ * A durable step was used wrongly (a bad or repeated name, a result that is not JSON, bad sleep or
+ * wait options) or could not be recorded because the attempt lost its lease (`leaseLost`).
+ */
+export class ConveyorStepError extends ConveyorError {
+  override name = 'ConveyorStepError';
+  readonly leaseLost: boolean;
+  constructor(message: string, options: { leaseLost?: boolean } = {}) {
+    super(message);
+    this.leaseLost = options.leaseLost ?? false;
+  }
 }
 
 const PERMANENT_BRAND = Symbol.for('conveyor.PermanentJobError');

@@ -24,7 +24,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
   backoff: Object.freeze({ initialMs: 1000, factor: 2, maxMs: 3_600_000, jitter: 0.25 }),
 });
 
-type RetryOptions = Partial<Omit<RetryPolicy, 'backoff'>> & { backoff?: Partial<BackoffPolicy> };
+export type RetryOptions = Partial<Omit<RetryPolicy, 'backoff'>> & { backoff?: Partial<BackoffPolicy> };
 
 /** Fill in defaults and check every number; `where` names the setting in errors. */
 export function resolveRetryPolicy(where: string, options: RetryOptions | undefined): RetryPolicy {

@@ -3,6 +3,7 @@
  * so the two cannot disagree about a task's name, queue or input.
  */
 import type { TaskArtifacts } from './artifact.js';
+import type { TaskSteps } from './step.js';
 import type { Dependency, WhileDependencyDown } from './dependency.js';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { ConveyorConfigError } from './errors.js';
@@ -49,8 +50,8 @@ export interface ChildResult {
   error: JobAttemptError | null;
 }
 
-/** The second argument of every handler. */
-export interface TaskContext {
+/** The second argument of every handler. Its durable steps (`step`, `sleep`, `sleepUntil`, `waitForEvent`) are described in `TaskSteps`. */
+export interface TaskContext extends TaskSteps {
   job: JobInfo;
   /**
    * Fires on timeout, on cancellation, when the lease was lost, and when the worker stops past its

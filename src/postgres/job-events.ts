@@ -19,7 +19,7 @@ export class PostgresJobEvents implements JobEventStore {
   ) {
     const events = `${quoteIdentifier(schema)}.job_events`;
     this.sql = {
-      list: `SELECT seq, job_id, task, queue, state, attempt, progress_fraction, progress_message, at, artifact
+      list: `SELECT seq, job_id, task, queue, state, attempt, progress_fraction, progress_message, at, artifact, step
         FROM ${events} WHERE seq > $1 ORDER BY seq LIMIT $2`,
       bounds: `SELECT (SELECT min(seq) FROM ${events}) AS oldest, (SELECT max(seq) FROM ${events}) AS latest`,
       // Looks at the `limit` oldest events only, so a call is bounded when nothing is old enough.

@@ -15,6 +15,7 @@
  * once its children finish), `job-events.ts`, `workers.ts`, `sessions.ts`, `queues.ts`, `schedules.ts`
  * and `migrator.ts`. This class wires them to one pool, and owns notices and the connection's life.
  */
+import { PostgresSteps } from './steps.js';
 import { PostgresArtifactChunks, PostgresArtifacts } from './artifacts.js';
 import type pg from 'pg';
 import type { Logger } from '../logger.js';
@@ -61,6 +62,7 @@ export class PostgresStore implements Store {
   readonly schedules: PostgresSchedules;
   readonly artifacts: PostgresArtifacts;
   readonly artifactChunks: PostgresArtifactChunks;
+  readonly steps: PostgresSteps;
 
   private readonly db: PostgresAccess;
   private readonly notices: NoticeListener;
@@ -82,6 +84,7 @@ export class PostgresStore implements Store {
     this.schedules = new PostgresSchedules(this.db, sql, inserts);
     this.artifacts = new PostgresArtifacts(this.db, config.schema);
     this.artifactChunks = new PostgresArtifactChunks(this.db, config.schema);
+    this.steps = new PostgresSteps(this.db, sql, config.schema);
     this.notices = new NoticeListener(config.clientConfig, noticeChannel(config.schema), sql.LISTEN, config.logger);
   }
 

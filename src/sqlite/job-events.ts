@@ -7,7 +7,7 @@ import { boundedLimit } from '../store/row-limits.js';
 import type { JobEvent, JobEventBounds, JobEventStore } from '../store/store.js';
 import type { PreparedStatements } from './statements.js';
 
-const COLUMNS = 'seq, job_id, task, queue, state, attempt, progress_fraction, progress_message, at, artifact';
+const COLUMNS = 'seq, job_id, task, queue, state, attempt, progress_fraction, progress_message, at, artifact, step';
 
 const LIST = `SELECT ${COLUMNS} FROM conveyor_job_events WHERE seq > @after ORDER BY seq LIMIT @limit`;
 

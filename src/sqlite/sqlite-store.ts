@@ -1,7 +1,7 @@
 /**
  * The `Store` on one SQLite file, shared by any number of worker processes: one part per file
  * (`jobs.ts`, `flows.ts`, `job-events.ts`, `workers.ts`, `sessions.ts`, `queues.ts`, `schedules.ts`,
- * `artifacts.ts`, `migrator.ts`), all on one connection.
+ * `artifacts.ts`, `steps.ts`, `migrator.ts`), all on one connection.
  *
  * Concurrency: SQLite allows one writer at a time per file. Every write of more than one statement
  * runs in a `BEGIN IMMEDIATE` transaction, which takes the write lock up front (waiting up to the
@@ -21,6 +21,7 @@ import { SqliteQueues } from './queues.js';
 import { SqliteSchedules } from './schedules.js';
 import { SqliteSessions } from './sessions.js';
 import { PreparedStatements } from './statements.js';
+import { SqliteSteps } from './steps.js';
 import { SqliteWorkers } from './workers.js';
 
 /** The SQLite implementation of {@link Store}. Open one with `openSqliteStore`. */
@@ -38,6 +39,7 @@ export class SqliteStore implements Store {
   readonly schedules: SqliteSchedules;
   readonly artifacts: SqliteArtifacts;
   readonly artifactChunks: SqliteArtifactChunks;
+  readonly steps: SqliteSteps;
 
   private readonly db: PreparedStatements;
 
@@ -57,6 +59,7 @@ export class SqliteStore implements Store {
     this.schedules = new SqliteSchedules(this.db, (job, now) => this.jobs.insertOne(job, now));
     this.artifacts = new SqliteArtifacts(this.db);
     this.artifactChunks = new SqliteArtifactChunks(this.db);
+    this.steps = new SqliteSteps(this.db);
   }
 
   /** SQLite has no cross-process notices: other processes see new work at their next poll. */

@@ -1,7 +1,7 @@
 /** Reading the job event log's rows, the same on every store (see `JobEvent` in store.ts). */
 import { ConveyorConfigError } from '../errors.js';
 import type { JobState } from '../job.js';
-import type { JobEvent, JobEventArtifact, JobEventBounds } from './store.js';
+import type { JobEvent, JobEventArtifact, JobEventBounds, JobEventStep } from './store.js';
 
 /** A row of the event log as a driver returns it: SQLite gives numbers, `pg` gives bigints as strings and times as Dates. */
 export interface JobEventRow {
@@ -16,6 +16,8 @@ export interface JobEventRow {
   at: number | Date;
   /** JSON text (SQLite) or parsed jsonb (pg) of a `JobEventArtifact`; null for a state or progress change. */
   artifact: string | JobEventArtifact | null;
+  /** JSON text (SQLite) or parsed jsonb (pg) of a `JobEventStep`; null unless a step changed. */
+  step: string | JobEventStep | null;
 }
 
 export interface JobEventBoundsRow {
@@ -34,6 +36,7 @@ export function jobEventFromRow(row: JobEventRow): JobEvent {
     progress: row.progress_fraction === null ? null : { fraction: row.progress_fraction, message: row.progress_message },
     at: new Date(row.at),
     artifact: row.artifact === null ? null : typeof row.artifact === 'string' ? (JSON.parse(row.artifact) as JobEventArtifact) : row.artifact,
+    step: row.step === null ? null : typeof row.step === 'string' ? (JSON.parse(row.step) as JobEventStep) : row.step,
   };
 }
 

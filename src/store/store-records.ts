@@ -3,6 +3,7 @@
  * reports, dashboard sessions, queue controls and schedules. Re-exported by `store.ts`, which holds
  * the jobs and the part interfaces.
  */
+import type { JobAttemptError } from '../job.js';
 import type { AbortReason, Job } from '../job.js';
 
 /** A migration shipped inside the package. */
@@ -45,6 +46,44 @@ export interface ArtifactRecord {
 }
 
 export type ArtifactCommitResult = { committed: true; replacedBlobKey: string | null } | { committed: false };
+
+/** What a durable step is: `ctx.step` (run), `ctx.sleep`/`ctx.sleepUntil` (sleep), `ctx.waitForEvent` (wait). */
+export type StepKind = 'run' | 'sleep' | 'wait';
+/**
+ * Where a step stands: a run step `succeeded` (its output kept) or `failed` (its error kept; it runs
+ * again on the next attempt); a sleep is `sleeping` until `until`, then `succeeded`; a wait is
+ * `waiting` until its event comes (`succeeded`, the payload kept) or its deadline passes (`timed-out`).
+ */
+export type StepStatus = 'succeeded' | 'failed' | 'sleeping' | 'waiting' | 'timed-out';
+
+/** One step of a job, as the store keeps it, by (jobId, name). */
+export interface StepRecord {
+  jobId: string;
+  name: string;
+  kind: StepKind;
+  status: StepStatus;
+  /** The attempt that last wrote it. */
+  attempt: number;
+  /** JSON text: a run step's `{ "value": … }` (no key for undefined), a wait's `{ "payload": … }`; null otherwise. */
+  output: string | null;
+  error: JobAttemptError | null;
+  startedAt: Date;
+  finishedAt: Date | null;
+  /** A sleep's end, a wait's deadline; null for a run step. */
+  until: Date | null;
+  /** A wait's event name and its match (JSON text of the fields a payload must have); null otherwise. */
+  event: string | null;
+  match: string | null;
+}
+
+/** An event sent with `sendEvent`, as kept for waits that start after it. */
+export interface SentEvent {
+  seq: string;
+  name: string;
+  /** JSON text. */
+  payload: string;
+  sentAt: Date;
+}
 
 /** A worker as it records itself in the store. */
 export interface WorkerRecord {

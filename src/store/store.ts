@@ -18,7 +18,7 @@
  */
 import type { ChildFailurePolicy, Job, JobAttemptError, JobProgress, JobState } from '../job.js';
 import type { StoreFault } from './store-fault.js';
-import type { ArtifactCommitResult, ArtifactRecord, DependencyStatus, HandlerIgnoringAbort, MigrationStatus, QueueLimits, QueueState, ScheduleFireResult, ScheduleRecord, ScheduleUpsert, SessionRecord, WorkerRecord } from './store-records.js';
+import type { ArtifactCommitResult, ArtifactRecord, SentEvent, StepKind, StepRecord, StepStatus, DependencyStatus, HandlerIgnoringAbort, MigrationStatus, QueueLimits, QueueState, ScheduleFireResult, ScheduleRecord, ScheduleUpsert, SessionRecord, WorkerRecord } from './store-records.js';
 
 export type * from './store-records.js';
 
@@ -213,6 +213,14 @@ export interface JobEvent {
   at: Date;
   /** Set on the event logged when an attempt wrote an artifact (the job's state did not change); null otherwise. */
   artifact: JobEventArtifact | null;
+  /** Set on the event logged when a durable step changed; null otherwise. */
+  step: JobEventStep | null;
+}
+
+export interface JobEventStep {
+  name: string;
+  kind: StepKind;
+  status: StepStatus;
 }
 
 export interface JobEventArtifact {
@@ -505,6 +513,42 @@ export interface ArtifactChunkStore {
 }
 
 /**
+ * Durable steps (`store.steps`): each step a handler reached, by (job, name), written only while its
+ * attempt holds the job (the lease fence), and the events `sendEvent` delivers to waiting steps.
+ */
+export interface StepStore {
+  /** The job's steps, in the order they started; empty for an unknown job. */
+  list(params: { jobId: string }): Promise<StepRecord[]>;
+  /**
+   * Write a step (insert or replace its row) if its job is `running` under `step.attempt` and
+   * `workerId`, and log a step event. False when the fence failed: nothing was written.
+   */
+  save(params: { step: StepRecord; workerId: string; now: Date }): Promise<boolean>;
+  /**
+   * Start a wait (`step` is `waiting`, fenced as `save`), and in the same transaction look for an
+   * event of its name sent since `lookBackFrom` that `matches`: the oldest such resolves it at once
+   * (`resolved` with the event). No event sent meanwhile is missed: `deliverEvent` and `wait` take
+   * turns per event name.
+   */
+  wait(params: { step: StepRecord; workerId: string; now: Date; lookBackFrom: Date }): Promise<{ held: false } | { held: true; resolved: SentEvent | null }>;
+  /**
+   * Keep the event, resolve every `waiting` step of that event name whose match it satisfies (their
+   * output becomes `{ payload }`), and queue at once those of their jobs that are `scheduled`.
+   * Returns the ids of the jobs whose waits it resolved, and the queues of those it queued.
+   */
+  deliverEvent(params: { name: string; payload: string; now: Date }): Promise<{ seq: string; resolvedJobIds: string[]; wokenQueues: string[] }>;
+  /**
+   * Queue now the `scheduled` jobs with a wait resolved since `since`: the safety net for an event
+   * that came while its job was still running, before the job was put to sleep until its deadline.
+   */
+  wakeResolved(params: { since: Date; now: Date; limit: number }): Promise<number>;
+  /** Delete up to `limit` steps whose job no longer exists; returns how many. */
+  pruneOfPrunedJobs(params: { limit: number }): Promise<number>;
+  /** Delete up to `limit` sent events older than `before`; returns how many. */
+  pruneSentEvents(params: { before: Date; limit: number }): Promise<number>;
+}
+
+/**
  * The store behind Conveyor, in parts that match the conformance sections; each part is one file per
  * dialect, named alike on both sides (`jobs.ts`, `flows.ts`…). See the module comment for the rules
  * every method follows.
@@ -523,6 +567,7 @@ export interface Store {
   readonly schedules: ScheduleStore;
   readonly artifacts: ArtifactStore;
   readonly artifactChunks: ArtifactChunkStore;
+  readonly steps: StepStore;
 
   /**
    * Call `listener` with every notice any process sends through this store (jobs available, cancel

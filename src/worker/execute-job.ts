@@ -7,6 +7,7 @@
  * attempt also says when the handler has really returned, and only then is its slot free.
  */
 import { AttemptArtifacts } from '../artifacts/attempt-artifacts.js';
+import { AttemptSteps } from '../steps/attempt-steps.js';
 import type { ArtifactSettings } from '../artifacts/settings.js';
 import { ConveyorValidationError, PermanentJobError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -82,6 +83,9 @@ function buildContext(running: RunningJob, children: readonly ChildResult[], dep
   const { job } = running;
   let logger: Logger | undefined;
   let artifacts: AttemptArtifacts | undefined;
+  let steps: AttemptSteps | undefined;
+  const durable = (): AttemptSteps =>
+    (steps ??= new AttemptSteps(deps.store, { jobId: job.id, attempt: job.attempt, workerId: deps.workerId, createdAt: job.createdAt, signal: running.controller.signal }, deps.logger.child({ jobId: job.id, task: job.task, attempt: job.attempt })));
   return {
     job: {
       id: job.id,
@@ -102,6 +106,10 @@ function buildContext(running: RunningJob, children: readonly ChildResult[], dep
       return (logger ??= deps.logger.child({ jobId: job.id, task: job.task, attempt: job.attempt }));
     },
     resources: deps.resources,
+    step: (name, fn, options) => durable().step(name, fn, options),
+    sleep: (name, ms) => durable().sleep(name, ms),
+    sleepUntil: (name, until) => durable().sleepUntil(name, until),
+    waitForEvent: (name, options) => durable().waitForEvent(name, options),
     get artifacts() {
       return (artifacts ??= new AttemptArtifacts(deps.store, deps.artifacts, { jobId: job.id, attempt: job.attempt, workerId: deps.workerId }, this.logger));
     },

@@ -25,6 +25,16 @@ export interface MaintenanceOptions {
   retention: RetentionOptions;
 }
 
+/** Sent events are kept this long, for waits that start after their event. */
+export const SENT_EVENT_RETENTION_MS = 86_400_000;
+
+/**
+ * Waits resolved this recently are checked each run for a job left sleeping until its deadline (the
+ * event came while it was still leaving its worker). A spurious wake is harmless: a sleep or a wait
+ * not over snoozes again.
+ */
+const RESOLVED_WAIT_WINDOW_MS = 60_000;
+
 /** Prune at most this many batches per run, so one run never holds the store for long. */
 const MAX_PRUNE_BATCHES = 20;
 
@@ -61,6 +71,9 @@ export class Maintenance {
   private async runSteps(now: Date): Promise<void> {
     const promoted = await this.store.jobs.promoteDue({ now, limit: this.options.batchSize });
     const recovered = await this.store.jobs.recoverExpiredLeases({ now, limit: this.options.batchSize });
+    // The safety net of waits: an event that came while its job was still leaving its worker.
+    const woken = await this.store.steps.wakeResolved({ since: new Date(now.getTime() - RESOLVED_WAIT_WINDOW_MS), now, limit: this.options.batchSize });
+    if (woken > 0) this.logger.debug({ woken }, 'queued jobs whose wait an event resolved');
     if (recovered > 0) {
       this.logger.warn({ recovered }, 'recovered jobs whose lease expired');
       this.onLeasesRecovered(recovered);
@@ -101,6 +114,7 @@ export class Maintenance {
     const sessions = await this.store.sessions.prune({ before: now, limit: batchSize });
     if (sessions > 0) this.logger.debug({ sessions }, 'pruned expired dashboard sessions');
     const artifacts = await pruneArtifactsOfPrunedJobs(this.store, this.artifacts, MAX_PRUNE_BATCHES);
+    await this.pruneSteps(before(SENT_EVENT_RETENTION_MS));
     let swept = 0;
     if (now.getTime() - this.lastSweepAt >= ARTIFACT_SWEEP_INTERVAL_MS) {
       this.lastSweepAt = now.getTime();
@@ -109,6 +123,17 @@ export class Maintenance {
     if (swept > 0) this.logger.info({ swept, backend: this.artifacts.description }, 'deleted the bytes of artifact writes never recorded (a worker stopped mid-write)');
     if (pruned > 0 || workers > 0 || artifacts > 0) this.logger.info({ jobs: pruned, workers, events, artifacts }, 'pruned past retention');
     else if (events > 0) this.logger.debug({ events }, 'pruned job events past retention');
+  }
+
+  /** The steps of pruned jobs, and sent events past their day; bounded like the rest. */
+  private async pruneSteps(sentBefore: Date): Promise<void> {
+    const { batchSize } = this.options;
+    for (let batch = 0; batch < MAX_PRUNE_BATCHES; batch++) {
+      if ((await this.store.steps.pruneOfPrunedJobs({ limit: batchSize })) < batchSize) break;
+    }
+    for (let batch = 0; batch < MAX_PRUNE_BATCHES; batch++) {
+      if ((await this.store.steps.pruneSentEvents({ before: sentBefore, limit: batchSize })) < batchSize) break;
+    }
   }
 
   private async pruneEvents(before: Date): Promise<number> {

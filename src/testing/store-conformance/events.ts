@@ -51,13 +51,13 @@ export const eventTests: SuiteSection = (suite) => {
       const events = await allEvents(store);
       expectIncreasing(events);
       expect(events.map(({ seq: _seq, ...event }) => event)).toEqual([
-        { jobId: job.id, task: 'mail.send', queue: 'mail', state: 'queued', attempt: 0, progress: null, at: t0, artifact: null },
-        { jobId: job.id, task: 'mail.send', queue: 'mail', state: 'running', attempt: 1, progress: null, at: at(1), artifact: null },
-        { jobId: job.id, task: 'mail.send', queue: 'mail', state: 'running', attempt: 1, progress: { fraction: 0.5, message: 'half' }, at: at(2), artifact: null },
-        { jobId: job.id, task: 'mail.send', queue: 'mail', state: 'failed', attempt: 1, progress: { fraction: 0.5, message: 'half' }, at: at(3), artifact: null },
-        { jobId: job.id, task: 'mail.send', queue: 'mail', state: 'queued', attempt: 1, progress: { fraction: 0.5, message: 'half' }, at: at(4), artifact: null },
-        { jobId: job.id, task: 'mail.send', queue: 'mail', state: 'running', attempt: 2, progress: null, at: at(5), artifact: null },
-        { jobId: job.id, task: 'mail.send', queue: 'mail', state: 'succeeded', attempt: 2, progress: null, at: at(6), artifact: null },
+        { jobId: job.id, task: 'mail.send', queue: 'mail', state: 'queued', attempt: 0, progress: null, at: t0, artifact: null, step: null },
+        { jobId: job.id, task: 'mail.send', queue: 'mail', state: 'running', attempt: 1, progress: null, at: at(1), artifact: null, step: null },
+        { jobId: job.id, task: 'mail.send', queue: 'mail', state: 'running', attempt: 1, progress: { fraction: 0.5, message: 'half' }, at: at(2), artifact: null, step: null },
+        { jobId: job.id, task: 'mail.send', queue: 'mail', state: 'failed', attempt: 1, progress: { fraction: 0.5, message: 'half' }, at: at(3), artifact: null, step: null },
+        { jobId: job.id, task: 'mail.send', queue: 'mail', state: 'queued', attempt: 1, progress: { fraction: 0.5, message: 'half' }, at: at(4), artifact: null, step: null },
+        { jobId: job.id, task: 'mail.send', queue: 'mail', state: 'running', attempt: 2, progress: null, at: at(5), artifact: null, step: null },
+        { jobId: job.id, task: 'mail.send', queue: 'mail', state: 'succeeded', attempt: 2, progress: null, at: at(6), artifact: null, step: null },
       ]);
     });
 

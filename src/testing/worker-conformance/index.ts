@@ -7,6 +7,7 @@ import { dependencyTests } from './dependencies.js';
 import type { WorkerHarnessFactory } from '../worker-harness.js';
 import { abortIgnoredTests } from './abort-ignored.js';
 import { artifactTests } from './artifacts.js';
+import { stepTests } from './steps.js';
 import { cancelTests } from './cancel.js';
 import { crashTests } from './crash.js';
 import { dedupTests } from './dedup.js';
@@ -42,4 +43,5 @@ export function runWorkerConformance(createHarness: WorkerHarnessFactory): void 
   abortIgnoredTests(createHarness);
   dependencyTests(createHarness);
   artifactTests(createHarness);
+  stepTests(createHarness);
 }
