@@ -20,6 +20,7 @@ import { eventRoutes, type EventRouteOptions } from './routes/events.js';
 import { failureRoutes } from './routes/failures.js';
 import { jobRoutes } from './routes/jobs.js';
 import { queueRoutes } from './routes/queues.js';
+import { sendEventRoutes } from './routes/send-event.js';
 import { workerRoutes } from './routes/workers.js';
 
 /** @default 1 MiB: far above any sane job input, far below what could exhaust memory. */
@@ -33,7 +34,8 @@ export interface ServerAppOptions {
   bodyLimitBytes?: number;
   /**
    * Jobs each token may enqueue per interval, over `POST /jobs` and `POST /jobs/bulk` (a bulk
-   * request counts its items); over it, 429 with `Retry-After`. `null` turns the limit off.
+   * request counts its items), and events it may send (`POST /events/{name}`, one each); over it,
+   * 429 with `Retry-After`. `null` turns the limit off.
    * @default { limit: 1000, intervalMs: 1000 }
    */
   enqueueRateLimit?: RateLimit | null;
@@ -104,6 +106,7 @@ export function createServerApp(options: ServerAppOptions): OpenAPIHono {
     const limitEnqueues = enqueueRateLimit(rateLimit);
     app.use('/jobs', limitEnqueues);
     app.use('/jobs/bulk', limitEnqueues);
+    app.use('/events/:name', limitEnqueues);
   }
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });
   app.route('/', jobRoutes(deps));
@@ -111,6 +114,7 @@ export function createServerApp(options: ServerAppOptions): OpenAPIHono {
   app.route('/', workerRoutes(deps));
   app.route('/', failureRoutes(deps));
   app.route('/', eventRoutes(deps, options.events));
+  app.route('/', sendEventRoutes(deps));
   app.route('/', artifactRoutes(deps, failedAuth));
   for (const mount of mounted) {
     const routes = withPathAccess(mount) ? mount.app : mount;

@@ -1,6 +1,6 @@
 /**
  * Per-token rate limiting of enqueues (`POST /jobs`, `POST /jobs/bulk`), counted in jobs: a bulk
- * request costs one per item. A token bucket per bearer token, holding at most `limit` jobs and
+ * request costs one per item; a sent event (`POST /events/{name}`, which may resume many jobs) costs one. A token bucket per bearer token, holding at most `limit` jobs and
  * refilling at `limit` per `intervalMs`, so a client may burst to the limit and then keep the
  * average rate. Buckets are keyed by the token's SHA-256 digest, so no raw token is kept in memory
  * longer than the request; only tokens that passed auth reach here, so there are as many buckets as
@@ -33,7 +33,9 @@ export function enqueueRateLimit(rate: RateLimit, now?: () => number): Middlewar
       const per = `${rate.limit} job(s) per ${rate.intervalMs} ms`;
       const message = decision.neverFits
         ? `This request enqueues ${cost} jobs, more than this token may enqueue at once (${per}); send at most ${rate.limit} per request.`
-        : `Too many jobs enqueued with this token (limit ${per}); nothing was enqueued. Retry after the number of seconds in Retry-After.`;
+        : c.req.path.startsWith('/events/')
+          ? `Too many jobs enqueued and events sent with this token (limit ${per}, an event counting as one); the event was not sent. Retry after the number of seconds in Retry-After.`
+          : `Too many jobs enqueued with this token (limit ${per}); nothing was enqueued. Retry after the number of seconds in Retry-After.`;
       return errorResponse(c, 429, 'rate_limited', message);
     }
     await next();

@@ -39,6 +39,8 @@ const ROUTES: Array<{ method: string; path: string; body?: unknown; status: numb
   { method: 'GET', path: '/failure-groups', status: 200 },
   { method: 'POST', path: '/failure-groups/0123456789abcdef/retry', status: 404, code: 'not_found' },
   { method: 'GET', path: '/events', status: 200 },
+  // The matrix's server declares no events.
+  { method: 'POST', path: '/events/export.approved', body: { exportId: 1 }, status: 404, code: 'unknown_event' },
   { method: 'GET', path: '/openapi.json', status: 200 },
   { method: 'GET', path: '/no-such-route', status: 404, code: 'not_found' },
 ];
@@ -156,6 +158,7 @@ describe('GET /openapi.json', () => {
       '/workers': ['get'],
       '/orphans': ['get'],
       '/events': ['get'],
+      '/events/{name}': ['post'],
       '/failure-groups': ['get'],
       '/failure-groups/{fingerprint}/retry': ['post'],
       '/jobs/{id}/artifacts': ['get'],
@@ -171,7 +174,7 @@ describe('GET /openapi.json', () => {
     expect(doc.paths['/events']?.get?.description).toContain('#/components/schemas/JobEvent');
     const jobEvent = doc.components.schemas.JobEvent;
     expect(jobEvent).toBeDefined();
-    expect(jobEvent?.required?.slice().sort()).toEqual(['artifact', 'at', 'attempt', 'jobId', 'progress', 'queue', 'seq', 'state', 'task']);
+    expect(jobEvent?.required?.slice().sort()).toEqual(['artifact', 'at', 'attempt', 'jobId', 'progress', 'queue', 'seq', 'state', 'step', 'task']);
     expect(jobEvent?.properties?.state?.enum).toEqual([...JOB_STATES]);
   });
 });

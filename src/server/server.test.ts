@@ -165,11 +165,11 @@ describeEachStore('job routes', (store) => {
   });
 
   describe('GET /jobs/{id}', () => {
-    it('returns the job with its artifacts (none yet)', async () => {
+    it('returns the job with its artifacts and steps (none yet)', async () => {
       const job = await enqueueEmail();
       const response = await server.request('GET', `/jobs/${job.id}`);
       expect(response.status).toBe(200);
-      expect(await response.json()).toEqual({ job: { ...job, artifacts: [] } });
+      expect(await response.json()).toEqual({ job: { ...job, artifacts: [], steps: [] } });
     });
 
     it('answers 404 for a job that does not exist, whatever the id looks like', async () => {

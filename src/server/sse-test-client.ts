@@ -91,6 +91,6 @@ export async function connectSse(url: string, headers: Record<string, string>): 
 /** The job events among `messages`, parsed. */
 export function jobEvents(
   messages: SseMessage[],
-): Array<{ seq: string; jobId: string; state: string; attempt: number; progress: { fraction: number } | null; task: string; queue: string; at: string; artifact: { name: string; size: number; contentType: string } | null }> {
+): Array<{ seq: string; jobId: string; state: string; attempt: number; progress: { fraction: number } | null; task: string; queue: string; at: string; artifact: { name: string; size: number; contentType: string } | null; step: { name: string; kind: string; status: string } | null }> {
   return messages.filter((message) => message.event === 'job').map((message) => JSON.parse(message.data));
 }

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { pino } from 'pino';
 import type { ArtifactOptions } from '../artifacts/settings.js';
 import { Conveyor } from '../conveyor.js';
+import type { EventDefinition } from '../step.js';
 import { defineTask, type Task } from '../task.js';
 import { describePostgres, freshTestSchema } from '../testing/postgres-env.js';
 import type { WorkerHarnessFactory } from '../testing/worker-harness.js';
@@ -88,6 +89,8 @@ export interface TestServerOptions {
   limits?: Partial<ServerLimits>;
   /** The Conveyor's artifact settings (a signing key for signed links). @default bytes in the store, no signing key */
   artifacts?: ArtifactOptions;
+  /** The events the Conveyor declares (`Conveyor.open({ events })`), for `POST /events/{name}`. @default none */
+  eventDefinitions?: EventDefinition[];
 }
 
 /**
@@ -99,7 +102,7 @@ export const TEST_AUTH_FAILURE_LIMIT: RateLimit = { limit: 10_000, intervalMs: 6
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const store = await (options.store ?? sqliteTestStore)();
   const logger = pino({ level: process.env.CONVEYOR_LOG_LEVEL ?? 'silent' });
-  const conveyor = await Conveyor.open({ store: store.storeUrl, tasks: options.tasks ?? [sendEmail, exportReport], logger, artifacts: options.artifacts });
+  const conveyor = await Conveyor.open({ store: store.storeUrl, tasks: options.tasks ?? [sendEmail, exportReport], logger, artifacts: options.artifacts, events: options.eventDefinitions });
   const app = createServerApp({
     deps: { conveyor, logger },
     tokens: [TOKEN, OTHER_TOKEN],

@@ -20,6 +20,7 @@ import { KeyedSlots } from '../keyed-slots.js';
 import { ErrorBodySchema, errorResponse, errorResponses } from '../errors.js';
 import type { CursorItem, JobEventCursor } from '../../client/job-event-cursor.js';
 import { isoDate, security } from '../openapi-helpers.js';
+import { STEP_KINDS, STEP_STATUSES } from '../step-dto.js';
 import { createRouteApp, invalidRequest } from '../route-app.js';
 
 export interface EventRouteOptions {
@@ -65,6 +66,10 @@ export const JobEventSchema = z
       .object({ name: z.string(), size: z.number().int(), contentType: z.string() })
       .nullable()
       .openapi({ description: 'Set when the event is an attempt writing an artifact (the state did not change); null otherwise' }),
+    step: z
+      .object({ name: z.string(), kind: z.enum(STEP_KINDS), status: z.enum(STEP_STATUSES) })
+      .nullable()
+      .openapi({ description: 'Set when the event is a durable step changing (a step finishing, a sleep or wait starting or ending); null otherwise' }),
   })
   .openapi('JobEvent');
 
@@ -72,7 +77,7 @@ const eventsRoute = createRoute({
   method: 'get',
   path: '/events',
   tags: ['events'],
-  summary: 'Job state and progress changes as Server-Sent Events, filterable, resumable with Last-Event-ID',
+  summary: 'Job state, progress, artifact and step changes as Server-Sent Events, filterable, resumable with Last-Event-ID',
   description:
     'Each change is `event: job`, `id: <seq>`, data a JobEvent as JSON (`#/components/schemas/JobEvent`). `event: reset` means events may have been missed: refetch what you show. ' +
     'Without Last-Event-ID the stream starts with changes from now on.',
@@ -173,5 +178,16 @@ export function eventRoutes({ conveyor, logger }: ServerDeps, options: EventRout
 
 /** The data of an `event: job` message, typed by the schema the OpenAPI document shows for it. */
 function toJobEventData(event: JobEvent): z.infer<typeof JobEventSchema> {
-  return { seq: event.seq, jobId: event.jobId, task: event.task, queue: event.queue, state: event.state, attempt: event.attempt, progress: event.progress, at: event.at.toISOString(), artifact: event.artifact === null ? null : { name: event.artifact.name, size: event.artifact.size, contentType: event.artifact.contentType } };
+  return {
+    seq: event.seq,
+    jobId: event.jobId,
+    task: event.task,
+    queue: event.queue,
+    state: event.state,
+    attempt: event.attempt,
+    progress: event.progress,
+    at: event.at.toISOString(),
+    artifact: event.artifact === null ? null : { name: event.artifact.name, size: event.artifact.size, contentType: event.artifact.contentType },
+    step: event.step === null ? null : { name: event.step.name, kind: event.step.kind, status: event.step.status },
+  };
 }

@@ -6,6 +6,7 @@ import { MAX_SEARCH_LENGTH } from '../../insights/job-search.js';
 import { JOB_STATES, RETRYABLE_STATES, type JobState } from '../../job.js';
 import { ArtifactSchema } from '../artifact-dto.js';
 import { JobSchema } from '../job-dto.js';
+import { StepSchema } from '../step-dto.js';
 
 /** Most jobs one bulk request may enqueue, and most one page may list. */
 export const MAX_BULK_JOBS = 1000;
@@ -106,10 +107,15 @@ export const ListJobsQuerySchema = z.object({
 
 export const JobResponseSchema = z.object({ job: JobSchema }).openapi('JobResponse');
 
-/** `GET /jobs/{id}`: the job and the files its attempts wrote (the other routes answer with the job alone). */
-export const JobWithArtifactsResponseSchema = z
-  .object({ job: JobSchema.extend({ artifacts: z.array(ArtifactSchema).openapi({ description: 'The files its attempts wrote, by attempt then name (as GET /jobs/{id}/artifacts)' }) }).openapi('JobWithArtifacts') })
-  .openapi('JobWithArtifactsResponse');
+/** `GET /jobs/{id}`: the job, the files its attempts wrote and its durable steps (the other routes answer with the job alone). */
+export const JobDetailResponseSchema = z
+  .object({
+    job: JobSchema.extend({
+      artifacts: z.array(ArtifactSchema).openapi({ description: 'The files its attempts wrote, by attempt then name (as GET /jobs/{id}/artifacts)' }),
+      steps: z.array(StepSchema).openapi({ description: 'Its durable steps (ctx.step, sleeps, waits) in the order they started; empty for a job without' }),
+    }).openapi('JobDetail'),
+  })
+  .openapi('JobDetailResponse');
 
 /** Most jobs one `POST /jobs/retry` may retry. */
 export const MAX_RETRY_BATCH = 1000;

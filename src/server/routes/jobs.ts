@@ -1,5 +1,5 @@
 /**
- * The job routes: enqueue one or many, get (with its artifacts), list, cancel, retry. Tasks are resolved by name through
+ * The job routes: enqueue one or many, get (with its artifacts and steps), list, cancel, retry. Tasks are resolved by name through
  * the Conveyor's task registry and input is validated by `conveyor.enqueue` against the task's own
  * schema, so a request the library would refuse writes nothing here either (F5).
  */
@@ -12,6 +12,7 @@ import type { ServerDeps } from '../deps.js';
 import { errorResponses, HttpError } from '../errors.js';
 import { toArtifactDto } from '../artifact-dto.js';
 import { toJobDto } from '../job-dto.js';
+import { toStepDto } from '../step-dto.js';
 import { JobSummaryListSchema, LIST_ERROR_MESSAGE_CHARS, LIST_PREVIEW_CHARS, ListIncludeParamSchema, summaryToDto, toJobSummaryDto } from '../job-summary.js';
 import { json, security } from '../openapi-helpers.js';
 import { createRouteApp } from '../route-app.js';
@@ -20,9 +21,9 @@ import {
   BulkEnqueueResultSchema,
   EnqueueRequestSchema,
   EnqueueResultSchema,
+  JobDetailResponseSchema,
   JobIdParamsSchema,
   JobResponseSchema,
-  JobWithArtifactsResponseSchema,
   ListJobsQuerySchema,
   RetryByFilterRequestSchema,
   RetryByFilterResultSchema,
@@ -52,10 +53,10 @@ const getJobRoute = createRoute({
   method: 'get',
   path: '/jobs/{id}',
   tags: ['jobs'],
-  summary: 'Get a job: state, progress, result, errors, timestamps, artifacts',
+  summary: 'Get a job: state, progress, result, errors, timestamps, artifacts, durable steps',
   security,
   request: { params: JobIdParamsSchema },
-  responses: { 200: json(JobWithArtifactsResponseSchema, 'The job with its artifacts'), ...errorResponses(400, 401, 404) },
+  responses: { 200: json(JobDetailResponseSchema, 'The job with its artifacts and steps'), ...errorResponses(400, 401, 404) },
 });
 
 const listJobsRoute = createRoute({
@@ -120,9 +121,9 @@ export function jobRoutes({ conveyor, onEnqueued }: ServerDeps): OpenAPIHono {
 
   app.openapi(getJobRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const [job, artifacts] = await Promise.all([conveyor.getJob(id), conveyor.artifacts.list(id)]);
+    const [job, artifacts, steps] = await Promise.all([conveyor.getJob(id), conveyor.artifacts.list(id), conveyor.listSteps(id)]);
     if (job === null) throw new HttpError(404, 'not_found', `No job with id "${id}"`);
-    return c.json({ job: { ...toJobDto(job), artifacts: artifacts.map(toArtifactDto) } }, 200);
+    return c.json({ job: { ...toJobDto(job), artifacts: artifacts.map(toArtifactDto), steps: steps.map(toStepDto) } }, 200);
   });
 
   app.openapi(listJobsRoute, async (c) => {
