@@ -21,11 +21,14 @@ import { startServer, type RunningServer } from '../server/listen.js';
 import { DEFAULT_MAX_STREAMS_PER_TOKEN } from '../server/routes/events.js';
 import { resolveServerLimits } from '../server/server-limits.js';
 import { ConveyorMetrics, metricsRoutes } from '../server/metrics.js';
+import type { EventDefinition } from '../step.js';
 import type { Task } from '../task.js';
 import { openCliConveyor } from './store.js';
 
 export interface ApiServerOptions {
   tasks: Task[];
+  /** Events `POST /events/{name}` accepts (the tasks module's). @default none */
+  events?: EventDefinition[];
   tokens: string[];
   port: number;
   host: string;
@@ -49,7 +52,7 @@ export async function withApiServer(command: Command, options: ApiServerOptions,
   const authFailureLimit = parseAuthFailureLimit(process.env[AUTH_FAILURE_LIMIT_SETTING]);
   const maxStreamsPerToken = parseEventStreamsPerToken(process.env[EVENT_STREAMS_PER_TOKEN_SETTING], DEFAULT_MAX_STREAMS_PER_TOKEN);
   const limits = resolveServerLimits(process.env);
-  const { conveyor, url: storeUrl } = await openCliConveyor(command, options.tasks, options.defaultStoreUrl);
+  const { conveyor, url: storeUrl } = await openCliConveyor(command, { tasks: options.tasks, events: options.events }, options.defaultStoreUrl);
   try {
     const metrics = new ConveyorMetrics(conveyor);
     const app = createServerApp({

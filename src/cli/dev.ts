@@ -46,7 +46,7 @@ export function devCommand(): Command {
       const module = await loadDevTasks(options.tasks);
       const linkKeyGenerated = useDevArtifactLinks(options);
       const stopRequested = nextStopSignal();
-      const serverOptions = { tasks: module.tasks, tokens, port: options.port, host: options.host, defaultStoreUrl: DEV_STORE_URL };
+      const serverOptions = { tasks: module.tasks, events: module.events, tokens, port: options.port, host: options.host, defaultStoreUrl: DEV_STORE_URL };
       await withApiServer(command, serverOptions, async ({ conveyor, server, storeUrl, metrics }) => {
         const worker = conveyor.createWorker({ tasks: module.tasks, resources: module.resources, concurrency: options.concurrency });
         const stopObserving = metrics.observeWorker(worker);

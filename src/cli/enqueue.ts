@@ -53,7 +53,7 @@ export function enqueueCommand(): Command {
       if (!tasks.some((task) => task.name === taskName)) {
         throw new ConveyorNotFoundError(`Unknown task "${taskName}": ${options.tasks} exports ${tasks.map((task) => `"${task.name}"`).join(', ')}`);
       }
-      const { conveyor } = await openCliConveyor(command, tasks);
+      const { conveyor } = await openCliConveyor(command, { tasks });
       try {
         const result = await conveyor.enqueue(taskName, input, enqueueOptions(options));
         const { job } = result;
@@ -81,7 +81,7 @@ async function enqueueFile(file: string, taskName: string | undefined, options: 
   }
   const { tasks } = await loadTaskModule(options.tasks);
   const items = await readJobFile(file, tasks);
-  const { conveyor } = await openCliConveyor(command, tasks);
+  const { conveyor } = await openCliConveyor(command, { tasks });
   try {
     if (process.stderr.isTTY === true) process.stderr.write(`storing ${items.length} job(s) in one transaction…\n`);
     const results = await conveyor.enqueueMany(items);

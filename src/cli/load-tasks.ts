@@ -1,12 +1,15 @@
 /**
  * Loads a user's task module (TypeScript or JavaScript, through tsx) and collects what a worker
- * needs from it: every exported task, or array of tasks, and an optional `resources` export.
+ * needs from it: every exported task, or array of tasks, and an optional `resources` export; and
+ * the events its jobs wait for (each made by defineEvent, or an array of them such as
+ * `export const events = [...]`), which `serve`, `dev` and `send-event` declare so payloads are checked.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { register } from 'tsx/esm/api';
 import { ConveyorConfigError } from '../errors.js';
+import type { EventDefinition } from '../step.js';
 import type { Task } from '../task.js';
 import type { WorkerOptions } from '../worker/options.js';
 
@@ -16,6 +19,8 @@ export interface TaskModule {
   /** Each task once, ordered by export name (as a module namespace lists them). */
   tasks: Task[];
   resources: WorkerOptions['resources'];
+  /** Each exported event definition once, in export order; empty when it declares none. */
+  events: EventDefinition[];
 }
 
 const TASK_EXAMPLE = "export const sendEmail = defineTask({ name: 'email.send', input: z.object({ to: z.email() }), run })";
@@ -39,7 +44,7 @@ export async function loadTaskModule(specifier: string, cwd: string = process.cw
       TASK_EXAMPLE,
     );
   }
-  return { specifier, tasks, resources: readResources(specifier, exports.resources) };
+  return { specifier, tasks, resources: readResources(specifier, exports.resources), events: collectEvents(exports) };
 }
 
 /**
@@ -57,6 +62,26 @@ export function isTask(value: unknown): value is Task {
     typeof candidate.retry === 'object' &&
     typeof input?.['~standard']?.validate === 'function'
   );
+}
+
+/**
+ * An event made by defineEvent, recognised by shape as tasks are: a name, and a payload schema
+ * implementing Standard Schema (a task has an `input` schema and a `run`, never a `payload`).
+ */
+export function isEventDefinition(value: unknown): value is EventDefinition {
+  if (typeof value !== 'object' || value === null || isTask(value)) return false;
+  const candidate = value as Record<string, unknown>;
+  const payload = candidate.payload as { '~standard'?: { validate?: unknown } } | undefined;
+  return typeof candidate.name === 'string' && typeof payload?.['~standard']?.validate === 'function';
+}
+
+function collectEvents(exports: Record<string, unknown>): EventDefinition[] {
+  const found = new Set<EventDefinition>();
+  for (const value of Object.values(exports)) {
+    if (isEventDefinition(value)) found.add(value);
+    else if (Array.isArray(value) && value.length > 0 && value.every(isEventDefinition)) value.forEach((event) => found.add(event));
+  }
+  return [...found];
 }
 
 function collectTasks(exports: Record<string, unknown>): Task[] {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `conveyor` command line: `worker`, `enqueue`, `status`, `jobs`, `artifacts`, `cancel`, `retry`,
+ * The `conveyor` command line: `worker`, `enqueue`, `send-event`, `status`, `jobs`, `artifacts`, `cancel`, `retry`,
  * `failures`, `schedules`, `workers`, `migrate`, `queue`, `serve`, `dev`, `doctor`.
  */
 import { readFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { migrateCommand } from './migrate.js';
 import { queueCommand } from './queue.js';
 import { retryCommand } from './retry.js';
 import { schedulesCommand } from './schedules.js';
+import { sendEventCommand } from './send-event.js';
 import { serveCommand } from './serve.js';
 import { statusCommand } from './status.js';
 import { workerCommand } from './worker.js';
@@ -31,6 +32,7 @@ const program = new Command('conveyor')
   .option('--store <url>', 'store URL, e.g. sqlite:./data/jobs.db (default: $CONVEYOR_STORE, else sqlite:./.conveyor/conveyor.db)')
   .addCommand(workerCommand())
   .addCommand(enqueueCommand())
+  .addCommand(sendEventCommand())
   .addCommand(statusCommand())
   .addCommand(jobsCommand())
   .addCommand(artifactsCommand())

@@ -19,7 +19,7 @@ export function serveCommand(): Command {
         `bearer tokens from $${API_TOKENS_SETTING}, enqueue rate limit per token from $${API_RATE_LIMIT_SETTING}, ` +
         `failed-authentication limit per client address from $${AUTH_FAILURE_LIMIT_SETTING}`,
     )
-    .requiredOption('--tasks <module>', 'file exporting the tasks clients may enqueue by name (as for `conveyor worker`)')
+    .requiredOption('--tasks <module>', 'file exporting the tasks clients may enqueue by name (as for `conveyor worker`), and the events POST /events/{name} accepts (made by defineEvent)')
     .option('--port <n>', 'TCP port; 0 picks a free one', integerOption('8080'), 8080)
     .option('--host <address>', 'address to listen on; 0.0.0.0 for every interface', '127.0.0.1')
     .action(async (options: ServeCommandOptions, command: Command) => {
@@ -27,11 +27,16 @@ export function serveCommand(): Command {
       const tokens = parseApiTokens(process.env[API_TOKENS_SETTING]);
       const module = await loadTaskModule(options.tasks);
       const stopRequested = nextStopSignal();
-      await withApiServer(command, { tasks: module.tasks, tokens, port: options.port, host: options.host }, async ({ server, storeUrl }) => {
-        process.stdout.write(`conveyor serve listening on ${server.url} with ${module.tasks.length} task(s), store ${storeUrl}; dashboard at ${server.url}/; Ctrl-C to stop\n`);
+      await withApiServer(command, { tasks: module.tasks, events: module.events, tokens, port: options.port, host: options.host }, async ({ server, storeUrl }) => {
+        process.stdout.write(`conveyor serve listening on ${server.url} with ${module.tasks.length} task(s)${eventsNote(module.events.length)}, store ${storeUrl}; dashboard at ${server.url}/; Ctrl-C to stop\n`);
         const signal = await stopRequested;
         process.stderr.write(`${signal}: stopping after requests in flight finish (signal again to exit at once)\n`);
       });
       process.stdout.write('conveyor serve stopped\n');
     });
+}
+
+/** ` and 2 event(s)` when the module declares events; nothing otherwise. */
+export function eventsNote(count: number): string {
+  return count === 0 ? '' : ` and ${count} event(s)`;
 }

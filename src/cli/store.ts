@@ -8,6 +8,7 @@ import { parseStoreUrl, redactStoreUrl, resolveStoreUrl } from '../config.js';
 import { Conveyor } from '../conveyor.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
+import type { EventDefinition } from '../step.js';
 import type { Task } from '../task.js';
 
 export interface GlobalOptions {
@@ -31,13 +32,19 @@ export async function openCliStore(command: Command, defaultUrl?: string): Promi
   return { store: await openStore(parseStoreUrl(url, setting)), url: redactStoreUrl(url) };
 }
 
-/** Open Conveyor on the command's store, migrating it, with these tasks enqueueable by name. */
-export async function openCliConveyor(command: Command, tasks: Task[] = [], defaultUrl?: string): Promise<{ conveyor: Conveyor; url: string }> {
+/** What a command's Conveyor knows by name: tasks to enqueue, and events whose payloads `sendEvent` checks (a `TaskModule` fits). */
+export interface CliDeclarations {
+  tasks?: Task[];
+  events?: EventDefinition[];
+}
+
+/** Open Conveyor on the command's store, migrating it, with these tasks enqueueable by name and these events declared. */
+export async function openCliConveyor(command: Command, declared: CliDeclarations = {}, defaultUrl?: string): Promise<{ conveyor: Conveyor; url: string }> {
   const { store, url } = await openCliStore(command, defaultUrl);
   try {
-    return { conveyor: await Conveyor.open({ store, tasks, artifacts: artifactOptionsFromEnv(process.env) }), url };
+    return { conveyor: await Conveyor.open({ store, tasks: declared.tasks ?? [], events: declared.events ?? [], artifacts: artifactOptionsFromEnv(process.env) }), url };
   } catch (error) {
-    // Conveyor.open closes the store on a failed migration but not on a bad task list; closing twice is safe.
+    // Conveyor.open closes the store on a failed migration but not on a bad task or event list; closing twice is safe.
     await store.close();
     throw error;
   }

@@ -44,7 +44,8 @@ export function workerCommand(): Command {
       const module = await loadTaskModule(specifier);
       const tasks = tasksOnQueues(module.tasks, options.queues);
       const stopRequested = nextStopSignal();
-      const { conveyor, url } = await openCliConveyor(command);
+      // Declared as serve and dev declare them, so a module naming one event twice stops every command alike.
+      const { conveyor, url } = await openCliConveyor(command, { events: module.events });
       try {
         const worker = withFlagNames(() =>
           conveyor.createWorker({
