@@ -108,7 +108,7 @@ describe('conveyor send-event and status with durable steps', () => {
     expect(((await invalid.json()) as { error: { details: Array<{ path: string }> } }).error.details.map((detail) => detail.path)).toEqual(['by']);
     const unknown = await post('export.rejected', {});
     expect(unknown.status).toBe(404);
-    expect(((await unknown.json()) as { error: { message: string } }).error.message).toBe('No event "export.rejected": the events it declares are "export.approved", "export.cancelled".');
+    expect(((await unknown.json()) as { error: { message: string } }).error.message).toBe('No event "export.rejected": this server declares only "export.approved", "export.cancelled".');
     running.child.kill('SIGTERM');
     expect((await running.finished).code).toBe(0);
   });

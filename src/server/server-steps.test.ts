@@ -111,7 +111,7 @@ describeEachStore('durable steps over HTTP', (store) => {
     const unknown = await server.request('POST', '/events/export.rejected', { body: { exportId: 1 } });
     expect(unknown.status).toBe(404);
     const { error } = await errorJson(unknown);
-    expect(error).toMatchObject({ code: 'unknown_event', message: 'No event "export.rejected": the events it declares are "export.approved", "export.cancelled".' });
+    expect(error).toMatchObject({ code: 'unknown_event', message: 'No event "export.rejected": this server declares only "export.approved", "export.cancelled".' });
     const malformed = await server.request('POST', `/events/${encodeURIComponent('no spaces')}`, { body: {} });
     expect(malformed.status).toBe(400);
     expect((await errorJson(malformed)).error.details?.[0]?.path).toBe('path.name');

@@ -62,6 +62,6 @@ export function sendEventRoutes({ conveyor }: ServerDeps): OpenAPIHono {
 }
 
 function unknownEventMessage(name: string, known: string[]): string {
-  const declared = known.length === 0 ? 'this server declares no events (pass them to Conveyor.open({ events }), or export them from the tasks module)' : `the events it declares are ${known.map((event) => `"${event}"`).join(', ')}`;
+  const declared = known.length === 0 ? 'this server declares no events (pass them to Conveyor.open({ events }), or export them from the tasks module)' : `this server declares only ${known.map((event) => `"${event}"`).join(', ')}`;
   return `No event "${name}": ${declared}.`;
 }
