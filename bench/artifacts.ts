@@ -8,7 +8,7 @@
  *    floor of the same bytes (and PostgreSQL large objects, the alternative to chunked bytea).
  * 2. Job claims with and without 100 concurrent downloads of small artifacts through the HTTP API.
  *
- * `npm run bench:artifacts -- --help` lists the options; `--quick` is a 64 MiB smoke run.
+ * `npm run bench:artifacts -- --help` lists the options; `--quick` is a 64 MiB, one-round smoke run.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,13 +36,14 @@ const program = new Command()
   .description('Artifact write/read throughput and memory per backend against raw floors, and job claims under 100 concurrent artifact downloads.')
   .option('--size-mib <count>', 'size of the big artifact, in MiB', positiveInteger, 1024)
   .option('--quick', 'a smoke run: a 64 MiB artifact, smaller drains, one round')
-  .option('--big-rounds <count>', 'rounds of the big-artifact part, backends interleaved; medians shown (peak RSS: the highest)', positiveInteger, 1)
+  .option('--big-rounds <count>', 'rounds of the big-artifact part, backends interleaved, Conveyor and raw floor in alternating order; medians shown (peak RSS: the highest)', positiveInteger, 3)
   .option('--pg <url>', 'the PostgreSQL server (each measurement in a fresh schema bench_<pid>_<n>, dropped afterwards)', 'postgres://postgres@127.0.0.1:5432/test')
   .option('--drain-jobs <count>', 'no-op jobs per drain in the downloads part', positiveInteger)
   .option('--rounds <count>', 'interleaved rounds (alone, with downloads) in the downloads part; medians shown', positiveInteger)
   .showHelpAfterError('(npm run bench:artifacts -- --help lists the options)')
   .parse();
 const options = program.opts<{ sizeMib: number; bigRounds: number; quick?: boolean; pg: string; drainJobs?: number; rounds?: number }>();
+const bigRounds = options.quick === true && program.getOptionValueSource('bigRounds') === 'default' ? 1 : options.bigRounds;
 const sizeMib = options.quick === true && program.getOptionValueSource('sizeMib') === 'default' ? 64 : options.sizeMib;
 const sizeBytes = sizeMib * MIB;
 const downloadSettings: DownloadSettings = {
@@ -97,37 +98,75 @@ async function checkpoint(url: string): Promise<void> {
   }
 }
 
-async function sqliteBackend(): Promise<BackendResult> {
+/**
+ * Conveyor's run and the raw floor's, in the order given. Whichever goes second writes just after the
+ * other's gigabyte was deleted; a first one-round run, Conveyor always first, put Conveyor's SQLite
+ * write at 2.5× its floor, so rounds alternate the order rather than trust either.
+ */
+async function inOrder<A, B>(rawFirst: boolean, conveyor: () => Promise<A>, raw: () => Promise<B>): Promise<[A, B]> {
+  if (rawFirst) {
+    const rawResult = await raw();
+    return [await conveyor(), rawResult];
+  }
+  const conveyorResult = await conveyor();
+  return [conveyorResult, await raw()];
+}
+
+async function sqliteBackend(rawFirst: boolean): Promise<BackendResult> {
   try {
     const path = await freshDatabase();
-    const conveyor = await throughConveyor(`sqlite:${path}`, 'store');
-    rmSync(path, { force: true });
-    const raw = await sqliteFloor(join(dirname(path), 'raw-floor.db'), sizeBytes);
+    const [conveyor, raw] = await inOrder(
+      rawFirst,
+      async () => {
+        const result = await throughConveyor(`sqlite:${path}`, 'store');
+        rmSync(path, { force: true });
+        return result;
+      },
+      async () => {
+        const rawPath = join(dirname(path), 'raw-floor.db');
+        const result = await sqliteFloor(rawPath, sizeBytes);
+        rmSync(rawPath, { force: true });
+        return result;
+      },
+    );
     return { label: 'store backend, SQLite', ...conveyor, raw, rawLabel: 'better-sqlite3 BLOB rows' };
   } finally {
     removeDatabases();
   }
 }
 
-async function postgresBackend(server: BenchServer, url: string): Promise<BackendResult> {
-  await checkpoint(url);
-  const conveyor = await server.withSchema((schema) => throughConveyor(schema.storeUrl, 'store'));
-  return server.withSchema(async (schema) => {
-    await checkpoint(url);
-    const raw = await postgresByteaFloor(schema.connectionString, schema.name, sizeBytes);
-    await checkpoint(url);
-    const largeObject = await postgresLargeObjectFloor(schema.connectionString, sizeBytes);
-    return { label: 'store backend, PostgreSQL', ...conveyor, raw, rawLabel: 'pg bytea rows', largeObject };
-  });
+async function postgresBackend(server: BenchServer, url: string, rawFirst: boolean): Promise<BackendResult> {
+  const [conveyor, floors] = await inOrder(
+    rawFirst,
+    async () => {
+      await checkpoint(url);
+      return server.withSchema((schema) => throughConveyor(schema.storeUrl, 'store'));
+    },
+    () =>
+      server.withSchema(async (schema) => {
+        await checkpoint(url);
+        const raw = await postgresByteaFloor(schema.connectionString, schema.name, sizeBytes);
+        await checkpoint(url);
+        const largeObject = await postgresLargeObjectFloor(schema.connectionString, sizeBytes);
+        return { raw, largeObject };
+      }),
+  );
+  return { label: 'store backend, PostgreSQL', ...conveyor, ...floors, rawLabel: 'pg bytea rows' };
 }
 
-async function directoryBackend(): Promise<BackendResult> {
+async function directoryBackend(rawFirst: boolean): Promise<BackendResult> {
   const dir = mkdtempSync(join(tmpdir(), 'conveyor-artifacts-bench-'));
   try {
     const path = await freshDatabase();
-    const conveyor = await throughConveyor(`sqlite:${path}`, join(dir, 'artifacts'));
-    rmSync(join(dir, 'artifacts'), { recursive: true, force: true });
-    const raw = await directoryFloor(dir, sizeBytes);
+    const [conveyor, raw] = await inOrder(
+      rawFirst,
+      async () => {
+        const result = await throughConveyor(`sqlite:${path}`, join(dir, 'artifacts'));
+        rmSync(join(dir, 'artifacts'), { recursive: true, force: true });
+        return result;
+      },
+      () => directoryFloor(dir, sizeBytes),
+    );
     return { label: 'directory backend', ...conveyor, raw, rawLabel: 'fs write stream + fsync' };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -203,14 +242,15 @@ try {
   console.log(`artifacts bench: ${sizeMib} MiB artifact, Node ${process.version}, PostgreSQL ${environment.version} (fsync ${environment.fsync}, synchronous_commit ${environment.synchronousCommit}); MB = 10^6 bytes`);
   const backends = [
     ['store backend, SQLite', sqliteBackend],
-    ['store backend, PostgreSQL', () => postgresBackend(server!, options.pg)],
+    ['store backend, PostgreSQL', (rawFirst: boolean) => postgresBackend(server!, options.pg, rawFirst)],
     ['directory backend', directoryBackend],
   ] as const;
   const rounds: BackendResult[][] = backends.map(() => []);
-  for (let round = 1; round <= options.bigRounds; round++) {
+  for (let round = 1; round <= bigRounds; round++) {
     for (const [index, [label, run]] of backends.entries()) {
-      process.stdout.write(`  round ${round}, ${label}… `);
-      const result = await run();
+      const rawFirst = round % 2 === 0;
+      process.stdout.write(`  round ${round}, ${label}, ${rawFirst ? 'raw floor first' : 'Conveyor first'}… `);
+      const result = await run(rawFirst);
       rounds[index]!.push(result);
       console.log(
         `write ${fixed(mbps(result.writer.seconds))} MB/s (raw ${fixed(mbps(result.raw.writeSeconds))}), read ${fixed(mbps(result.reader.seconds))} MB/s (raw ${fixed(mbps(result.raw.readSeconds))}), peak RSS worker ${fixed(result.writer.peakRssMb)} MB, reader ${fixed(result.reader.peakRssMb)} MB`,
@@ -230,7 +270,7 @@ try {
     console.log(result.skipped === null ? 'done' : `skipped: ${result.skipped}`);
   }
 
-  console.log(`\n### ${sizeMib} MiB artifact: worker writes (ctx.artifacts.put), reader streams (conveyor.artifacts.get → SHA-256 sink); ${options.bigRounds === 1 ? 'one round' : `median of ${options.bigRounds} interleaved rounds`}\n`);
+  console.log(`\n### ${sizeMib} MiB artifact: worker writes (ctx.artifacts.put), reader streams (conveyor.artifacts.get → SHA-256 sink); ${bigRounds === 1 ? 'one round' : `median of ${bigRounds} interleaved rounds`}\n`);
   console.log(markdownTable(['', 'Conveyor MB/s', 'raw floor MB/s', `Conveyor/raw (target ≥ ${percent(TARGET_RATIO)})`, `peak RSS MB (target < ${TARGET_RSS_MB})`], artifactRows(results)));
   console.log(`\n### Job claims during ${downloadSettings.concurrentDownloads} concurrent downloads of ${downloadSettings.artifactBytes / 1024} KiB artifacts (GET /jobs/{id}/artifacts/{name}), median of ${downloadSettings.rounds} interleaved round(s)\n`);
   console.log(markdownTable(['', 'jobs/s alone', 'jobs/s during downloads', 'slowdown (target ≤ 10 %)', 'downloads'], downloadRows(downloads)));
