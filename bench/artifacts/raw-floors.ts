@@ -1,8 +1,8 @@
 /**
  * The raw floors: the same bytes through the driver or the filesystem directly, no Conveyor in the
- * way, in this process. Writes are shaped like the backends' (1 MiB chunks, one statement and one
+ * way. Writes are shaped like the backends' (1 MiB chunks, one statement and one
  * commit per chunk on the databases; a stream then one fsync on files); reads go to the same hashing
- * sink the reader uses. PostgreSQL large objects are the alternative the design measured bytea against.
+ * sink the reader uses. Each runs in `floor-process.ts`, alone in its process. PostgreSQL large objects are the alternative the design measured bytea against.
  */
 import { createReadStream, createWriteStream, fsyncSync, closeSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +18,9 @@ import { HashSink, pseudoRandomChunks } from './bytes.js';
 export interface Timing {
   writeSeconds: number;
   readSeconds: number;
+  /** Set when the floor ran in a process of its own (`floor-process.ts`). */
+  peakRssMb?: number;
+  idleRssMb?: number;
 }
 
 function chunks(sizeBytes: number): AsyncGenerator<Uint8Array> {
