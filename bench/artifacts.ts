@@ -11,7 +11,7 @@
  * `npm run bench:artifacts -- --help` lists the options; `--quick` is a 64 MiB, one-round smoke run.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import pg from 'pg';
@@ -286,6 +286,9 @@ try {
   console.log(markdownTable(['', 'Conveyor MB/s', 'raw floor MB/s', `Conveyor/raw (target ≥ ${percent(TARGET_RATIO)})`, `peak RSS MB, Conveyor's target < ${TARGET_RSS_MB} (raw floor: write and read in one process)`], artifactRows(results)));
   console.log(`\n### Job claims during ${downloadSettings.concurrentDownloads} concurrent downloads of ${downloadSettings.artifactBytes / 1024} KiB artifacts (GET /jobs/{id}/artifacts/{name}), median of ${downloadSettings.rounds} interleaved round(s)\n`);
   console.log(markdownTable(['', 'jobs/s alone', 'jobs/s during downloads', 'slowdown (target ≤ 10 %)', 'downloads'], downloadRows(downloads)));
+  console.log(
+    `\nThe worker runs in this process, the API server and the ${downloadSettings.concurrentDownloads} clients in one process each. The clients are a closed loop (each starts its next download when one ends), so they and the server take whatever CPU they can: on ${availableParallelism()} cores the slowdown includes that contention, not only the store's.`,
+  );
   console.log(`\n(${((performance.now() - started) / 1000).toFixed(0)} s in all. On 2 shared cores, single-run differences under ~1.5× are noise.)`);
 } catch (error) {
   if (!(error instanceof BenchSetupError)) throw error;
