@@ -14,6 +14,8 @@ export { directoryArtifactBackend } from './artifacts/directory-backend.js';
 export type { ArtifactBackend, ByteRange } from './artifacts/backend.js';
 export type { ArtifactOptions } from './artifacts/settings.js';
 export type { ConveyorArtifacts, GetArtifactOptions, OpenedArtifact } from './artifacts/conveyor-artifacts.js';
+export { defineEvent, type EventDefinition, type StepOptions, type TaskSteps, type WaitForEventOptions, type WaitForEventResult } from './step.js';
+export type { SendEventResult } from './conveyor.js';
 export { defineSchedule, type Schedule, type ScheduleOptions } from './schedule/define-schedule.js';
 export type { ScheduleClient } from './client/schedules.js';
 export type { WaitForOptions } from './client/wait-for.js';
