@@ -28,7 +28,7 @@ interface StepsBenchSettings {
   idleMs: number;
 }
 
-const FULL: StepsBenchSettings = { rounds: 3, stepJobs: 1000, waiting: 10_000, plainJobs: 5000, sends: 50, idleMs: 3000 };
+const FULL: StepsBenchSettings = { rounds: 3, stepJobs: 2000, waiting: 10_000, plainJobs: 10_000, sends: 50, idleMs: 3000 };
 const QUICK: StepsBenchSettings = { rounds: 1, stepJobs: 100, waiting: 500, plainJobs: 300, sends: 10, idleMs: 1000 };
 const STEP_COUNTS = [0, 1, 10] as const;
 
