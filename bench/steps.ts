@@ -163,7 +163,7 @@ function report(results: TargetFigures[]): string {
     '',
     markdownTable(['store', `drain jobs/s, 0 waiting`, `drain jobs/s, ${w} waiting`, 'slowdown', 'worker RSS / heap MB, 0 waiting', `worker RSS / heap MB, ${w} waiting`, `parking ${w} waits took, s`], waitingRows),
     '',
-    `3. \`sendEvent\` to 1 of ~${w} waiting jobs (each waits with its own \`match\`), ${sends} sends per round spaced ${20} ms apart; the worker is another process. ` +
+    `3. \`sendEvent\` to 1 of ~${w} waiting jobs (each waits with its own \`match\`), ${sends} sends per round, 20–${20 + POLL_INTERVAL_MS} ms apart (random); the worker is another process. ` +
       'send→resume: wall clock before `sendEvent` in this process to the handler returning from its wait in the worker process. Target p50 ≤ 50 ms on PostgreSQL.',
     '',
     markdownTable(['store', 'worker hears of it by', 'sendEvent call p50 ms', 'p99 ms', 'send→resume p50 ms', 'p99 ms', 'sends'], wakeRows),

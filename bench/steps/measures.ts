@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { Conveyor, type EnqueueItem, type Task } from '../../src/index.js';
 import { wallClockMs } from '../postgres/jobs.js';
-import { noop, silentLogger, sleep, startChild, stopChild } from '../shared.js';
+import { noop, POLL_INTERVAL_MS, silentLogger, sleep, startChild, stopChild } from '../shared.js';
 import { GO_EVENT, stepsTask, waitTask } from './tasks.js';
 
 const CHUNK = 1000;
@@ -14,8 +14,12 @@ const DRAIN_CONCURRENCY = 10;
 /** Parking many waits is setup: run it wide. */
 const PARK_CONCURRENCY = 50;
 const WAKE_TIMEOUT_MS = 10_000;
-/** Between two sends, so each wake is timed on an idle worker. */
-const SEND_SPACING_MS = 20;
+/**
+ * Between two sends, so each wake is timed on an idle worker: 20 ms plus a random part as long as a
+ * poll interval. A fixed pause would send each event at the same point of a polling worker's cycle
+ * (a wake found by polling comes at a poll, so the next send would always land 20 ms after one).
+ */
+const sendSpacingMs = (): number => 20 + Math.random() * POLL_INTERVAL_MS;
 
 function open(storeUrl: string): Promise<Conveyor> {
   return Conveyor.open({ store: storeUrl, logger: silentLogger });
@@ -146,7 +150,7 @@ export async function wakeOneByOne(storeUrl: string, keys: number[]): Promise<Wa
         if (resolvedJobIds.length !== 1) throw new Error(`sendEvent for key ${key} resolved ${resolvedJobIds.length} jobs, expected 1`);
         const resumedAt = Number((await resumed).split(' ')[2]);
         samples.push({ sendMs, resumeMs: resumedAt - sentAt });
-        await sleep(SEND_SPACING_MS);
+        await sleep(sendSpacingMs());
       }
       return samples;
     } finally {
