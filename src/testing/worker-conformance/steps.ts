@@ -193,6 +193,29 @@ export function stepTests(createHarness: WorkerHarnessFactory): void {
       expect(await conveyor.waitFor(flow.id, { timeoutMs: 5_000 })).toMatchObject({ state: 'succeeded', result: { sum: 140, by: 'ada' } });
     });
 
+    it('waitForEvent: a match compares whole values (an array inside a larger one does not match), also for text with \\u escapes', async () => {
+      const task = defineTask({
+        name: 'steps.exact-match',
+        input: z.object({ match: z.record(z.string(), z.unknown()) }),
+        run: async ({ match }, ctx) => {
+          const got = await ctx.waitForEvent('check', { event: 'match.check', match, timeoutMs: 60_000 });
+          return got.timedOut ? null : got.payload;
+        },
+      });
+      const conveyor = await t.open();
+      await t.startWorker(conveyor, { tasks: [task], concurrency: 4 });
+      const tags = await conveyor.enqueue(task, { match: { tags: ['a'] } });
+      const nul = await conveyor.enqueue(task, { match: { note: 'x\u0000y' } });
+      const n = await conveyor.enqueue(task, { match: { n: 1 } });
+      await expectEventually(async () => {
+        for (const id of [tags, nul, n].map((r) => r.job.id)) expect((await conveyor.listSteps(id))[0]?.status).toBe('waiting');
+      });
+      expect((await conveyor.sendEvent('match.check', { tags: ['a', 'b'], n: 2, note: 'x' })).resolvedJobIds).toEqual([]);
+      expect((await conveyor.sendEvent('match.check', { note: 'x\u0000y', n: 1, odd: '\ud800' })).resolvedJobIds.sort()).toEqual([nul.job.id, n.job.id].sort());
+      expect((await conveyor.sendEvent('match.check', { tags: ['a'] })).resolvedJobIds).toEqual([tags.job.id]);
+      expect(await conveyor.waitFor(nul.job.id, { timeoutMs: 5_000 })).toMatchObject({ state: 'succeeded', result: { note: 'x\u0000y', n: 1 } });
+    });
+
     it('cancel and retry work on a sleeping job', async () => {
       const task = defineTask({
         name: 'steps.long-sleep',
