@@ -3,18 +3,19 @@
  *
  * This entry point loads no database driver; stores live on their own subpaths (`conveyor/sqlite`).
  */
-export { Conveyor, type ConveyorOptions, type EnqueueCallOptions, type EnqueueItem, type SendEventResult, type WorkerStatus } from './conveyor.js';
+export { Conveyor, type ConveyorOptions, type EnqueueCallOptions, type EnqueueItem, type WorkerStatus } from './conveyor.js';
 export { defineTask, type Task, type TaskOptions, type TaskContext, type JobInfo, type ChildResult, type Resources, type TaskInput, type TaskResult, type InputSchema } from './task.js';
 export type { EnqueueOptions, EnqueueResult } from './client/enqueue.js';
 export type { QueueLimitsOptions } from './client/queue-limits.js';
 export { chain, flowStep, MAX_FLOW_JOBS, type Flow, type FlowClient, type FlowJobOptions, type FlowNode, type FlowStep } from './client/flows.js';
-export { defineEvent, type EventDefinition, type StepOptions, type TaskSteps, type WaitForEventOptions, type WaitForEventResult } from './step.js';
 export { defineDependency, tcpDependency, httpDependency, type Dependency, type DependencyOptions, type DependencyTiming, type WhileDependencyDown } from './dependency.js';
 export type { Artifact, ArtifactSource, PutArtifactOptions, TaskArtifacts } from './artifact.js';
 export { directoryArtifactBackend } from './artifacts/directory-backend.js';
 export type { ArtifactBackend, ByteRange } from './artifacts/backend.js';
 export type { ArtifactOptions } from './artifacts/settings.js';
 export type { ConveyorArtifacts, GetArtifactOptions, OpenedArtifact } from './artifacts/conveyor-artifacts.js';
+export { defineEvent, type EventDefinition, type StepOptions, type TaskSteps, type WaitForEventOptions, type WaitForEventResult } from './step.js';
+export type { SendEventResult } from './conveyor.js';
 export { defineSchedule, type Schedule, type ScheduleOptions } from './schedule/define-schedule.js';
 export type { ScheduleClient } from './client/schedules.js';
 export type { WaitForOptions } from './client/wait-for.js';

@@ -3,7 +3,7 @@
  * disagree about a task's name, queue or input. `npm start` (`conveyor dev`) serves them over HTTP
  * with a worker; run them in a worker of their own with `npx conveyor worker examples/quickstart/tasks.ts`.
  */
-import { defineTask, type ResourceDefinitions } from 'conveyor';
+import { defineEvent, defineTask, discard, type ResourceDefinitions } from 'conveyor';
 import { z } from 'zod';
 
 /** A stand-in for an SMTP or HTTP mail client: a resource the worker opens on start and closes on stop. */
@@ -113,6 +113,37 @@ function reportPeriods(from: string, to: string, groupBy: 'day' | 'week' | 'mont
   return periods;
 }
 
+/** Someone approved an export: `POST /events/export.approved` or `conveyor.sendEvent(exportApproved, …)`. */
+export const exportApproved = defineEvent({
+  name: 'export.approved',
+  payload: z.object({ exportId: z.string().min(1), by: z.string().min(1) }),
+});
+
+/**
+ * A yearly export as durable steps: each month is queried once (a retry or a crash resumes at the
+ * month it stopped), then the job sleeps until the warehouse is quiet and waits for someone to
+ * approve the export, both without holding a worker, and finally writes the CSV as an artifact.
+ */
+export const approvedExport = defineTask({
+  name: 'report.approved-export',
+  queue: 'reports',
+  input: z.object({ exportId: z.string().min(1), year: z.number().int().min(2000).max(2100) }),
+  run: async ({ exportId, year }, ctx) => {
+    const months: Array<{ month: string; orders: number }> = [];
+    for (let month = 1; month <= 12; month++) {
+      const key = `${year}-${String(month).padStart(2, '0')}`;
+      months.push(await ctx.step(`query-${key}`, () => ({ month: key, orders: 1000 + ((month * 97) % 251) })));
+    }
+    // The warehouse is quiet at night; in the demo, two seconds from the first time the job gets here.
+    await ctx.sleepUntil('warehouse-quiet', new Date(Date.now() + 2_000));
+    const approval = await ctx.waitForEvent<{ by: string }>('approval', { event: exportApproved.name, match: { exportId }, timeoutMs: 86_400_000 });
+    if (approval.timedOut) throw discard(`export ${exportId} was not approved within a day`);
+    const csv = ['month,orders', ...months.map(({ month, orders }) => `${month},${orders}`)].join('\n');
+    const file = await ctx.artifacts.put(`export-${year}.csv`, `${csv}\n`, { contentType: 'text/csv; charset=utf-8' });
+    return { artifact: file.name, months: months.length, approvedBy: approval.payload.by };
+  },
+});
+
 /** Sends a welcome email through the worker's mailer resource. */
 export const sendWelcomeEmail = defineTask({
   name: 'email.welcome',
@@ -122,7 +153,7 @@ export const sendWelcomeEmail = defineTask({
 });
 
 /** Every task of the quick start, for `Conveyor.open({ tasks })` and `createWorker({ tasks })`. */
-export const tasks = [resizeThumbnail, exportReport, sendWelcomeEmail];
+export const tasks = [resizeThumbnail, exportReport, approvedExport, sendWelcomeEmail];
 
 function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(to) - Date.parse(from)) / DAY_MS);

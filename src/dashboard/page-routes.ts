@@ -3,9 +3,10 @@
  * through the Conveyor client API, then renders; the same handler answers the live script's
  * refreshes with the live region alone (`respondWithPage`).
  */
-import { dependencyWait } from '../insights/dependency-waits.js';
 import { Hono } from 'hono';
 import { listJobsUpTo } from '../client/job-batches.js';
+import { dependencyWait } from '../insights/dependency-waits.js';
+import { stepWait } from '../insights/step-waits.js';
 import type { ServerDeps } from '../server/deps.js';
 import { parseJobsQuery } from './jobs-filter.js';
 import { isLivePartialRequest, notFoundPage, respondWithPage } from './layout.js';
@@ -42,9 +43,14 @@ export function pageRoutes({ conveyor }: ServerDeps): Hono {
     // The store answers null for an id it could never have given (not a number, too long).
     const job = await conveyor.getJob(id);
     if (job === null) return respondWithPage(c, notFoundPage('jobs', 'No such job', `There is no job with id "${id.slice(0, 40)}"; it may have been pruned after its retention.`));
-    // A queued job may wait for a service its task needs: say so on its page.
-    const [wait, artifacts] = await Promise.all([job.state === 'queued' ? conveyor.listWorkers().then((workers) => dependencyWait(job, workers)) : null, conveyor.artifacts.list(job.id)]);
-    return respondWithPage(c, jobDetailPage(job, new Date(), wait, { artifacts, linksEnabled: conveyor.artifacts.linksEnabled }));
+    // A queued job may wait for a service its task needs, a scheduled one for a durable step's sleep or event: say so on its page.
+    const [wait, steps, artifacts] = await Promise.all([
+      job.state === 'queued' ? conveyor.listWorkers().then((workers) => dependencyWait(job, workers)) : null,
+      conveyor.listSteps(job.id),
+      conveyor.artifacts.list(job.id),
+    ]);
+    const extras = { dependencyWait: wait, stepWait: stepWait(job, steps), steps, artifacts: { artifacts, linksEnabled: conveyor.artifacts.linksEnabled } };
+    return respondWithPage(c, jobDetailPage(job, new Date(), extras));
   });
 
   app.get(FAILURES_PAGE_PATH, async (c) => respondWithPage(c, failuresPage(await conveyor.insights.failureGroups(), new Date())));

@@ -57,6 +57,11 @@ export class PostgresAccess {
     }
   }
 
+  /** Name these statements as well: a part of the store's own hot ones, kept beside its other statements. */
+  nameStatements(texts: readonly string[]): void {
+    for (const text of texts) this.preparedNames.set(text, statementName(text));
+  }
+
   /**
    * Run a statement. The hot ones (`PREPARED_STATEMENTS`) are named on the store's own connections,
    * so each connection parses and plans them once; on a caller's transaction everything is unnamed,

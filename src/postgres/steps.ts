@@ -55,7 +55,16 @@ SELECT job.id, job.task, job.queue, job.state, job.attempt, job.progress_fractio
   jsonb_build_object('name', $2::text, 'kind', resolved.kind, 'status', 'succeeded')
 FROM resolved JOIN ${jobs} AS job ON job.id = resolved.job_id`,
       send: `INSERT INTO ${sent} (name, payload, sent_at) VALUES ($1, $2, $3) RETURNING seq`,
-      waitingFor: `SELECT ${STEP_COLUMNS} FROM ${steps} WHERE event = $1 AND status = 'waiting'`,
+      // Only waits the payload can match leave the server, so a send does not read every wait of its
+      // name: `@>` lets through every match `eventMatches` accepts (and more, e.g. an array inside a
+      // larger one), so that check still decides. Text with a \u escape (which jsonb may refuse, as
+      // \u0000 or a lone surrogate) is not cast: $2 is null for such a payload, and such a match passes.
+      waitingFor: `
+SELECT ${STEP_COLUMNS} FROM ${steps}
+WHERE event = $1 AND status = 'waiting' AND CASE
+  WHEN match IS NULL OR $2::text IS NULL OR strpos(match, '\\u') > 0 THEN true
+  ELSE jsonb_typeof($2::jsonb) <> 'object' OR $2::jsonb @> match::jsonb
+END`,
       wake: `UPDATE ${jobs} SET state = 'queued', run_at = $2, updated_at = $2 WHERE id = ANY($1::bigint[]) AND state = 'scheduled' RETURNING queue`,
       wakeResolved: `
 UPDATE ${jobs} SET state = 'queued', run_at = $2, updated_at = $2
@@ -69,6 +78,10 @@ DELETE FROM ${steps} WHERE ctid IN (
 )`,
       pruneSent: `DELETE FROM ${sent} WHERE seq IN (SELECT seq FROM ${sent} WHERE sent_at < $1 ORDER BY seq LIMIT $2)`,
     };
+    // Every ctx.step runs `save`, and every attempt that reaches a step runs `list` first. Planned
+    // afresh, the fenced save took 2.2× as long (3,600 against 8,000 saves/s from 10 connections);
+    // both reach rows by primary key, so a generic plan is as good.
+    db.nameStatements([this.sql.save, this.sql.list]);
   }
 
   async list(params: { jobId: string }): Promise<StepRecord[]> {
@@ -103,7 +116,7 @@ DELETE FROM ${steps} WHERE ctid IN (
       await this.db.query(client, this.sql.lock, [lockKey(name)]);
       const row = await this.db.one<{ seq: string }>(client, this.sql.send, [name, payload, now]);
       const event: SentEvent = { seq: String(row!.seq), name, payload, sentAt: now };
-      const matched = (await this.db.all<StepRow>(client, this.sql.waitingFor, [name])).map(stepFromRow).filter((step) => eventMatches(step.match, payload));
+      const matched = (await this.db.all<StepRow>(client, this.sql.waitingFor, [name, payload.includes('\\u') ? null : payload])).map(stepFromRow).filter((step) => eventMatches(step.match, payload));
       for (const step of matched) await this.db.run(client, this.sql.resolve, [step.jobId, step.name, waitOutput(event), now]);
       const jobIds = unique(matched.map((step) => step.jobId));
       const wokenQueues = jobIds.length === 0 ? [] : unique(await this.wake(client, this.sql.wake, [jobIds, now]));

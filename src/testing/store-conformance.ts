@@ -12,6 +12,7 @@
  */
 import { describe } from 'vitest';
 import { artifactTests } from './store-conformance/artifacts.js';
+import { stepTests } from './store-conformance/steps.js';
 import { cancelTests } from './store-conformance/cancel-retry.js';
 import { claimTests } from './store-conformance/claim-and-lease.js';
 import { ConformanceSuite, type SuiteSection } from './store-conformance/context.js';
@@ -73,6 +74,7 @@ const SECTIONS: readonly SuiteSection[] = [
   eventTests,
   writabilityTests,
   artifactTests,
+  stepTests,
 ];
 
 /** Declare the conformance suite's `describe`/`it` blocks for one store. Call it at the top level of a test file. */

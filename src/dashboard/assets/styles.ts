@@ -62,6 +62,10 @@ td.summary { max-width: 420px; overflow: hidden; text-overflow: ellipsis; white-
 .state-live { background: #dcf5e7; color: #146c40; }
 .state-stalled { background: #fde0e0; color: #a11c1c; }
 .state-paused { background: #fff1d6; color: #8a5a00; }
+.step-succeeded { background: #dcf5e7; color: #146c40; }
+.step-failed { background: #fde0e0; color: #a11c1c; }
+.step-sleeping, .step-waiting { background: #efe7ff; color: #5b35b0; }
+.step-timed-out { background: #ffe6d5; color: #a14a0c; }
 .warnings { display: flex; flex-direction: column; gap: .5rem; margin-bottom: 1.2rem; }
 .warning, .flash { border: 1px solid var(--warn-border); background: var(--warn-bg); color: var(--warn-text); border-radius: 8px; padding: .65rem .9rem; }
 .warning strong { margin-right: .35rem; }
@@ -109,6 +113,16 @@ svg.spark rect.bar { fill: #6b8fe8; }
 svg.spark rect.bar.has-dead { fill: #d97777; }
 svg.spark rect.bar.none { fill: #dfe3e8; }
 svg.spark line.base { stroke: #c4cad3; stroke-width: 1; }
+svg.step-bar { vertical-align: middle; margin-right: .4rem; }
+svg.step-bar rect.track { fill: #f0f2f5; }
+svg.step-bar rect.bar { fill: #6b8fe8; }
+svg.step-bar rect.step-succeeded { fill: #2fa866; }
+svg.step-bar rect.step-failed { fill: #d64545; }
+svg.step-bar rect.step-sleeping, svg.step-bar rect.step-waiting { fill: #9b7fe0; }
+svg.step-bar rect.step-timed-out { fill: #e0a021; }
+td.duration { white-space: nowrap; font-variant-numeric: tabular-nums; }
+.step-detail { font-size: .85rem; color: var(--muted); margin-top: .15rem; overflow-wrap: anywhere; }
+.step-detail[data-step-error] { color: var(--error-text); }
 .throughput { display: flex; align-items: center; gap: .6rem; }
 .throughput .total { font-variant-numeric: tabular-nums; min-width: 3.5rem; text-align: right; }
 .tag { display: inline-block; font-family: var(--mono); font-size: 12px; background: #eef1f6; border-radius: 4px; padding: 0 .35rem; margin: 0 .2rem .2rem 0; }

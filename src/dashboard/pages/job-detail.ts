@@ -1,12 +1,14 @@
 /**
- * One job: what it is (task, queue, state, attempts, times, lease owner), its progress, input and
- * result, its history as a timeline, the files its attempts wrote, and each failed attempt's error
- * with its stack. Retry and
- * cancel are POST forms that come back here. Every value from the job is escaped by `html`.
+ * One job: what it is (task, queue, state, attempts, times, lease owner), why it waits (a service
+ * its task needs is down, or a durable step sleeps or waits for an event), its progress, its durable
+ * steps, input and result, its history as a timeline, the files its attempts wrote, and each failed
+ * attempt's error with its stack. Retry and cancel are POST forms that come back here. Every value from the job is escaped by `html`.
  */
 import { RETRYABLE_STATES, isFinalState, type Job, type JobState } from '../../job.js';
 import { errorType } from '../../insights/error-fingerprint.js';
 import type { DependencyWait } from '../../insights/dependency-waits.js';
+import type { StepWait } from '../../insights/step-waits.js';
+import type { StepRecord } from '../../store/store-records.js';
 import { formatJson, stateBadge, timeAgo, timeExact } from '../format.js';
 import { EMPTY, html, type Html } from '../html.js';
 import type { Page } from '../layout.js';
@@ -14,31 +16,45 @@ import { jobTimeline, type TimelineEntry } from '../job-timeline.js';
 import { jobsPagePath } from '../jobs-filter.js';
 import { jobPagePath } from '../paths.js';
 import { artifactsSection, type JobArtifacts } from './job-artifacts.js';
+import { stepsSection } from './job-steps.js';
+
+/** What the job page shows besides the job itself; each part defaults to nothing. */
+export interface JobDetailExtras {
+  /** For a queued job: the services its task needs that workers find down. */
+  dependencyWait?: DependencyWait | null;
+  /** For a scheduled job: the durable step it sleeps or waits in. */
+  stepWait?: StepWait | null;
+  /** Its durable steps, in start order. */
+  steps?: readonly StepRecord[];
+  artifacts?: JobArtifacts;
+}
 
 const NO_ARTIFACTS: JobArtifacts = { artifacts: [], linksEnabled: false };
 
-export function jobDetailPage(job: Job, now: Date, wait: DependencyWait | null = null, artifacts: JobArtifacts = NO_ARTIFACTS): Page {
+export function jobDetailPage(job: Job, now: Date, extras: JobDetailExtras = {}): Page {
   return {
     title: `Job #${job.id}`,
     section: 'jobs',
-    // Writing an artifact logs a job event, so the live script refreshes the list as files appear.
-    live: jobDetailLive(job, now, wait, artifacts),
+    // Writing an artifact or a step logs a job event, so the live script refreshes the page as files appear and steps move.
+    live: jobDetailLive(job, now, extras),
     liveness: { eventsUrl: `/events?jobId=${encodeURIComponent(job.id)}`, refreshMs: 1000 },
   };
 }
 
-function jobDetailLive(job: Job, now: Date, wait: DependencyWait | null, artifacts: JobArtifacts): Html {
+function jobDetailLive(job: Job, now: Date, { dependencyWait = null, stepWait = null, steps = [], artifacts = NO_ARTIFACTS }: JobDetailExtras): Html {
   return html`<div data-job-id="${job.id}">
 <div class="detail-head">
   <div><h1>Job #${job.id} ${stateBadge(job.state)}</h1><div class="muted"><code>${job.task}</code> on queue <a href="${jobsPagePath({ queue: job.queue })}">${job.queue}</a></div></div>
   <div class="actions">${actionButtons(job)}</div>
 </div>
-${wait === null || wait.holds.length === 0 ? EMPTY : waitsFor(job, wait, now)}
+${dependencyWait === null || dependencyWait.holds.length === 0 ? EMPTY : waitsFor(job, dependencyWait, now)}
+${stepWait === null ? EMPTY : sleepsOrWaits(stepWait, now)}
 <div class="grid-2">
   <section class="panel"><h2>Details</h2>${facts(job, now)}</section>
   <section class="panel"><h2>History</h2>${timeline(job, now)}</section>
 </div>
 ${job.progress === null ? EMPTY : html`<section class="panel"><h2>Progress</h2><progress data-job-progress max="1" value="${job.progress.fraction}"></progress> <strong>${Math.round(job.progress.fraction * 100)}%</strong> ${job.progress.message ?? ''}</section>`}
+${stepsSection(steps, now)}
 <section class="panel"><h2>Input</h2><pre data-job-input>${formatJson(job.input)}</pre></section>
 ${job.result === null ? EMPTY : html`<section class="panel"><h2>Result</h2><pre data-job-result>${formatJson(job.result)}</pre></section>`}
 ${artifactsSection(job.id, artifacts, now)}
@@ -56,6 +72,16 @@ function waitsFor(job: Job, wait: DependencyWait, now: Date): Html {
       html`<li><code>${dependency.name}</code> at <code>${dependency.target}</code>, down since ${timeAgo(dependency.since, now)} on worker <code>${workerId}</code> (${host}): ${dependency.lastError ?? 'no error recorded'}</li>`,
   );
   return html`<div class="warning error" data-job-waits><strong>Waiting for a dependency:</strong>${summary}<ul>${items}</ul></div>`;
+}
+
+/** Why a scheduled job is not running: a durable step left the worker to sleep or to wait for an event. */
+function sleepsOrWaits(wait: StepWait, now: Date): Html {
+  const at = (date: Date) => html`${timeExact(date)} <span class="muted">(${timeAgo(date, now)})</span>`;
+  if (wait.kind === 'sleep') {
+    return html`<div class="warning" data-step-wait="sleep"><strong>Sleeping</strong> (step <code>${wait.step}</code>) until ${at(wait.until)}: it runs again then, from that step.</div>`;
+  }
+  const match = wait.match === null ? EMPTY : html` matching <code>${wait.match}</code>`;
+  return html`<div class="warning" data-step-wait="wait"><strong>Waiting for event</strong> <code>${wait.event}</code>${match} (step <code>${wait.step}</code>) until ${at(wait.deadline)}: it is queued as soon as the event is sent, or runs at the deadline with the wait timed out.</div>`;
 }
 
 function actionButtons(job: Job): Html {

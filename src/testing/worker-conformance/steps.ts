@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConveyorStepError, ConveyorValidationError } from '../../errors.js';
 import { defineEvent } from '../../step.js';
+import { flowStep } from '../../client/flows.js';
 import { defineTask } from '../../task.js';
 import { openEffects, type EffectsTable } from '../effects.js';
 import { stepsTask } from '../fixtures/tasks.js';
@@ -166,6 +167,53 @@ export function stepTests(createHarness: WorkerHarnessFactory): void {
       expect([...toC.resolvedJobIds, ...toD.resolvedJobIds].sort()).toEqual([a.job.id, b.job.id, c.job.id, d.job.id].sort());
       const results = await Promise.all([a, b, c, d].map((r) => conveyor.waitFor(r.job.id, { timeoutMs: 5_000 })));
       expect(results.map((job) => job.result)).toEqual([expect.any(Number), expect.any(Number), 3, 4]);
+    });
+
+    it('flows and steps together: a child runs steps, and the parent waits for an event before it settles', async () => {
+      const child = defineTask({
+        name: 'steps.flow-child',
+        input: z.object({ month: z.string() }),
+        run: async ({ month }, ctx) => ctx.step(`total-${month}`, () => month.length * 10),
+      });
+      const parent = defineTask({
+        name: 'steps.flow-parent',
+        input: z.object({ exportId: z.string() }),
+        run: async ({ exportId }, ctx) => {
+          const totals = ctx.children.map((c) => c.result as number);
+          const approval = await ctx.waitForEvent<{ by: string }>('approval', { event: 'flow.approved', match: { exportId }, timeoutMs: 60_000 });
+          return { sum: totals.reduce((a, b) => a + b, 0), by: approval.timedOut ? null : approval.payload.by };
+        },
+      });
+      const conveyor = await t.open();
+      await t.startWorker(conveyor, { tasks: [child, parent], concurrency: 3 });
+      const flow = await conveyor.flows.enqueue(flowStep(parent, { exportId: 'f-1' }, { children: ['2026-01', '2026-02'].map((month) => flowStep(child, { month })) }));
+      await expectEventually(async () => expect((await conveyor.listSteps(flow.id)).map((step) => step.status)).toEqual(['waiting']));
+      for (const job of flow.jobs.filter((job) => job.id !== flow.id)) expect((await conveyor.listSteps(job.id)).map((step) => [step.kind, step.status])).toEqual([['run', 'succeeded']]);
+      await conveyor.sendEvent('flow.approved', { exportId: 'f-1', by: 'ada' });
+      expect(await conveyor.waitFor(flow.id, { timeoutMs: 5_000 })).toMatchObject({ state: 'succeeded', result: { sum: 140, by: 'ada' } });
+    });
+
+    it('waitForEvent: a match compares whole values (an array inside a larger one does not match), also for text with \\u escapes', async () => {
+      const task = defineTask({
+        name: 'steps.exact-match',
+        input: z.object({ match: z.record(z.string(), z.unknown()) }),
+        run: async ({ match }, ctx) => {
+          const got = await ctx.waitForEvent('check', { event: 'match.check', match, timeoutMs: 60_000 });
+          return got.timedOut ? null : got.payload;
+        },
+      });
+      const conveyor = await t.open();
+      await t.startWorker(conveyor, { tasks: [task], concurrency: 4 });
+      const tags = await conveyor.enqueue(task, { match: { tags: ['a'] } });
+      const nul = await conveyor.enqueue(task, { match: { note: 'x\u0000y' } });
+      const n = await conveyor.enqueue(task, { match: { n: 1 } });
+      await expectEventually(async () => {
+        for (const id of [tags, nul, n].map((r) => r.job.id)) expect((await conveyor.listSteps(id))[0]?.status).toBe('waiting');
+      });
+      expect((await conveyor.sendEvent('match.check', { tags: ['a', 'b'], n: 2, note: 'x' })).resolvedJobIds).toEqual([]);
+      expect((await conveyor.sendEvent('match.check', { note: 'x\u0000y', n: 1, odd: '\ud800' })).resolvedJobIds.sort()).toEqual([nul.job.id, n.job.id].sort());
+      expect((await conveyor.sendEvent('match.check', { tags: ['a'] })).resolvedJobIds).toEqual([tags.job.id]);
+      expect(await conveyor.waitFor(nul.job.id, { timeoutMs: 5_000 })).toMatchObject({ state: 'succeeded', result: { note: 'x\u0000y', n: 1 } });
     });
 
     it('cancel and retry work on a sleeping job', async () => {
