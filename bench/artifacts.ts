@@ -31,6 +31,12 @@ function positiveInteger(value: string): number {
   return parsed;
 }
 
+function nonNegativeInteger(value: string): number {
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed)) throw new InvalidArgumentError('Give a whole number ≥ 0.');
+  return parsed;
+}
+
 const program = new Command()
   .name('npm run bench:artifacts --')
   .description('Artifact write/read throughput and memory per backend against raw floors, and job claims under 100 concurrent artifact downloads.')
@@ -39,10 +45,11 @@ const program = new Command()
   .option('--big-rounds <count>', 'rounds of the big-artifact part, backends interleaved, Conveyor and raw floor in alternating order; medians shown (peak RSS: the highest)', positiveInteger, 3)
   .option('--pg <url>', 'the PostgreSQL server (each measurement in a fresh schema bench_<pid>_<n>, dropped afterwards)', 'postgres://postgres@127.0.0.1:5432/test')
   .option('--drain-jobs <count>', 'no-op jobs per drain in the downloads part', positiveInteger)
+  .option('--download-pause-ms <ms>', 'each of the 100 download clients waits this long after each download (e.g. 1000: 100 users each downloading once a second); 0: a closed loop', nonNegativeInteger, 0)
   .option('--rounds <count>', 'interleaved rounds (alone, with downloads) in the downloads part; medians shown', positiveInteger)
   .showHelpAfterError('(npm run bench:artifacts -- --help lists the options)')
   .parse();
-const options = program.opts<{ sizeMib: number; bigRounds: number; quick?: boolean; pg: string; drainJobs?: number; rounds?: number }>();
+const options = program.opts<{ sizeMib: number; bigRounds: number; quick?: boolean; pg: string; drainJobs?: number; rounds?: number; downloadPauseMs: number }>();
 const bigRounds = options.quick === true && program.getOptionValueSource('bigRounds') === 'default' ? 1 : options.bigRounds;
 const sizeMib = options.quick === true && program.getOptionValueSource('sizeMib') === 'default' ? 64 : options.sizeMib;
 const sizeBytes = sizeMib * MIB;
@@ -51,6 +58,7 @@ const downloadSettings: DownloadSettings = {
   rounds: options.rounds ?? (options.quick === true ? 1 : 3),
   concurrentDownloads: 100,
   artifactBytes: 65_536,
+  pauseMs: options.downloadPauseMs,
 };
 
 interface WriterResult {
@@ -287,7 +295,7 @@ try {
   console.log(`\n### Job claims during ${downloadSettings.concurrentDownloads} concurrent downloads of ${downloadSettings.artifactBytes / 1024} KiB artifacts (GET /jobs/{id}/artifacts/{name}), median of ${downloadSettings.rounds} interleaved round(s)\n`);
   console.log(markdownTable(['', 'jobs/s alone', 'jobs/s during downloads', 'slowdown (target ≤ 10 %)', 'downloads'], downloadRows(downloads)));
   console.log(
-    `\nThe worker runs in this process, the API server and the ${downloadSettings.concurrentDownloads} clients in one process each. The clients are a closed loop (each starts its next download when one ends), so they and the server take whatever CPU they can: on ${availableParallelism()} cores the slowdown includes that contention, not only the store's.`,
+    `\nThe worker runs in this process, the API server and the ${downloadSettings.concurrentDownloads} clients in one process each. ${downloadSettings.pauseMs === 0 ? `The clients are a closed loop (each starts its next download when one ends), so they and the server take whatever CPU they can: on ${availableParallelism()} cores the slowdown includes that contention, not only the store's.` : `Each client waits ${downloadSettings.pauseMs} ms after each download.`}`,
   );
   console.log(`\n(${((performance.now() - started) / 1000).toFixed(0)} s in all. On 2 shared cores, single-run differences under ~1.5× are noise.)`);
 } catch (error) {

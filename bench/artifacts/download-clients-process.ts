@@ -2,11 +2,14 @@
  * 100 (or `concurrency`) clients downloading small artifacts over and over through
  * `GET /jobs/{id}/artifacts/{name}`, in their own process. Prints `ready` once each client has
  * finished one download; on SIGTERM prints what it downloaded and exits.
- * Usage: download-clients-process.ts <server url> <token> <name> <concurrency> <job id,job id,…>
+ * Usage: download-clients-process.ts <server url> <token> <name> <concurrency> <job id,job id,…> [pause ms]
+ * With a pause, each client waits that long after each download (a user who downloads now and then);
+ * without, each starts its next download at once (a closed loop that takes every cycle it can).
  */
 import { printResult } from './bytes.js';
 
-const [url, token, name, concurrencyText, idsText] = process.argv.slice(2);
+const [url, token, name, concurrencyText, idsText, pauseText] = process.argv.slice(2);
+const pauseMs = Number(pauseText ?? '0');
 if (url === undefined || token === undefined || name === undefined || concurrencyText === undefined || idsText === undefined) {
   throw new Error('usage: download-clients-process.ts <server url> <token> <name> <concurrency> <job ids, comma-separated>');
 }
@@ -37,6 +40,7 @@ async function client(index: number, firstDone: () => void): Promise<void> {
       first = false;
       firstDone();
     }
+    if (pauseMs > 0 && !stopping) await new Promise((resolve) => setTimeout(resolve, pauseMs));
   }
 }
 

@@ -17,6 +17,8 @@ export interface DownloadSettings {
   rounds: number;
   concurrentDownloads: number;
   artifactBytes: number;
+  /** How long each download client waits after each download; 0: a closed loop. */
+  pauseMs: number;
 }
 
 export interface DownloadResult {
@@ -88,7 +90,7 @@ export async function measureDownloads(storeUrl: string, settings: DownloadSetti
     for (let round = 0; round < settings.rounds; round++) {
       alone.push(await drain(conveyor, settings.drainJobs));
       if (skipped !== null) continue;
-      const clients = await startReadyChild('./download-clients-process.ts', [url, TOKEN, SMALL_ARTIFACT_NAME, String(settings.concurrentDownloads), jobIds.join(',')]);
+      const clients = await startReadyChild('./download-clients-process.ts', [url, TOKEN, SMALL_ARTIFACT_NAME, String(settings.concurrentDownloads), jobIds.join(','), String(settings.pauseMs)]);
       try {
         during.push(await drain(conveyor, settings.drainJobs));
       } finally {
