@@ -70,6 +70,15 @@ export class SqliteSteps implements StepStore {
     return this.db.immediate(() => this.saveFenced(params.step, jobId, params.workerId, params.now));
   }
 
+  async saveMany(params: { saves: ReadonlyArray<{ step: StepRecord; workerId: string }>; now: Date }): Promise<boolean[]> {
+    return this.db.immediate(() =>
+      params.saves.map(({ step, workerId }) => {
+        const jobId = parseJobId(step.jobId);
+        return jobId !== null && this.saveFenced(step, jobId, workerId, params.now);
+      }),
+    );
+  }
+
   async wait(params: { step: StepRecord; workerId: string; now: Date; lookBackFrom: Date }): Promise<{ held: false } | { held: true; resolved: SentEvent | null }> {
     const { step, now } = params;
     const jobId = parseJobId(step.jobId);

@@ -11,6 +11,7 @@ import type { Logger } from '../logger.js';
 import { backoffDelayMs, resolveRetryPolicy } from '../retry.js';
 import { EVENT_NAME, type StepOptions, type TaskSteps, type WaitForEventOptions, type WaitForEventResult } from '../step.js';
 import type { StepKind, StepRecord, Store } from '../store/store.js';
+import { StepWriter } from './step-writer.js';
 import { MAX_STEP_NAME_LENGTH, stepValueJson, thrownAsAttemptError } from './step-values.js';
 
 export interface StepAttempt {
@@ -30,6 +31,8 @@ export class AttemptSteps implements TaskSteps {
     private readonly store: Store,
     private readonly ref: StepAttempt,
     private readonly logger: Logger,
+    /** Writes steps with those of the worker's other attempts, one transaction per batch. */
+    private readonly writer: StepWriter = new StepWriter(store),
   ) {}
 
   async step<T>(name: string, fn: () => Promise<T> | T, options: StepOptions = {}): Promise<T> {
@@ -143,7 +146,7 @@ export class AttemptSteps implements TaskSteps {
   }
 
   private async save(where: string, step: StepRecord): Promise<void> {
-    const held = await this.store.steps.save({ step, workerId: this.ref.workerId, now: new Date() });
+    const held = await this.writer.save(step, this.ref.workerId);
     if (!held) throw leaseLost(where, this.ref);
     (await this.steps()).set(step.name, step);
   }

@@ -525,6 +525,12 @@ export interface StepStore {
    */
   save(params: { step: StepRecord; workerId: string; now: Date }): Promise<boolean>;
   /**
+   * `save` for many steps (of different jobs), each fenced on its own, written the way the store does
+   * best: SQLite in one transaction (one commit for the steps concurrent attempts reach together),
+   * PostgreSQL side by side on its pool. Returns, in order, whether each was written.
+   */
+  saveMany(params: { saves: ReadonlyArray<{ step: StepRecord; workerId: string }>; now: Date }): Promise<boolean[]>;
+  /**
    * Start a wait (`step` is `waiting`, fenced as `save`), and in the same transaction look for an
    * event of its name sent since `lookBackFrom` that `matches`: the oldest such resolves it at once
    * (`resolved` with the event). No event sent meanwhile is missed: `deliverEvent` and `wait` take

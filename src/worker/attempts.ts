@@ -13,6 +13,7 @@
  * every step after the handler is total or guarded, so a hostile value fails its own job only.
  */
 import type { ArtifactSettings } from '../artifacts/settings.js';
+import type { StepWriter } from '../steps/step-writer.js';
 import type { ConveyorEvents } from '../events.js';
 import type { Job } from '../job.js';
 import type { Logger } from '../logger.js';
@@ -34,6 +35,8 @@ export interface AttemptsContext {
   limits: OutcomeLimits;
   /** Where `ctx.artifacts` writes, and its limits. */
   artifacts: ArtifactSettings;
+  /** Group commit for the steps of this worker's attempts. */
+  stepWriter: StepWriter;
   /** The worker's resources; read as each attempt starts (they exist once the worker has started). */
   resources: () => Resources;
   /** Told as an attempt starts (the worker re-emits it as `job-started`). */
@@ -219,10 +222,10 @@ export class Attempts {
   }
 
   private run(task: Task, running: RunningJob): void {
-    const { store, workerId, logger, artifacts } = this.context;
+    const { store, workerId, logger, artifacts, stepWriter } = this.context;
     const { job } = running;
     this.notify('job-started', () => this.context.onStarted(job));
-    const attempt = executeAttempt(task, running, { store, workerId, logger, artifacts, resources: this.context.resources() });
+    const attempt = executeAttempt(task, running, { store, workerId, logger, artifacts, stepWriter, resources: this.context.resources() });
     running.handlerRunning(attempt.returned);
     void attempt.returned.then(() => this.handlerReturned(running));
     this.track(

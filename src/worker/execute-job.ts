@@ -8,6 +8,7 @@
  */
 import { AttemptArtifacts } from '../artifacts/attempt-artifacts.js';
 import { AttemptSteps } from '../steps/attempt-steps.js';
+import type { StepWriter } from '../steps/step-writer.js';
 import type { ArtifactSettings } from '../artifacts/settings.js';
 import { ConveyorValidationError, PermanentJobError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -26,6 +27,8 @@ export interface ExecuteDeps {
   logger: Logger;
   resources: Resources;
   artifacts: ArtifactSettings;
+  /** The worker's group commit for step writes. */
+  stepWriter: StepWriter;
 }
 
 export interface ExecutingAttempt {
@@ -85,7 +88,7 @@ function buildContext(running: RunningJob, children: readonly ChildResult[], dep
   let artifacts: AttemptArtifacts | undefined;
   let steps: AttemptSteps | undefined;
   const durable = (): AttemptSteps =>
-    (steps ??= new AttemptSteps(deps.store, { jobId: job.id, attempt: job.attempt, workerId: deps.workerId, createdAt: job.createdAt, signal: running.controller.signal }, deps.logger.child({ jobId: job.id, task: job.task, attempt: job.attempt })));
+    (steps ??= new AttemptSteps(deps.store, { jobId: job.id, attempt: job.attempt, workerId: deps.workerId, createdAt: job.createdAt, signal: running.controller.signal }, deps.logger.child({ jobId: job.id, task: job.task, attempt: job.attempt }), deps.stepWriter));
   return {
     job: {
       id: job.id,

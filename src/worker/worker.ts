@@ -32,6 +32,7 @@ import type { Job } from '../job.js';
 import type { Logger } from '../logger.js';
 import { taskShape } from '../task-shape.js';
 import type { ArtifactSettings } from '../artifacts/settings.js';
+import { StepWriter } from '../steps/step-writer.js';
 import type { DependencyStatus, HandlerIgnoringAbort, JobLease, JobStateUpdate, Store, StoreNotice, TaskShape, WorkerRecord } from '../store/store.js';
 import { ABORT_GRACE_MS, Attempts } from './attempts.js';
 import { CompletionBatcher } from './completion-batcher.js';
@@ -129,6 +130,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
       tasks: this.options.tasks,
       limits: { maxResultBytes: this.options.maxResultBytes },
       artifacts,
+      stepWriter: new StepWriter(store),
       resources: () => this.resources!.values,
       onStarted: (job) => this.emit('job-started', job),
       onSettled: (job, update, applied) => this.emit('job-settled', job, update, applied),

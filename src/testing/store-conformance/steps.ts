@@ -51,6 +51,24 @@ export const stepTests: SuiteSection = (suite) => {
       expect(await store.steps.list({ jobId: 'not-an-id' })).toEqual([]);
     });
 
+    group.test('saveMany writes the steps of many jobs in one call, each fenced by its own attempt', async ({ store }) => {
+      const first = await runningJob(store, 'conformance.first');
+      const second = await runningJob(store, 'conformance.second');
+      const held = await store.steps.saveMany({
+        saves: [
+          { step: runStep(second, 's1'), workerId: WORKER_A },
+          { step: runStep(first, 's1'), workerId: WORKER_B },
+          { step: runStep(first, 's2'), workerId: WORKER_A },
+        ],
+        now: at(3),
+      });
+      expect(held).toEqual([true, false, true]);
+      expect((await store.steps.list({ jobId: first.id })).map((step) => step.name)).toEqual(['s2']);
+      expect((await store.steps.list({ jobId: second.id })).map((step) => step.name)).toEqual(['s1']);
+      expect((await allEvents(store)).filter((event) => event.step !== null)).toHaveLength(2);
+      expect(await store.steps.saveMany({ saves: [], now: at(4) })).toEqual([]);
+    });
+
     group.test('an event sent while a job waits resolves the wait it matches and queues the job at once; others stay', async ({ store }) => {
       const approval = await runningJob(store, 'conformance.approval');
       const other = await runningJob(store, 'conformance.other');
