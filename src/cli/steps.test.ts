@@ -4,40 +4,26 @@
  * payload the module's event schema fails (nothing resumed), then resumes the job and prints it;
  * `serve` declares the module's events for `POST /events/{name}`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Conveyor } from '../conveyor.js';
-import { cli, killStragglers, silentLogger, startCli } from './fixtures/run.js';
+import type { Conveyor } from '../conveyor.js';
+import { cli, startCli } from './fixtures/run.js';
+import { createTestStore, type TestStore } from './fixtures/store-dir.js';
 
 const STEP_TASKS = fileURLToPath(new URL('./fixtures/step-tasks.ts', import.meta.url));
 const TOKEN = 'cli-steps-token-0123456789abcdef';
 
-let directory: string;
-let storeUrl: string;
+let testStore: TestStore;
 let store: string[];
 
 beforeEach(() => {
-  directory = mkdtempSync(join(tmpdir(), 'conveyor-cli-steps-'));
-  storeUrl = `sqlite:${join(directory, 'db')}`;
-  store = ['--store', storeUrl];
+  testStore = createTestStore('conveyor-cli-steps-');
+  store = testStore.args;
 });
 
-afterEach(() => {
-  killStragglers();
-  rmSync(directory, { recursive: true, force: true });
-});
+afterEach(() => testStore.remove());
 
-async function withConveyor<T>(use: (conveyor: Conveyor) => Promise<T>): Promise<T> {
-  const conveyor = await Conveyor.open({ store: storeUrl, logger: silentLogger });
-  try {
-    return await use(conveyor);
-  } finally {
-    await conveyor.close();
-  }
-}
+const withConveyor = <T>(use: (conveyor: Conveyor) => Promise<T>): Promise<T> => testStore.withConveyor(use);
 
 describe('conveyor send-event and status with durable steps', () => {
   it('status prints the steps; send-event refuses a bad payload, then resumes the waiting job and names it', async () => {

@@ -11,7 +11,7 @@ import type { Logger } from '../logger.js';
 import { backoffDelayMs, resolveRetryPolicy } from '../retry.js';
 import { EVENT_NAME, type StepOptions, type TaskSteps, type WaitForEventOptions, type WaitForEventResult } from '../step.js';
 import type { StepKind, StepRecord, Store } from '../store/store.js';
-import { StepWriter } from './step-writer.js';
+import type { StepWriter } from './step-writer.js';
 import { MAX_STEP_NAME_LENGTH, stepValueJson, thrownAsAttemptError } from './step-values.js';
 
 export interface StepAttempt {
@@ -32,7 +32,7 @@ export class AttemptSteps implements TaskSteps {
     private readonly ref: StepAttempt,
     private readonly logger: Logger,
     /** Writes steps with those of the worker's other attempts, one transaction per batch. */
-    private readonly writer: StepWriter = new StepWriter(store),
+    private readonly writer: StepWriter,
   ) {}
 
   async step<T>(name: string, fn: () => Promise<T> | T, options: StepOptions = {}): Promise<T> {

@@ -57,12 +57,18 @@ export function stepTests(createHarness: WorkerHarnessFactory): void {
       let tries = 0;
       const task = defineTask({
         name: 'steps.misuse',
-        input: z.object({ mistake: z.enum(['none', 'not-json', 'twice']) }),
+        input: z.object({ mistake: z.enum(['none', 'not-json', 'twice', 'not-a-string']) }),
         retry: { maxAttempts: 1 },
         run: async ({ mistake }, ctx) => {
           const flaky = await ctx.step('flaky', () => (++tries < 3 ? Promise.reject(new Error(`try ${tries}`)) : 'ok'), { retry: { maxAttempts: 3, backoff: { initialMs: 5, maxMs: 5 } } });
           if (mistake === 'not-json') await ctx.step('bigint', () => 10n);
           if (mistake === 'twice') for (let n = 0; n < 2; n++) await ctx.step('page', () => n);
+          if (mistake === 'not-a-string') {
+            // @ts-expect-error a step name is a string: a number does not type-check
+            await ctx.step(42, () => 1).catch((error: unknown) => {
+              throw error instanceof ConveyorStepError ? new Error(`ConveyorStepError: ${error.message}`) : error;
+            });
+          }
           return flaky;
         },
       });
@@ -77,7 +83,10 @@ export function stepTests(createHarness: WorkerHarnessFactory): void {
       expect((await conveyor.listSteps(notJson.job.id)).find((step) => step.name === 'bigint')).toMatchObject({ status: 'failed', error: expect.objectContaining({ message: expect.stringContaining('is not JSON') }) });
       const twice = await conveyor.enqueue(task, { mistake: 'twice' });
       expect((await conveyor.waitFor(twice.job.id, { timeoutMs: 10_000 })).errors[0]?.message).toBe('ctx.step("page"): step "page" was already used in this run; give each step its own name, e.g. `page-${i}` inside a loop');
-      await expect(Promise.reject(new ConveyorStepError('x'))).rejects.toBeInstanceOf(ConveyorStepError);
+      const notString = await conveyor.enqueue(task, { mistake: 'not-a-string' });
+      expect((await conveyor.waitFor(notString.job.id, { timeoutMs: 10_000 })).errors[0]?.message).toBe(
+        "ConveyorStepError: ctx.step(42): a step name must be a non-empty string of at most 200 characters, unique in the job; e.g. 'fetch-page-1'",
+      );
     });
 
     it('a sleep frees the worker slot, holds nothing, and resumes after the steps before it without running them again', async () => {
