@@ -23,8 +23,8 @@ export type StepWait =
  * a job scheduled by `runAt`, a snooze of its own or a retry's backoff).
  *
  * The handler leaves the worker at its sleep or wait, so at most one step of a job sleeps or waits,
- * and it is the job's latest. It is looked up by status rather than taken as the last row because
- * steps started in the same millisecond are listed by name.
+ * and it is the job's latest. It is looked up by status rather than taken as the last row, so a
+ * list in another order would still be read right.
  *
  * @param steps the job's steps in start order (`conveyor.listSteps(job.id)`).
  */

@@ -429,4 +429,14 @@ CREATE INDEX sent_events_name ON sent_events (name, sent_at);
 ALTER TABLE job_events ADD COLUMN step jsonb;
 `,
   },
+  {
+    version: 16,
+    name: 'job_steps_order',
+    checksum: '8cbdde18a33576ebcfaac56c65542d6692984ddd59173386c78bf54d14281ee5',
+    sql: `-- Steps listed in the order they started, version 16. \`started_at\` has millisecond precision, and
+-- a job's no-op steps often start within one millisecond: \`seq\` orders those as they were first
+-- written (an upsert keeps it). SQLite orders such ties by rowid, so it has no version 16.
+ALTER TABLE job_steps ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY;
+`,
+  },
 ];

@@ -25,24 +25,33 @@ export class PostgresSteps implements StepStore {
     const sent = `${quoted}.sent_events`;
     const events = `${quoted}.job_events`;
     this.sql = {
-      list: `SELECT ${STEP_COLUMNS} FROM ${steps} WHERE job_id = $1 ORDER BY started_at, name`,
-      // FOR SHARE holds the job's state until this commits, as artifacts' commit does.
+      list: `SELECT ${STEP_COLUMNS} FROM ${steps} WHERE job_id = $1 ORDER BY started_at, seq`,
+      // One statement saves a batch: each step is written only if its own attempt holds its job, and
+      // logged as a step event. FOR SHARE holds those jobs' states until this commits, as artifacts'
+      // commit does. The inputs come as one array per column, a step per index.
       save: `
-WITH job AS (
-  SELECT id, task, queue, state, attempt, progress_fraction, progress_message FROM ${jobs}
-  WHERE id = $1 AND state = 'running' AND attempt = $5 AND worker_id = $13 FOR SHARE
+WITH input AS (
+  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::jsonb[],
+    $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[], $13::text[], $14::jsonb[])
+    AS step(job_id, name, kind, status, attempt, output, error, started_at, finished_at, until, event, match, worker_id, logged)
+), held AS (
+  SELECT step.*, job.task, job.queue, job.state, job.progress_fraction, job.progress_message
+  FROM input AS step JOIN ${jobs} AS job
+    ON job.id = step.job_id AND job.state = 'running' AND job.attempt = step.attempt AND job.worker_id = step.worker_id
+  FOR SHARE OF job
 ), saved AS (
   INSERT INTO ${steps} (${STEP_COLUMNS})
-  SELECT $1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12 FROM job
+  SELECT job_id, name, kind, status, attempt, output, error, started_at, finished_at, until, event, match FROM held
   ON CONFLICT (job_id, name) DO UPDATE SET kind = excluded.kind, status = excluded.status, attempt = excluded.attempt,
     output = excluded.output, error = excluded.error, started_at = excluded.started_at, finished_at = excluded.finished_at,
     until = excluded.until, event = excluded.event, match = excluded.match
-  RETURNING 1
+  RETURNING job_id, name
 ), logged AS (
   INSERT INTO ${events} (job_id, task, queue, state, attempt, progress_fraction, progress_message, at, step)
-  SELECT id, task, queue, state, attempt, progress_fraction, progress_message, $14, $15::jsonb FROM job WHERE EXISTS (SELECT 1 FROM saved)
+  SELECT held.job_id, task, queue, state, attempt, progress_fraction, progress_message, $15, logged
+  FROM held JOIN saved USING (job_id, name)
 )
-SELECT count(*)::int AS saved FROM saved`,
+SELECT job_id, name FROM saved`,
       lock: `SELECT pg_advisory_xact_lock(hashtext($1))`,
       sentSince: `SELECT seq, name, payload, sent_at FROM ${sent} WHERE name = $1 AND sent_at >= $2 ORDER BY seq LIMIT 1000`,
       resolve: `
@@ -90,18 +99,20 @@ DELETE FROM ${steps} WHERE ctid IN (
   }
 
   async save(params: { step: StepRecord; workerId: string; now: Date }): Promise<boolean> {
-    const jobId = parseJobId(params.step.jobId);
-    if (jobId === null) return false;
-    return this.saveFenced(this.db.pool, params.step, jobId, params.workerId, params.now);
+    const [held] = await this.saveMany({ saves: [params], now: params.now });
+    return held === true;
   }
 
   /**
-   * Each save is its own statement, run side by side on the pool: a transaction around them would add
-   * two round trips, and a round trip, not the commit, is what a step write costs here (measured with
-   * bench:steps: 494 µs a step inside one transaction, 206 µs side by side).
+   * The whole batch in one statement: one round trip and one commit for all of it (measured with
+   * bench:steps: 216 µs of drain time a step as one statement per step side by side on the pool,
+   * 99 µs as one statement per batch).
    */
   async saveMany(params: { saves: ReadonlyArray<{ step: StepRecord; workerId: string }>; now: Date }): Promise<boolean[]> {
-    return Promise.all(params.saves.map(({ step, workerId }) => this.save({ step, workerId, now: params.now })));
+    const parsed = params.saves.map(({ step, workerId }) => ({ step, workerId, jobId: parseJobId(step.jobId) }));
+    const saves = parsed.filter((save): save is { step: StepRecord; workerId: string; jobId: number } => save.jobId !== null);
+    const held = saves.length === 0 ? new Set<string>() : await this.saveFenced(this.db.pool, saves, params.now);
+    return parsed.map(({ step, jobId }) => jobId !== null && held.has(savedKey(jobId, step.name)));
   }
 
   async wait(params: { step: StepRecord; workerId: string; now: Date; lookBackFrom: Date }): Promise<{ held: false } | { held: true; resolved: SentEvent | null }> {
@@ -111,7 +122,7 @@ DELETE FROM ${steps} WHERE ctid IN (
     const event = step.event;
     return this.db.transaction(async (client) => {
       await this.db.query(client, this.sql.lock, [lockKey(event)]);
-      if (!(await this.saveFenced(client, step, jobId, params.workerId, now))) return { held: false } as const;
+      if ((await this.saveFenced(client, [{ step, workerId: params.workerId, jobId }], now)).size === 0) return { held: false } as const;
       const sent = (await this.db.all<SentEventRow>(client, this.sql.sentSince, [event, params.lookBackFrom])).map(sentEventFromRow);
       const resolved = sent.find((candidate) => eventMatches(step.match, candidate.payload)) ?? null;
       if (resolved !== null) await this.db.run(client, this.sql.resolve, [jobId, step.name, waitOutput(resolved), now]);
@@ -145,25 +156,27 @@ DELETE FROM ${steps} WHERE ctid IN (
     return this.db.run(this.db.pool, this.sql.pruneSent, [params.before, boundedLimit(params.limit)]);
   }
 
-  private async saveFenced(db: Queryable, step: StepRecord, jobId: number, workerId: string, now: Date): Promise<boolean> {
-    const row = await this.db.one<{ saved: number }>(db, this.sql.save, [
-      jobId,
-      step.name,
-      step.kind,
-      step.status,
-      step.attempt,
-      step.output,
-      stepErrorJson(step),
-      step.startedAt,
-      step.finishedAt,
-      step.until,
-      step.event,
-      step.match,
-      workerId,
+  /** Write the steps whose attempts hold their jobs; returns those written, by `savedKey`. */
+  private async saveFenced(db: Queryable, saves: ReadonlyArray<{ step: StepRecord; workerId: string; jobId: number }>, now: Date): Promise<Set<string>> {
+    const column = <T>(value: (save: { step: StepRecord; workerId: string; jobId: number }) => T): T[] => saves.map(value);
+    const rows = await this.db.all<{ job_id: string; name: string }>(db, this.sql.save, [
+      column((save) => save.jobId),
+      column((save) => save.step.name),
+      column((save) => save.step.kind),
+      column((save) => save.step.status),
+      column((save) => save.step.attempt),
+      column((save) => save.step.output),
+      column((save) => stepErrorJson(save.step)),
+      column((save) => save.step.startedAt),
+      column((save) => save.step.finishedAt),
+      column((save) => save.step.until),
+      column((save) => save.step.event),
+      column((save) => save.step.match),
+      column((save) => save.workerId),
+      column((save) => stepEventJson(save.step)),
       now,
-      stepEventJson(step),
     ]);
-    return row?.saved === 1;
+    return new Set(rows.map((row) => savedKey(row.job_id, row.name)));
   }
 
   /** Queue jobs with a statement that returns their queues, and wake the workers of those queues; returns one queue per job. */
@@ -172,6 +185,10 @@ DELETE FROM ${steps} WHERE ctid IN (
     if (queues.length > 0) await this.db.query(db, this.queries.NOTIFY_QUEUES, [unique(queues)]);
     return queues;
   }
+}
+
+function savedKey(jobId: string | number, name: string): string {
+  return `${String(jobId)}\u0000${name}`;
 }
 
 /** One lock per event name, apart from any other advisory lock of the app. */

@@ -11,12 +11,18 @@
  */
 import type Database from 'better-sqlite3';
 import { asSqliteFault, type SqliteFile } from './file-health.js';
+import { PRAGMA_SYNCHRONOUS_FULL, PRAGMA_SYNCHRONOUS_NORMAL } from './queries.js';
+
+/** `PRAGMA synchronous` as SQLite reports it: 2 is FULL (each commit syncs the WAL), 1 is NORMAL. */
+const SYNCHRONOUS_FULL = 2;
 
 /** Named parameters of a statement (`@name` in the SQL). */
 export type Params = Record<string, unknown>;
 
 export class PreparedStatements {
   private readonly statements = new Map<string, Database.Statement>();
+  /** The connection's `PRAGMA synchronous`, read at the first `immediateUnflushed`. */
+  private synchronous: number | null = null;
   /** Runs any callback as one transaction; `.immediate` makes it BEGIN IMMEDIATE. */
   private readonly transaction: Database.Transaction<(work: () => unknown) => unknown>;
 
@@ -35,6 +41,23 @@ export class PreparedStatements {
    */
   immediate<T>(work: () => T): T {
     return this.guarded(true, () => this.transaction.immediate(work) as T);
+  }
+
+  /**
+   * `immediate`, but its commit does not wait for the disk (synchronous=NORMAL for this transaction
+   * only). The commit is in the WAL when this returns, so every process sees it and it survives this
+   * process's crash; the disk has it once a later commit syncs the WAL. A power cut before that may
+   * lose it, always with every commit after it (the WAL replays a prefix), never an earlier one alone.
+   * On a connection opened with synchronous=normal, the same as `immediate`.
+   */
+  immediateUnflushed<T>(work: () => T): T {
+    if (!this.syncsEachCommit()) return this.immediate(work);
+    this.guarded(false, () => this.db.pragma(PRAGMA_SYNCHRONOUS_NORMAL));
+    try {
+      return this.immediate(work);
+    } finally {
+      this.guarded(false, () => this.db.pragma(PRAGMA_SYNCHRONOUS_FULL));
+    }
   }
 
   /** Runs SQL text with no parameters, such as a migration; only ever for text shipped in the package. */
@@ -67,6 +90,11 @@ export class PreparedStatements {
     } catch (error) {
       throw asSqliteFault(error, this.file?.path ?? ':memory:');
     }
+  }
+
+  private syncsEachCommit(): boolean {
+    this.synchronous ??= this.guarded(false, () => this.db.pragma('synchronous', { simple: true }) as number);
+    return this.synchronous >= SYNCHRONOUS_FULL;
   }
 
   /** Closes the connection; safe to call twice. */

@@ -10,8 +10,7 @@ import { sentEventFromRow, STEP_COLUMNS, stepErrorJson, stepEventJson, stepFromR
 import type { SentEvent, StepRecord, StepStore } from '../store/store.js';
 import type { PreparedStatements } from './statements.js';
 
-const LIST = `SELECT ${STEP_COLUMNS} FROM conveyor_job_steps WHERE job_id = @jobId ORDER BY started_at, name`;
-const FENCE = `SELECT 1 AS held FROM conveyor_jobs WHERE id = @jobId AND state = 'running' AND attempt = @attempt AND worker_id = @workerId`;
+const LIST = `SELECT ${STEP_COLUMNS} FROM conveyor_job_steps WHERE job_id = @jobId ORDER BY started_at, rowid`;
 const UPSERT = `
 INSERT INTO conveyor_job_steps (${STEP_COLUMNS})
 VALUES (@jobId, @name, @kind, @status, @attempt, @output, @error, @startedAt, @finishedAt, @until, @event, @match)
@@ -21,6 +20,8 @@ ON CONFLICT (job_id, name) DO UPDATE SET kind = excluded.kind, status = excluded
 const LOG_EVENT = `
 INSERT INTO conveyor_job_events (job_id, task, queue, state, attempt, progress_fraction, progress_message, at, step)
 SELECT id, task, queue, state, attempt, progress_fraction, progress_message, @now, @step FROM conveyor_jobs WHERE id = @jobId`;
+/** The step's event, logged only while the attempt holds the job: the fence of a step write. */
+const LOG_FENCED_EVENT = `${LOG_EVENT} AND state = 'running' AND attempt = @attempt AND worker_id = @workerId`;
 /** Oldest first: a wait takes the first event that matches. Bounded: a wait looks back over this many at most. */
 const SENT_SINCE = `SELECT seq, name, payload, sent_at FROM conveyor_sent_events WHERE name = @name AND sent_at >= @since ORDER BY seq LIMIT 1000`;
 const RESOLVE = `UPDATE conveyor_job_steps SET status = 'succeeded', output = @output, finished_at = @now WHERE job_id = @jobId AND name = @name AND status = 'waiting'`;
@@ -65,13 +66,20 @@ export class SqliteSteps implements StepStore {
   }
 
   async save(params: { step: StepRecord; workerId: string; now: Date }): Promise<boolean> {
-    const jobId = parseJobId(params.step.jobId);
-    if (jobId === null) return false;
-    return this.db.immediate(() => this.saveFenced(params.step, jobId, params.workerId, params.now));
+    const [held] = await this.saveMany({ saves: [params], now: params.now });
+    return held === true;
   }
 
+  /**
+   * One transaction for the batch, committed without waiting for the disk: a step write is the
+   * costliest part of a step, and a sync per commit was most of it (bench:steps: 55 µs of drain time
+   * a step syncing each batch, 26 µs without). The write survives the worker's crash;
+   * the WAL reaches the disk with the worker's next synced commit (its next claim, outcome or lease
+   * renewal). A power cut before that can lose the last steps written, which then run again, as a
+   * step does after a crash while it ran; it never keeps a later step and loses an earlier one.
+   */
   async saveMany(params: { saves: ReadonlyArray<{ step: StepRecord; workerId: string }>; now: Date }): Promise<boolean[]> {
-    return this.db.immediate(() =>
+    return this.db.immediateUnflushed(() =>
       params.saves.map(({ step, workerId }) => {
         const jobId = parseJobId(step.jobId);
         return jobId !== null && this.saveFenced(step, jobId, workerId, params.now);
@@ -123,11 +131,10 @@ export class SqliteSteps implements StepStore {
     return this.db.run(PRUNE_SENT, { before: params.before.getTime(), limit: boundedLimit(params.limit) });
   }
 
-  /** Inside a transaction: write the step if the attempt holds the job, with its event. */
+  /** Inside a transaction: write the step, with its event, if the attempt holds the job. */
   private saveFenced(step: StepRecord, jobId: number, workerId: string, now: Date): boolean {
-    if (this.db.get(FENCE, { jobId, attempt: step.attempt, workerId }) === undefined) return false;
+    if (this.db.run(LOG_FENCED_EVENT, { jobId, attempt: step.attempt, workerId, now: now.getTime(), step: stepEventJson(step) }) === 0) return false;
     this.db.run(UPSERT, stepParams(step, jobId));
-    this.db.run(LOG_EVENT, { jobId, now: now.getTime(), step: stepEventJson(step) });
     return true;
   }
 

@@ -517,7 +517,7 @@ export interface ArtifactChunkStore {
  * attempt holds the job (the lease fence), and the events `sendEvent` delivers to waiting steps.
  */
 export interface StepStore {
-  /** The job's steps, in the order they started; empty for an unknown job. */
+  /** The job's steps, in the order they started (those started in one millisecond as they were first written); empty for an unknown job. */
   list(params: { jobId: string }): Promise<StepRecord[]>;
   /**
    * Write a step (insert or replace its row) if its job is `running` under `step.attempt` and

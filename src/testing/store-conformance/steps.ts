@@ -69,6 +69,29 @@ export const stepTests: SuiteSection = (suite) => {
       expect(await store.steps.saveMany({ saves: [], now: at(4) })).toEqual([]);
     });
 
+    group.test('steps started in the same millisecond are listed as they were first written, also after one is written again', async ({ store }) => {
+      const job = await runningJob(store);
+      const names = ['zeta', 'alpha', 'mid', 'beta'];
+      for (const name of names) expect(await store.steps.save({ step: runStep(job, name, { startedAt: at(2) }), workerId: WORKER_A, now: at(3) })).toBe(true);
+      expect(await store.steps.save({ step: runStep(job, 'alpha', { startedAt: at(2), output: '{"value":2}' }), workerId: WORKER_A, now: at(4) })).toBe(true);
+      expect((await store.steps.list({ jobId: job.id })).map((step) => step.name)).toEqual(names);
+    });
+
+    group.test('saveMany keeps every value of a batch as given: quotes, backslashes, braces, commas, "NULL", newlines, nulls and errors', async ({ store }) => {
+      const jobs = [await runningJob(store, 'conformance.one'), await runningJob(store, 'conformance.two'), await runningJob(store, 'conformance.three')];
+      const awkward = ['{"value":"say \\"hi\\", {x}, NULL"}', '{"value":"back\\\\slash\\nline ünïcode 🚚"}', '{"value":null}'];
+      const steps = [
+        runStep(jobs[0]!, 'a "quoted", {braced} name', { output: awkward[0]! }),
+        runStep(jobs[1]!, 'NULL', { output: awkward[1]!, until: at(9), finishedAt: null }),
+        runStep(jobs[2]!, 'failed\\one', { status: 'failed', output: null, error: { attempt: 1, message: 'bad "input", {x}', stack: 'at a\nat b', at: at(4) } }),
+        runStep(jobs[0]!, 'wait', { kind: 'wait', status: 'waiting', output: null, finishedAt: null, until: at(3600), event: 'export.approved', match: awkward[2]! }),
+      ];
+      expect(await store.steps.saveMany({ saves: steps.map((step) => ({ step, workerId: WORKER_A })), now: at(5) })).toEqual([true, true, true, true]);
+      const listed = (await Promise.all(jobs.map((job) => store.steps.list({ jobId: job.id })))).flat();
+      expect(new Set(listed)).toEqual(new Set(steps));
+      expect(listed).toHaveLength(steps.length);
+    });
+
     group.test('an event sent while a job waits resolves the wait it matches and queues the job at once; others stay', async ({ store }) => {
       const approval = await runningJob(store, 'conformance.approval');
       const other = await runningJob(store, 'conformance.other');
