@@ -1,6 +1,7 @@
 /** A job's timeline, derived from its timestamps and errors. */
 import { describe, expect, it } from 'vitest';
 import type { Job } from '../job.js';
+import type { StepRecord } from '../store/store-records.js';
 import { jobTimeline } from './job-timeline.js';
 
 const t = (seconds: number) => new Date(Date.UTC(2026, 0, 1, 12, 0, seconds));
@@ -34,5 +35,23 @@ describe('jobTimeline', () => {
     ]);
     const retrying = jobTimeline(job({ state: 'failed', attempt: 1, startedAt: t(1), runAt: t(20), errors: [{ attempt: 1, message: 'x', stack: null, at: t(3) }] }));
     expect(retrying.at(-1)).toEqual({ kind: 'retry-due', at: t(20), attempt: 2 });
+  });
+
+  it('a job that left the worker in a sleep and a wait shows both, and no run-at from its enqueue', () => {
+    const step = (fields: Partial<StepRecord>): StepRecord => ({
+      jobId: '1', name: 's', kind: 'run', status: 'succeeded', attempt: 1, output: null, error: null, startedAt: t(1), finishedAt: t(1), until: null, event: null, match: null, ...fields,
+    });
+    const steps = [
+      step({ name: 'query', startedAt: t(1) }),
+      step({ name: 'quiet', kind: 'sleep', startedAt: t(2), until: t(20), finishedAt: t(21) }),
+      step({ name: 'approval', kind: 'wait', status: 'waiting', startedAt: t(22), until: t(59), finishedAt: null, event: 'export.approved' }),
+    ];
+    // Snoozed into `scheduled`: attempt not counted, startedAt cleared, runAt the wait's deadline.
+    const waiting = job({ state: 'scheduled', attempt: 0, runAt: t(59), updatedAt: t(22) });
+    expect(jobTimeline(waiting, steps)).toEqual([
+      { kind: 'enqueued', at: t(0), runAt: null },
+      { kind: 'slept', at: t(2), step: 'quiet', until: t(20) },
+      { kind: 'waited', at: t(22), step: 'approval', event: 'export.approved', until: t(59) },
+    ]);
   });
 });

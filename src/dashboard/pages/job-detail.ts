@@ -51,7 +51,7 @@ ${dependencyWait === null || dependencyWait.holds.length === 0 ? EMPTY : waitsFo
 ${stepWait === null ? EMPTY : sleepsOrWaits(stepWait, now)}
 <div class="grid-2">
   <section class="panel"><h2>Details</h2>${facts(job, now)}</section>
-  <section class="panel"><h2>History</h2>${timeline(job, now)}</section>
+  <section class="panel"><h2>History</h2>${timeline(job, steps, now)}</section>
 </div>
 ${job.progress === null ? EMPTY : html`<section class="panel"><h2>Progress</h2><progress data-job-progress max="1" value="${job.progress.fraction}"></progress> <strong>${Math.round(job.progress.fraction * 100)}%</strong> ${job.progress.message ?? ''}</section>`}
 ${stepsSection(steps, now)}
@@ -120,8 +120,8 @@ function leaseRows(job: Job, now: Date): Html {
   return html`<dt>Lease owner</dt><dd><code data-lease-owner>${job.workerId ?? 'none'}</code></dd><dt>Lease expires</dt><dd>${expires}</dd>`;
 }
 
-function timeline(job: Job, now: Date): Html {
-  return html`<ol class="timeline">${jobTimeline(job).map((entry) => {
+function timeline(job: Job, steps: readonly StepRecord[], now: Date): Html {
+  return html`<ol class="timeline">${jobTimeline(job, steps).map((entry) => {
     const { title, detail } = describe(entry);
     return html`<li class="${timelineClass(entry)}">${title}<span class="when">${timeExact(entry.at)} · ${timeAgo(entry.at, now)}</span>${detail === null ? EMPTY : html`<div class="message">${detail}</div>`}</li>`;
   })}</ol>`;
@@ -150,6 +150,13 @@ function describe(entry: TimelineEntry): { title: Html; detail: Html | null } {
       return title('Cancel requested');
     case 'finished':
       return title(entry.state === 'succeeded' ? 'Succeeded' : entry.state === 'dead' ? 'Dead: no attempts left' : 'Cancelled');
+    case 'slept':
+      return { title: html`<strong>Left the worker to sleep</strong> in step <code>${entry.step}</code>${entry.until === null ? EMPTY : html` until ${timeExact(entry.until)}`}`, detail: null };
+    case 'waited':
+      return {
+        title: html`<strong>Left the worker to wait</strong> for <code>${entry.event ?? 'an event'}</code> in step <code>${entry.step}</code>${entry.until === null ? EMPTY : html` (until ${timeExact(entry.until)})`}`,
+        detail: null,
+      };
   }
 }
 
