@@ -1,7 +1,7 @@
 /**
  * Where a Conveyor drain on PostgreSQL spends its work, per job, as worker processes are added
  * (issue 18): `npx tsx bench/pg-profile.ts [--jobs 20000] [--processes 1,2,4] [--concurrency 10]
- * [--rounds 1] [--cpu-profile]`.
+ * [--rounds 1] [--cpu-profile] [--system graphile-worker] [--without-event-log]`.
  *
  * Each measurement seeds `--jobs` no-op jobs into a fresh schema (the comparison's Conveyor adapter,
  * prefetch 100), ANALYZEs, then drains them with `P` worker processes of the comparison's fleet. The
@@ -20,10 +20,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { conveyorPostgres } from './compare/adapters/conveyor-postgres.js';
+import { loadSystem, type LoadedSystem } from './compare/systems.js';
 import { untilNothingPending, drainTimeoutMs } from './compare/drain-run.js';
 import { ProcessFleet } from './compare/fleet.js';
-import { closeAdminPools } from './compare/postgres-admin.js';
+import { closeAdminPools, quoteIdentifier } from './compare/postgres-admin.js';
 import type { Environment, QueueSystem } from './compare/system.js';
 
 const PRELOAD = fileURLToPath(new URL('./profile/query-counter.mjs', import.meta.url));
@@ -37,6 +37,10 @@ interface Options {
   rounds: number;
   cpuProfile: boolean;
   url: string;
+  /** A comparison system key: `conveyor-postgres` (default) or `graphile-worker`, for the same CPU and row counts of a rival. */
+  system: string;
+  /** Attribution only, never a setting: drain with Conveyor's job-event triggers disabled, to read what the event log costs. */
+  withoutEventLog: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -50,6 +54,8 @@ function parseOptions(argv: string[]): Options {
     concurrency: Number(value('concurrency') ?? 10),
     rounds: Number(value('rounds') ?? 1),
     cpuProfile: argv.includes('--cpu-profile'),
+    system: value('system') ?? 'conveyor-postgres',
+    withoutEventLog: argv.includes('--without-event-log'),
     url: value('url') ?? process.env.CONVEYOR_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
   };
 }
@@ -158,6 +164,7 @@ function cpuTicks(pid: number): number | null {
 }
 
 export interface ProfileResult {
+  system: string;
   processes: number;
   jobs: number;
   seconds: number;
@@ -174,8 +181,8 @@ export interface ProfileResult {
   database: Record<string, number>;
 }
 
-async function profileOnce(options: Options, environment: Environment, processes: number, outDir: string): Promise<ProfileResult> {
-  const system: QueueSystem = await conveyorPostgres.create(environment);
+async function profileOnce(options: Options, loaded: LoadedSystem, environment: Environment, processes: number, outDir: string): Promise<ProfileResult> {
+  const system: QueueSystem = await loaded.definition.create(environment);
   const schema = system.location;
   const admin = new pg.Client({ connectionString: options.url, application_name: 'conveyor-profile-admin' });
   await admin.connect();
@@ -186,7 +193,8 @@ async function profileOnce(options: Options, environment: Environment, processes
   try {
     await system.enqueueBulk(options.jobs);
     await system.analyze();
-    const fleet = await ProcessFleet.spawn({ key: 'conveyor-postgres', location: schema, processes, concurrency: options.concurrency, environment });
+    if (options.withoutEventLog) await admin.query(`ALTER TABLE ${quoteIdentifier(schema)}.jobs DISABLE TRIGGER jobs_events_on_update`);
+    const fleet = await ProcessFleet.spawn({ key: loaded.key, location: schema, processes, concurrency: options.concurrency, environment });
     delete process.env.NODE_OPTIONS;
     const cpu = new BackendCpu(admin, runDir);
     // An idle backend reports its counts (tables, buffers, WAL) within 10 s: let the seed's arrive first.
@@ -207,7 +215,7 @@ async function profileOnce(options: Options, environment: Environment, processes
     // Backends report their table counts at most once a second, and at exit.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     const after = await serverSnapshot(admin, schema);
-    return summarise(processes, options.jobs, seconds, runDir, backends, before, after);
+    return summarise(loaded.key, processes, options.jobs, seconds, runDir, backends, before, after);
   } finally {
     delete process.env.NODE_OPTIONS;
     await admin.end();
@@ -216,6 +224,7 @@ async function profileOnce(options: Options, environment: Environment, processes
 }
 
 function summarise(
+  system: string,
   processes: number,
   jobs: number,
   seconds: number,
@@ -238,6 +247,7 @@ function summarise(
     if (Object.values(delta).some((value) => value !== 0)) tables[name] = delta;
   }
   return {
+    system,
     processes,
     jobs,
     seconds,
@@ -260,7 +270,7 @@ const perJob = (value: number, jobs: number, digits = 3): string => (value / job
 function report(result: ProfileResult): string {
   const { jobs } = result;
   const lines = [
-    `### ${result.processes} process(es) × c10, ${jobs} jobs: ${Math.round(jobs / result.seconds)} jobs/s (noisy)`,
+    `### ${result.system}, ${result.processes} process(es) × c10, ${jobs} jobs: ${Math.round(jobs / result.seconds)} jobs/s (noisy)`,
     '',
     '| per job | value |',
     '|---|---:|',
@@ -289,10 +299,11 @@ async function main(): Promise<void> {
   const environment: Environment = { postgresUrl: options.url, redisUrl: '' };
   const outDir = mkdtempSync(join(tmpdir(), 'conveyor-pg-profile-'));
   const results: ProfileResult[] = [];
+  const loaded = await loadSystem(options.system);
   try {
     for (let round = 0; round < options.rounds; round++) {
       for (const processes of options.processes) {
-        const result = await profileOnce(options, environment, processes, outDir);
+        const result = await profileOnce(options, loaded, environment, processes, outDir);
         results.push(result);
         process.stdout.write(`${report(result)}\n\n`);
       }

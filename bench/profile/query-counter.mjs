@@ -12,9 +12,10 @@ import { Session } from 'node:inspector';
 const outDir = process.env.CONVEYOR_PROFILE_DIR;
 /** Set: take a V8 CPU profile from `start` to `stop`, written as `<pid>.cpuprofile`. */
 const cpuProfile = process.env.CONVEYOR_PROFILE_CPU === '1' && outDir !== undefined ? new Session() : null;
-// The pg that Conveyor's src/ loads (the repository root's), not the bench's own copy.
-const require = createRequire(fileURLToPath(new URL('../../package.json', import.meta.url)));
-const pg = require('pg');
+// The pg that Conveyor's src/ loads (the repository root's) and the bench's own copy, which the rivals load.
+const clientClasses = new Set(
+  ['../../package.json', '../package.json'].map((from) => createRequire(fileURLToPath(new URL(from, import.meta.url)))('pg').Client),
+);
 
 /** Statement kind by a fragment of its text; the first match wins. */
 const KINDS = [
@@ -53,8 +54,11 @@ function onResult(kind, result) {
   if (rows === 0) emptyClaims += 1;
 }
 
-const originalQuery = pg.Client.prototype.query;
-pg.Client.prototype.query = function countedQuery(config, values, callback) {
+for (const Client of clientClasses) patch(Client);
+
+function patch(Client) {
+const originalQuery = Client.prototype.query;
+Client.prototype.query = function countedQuery(config, values, callback) {
   const text = typeof config === 'string' ? config : config?.text;
   if (typeof text !== 'string') return originalQuery.call(this, config, values, callback);
   const kind = kindOf(text);
@@ -77,13 +81,14 @@ pg.Client.prototype.query = function countedQuery(config, values, callback) {
   return answer;
 };
 
-const originalEmit = pg.Client.prototype.emit;
-pg.Client.prototype.emit = function countedEmit(event, ...args) {
+const originalEmit = Client.prototype.emit;
+Client.prototype.emit = function countedEmit(event, ...args) {
   if (event === 'notification' && counting) notifications += 1;
   // The bench reads the CPU time of this process's server backends by their pids.
   if (event === 'connect' && outDir !== undefined && this.processID != null) appendFileSync(`${outDir}/${process.pid}.pids`, `${this.processID}\n`);
   return originalEmit.call(this, event, ...args);
 };
+}
 
 process.on('message', (message) => {
   if (message?.type === 'start') {
