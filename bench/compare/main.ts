@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { removeDatabases } from '../shared.js';
 import { RunContext, type Workload } from './context.js';
 import { killWorkerProcesses } from './fleet.js';
-import { goalLines } from './goals.js';
+import { goalSections } from './goals.js';
 import { machineInfo } from './machine.js';
 import { closeAdminPools, dropLeftoverSchemas } from './postgres-admin.js';
 import { renderReport, SYSTEM_SETTINGS, today, writeReport } from './report.js';
@@ -148,7 +148,7 @@ try {
       settings: systems.map((system) => SYSTEM_SETTINGS[system.key] ?? system.definition.name),
       skipped,
       tables: [...workloads.values()].flatMap((workload) => workload.tables),
-      goals: goalLines(Object.fromEntries([...workloads].map(([name, workload]) => [name, workload.tables[0]]))),
+      goals: goalSections(Object.fromEntries([...workloads].map(([name, workload]) => [name, workload.tables[0]]))),
       elapsedSeconds: (performance.now() - started) / 1000,
     });
     process.stdout.write(`\n${report}\n`);

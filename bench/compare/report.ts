@@ -1,6 +1,7 @@
 /** The results document: machine, settings of every system, the tables and the goals; printed and written to bench/results/<date>.md. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { GoalSection } from './goals.js';
 import type { ResultTable } from './results.js';
 
 /** How each system was set up, as the adapters do it (bench/compare/adapters/). */
@@ -21,7 +22,7 @@ export interface ReportParts {
   settings: string[];
   skipped: string[];
   tables: ResultTable[];
-  goals: string[];
+  goals: GoalSection[];
   elapsedSeconds: number;
 }
 
@@ -47,10 +48,7 @@ export function renderReport(parts: ReportParts): string {
     '## Results',
     '',
     ...parts.tables.filter((table) => !table.empty).flatMap((table) => [table.render(), '']),
-    '## Goals (issue 5)',
-    '',
-    ...bullets(parts.goals),
-    '',
+    ...parts.goals.flatMap((section) => [`## ${section.title}`, '', ...bullets(section.lines), '']),
   ].join('\n');
 }
 

@@ -75,5 +75,6 @@ export const QUICK_SETTINGS: Partial<CompareSettings> = {
 export const FULL_SETTINGS: Partial<CompareSettings> = {
   scaleQueued: 1_000_000,
   scaleFinished: 5_000_000,
+  memoryFirstJobs: 100_000,
   memoryTotalJobs: 1_000_000,
 };
