@@ -6,6 +6,6 @@ export type ChildMessage =
   | { type: 'ready' }
   /** Jobs handled since the last report, and start − enqueue in ms of the latency jobs among them. */
   | { type: 'handled'; count: number; latencies: number[] }
-  | { type: 'rss'; rss: number }
+  | { type: 'rss'; rss: number; heapUsed: number }
   | { type: 'stopped' }
   | { type: 'error'; message: string };

@@ -9,6 +9,12 @@ import { wallClockMs } from '../postgres/jobs.js';
 import type { ChildMessage, ParentMessage } from './fleet-messages.js';
 import type { Environment, JobPayload, QueueSystem, RunningWorkers } from './system.js';
 
+/** A worker process's memory: resident set size, and the V8 heap its live objects use. */
+export interface ProcessMemory {
+  rss: number;
+  heapUsed: number;
+}
+
 const WORKER_ENTRY = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
 /** The tsx beside this bench, so worker processes load TypeScript whatever the working directory. */
 const TSX = import.meta.resolve('tsx');
@@ -100,7 +106,7 @@ export interface ProcessFleetOptions {
 /** Worker processes, each attached to the state at `location`; `spawn` resolves once all are connected and idle. */
 export class ProcessFleet implements Fleet {
   readonly tally = new HandledTally();
-  private readonly rssWaiters: Array<(rss: number) => void> = [];
+  private readonly memoryWaiters: Array<(memory: ProcessMemory) => void> = [];
 
   private constructor(private readonly children: ChildProcess[]) {}
 
@@ -131,7 +137,7 @@ export class ProcessFleet implements Fleet {
       child.on('message', (message: ChildMessage) => {
         if (message.type === 'ready') resolve();
         else if (message.type === 'handled') this.tally.add(message.count, message.latencies);
-        else if (message.type === 'rss') this.rssWaiters.shift()?.(message.rss);
+        else if (message.type === 'rss') this.memoryWaiters.shift()?.({ rss: message.rss, heapUsed: message.heapUsed });
         else if (message.type === 'stopped') stopping = true;
         else if (message.type === 'error') this.tally.fail(new Error(`worker process: ${message.message}`));
       });
@@ -147,9 +153,9 @@ export class ProcessFleet implements Fleet {
     for (const child of this.children) this.send(child, { type: 'start' });
   }
 
-  /** Each process's resident set size in bytes, after a full garbage collection when `exposeGc` was set. */
-  async rss(): Promise<number[]> {
-    const answers = this.children.map(() => new Promise<number>((resolve) => this.rssWaiters.push(resolve)));
+  /** Each process's resident set size and live heap in bytes, after a full garbage collection when `exposeGc` was set. */
+  async memory(): Promise<ProcessMemory[]> {
+    const answers = this.children.map(() => new Promise<ProcessMemory>((resolve) => this.memoryWaiters.push(resolve)));
     for (const child of this.children) this.send(child, { type: 'rss' });
     return Promise.all(answers);
   }

@@ -91,7 +91,11 @@ function issue18Lines(tables: Tables): string[] {
   if (memory !== undefined) {
     for (const { name } of memory.rowNames()) {
       const growth = memory.value(name, 'growth');
-      lines.push(`Worker RSS, ${name}: within 5 % after the larger drain — ${fixed(growth)}×: ${verdict(compare(growth, 1.05, true))}`);
+      const heapGrowth = memory.value(name, 'heapGrowth');
+      lines.push(
+        `Worker RSS, ${name}: within 5 % after the larger drain — ${fixed(growth)}×: ${verdict(compare(growth, 1.05, true))} ` +
+          `(live heap ${fixed(heapGrowth)}×: ${verdict(compare(heapGrowth, 1.05, true))})`,
+      );
     }
   }
   if (enqueue !== undefined) {

@@ -49,7 +49,8 @@ process.on('message', (message: ParentMessage) => {
       // Two collections: the second frees what finalizers of the first let go.
       globalThis.gc?.();
       globalThis.gc?.();
-      send({ type: 'rss', rss: process.memoryUsage().rss });
+      const { rss, heapUsed } = process.memoryUsage();
+      send({ type: 'rss', rss, heapUsed });
     } else if (message.type === 'stop') {
       await workers?.stop();
       clearInterval(reporter);
