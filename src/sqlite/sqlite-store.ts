@@ -9,9 +9,10 @@
  * the two. Single statements are atomic by themselves. Readers never wait, thanks to WAL.
  */
 import type Database from 'better-sqlite3';
-import type { Store, StoreCapabilities, StoreWritability } from '../store/store.js';
+import type { Store, StoreCapabilities, StoreNotice, StoreWritability } from '../store/store.js';
 import type { SqliteFile } from './file-health.js';
 import { SqliteArtifactChunks, SqliteArtifacts } from './artifacts.js';
+import { DatabaseChangeWatcher } from './change-watcher.js';
 import { SqliteFlows } from './flows.js';
 import { SqliteJobEvents } from './job-events.js';
 import { SqliteJobs } from './jobs.js';
@@ -42,12 +43,16 @@ export class SqliteStore implements Store {
   readonly steps: SqliteSteps;
 
   private readonly db: PreparedStatements;
+  private readonly watchers = new Set<DatabaseChangeWatcher>();
 
   /**
    * @param connection an open connection, with its pragmas already set (see `openSqliteStore`).
    * @param file the file it opened, watched for faults; null for `:memory:`.
    */
-  constructor(connection: Database.Database, file: SqliteFile | null = null) {
+  constructor(
+    connection: Database.Database,
+    private readonly file: SqliteFile | null = null,
+  ) {
     this.db = new PreparedStatements(connection, file);
     this.migrations = new SqliteMigrator(this.db);
     this.flows = new SqliteFlows(this.db);
@@ -62,9 +67,25 @@ export class SqliteStore implements Store {
     this.steps = new SqliteSteps(this.db);
   }
 
-  /** SQLite has no cross-process notices: other processes see new work at their next poll. */
-  noticeListen(): () => void {
-    return () => undefined;
+  /**
+   * SQLite sends no facts between processes; each listener hears `store-changed` when another process
+   * committed to the file (see `DatabaseChangeWatcher`), so a worker looks for work at once. `:memory:`
+   * is this process's alone: nothing to hear.
+   */
+  noticeListen(listener: (notice: StoreNotice) => void): () => void {
+    if (this.file === null) return () => undefined;
+    const watcher = new DatabaseChangeWatcher({
+      path: this.file.path,
+      dataVersion: () => this.db.dataVersion(),
+      onChange: () => listener({ kind: 'store-changed' }),
+      // Workers poll as well: a folder that cannot be watched only loses the early wake-up.
+      onError: () => this.watchers.delete(watcher),
+    });
+    this.watchers.add(watcher);
+    return () => {
+      watcher.close();
+      this.watchers.delete(watcher);
+    };
   }
 
   async storeWritableCheck(): Promise<StoreWritability> {
@@ -74,6 +95,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    for (const watcher of this.watchers) watcher.close();
+    this.watchers.clear();
     this.db.close();
   }
 }

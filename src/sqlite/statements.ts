@@ -60,6 +60,11 @@ export class PreparedStatements {
     }
   }
 
+  /** `PRAGMA data_version`: it changes when another connection commits to the file, never for this one's commits. */
+  dataVersion(): number {
+    return this.guarded(false, () => this.db.pragma('data_version', { simple: true }) as number);
+  }
+
   /** Runs SQL text with no parameters, such as a migration; only ever for text shipped in the package. */
   exec(text: string): void {
     this.guarded(true, () => this.db.exec(text));

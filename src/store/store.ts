@@ -44,10 +44,15 @@ export interface CallerTransaction {
   query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
 }
 
-/** What a store tells every process listening to it (PostgreSQL: LISTEN/NOTIFY). */
+/**
+ * What a store tells every process listening to it. PostgreSQL sends the facts (LISTEN/NOTIFY):
+ * jobs available on these queues, a cancel requested. SQLite knows only that another process
+ * committed to the file (`store-changed`), which may mean jobs are available.
+ */
 export type StoreNotice =
   | { kind: 'jobs-available'; queues: string[] }
-  | { kind: 'cancel-requested'; jobId: string };
+  | { kind: 'cancel-requested'; jobId: string }
+  | { kind: 'store-changed' };
 
 /** A job to insert. The store decides `scheduled` or `queued` from `runAt` and `now`. */
 export interface JobInsert {
@@ -577,8 +582,9 @@ export interface Store {
 
   /**
    * Call `listener` with every notice any process sends through this store (jobs available, cancel
-   * requested), until the returned function is called. A store without `crossProcessWakeUp` never
-   * calls it: workers then learn the same facts at their next poll or heartbeat.
+   * requested), until the returned function is called. A store without `crossProcessWakeUp` sends no
+   * such facts: workers learn them at their next poll or heartbeat, and SQLite sends `store-changed`
+   * when another process commits, so a worker looks for work at once instead of at its next poll.
    */
   noticeListen(listener: (notice: StoreNotice) => void): () => void;
 

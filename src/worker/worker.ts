@@ -454,7 +454,9 @@ export class Worker extends EventEmitter<WorkerEventMap> {
   /** The same facts as the in-process events, from any process that shares the store. */
   private readonly onNotice = (notice: StoreNotice): void => {
     if (notice.kind === 'jobs-available') this.onJobsAvailable(notice.queues);
-    else this.onCancelRequested(notice.jobId);
+    else if (notice.kind === 'cancel-requested') this.onCancelRequested(notice.jobId);
+    // Another process wrote: perhaps jobs. A claim that finds none writes nothing, so it wakes no one.
+    else if (this.claimRoom() > 0) this.nudge();
   };
 
   private onStoreConnection(status: StoreConnectionStatus, previous: StoreConnectionStatus): void {

@@ -61,7 +61,7 @@ export const noticeTests: SuiteSection = (suite) => {
       await insertJob(store, { queue: 'mail' });
       if (!store.capabilities.crossProcessWakeUp) {
         await settle();
-        expect(heard.notices).toEqual([]);
+        expect(heard.notices.filter((notice) => notice.kind !== 'store-changed'), 'no facts, at most that the store changed').toEqual([]);
         return;
       }
       await heard.next((notice) => notice.kind === 'jobs-available' && notice.queues.includes('mail'));
@@ -78,10 +78,23 @@ export const noticeTests: SuiteSection = (suite) => {
       await store.jobs.cancel({ id: running.id, now: at(5) });
       if (!store.capabilities.crossProcessWakeUp) {
         await settle();
-        expect(heard.notices).toEqual([]);
+        expect(heard.notices.filter((notice) => notice.kind !== 'store-changed'), 'no facts, at most that the store changed').toEqual([]);
         return;
       }
       expect(await heard.next((notice) => notice.kind === 'cancel-requested')).toEqual({ kind: 'cancel-requested', jobId: running.id });
+    });
+
+    group.test('a store without notices of facts tells another process that it committed, and not itself', async ({ store, harness }) => {
+      if (store.capabilities.crossProcessWakeUp) return;
+      const other = await harness.openAnother();
+      const heardByOther = collect(other);
+      const heardBySelf = collect(store);
+      await insertJob(store, { queue: 'mail' });
+      expect(await heardByOther.next((notice) => notice.kind === 'store-changed')).toEqual({ kind: 'store-changed' });
+      await settle();
+      expect(heardBySelf.notices, 'its own commit').toEqual([]);
+      heardByOther.stop();
+      heardBySelf.stop();
     });
 
     group.test('a listener that stopped hears nothing more', async ({ store, harness }) => {

@@ -1,0 +1,49 @@
+/**
+ * A SQLite worker in another process starts a job as soon as it is committed, not at its next poll:
+ * the store hears the other process's commit through the file's change notifications. The worker
+ * here polls every 60 s, so only the wake-up can start the jobs within the bound.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Conveyor } from '../conveyor.js';
+import { effectTask } from '../testing/fixtures/tasks.js';
+import { killHard, spawnFixture } from '../testing/processes.js';
+import { silentLogger } from '../testing/worker-conformance/helpers.js';
+
+/** Far below the 60 s poll; far above a wake-up (a few ms), so a busy CI machine does not fail it. */
+const STARTED_WITHIN_MS = 2_000;
+
+let dir: string;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'conveyor-wake-'));
+});
+
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('SQLite: a worker in another process wakes on a commit', () => {
+  it('starts each job enqueued by this process well before its next poll', async () => {
+    const storeUrl = `sqlite:${join(dir, 'conveyor.db')}`;
+    const conveyor = await Conveyor.open({ store: storeUrl, logger: silentLogger });
+    const worker = spawnFixture('worker-process.ts', { STORE_URL: storeUrl, POLL_MS: '60000' });
+    try {
+      await worker.waitForLine((line) => line.startsWith('ready '));
+      for (let n = 1; n <= 3; n++) {
+        // The worker has claimed and found nothing, and sleeps until its next poll.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const enqueuedAt = Date.now();
+        const { job } = await conveyor.enqueue(effectTask, { n });
+        await worker.waitForLine((line) => line === `started ${job.id}`, STARTED_WITHIN_MS);
+        expect(Date.now() - enqueuedAt).toBeLessThan(STARTED_WITHIN_MS);
+        expect(await conveyor.waitFor(job.id, { timeoutMs: 10_000 })).toMatchObject({ state: 'succeeded' });
+      }
+    } finally {
+      await killHard(worker);
+      await conveyor.close();
+    }
+  });
+});
