@@ -4,7 +4,7 @@
  *   2. 10,000 jobs waiting for events: a worker process's RSS beside none waiting (target flat),
  *      and the drain rate of plain jobs beside them (target ≤ 1.1× slower).
  *   3. `sendEvent` to 1 of the waiting jobs: send → handler resumed in a worker in another process
- *      (target p50 ≤ 50 ms on PostgreSQL; SQLite has no cross-process wake-up and polls).
+ *      (target p50 ≤ 50 ms on PostgreSQL; SQLite wakes on the file's change notices, polling as the fallback).
  * Medians of interleaved rounds (A B A B …, order flipped each round). `--quick` for a smoke run;
  * `--help` lists the options.
  */
@@ -147,7 +147,7 @@ function report(results: TargetFigures[]): string {
   const wakeRows = results.map(({ name, waiting: { wakes } }) => {
     const resume = wakes.map((s) => s.resumeMs);
     const send = wakes.map((s) => s.sendMs);
-    const how = name === 'PostgreSQL' ? 'LISTEN/NOTIFY' : `polling every ${POLL_INTERVAL_MS} ms`;
+    const how = name === 'PostgreSQL' ? 'LISTEN/NOTIFY' : `file change notices (polling every ${POLL_INTERVAL_MS} ms as fallback)`;
     return [name, how, fixed(percentile(send, 0.5), 1), fixed(percentile(send, 0.99), 1), fixed(percentile(resume, 0.5), 1), fixed(percentile(resume, 0.99), 1), String(wakes.length)];
   });
   const [load1 = Number.NaN] = loadavg();

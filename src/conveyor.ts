@@ -313,7 +313,7 @@ export class Conveyor {
 
   /**
    * Let workers claim from a paused queue again. Idle workers of this process start at once, and on
-   * PostgreSQL those of every process; on SQLite, other processes start at their next poll.
+   * PostgreSQL those of every process; on SQLite, other processes hear the commit to the file (`store-changed`).
    */
   async resumeQueue(name: string): Promise<QueueState> {
     checkName('resumeQueue(name)', name);

@@ -2,7 +2,7 @@
  * In-process signals between a Conveyor's client and the workers it created, so a worker in the same
  * process starts a new job (or aborts a cancelled one) at once instead of at its next poll.
  * Other processes learn the same facts from the store: through its notices where it has them
- * (`Store.noticeListen`, PostgreSQL's LISTEN/NOTIFY), else on their next poll or heartbeat.
+ * (`Store.noticeListen`: PostgreSQL's LISTEN/NOTIFY; SQLite's file change notices), else on their next poll or heartbeat.
  */
 import { EventEmitter } from 'node:events';
 

@@ -17,7 +17,7 @@ export class SqliteQueues implements QueueStore {
     return this.change(sql.QUEUE_PAUSE, params);
   }
 
-  /** Workers of other processes see the queue running again at their next poll. */
+  /** Workers of other processes hear the commit (`store-changed`) and claim from the queue again. */
   async resume(params: { name: string; now: Date }): Promise<QueueState> {
     return this.change(sql.QUEUE_RESUME, params);
   }
