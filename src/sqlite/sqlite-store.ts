@@ -74,13 +74,18 @@ export class SqliteStore implements Store {
    */
   noticeListen(listener: (notice: StoreNotice) => void): () => void {
     if (this.file === null) return () => undefined;
-    const watcher = new DatabaseChangeWatcher({
-      path: this.file.path,
-      dataVersion: () => this.db.dataVersion(),
-      onChange: () => listener({ kind: 'store-changed' }),
-      // Workers poll as well: a folder that cannot be watched only loses the early wake-up.
-      onError: () => this.watchers.delete(watcher),
-    });
+    let watcher: DatabaseChangeWatcher;
+    try {
+      watcher = new DatabaseChangeWatcher({
+        path: this.file.path,
+        dataVersion: () => this.db.dataVersion(),
+        onChange: () => listener({ kind: 'store-changed' }),
+        onError: () => this.watchers.delete(watcher),
+      });
+    } catch {
+      // Workers poll as well: a folder that cannot be watched (no inotify watches left, say) only loses the early wake-up.
+      return () => undefined;
+    }
     this.watchers.add(watcher);
     return () => {
       watcher.close();

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Conveyor } from '../conveyor.js';
+import { openSqliteStore } from './index.js';
 import { effectTask } from '../testing/fixtures/tasks.js';
 import { killHard, spawnFixture } from '../testing/processes.js';
 import { silentLogger } from '../testing/worker-conformance/helpers.js';
@@ -44,6 +45,20 @@ describe('SQLite: a worker in another process wakes on a commit', () => {
     } finally {
       await killHard(worker);
       await conveyor.close();
+    }
+  });
+
+  it('a folder that cannot be watched leaves the store to polling: listening neither throws nor hears', async () => {
+    const path = join(dir, 'gone', 'conveyor.db');
+    const store = openSqliteStore({ path });
+    try {
+      rmSync(join(dir, 'gone'), { recursive: true, force: true });
+      const heard: unknown[] = [];
+      const stop = store.noticeListen((notice) => heard.push(notice));
+      stop();
+      expect(heard).toEqual([]);
+    } finally {
+      await store.close();
     }
   });
 });
