@@ -51,26 +51,25 @@ async function timeDrain(conveyor: Conveyor, tasks: Task[], count: number, concu
   return seconds;
 }
 
-/** jobs/s of one worker draining `count` jobs whose handler runs `steps` no-op steps. */
-export async function drainWithSteps(storeUrl: string, count: number, steps: number): Promise<number> {
+/** jobs/s of one worker draining `count` jobs of `task`, enqueued now, beside whatever the store holds. */
+async function drainJobs(storeUrl: string, count: number, task: Task, input: (n: number) => unknown): Promise<number> {
   const conveyor = await open(storeUrl);
   try {
-    await enqueueAll(conveyor, count, () => ({ task: stepsTask, input: { steps } }));
-    return count / (await timeDrain(conveyor, [stepsTask], count, DRAIN_CONCURRENCY));
+    await enqueueAll(conveyor, count, (n) => ({ task, input: input(n) }));
+    return count / (await timeDrain(conveyor, [task], count, DRAIN_CONCURRENCY));
   } finally {
     await conveyor.close();
   }
 }
 
+/** jobs/s of one worker draining `count` jobs whose handler runs `steps` no-op steps. */
+export function drainWithSteps(storeUrl: string, count: number, steps: number): Promise<number> {
+  return drainJobs(storeUrl, count, stepsTask, () => ({ steps }));
+}
+
 /** jobs/s of one worker draining `count` plain no-op jobs, enqueued now, beside whatever the store holds. */
-export async function drainPlain(storeUrl: string, count: number): Promise<number> {
-  const conveyor = await open(storeUrl);
-  try {
-    await enqueueAll(conveyor, count, (n) => ({ task: noop, input: { n } }));
-    return count / (await timeDrain(conveyor, [noop], count, DRAIN_CONCURRENCY));
-  } finally {
-    await conveyor.close();
-  }
+export function drainPlain(storeUrl: string, count: number): Promise<number> {
+  return drainJobs(storeUrl, count, noop, (n) => ({ n }));
 }
 
 /** Leave `count` jobs waiting for `bench.go` with keys 0…count−1 (each job run once by a real worker); returns seconds taken. */
