@@ -54,7 +54,7 @@ export function goalSections(tables: Tables): GoalSection[] {
 /** Issue 18: PostgreSQL ≥ 1.5× graphile-worker and growing with processes, SQLite near its floor, wake-ups in ms, flat memory, fast single enqueues. */
 function issue18Lines(tables: Tables): string[] {
   const lines: string[] = [];
-  const { drain, processes, latency, memory, enqueue } = tables;
+  const { drain, processes, latency, cancel, idle, memory, enqueue } = tables;
   if (drain !== undefined) {
     for (const column of drain.columnKeys()) {
       const ratio = drain.value(PG, column) / drain.value(GRAPHILE, column);
@@ -87,6 +87,16 @@ function issue18Lines(tables: Tables): string[] {
           `p99 ≤ ${p99Bound} ms — ${fixed(p99)} ms: ${verdict(compare(p99, p99Bound, true))}`,
       );
     }
+  }
+  if (cancel !== undefined) {
+    for (const { name } of cancel.rowNames()) {
+      const worst = cancel.value(name, 'max');
+      lines.push(`Cancel → abort, ${name} with the worker in another process: within 50 ms — p99 ${fixed(cancel.value(name, 'p99'))} ms, max ${fixed(worst)} ms: ${verdict(compare(worst, 50, true))}`);
+    }
+  }
+  if (idle?.rowNames().some(({ name }) => name === SQLITE)) {
+    const busiest = idle.value(SQLITE, 'max');
+    lines.push(`Idle CPU, ${SQLITE}: no more than 1 % of a core per worker process — busiest ${fixed(busiest)} %: ${verdict(compare(busiest, 1, true))}`);
   }
   if (memory !== undefined) {
     for (const { name } of memory.rowNames()) {

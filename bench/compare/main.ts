@@ -16,6 +16,8 @@ import type { Environment } from './system.js';
 import { loadSystem, SYSTEM_KEYS, type LoadedSystem } from './systems.js';
 import { enqueueWorkload } from './workloads/enqueue.js';
 import { drainWorkload, processesWorkload } from './workloads/drain.js';
+import { cancelWorkload } from './workloads/cancel.js';
+import { idleWorkload } from './workloads/idle.js';
 import { latencyWorkload } from './workloads/latency.js';
 import { memoryWorkload } from './workloads/memory.js';
 import { scaleWorkload } from './workloads/scale.js';
@@ -25,6 +27,8 @@ const BUILDERS: Record<WorkloadName, (run: RunContext) => Workload> = {
   drain: drainWorkload,
   processes: processesWorkload,
   latency: latencyWorkload,
+  cancel: cancelWorkload,
+  idle: idleWorkload,
   scale: scaleWorkload,
   memory: memoryWorkload,
 };

@@ -5,7 +5,7 @@
  */
 import { median } from '../shared.js';
 
-export type Unit = 'jobs/s' | 'ms' | 'µs' | 'MB' | 'ratio';
+export type Unit = 'jobs/s' | 'ms' | 'µs' | 'MB' | '%' | 'ratio';
 
 export interface Column {
   key: string;
@@ -22,7 +22,7 @@ interface Row {
   cells: Map<string, number[]>;
 }
 
-const DECIMALS: Record<Unit, number> = { 'jobs/s': 0, ms: 2, µs: 0, MB: 1, ratio: 2 };
+const DECIMALS: Record<Unit, number> = { 'jobs/s': 0, ms: 2, µs: 0, MB: 1, '%': 2, ratio: 2 };
 
 function format(value: number, unit: Unit): string {
   if (!Number.isFinite(value)) return 'n/a';

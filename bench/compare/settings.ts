@@ -1,6 +1,6 @@
 /** How much work one comparison run does; defaults sized so a whole run fits 15 minutes on 2 cores. */
 
-export const WORKLOADS = ['enqueue', 'drain', 'processes', 'latency', 'scale', 'memory'] as const;
+export const WORKLOADS = ['enqueue', 'drain', 'processes', 'latency', 'cancel', 'idle', 'scale', 'memory'] as const;
 export type Workload = (typeof WORKLOADS)[number];
 
 export interface CompareSettings {
@@ -24,6 +24,10 @@ export interface CompareSettings {
   latencyJobs: number;
   /** @default 5 */
   latencySpacingMs: number;
+  /** Running jobs cancelled one at a time, per Conveyor store per round. @default 50 */
+  cancelJobs: number;
+  /** How long idle workers' CPU is measured, once per run. @default 20_000 */
+  idleMs: number;
   /** Queued jobs of the small claim-cost fixture. @default 1_000 */
   scaleBaseQueued: number;
   /** Queued jobs of the large claim-cost fixture. @default 200_000 */
@@ -49,6 +53,8 @@ export const DEFAULT_SETTINGS: Readonly<CompareSettings> = Object.freeze({
   processConcurrency: 10,
   latencyJobs: 1_000,
   latencySpacingMs: 5,
+  cancelJobs: 50,
+  idleMs: 20_000,
   scaleBaseQueued: 1_000,
   scaleQueued: 200_000,
   scaleFinished: 1_000_000,
@@ -64,6 +70,8 @@ export const QUICK_SETTINGS: Partial<CompareSettings> = {
   sequentialJobs: 300,
   concurrentJobs: 1_000,
   latencyJobs: 200,
+  cancelJobs: 20,
+  idleMs: 5_000,
   scaleQueued: 20_000,
   scaleFinished: 50_000,
   scaleClaims: 50,

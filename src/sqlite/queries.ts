@@ -54,6 +54,11 @@ WHERE task = @task AND dedup_key = @dedupKey
 
 export const JOB_GET = `SELECT * FROM conveyor_jobs WHERE id = @id`;
 
+/** Running jobs whose cancel was requested: a walk of the running jobs in the state index (a few per worker). */
+export const JOB_RUNNING_CANCEL_REQUESTED = `
+SELECT id FROM conveyor_jobs INDEXED BY conveyor_jobs_state_idx
+WHERE state = 'running' AND cancel_requested_at IS NOT NULL`;
+
 // Listing is newest first, `id < @beforeId` paging (the first page passes Number.MAX_SAFE_INTEGER).
 // One statement per leading filter, each walking its own index in id order and stopping after
 // `@limit` rows; the remaining filters are checked row by row (NULL = not filtered).
@@ -476,6 +481,7 @@ export const SCHEDULE_ERROR_RECORD = `UPDATE conveyor_schedules SET last_error =
 // ---- connection settings (run through `db.pragma`, which takes no parameters) -----------------
 
 export const PRAGMA_JOURNAL_MODE_WAL = 'journal_mode = WAL';
+export const PRAGMA_DATA_VERSION = 'PRAGMA data_version';
 export const PRAGMA_SYNCHRONOUS_FULL = 'synchronous = FULL';
 export const PRAGMA_SYNCHRONOUS_NORMAL = 'synchronous = NORMAL';
 export const PRAGMA_FOREIGN_KEYS_ON = 'foreign_keys = ON';

@@ -12,6 +12,7 @@ import type Database from 'better-sqlite3';
 import type { Store, StoreCapabilities, StoreNotice, StoreWritability } from '../store/store.js';
 import type { SqliteFile } from './file-health.js';
 import { SqliteArtifactChunks, SqliteArtifacts } from './artifacts.js';
+import { CancelRequestsSeen } from './cancel-requests.js';
 import { DatabaseChangeWatcher } from './change-watcher.js';
 import { SqliteFlows } from './flows.js';
 import { SqliteJobEvents } from './job-events.js';
@@ -69,17 +70,30 @@ export class SqliteStore implements Store {
 
   /**
    * SQLite sends no facts between processes; each listener hears `store-changed` when another process
-   * committed to the file (see `DatabaseChangeWatcher`), so a worker looks for work at once. `:memory:`
-   * is this process's alone: nothing to hear.
+   * committed to the file (see `DatabaseChangeWatcher`), so a worker looks for work at once, and
+   * `cancel-requested` once for each running job whose cancel that commit (or an earlier one) requested.
+   * `:memory:` is this process's alone: nothing to hear.
    */
   noticeListen(listener: (notice: StoreNotice) => void): () => void {
     if (this.file === null) return () => undefined;
+    const cancels = new CancelRequestsSeen(() => this.db.all<{ id: number }>(sql.JOB_RUNNING_CANCEL_REQUESTED).map((row) => String(row.id)));
+    const onChange = () => {
+      listener({ kind: 'store-changed' });
+      let untold: string[];
+      try {
+        untold = cancels.untold();
+      } catch {
+        // Not readable now (closed, or not yet migrated): workers still learn of cancels at their heartbeat.
+        return;
+      }
+      for (const jobId of untold) listener({ kind: 'cancel-requested', jobId });
+    };
     let watcher: DatabaseChangeWatcher;
     try {
       watcher = new DatabaseChangeWatcher({
         path: this.file.path,
         dataVersion: () => this.db.dataVersion(),
-        onChange: () => listener({ kind: 'store-changed' }),
+        onChange,
         onError: () => this.watchers.delete(watcher),
       });
     } catch {

@@ -1,7 +1,8 @@
 /**
- * A SQLite worker in another process starts a job as soon as it is committed, not at its next poll:
- * the store hears the other process's commit through the file's change notifications. The worker
- * here polls every 60 s, so only the wake-up can start the jobs within the bound.
+ * A SQLite worker in another process starts a job as soon as it is committed, not at its next poll,
+ * and aborts a job whose cancel is requested, not at its next heartbeat: the store hears the other
+ * process's commit through the file's change notifications. The worker here polls every 60 s, so only
+ * the wake-up can start the jobs within the bound.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +43,25 @@ describe('SQLite: a worker in another process wakes on a commit', () => {
         expect(Date.now() - enqueuedAt).toBeLessThan(STARTED_WITHIN_MS);
         expect(await conveyor.waitFor(job.id, { timeoutMs: 10_000 })).toMatchObject({ state: 'succeeded' });
       }
+    } finally {
+      await killHard(worker);
+      await conveyor.close();
+    }
+  });
+
+  it('a cancel reaches a running job in the other process well before its next heartbeat', async () => {
+    const storeUrl = `sqlite:${join(dir, 'conveyor.db')}`;
+    const conveyor = await Conveyor.open({ store: storeUrl, logger: silentLogger });
+    // Heartbeats every 12 s (a fifth of the lease), polls every 60 s: only the file notice can tell it in time.
+    const worker = spawnFixture('worker-process.ts', { STORE_URL: storeUrl, POLL_MS: '60000', LEASE_MS: '60000', HANG: '1' });
+    try {
+      await worker.waitForLine((line) => line.startsWith('ready '));
+      const { job } = await conveyor.enqueue(effectTask, { n: 1 });
+      await worker.waitForLine((line) => line === `started ${job.id}`, STARTED_WITHIN_MS);
+      const cancelledAt = Date.now();
+      await conveyor.cancel(job.id);
+      expect(await conveyor.waitFor(job.id, { timeoutMs: STARTED_WITHIN_MS })).toMatchObject({ state: 'cancelled' });
+      expect(Date.now() - cancelledAt).toBeLessThan(STARTED_WITHIN_MS);
     } finally {
       await killHard(worker);
       await conveyor.close();

@@ -11,7 +11,7 @@
  */
 import type Database from 'better-sqlite3';
 import { asSqliteFault, type SqliteFile } from './file-health.js';
-import { PRAGMA_SYNCHRONOUS_FULL, PRAGMA_SYNCHRONOUS_NORMAL } from './queries.js';
+import { PRAGMA_DATA_VERSION, PRAGMA_SYNCHRONOUS_FULL, PRAGMA_SYNCHRONOUS_NORMAL } from './queries.js';
 
 /** `PRAGMA synchronous` as SQLite reports it: 2 is FULL (each commit syncs the WAL), 1 is NORMAL. */
 const SYNCHRONOUS_FULL = 2;
@@ -62,7 +62,8 @@ export class PreparedStatements {
 
   /** `PRAGMA data_version`: it changes when another connection commits to the file, never for this one's commits. */
   dataVersion(): number {
-    return this.guarded(false, () => this.db.pragma('data_version', { simple: true }) as number);
+    // Prepared once: a watcher beside a busy writer reads it once per turn of the event loop.
+    return this.guarded(false, () => this.statement(PRAGMA_DATA_VERSION).pluck().get() as number);
   }
 
   /** Runs SQL text with no parameters, such as a migration; only ever for text shipped in the package. */

@@ -34,12 +34,15 @@ export interface ConveyorSystemOptions {
 
 export class ConveyorSystem implements QueueSystem {
   readonly location: string;
+  /** Where the store is, for Conveyor-only workloads that start processes of their own. */
+  readonly storeUrl: string;
 
   private constructor(
     private readonly conveyor: Conveyor,
     private readonly options: ConveyorSystemOptions,
   ) {
     this.location = options.location;
+    this.storeUrl = options.storeUrl;
   }
 
   /** Open (and migrate) the store at `options.storeUrl`. */

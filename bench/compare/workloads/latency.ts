@@ -47,7 +47,7 @@ export function latencyWorkload(run: RunContext): Workload {
     PERCENTILES.map(([key]) => ({ key, title: key, unit: 'ms' })),
     [
       `Worker in another process, concurrency ${CONCURRENCY}; ${WARM_UP_JOBS} warm-up jobs first. Handler start − time taken just before the enqueue call.`,
-      'Conveyor-SQLite in another process finds jobs by polling (200 ms, its default); the in-process row is woken by the enqueue itself.',
+      'Conveyor-SQLite in another process hears the commit through the file\'s change notices (polling stays as the fallback); the in-process row is woken by the enqueue itself.',
       'Raw PostgreSQL floor: the store\'s insert, and a bare LISTEN/NOTIFY claimer in another process running the store\'s claim statement.',
     ],
   );

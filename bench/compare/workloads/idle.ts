@@ -1,0 +1,39 @@
+/**
+ * Workload 6, CPU while idle (Conveyor only): two worker processes with the default options on one
+ * empty store, each hearing the other's heartbeats; the CPU each spends over `idleMs`, as a share of
+ * one core. Run once, after the rounds.
+ */
+import { idleCpuShares } from '../../idle/idle-cpu.js';
+import { ConveyorSystem } from '../adapters/conveyor.js';
+import type { RunContext, Workload } from '../context.js';
+import { ResultTable } from '../results.js';
+
+const PROCESSES = 2;
+
+export function idleWorkload(run: RunContext): Workload {
+  const { idleMs } = run.settings;
+  const table = new ResultTable(
+    `CPU of an idle worker, ${PROCESSES} worker processes on one empty store for ${Math.round(idleMs / 1000)} s`,
+    [
+      { key: 'mean', title: 'mean share of a core', unit: '%', ratio: false },
+      { key: 'max', title: 'busiest process', unit: '%', ratio: false },
+    ],
+    ['Default worker options (on SQLite: 200 ms poll as the fallback, file change notices; on PostgreSQL: LISTEN/NOTIFY and the same poll). User + system CPU of the whole process.'],
+  );
+  return {
+    tables: [table],
+    async once() {
+      for (const system of run.systems.filter((candidate) => candidate.key.startsWith('conveyor-'))) {
+        let shares: number[] = [];
+        await run.measure(system, 'idle CPU', async (instance) => {
+          if (!(instance instanceof ConveyorSystem)) throw new Error(`${system.definition.name} is not a Conveyor system`);
+          shares = await idleCpuShares(instance.storeUrl, PROCESSES, idleMs);
+          return 0;
+        });
+        const mean = shares.length === 0 ? Number.NaN : shares.reduce((sum, share) => sum + share, 0) / shares.length;
+        table.record(system.definition.name, system.definition.name, 'mean', mean * 100);
+        table.record(system.definition.name, system.definition.name, 'max', shares.length === 0 ? Number.NaN : Math.max(...shares) * 100);
+      }
+    },
+  };
+}
