@@ -1,5 +1,5 @@
 /**
- * Loads a user's task module (TypeScript or JavaScript, through tsx) and collects what a worker
+ * Loads a user's task module (JavaScript, or TypeScript through tsx) and collects what a worker
  * needs from it: every exported task, or array of tasks, and an optional `resources` export; and
  * the events its jobs wait for (each made by defineEvent, or an array of them such as
  * `export const events = [...]`), which `serve`, `dev` and `send-event` declare so payloads are checked.
@@ -7,7 +7,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { register } from 'tsx/esm/api';
 import { ConveyorConfigError } from '../errors.js';
 import type { EventDefinition } from '../step.js';
 import type { Task } from '../task.js';
@@ -23,6 +22,9 @@ export interface TaskModule {
   events: EventDefinition[];
 }
 
+/** Files tsx must compile; any other module is imported by Node itself. */
+const TYPESCRIPT_FILE = /\.(?:ts|mts|cts|tsx)$/;
+
 const TASK_EXAMPLE = "export const sendEmail = defineTask({ name: 'email.send', input: z.object({ to: z.email() }), run })";
 
 /** Import `specifier` (resolved against `cwd`) and collect its tasks; throws when it exports none. */
@@ -33,8 +35,10 @@ export async function loadTaskModule(specifier: string, cwd: string = process.cw
   }
   // A global (not namespaced) tsx registration, so the module's `import … from 'conveyor'` gets the
   // very modules this CLI runs on: with tsImport's private copy, `instanceof PermanentJobError` in
-  // the worker would not recognise the error a handler throws.
-  register();
+  // the worker would not recognise the error a handler throws. Only for TypeScript: tsx's loader
+  // thread costs an idle worker about half a percent of a core (bench:compare's idle workload), which
+  // a JavaScript module should not pay.
+  if (TYPESCRIPT_FILE.test(path)) (await import('tsx/esm/api')).register();
   const exports = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   const tasks = collectTasks(exports);
   if (tasks.length === 0) {

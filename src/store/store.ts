@@ -46,8 +46,9 @@ export interface CallerTransaction {
 
 /**
  * What a store tells every process listening to it. PostgreSQL sends the facts (LISTEN/NOTIFY):
- * jobs available on these queues, a cancel requested. SQLite knows only that another process
- * committed to the file (`store-changed`), which may mean jobs are available.
+ * jobs available on these queues, a cancel requested. SQLite knows that another process committed to
+ * the file (`store-changed`), which may mean jobs are available, and reads after it which running
+ * jobs have a cancel requested.
  */
 export type StoreNotice =
   | { kind: 'jobs-available'; queues: string[] }
@@ -582,9 +583,10 @@ export interface Store {
 
   /**
    * Call `listener` with every notice any process sends through this store (jobs available, cancel
-   * requested), until the returned function is called. A store without `crossProcessWakeUp` sends no
-   * such facts: workers learn them at their next poll or heartbeat, and SQLite sends `store-changed`
-   * when another process commits, so a worker looks for work at once instead of at its next poll.
+   * requested), until the returned function is called; each cancel request of a running job is told
+   * once. A store without `crossProcessWakeUp` sends no jobs-available facts: SQLite sends
+   * `store-changed` when another process commits, so a worker looks for work at once instead of at
+   * its next poll, and the cancel requests it then finds.
    */
   noticeListen(listener: (notice: StoreNotice) => void): () => void;
 

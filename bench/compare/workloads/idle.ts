@@ -1,7 +1,8 @@
 /**
- * Workload 6, CPU while idle (Conveyor only): two worker processes with the default options on one
- * empty store, each hearing the other's heartbeats; the CPU each spends over `idleMs`, as a share of
- * one core. Run once, after the rounds.
+ * Workload 6, CPU while idle (Conveyor only): two `conveyor worker` processes with the default options
+ * on one empty store, each hearing the other's heartbeats; the CPU each spends over `idleMs`, as a
+ * share of one core. Run once, after the rounds. Needs the built package (`npm run bench:compare`
+ * builds it first).
  */
 import { idleCpuShares } from '../../idle/idle-cpu.js';
 import { ConveyorSystem } from '../adapters/conveyor.js';
@@ -18,7 +19,10 @@ export function idleWorkload(run: RunContext): Workload {
       { key: 'mean', title: 'mean share of a core', unit: '%', ratio: false },
       { key: 'max', title: 'busiest process', unit: '%', ratio: false },
     ],
-    ['Default worker options (on SQLite: 200 ms poll as the fallback, file change notices; on PostgreSQL: LISTEN/NOTIFY and the same poll). User + system CPU of the whole process.'],
+    [
+      '`conveyor worker` of the built package on a JavaScript task module, default options (on SQLite: file change notices, a 200 ms poll as the fallback; on PostgreSQL: LISTEN/NOTIFY and the same poll).',
+      'User + system CPU of the whole process (every thread), from /proc/<pid>/stat, after a 5 s warm-up.',
+    ],
   );
   return {
     tables: [table],
