@@ -20,18 +20,32 @@ export function newTraceId(): string {
   return randomBytes(16).toString('hex');
 }
 
-/** `count` log lines over `traceIds` (round robin), each from some service with some message. */
+/**
+ * `count` log lines over `traceIds` (round robin). As in a real outage, each trace has a culprit
+ * service that logs every other line; the rest come from the services around it. Messages are
+ * drawn from a fixed list by a hash of the line's position, so runs differ only in their trace ids.
+ */
 export function burstLines(traceIds: string[], count: number, start: Date = new Date()): IncidentBody[] {
   return Array.from({ length: count }, (_, index) => {
     const trace = index % traceIds.length;
     const line = Math.floor(index / traceIds.length);
+    const culprit = trace % SERVICES.length;
+    const service = line % 2 === 0 ? culprit : (culprit + 1 + (Math.floor(line / 2) % (SERVICES.length - 1))) % SERVICES.length;
     return {
       traceId: traceIds[trace]!,
-      service: SERVICES[(trace + line) % SERVICES.length]!,
-      message: MESSAGES[(trace * 7 + line * 3) % MESSAGES.length]!,
+      service: SERVICES[service]!,
+      message: MESSAGES[mix(trace * 7919 + line * 104_729 + service) % MESSAGES.length]!,
       at: new Date(start.getTime() + line * 10).toISOString(),
     };
   });
+}
+
+/** A small integer hash (a few rounds of xorshift-multiply): spreads nearby positions over the list. */
+function mix(value: number): number {
+  let x = value | 0;
+  x = Math.imul(x ^ (x >>> 16), 0x45d9f3b);
+  x = Math.imul(x ^ (x >>> 16), 0x45d9f3b);
+  return (x ^ (x >>> 16)) >>> 0;
 }
 
 export interface Sent {

@@ -34,11 +34,18 @@ const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, (info: A
   process.stdout.write(`${name} listening on http://127.0.0.1:${info.port} (pid ${process.pid})\n`);
 });
 
+// A port that cannot be had: one line saying which and what to do, not a stack trace.
+server.once('error', (error: NodeJS.ErrnoException) => {
+  const why = error.code === 'EADDRINUSE' ? `port ${port} on 127.0.0.1 is already in use; give INGEST_PORT a free port, or 0 for any` : error.message;
+  process.stderr.write(`${name} cannot listen: ${why}\n`);
+  void Promise.allSettled([conveyor.close(), db.end()]).then(() => process.exit(1));
+});
+
 let stopping = false;
 async function stop(signal: NodeJS.Signals): Promise<void> {
   if (stopping) process.exit(130); // a second signal: now
   stopping = true;
-  process.stderr.write(`${name}: ${signal}, stopping\n`);
+  process.stderr.write(`${signal}: ${name} stops taking requests and closes\n`);
   // Requests in flight get a moment to finish; connections still open after it are dropped.
   await Promise.race([new Promise<void>((resolve) => server.close(() => resolve())), new Promise((resolve) => setTimeout(resolve, 2_000))]);
   await Promise.allSettled([conveyor.close(), db.end()]);

@@ -109,7 +109,8 @@ async function main(): Promise<void> {
   say(`  jobs: ${jobs.map((job) => `#${job.id} ${job.state}`).join(', ')}`);
   say();
 
-  const rows = await analysisRows(db, traceIds);
+  // In the order the traces were listed above.
+  const rows = (await analysisRows(db, traceIds)).sort((a, b) => traceIds.indexOf(a.traceId) - traceIds.indexOf(b.traceId));
   say(`Analysis rows (${rows.length} for ${TRACES} traces):`);
   say(`  ${'trace'.padEnd(10)} ${'lines'.padStart(5)}  ${'severity'.padStart(8)}  ${'level'.padEnd(8)}  ${'job'.padEnd(5)}  worst services`);
   for (const row of rows) {
@@ -141,8 +142,11 @@ let stopping = false;
 async function shutDown(exitCode: number): Promise<never> {
   if (!stopping) {
     stopping = true;
+    const count = group.running.length;
+    if (count > 0) say(`Stopping the ${count} process(es) this run started…`);
     await group.close();
     await Promise.allSettled([conveyor?.close(), db?.end()]);
+    if (count > 0) say('All stopped.');
   }
   process.exit(exitCode);
 }
@@ -150,7 +154,7 @@ async function shutDown(exitCode: number): Promise<never> {
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
     if (stopping) process.exit(130); // a second Ctrl-C: now (the exit hook still SIGKILLs the children)
-    say(`\n${signal}: stopping the ${group.running.length} process(es) this run started…`);
+    say(`\n${signal}`);
     void shutDown(130);
   });
 }

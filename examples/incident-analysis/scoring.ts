@@ -45,14 +45,15 @@ export function lineWeight(message: string): number {
 }
 
 /**
- * The trace's level from its score. A failure that reached several services is worse than the same
- * lines from one, so each service beyond the first adds 10 to the score the level is read from.
+ * The trace's level, from how bad its lines are on average (so a long burst of retries is not
+ * worse than a short one of crashes). A failure that reached several services is worse than the
+ * same lines from one, so each service beyond the first adds half a point.
  */
-export function severityLevel(severity: number, serviceCount: number): SeverityLevel {
-  const score = severity + 10 * Math.max(0, serviceCount - 1);
-  if (score >= 150) return 'critical';
-  if (score >= 60) return 'high';
-  if (score >= 20) return 'medium';
+export function severityLevel(severity: number, lineCount: number, serviceCount: number): SeverityLevel {
+  const score = severity / Math.max(1, lineCount) + 0.5 * Math.max(0, serviceCount - 1);
+  if (score >= 6) return 'critical';
+  if (score >= 4) return 'high';
+  if (score >= 2.5) return 'medium';
   return 'low';
 }
 
@@ -74,7 +75,7 @@ export function analyseLines(lines: readonly LogLine[]): TraceAnalysis {
     logCount: lines.length,
     services,
     severity,
-    level: severityLevel(severity, services.length),
+    level: severityLevel(severity, lines.length, services.length),
     // ISO strings of one format compare as times do.
     firstSeen: services.reduce((first, service) => (service.firstSeen < first ? service.firstSeen : first), services[0]!.firstSeen),
     lastSeen: services.reduce((last, service) => (service.lastSeen > last ? service.lastSeen : last), services[0]!.lastSeen),
