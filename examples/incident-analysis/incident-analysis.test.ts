@@ -84,13 +84,15 @@ describe('examples/incident-analysis', () => {
     if (directory !== null) rmSync(directory, { recursive: true, force: true });
   }, 30_000);
 
-  it('refuses a bad request with 400 naming the field, and stores nothing', async () => {
+  it('refuses a bad request with 400 naming the field (413 when too big), and stores nothing', async () => {
     const traceId = newTraceId();
     const missing = await postIncident(ingest[0]!.url, { traceId, message: 'HTTP 502' });
     expect(missing.status).toBe(400);
     expect(missing.body).toMatchObject({ field: 'service', error: expect.stringMatching(/^service: /) });
     const badTime = await postIncident(ingest[1]!.url, { traceId, service: 'checkout', message: 'HTTP 502', at: 'yesterday' });
     expect(badTime.body).toMatchObject({ field: 'at' });
+    const huge = await postIncident(ingest[2]!.url, { traceId, service: 'checkout', message: 'x'.repeat(70_000) });
+    expect(huge.status).toBe(413);
     expect(await storedLineCount(db, [traceId])).toBe(0);
     expect((await conveyor.listJobs({ task: 'incident.analyse' })).jobs).toHaveLength(0);
   });

@@ -7,9 +7,14 @@
  * The analysis is enqueued `settleMs` in the future: the lines of one failure arrive as a burst
  * from many services, and the analysis should see the whole burst. The job waits `scheduled` during
  * that window, still holding its dedup key, so every request of the burst joins it.
+ *
+ * The line is stored before the job is enqueued, not in one transaction with it (Conveyor's store may
+ * be a SQLite file): if the enqueue fails, the client gets a 503 and its retry stores the line again,
+ * so the analysis may count that line twice, but no trace is left without its analysis job.
  */
 import { Conveyor, ConveyorError } from 'conveyor';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type pg from 'pg';
 import { z } from 'zod';
 import { analyseIncident, TRACE_ID } from './tasks.js';
@@ -36,6 +41,9 @@ export interface IncidentRejected {
   field?: string;
 }
 
+/** The largest request body `POST /incidents` reads: one line with a 10,000-character message fits well. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
 export interface IngestAppOptions {
   conveyor: Conveyor;
   db: pg.Pool;
@@ -55,7 +63,13 @@ export function createIngestApp({ conveyor, db, settleMs, name }: IngestAppOptio
 
   app.get('/health', (c) => c.json({ ok: true, name }));
 
-  app.post('/incidents', async (c) => {
+  // A log line is small; a client sending megabytes is answered before its body is read.
+  const limit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: (c) => c.json({ error: `the body is over ${MAX_BODY_BYTES} bytes; send one log line per request` } satisfies IncidentRejected, 413),
+  });
+
+  app.post('/incidents', limit, async (c) => {
     let body: unknown;
     try {
       body = await c.req.json();
