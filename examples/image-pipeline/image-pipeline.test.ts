@@ -200,7 +200,8 @@ describe('the image pipeline example', () => {
       10_000,
     );
     expect(ready.answer.body.ready).toBe(false);
-    expect(ready.check.detail).toContain('1 of task "images.export" in queue "exports" (no live worker serves the queue)');
+    expect(ready.check.detail).toContain('1 of task "images.export" in queue "exports" (no live worker serves the queue; fix: start a worker whose module exports task "images.export" (on queue "exports")');
+    expect(ready.check.detail).toContain('--queues exports-v2,exports');
 
     const doctor = stack.group.start('doctor', [CLI_MAIN, 'doctor', '--json', '--tasks', TASKS_MODULE], stack.env);
     expect((await doctor.exited).code).toBe(1);
@@ -224,6 +225,7 @@ describe('the image pipeline example', () => {
     const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
     const overview = await (await fetch(`${stack.serverUrl}/`, { headers: { cookie } })).text();
     expect(overview).toMatch(/data-warning="orphans"><strong>Orphaned jobs:<\/strong><a [^>]+>1 job<\/a> of task <code>images\.export<\/code> in queue <code>exports<\/code> wait for a worker that serves them — no live worker serves this queue/);
+    expect(overview).toMatch(/<span data-fix>Fix: start a worker whose module exports task &quot;images\.export&quot; \(on queue &quot;exports&quot;\)[^<]*--queues exports-v2,exports/);
     expect(Date.now() - startedAt).toBeLessThan(10_000);
 
     const status = (await requestJson<ExportStatus>('GET', `${stack.appUrl}/exports/${jobId}`)).body;

@@ -27,6 +27,7 @@ describeWithChromium('dashboard overview and failure groups in Chromium', (suite
     for (let index = 0; index < 3; index += 1) ids.push((await server.conveyor.enqueue(buildExport, { report: `q${index}` })).job.id);
     await page.reload();
     expect(await orphanWarning.textContent()).toMatch(/3 jobs of task export\.build in queue exports wait for a worker that serves them — no live worker serves this queue/);
+    expect(await orphanWarning.locator('[data-fix]').textContent()).toMatch(/^Fix: start a worker whose module exports task "export\.build" \(on queue "exports"\): `conveyor worker <module>`/);
 
     await server.startWorker([buildExport]);
     for (const id of ids) await server.conveyor.waitFor(id, { timeoutMs: 10_000 });

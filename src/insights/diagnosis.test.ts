@@ -69,7 +69,7 @@ describe('readinessFindings', () => {
         area: 'jobs',
         check: 'orphaned-jobs',
         cause: '1 job(s) of task "email.digest" wait in queue "default": its live worker(s) w-1 do not run that task (oldest queued since 2026-12-04T07:40:00.000Z)',
-        fix: 'export task "email.digest" from the module those workers load and restart them, or start another worker whose module exports it: `conveyor worker <module> --queues default`',
+        fix: 'export task "email.digest" from the module the workers of queue "default" load and restart them, or start another worker whose module exports it: `conveyor worker <module> --queues default`',
       },
     ]);
   });

@@ -7,6 +7,7 @@
  * Pure: no store call, so each mapping is unit-tested on plain values.
  */
 import { dependenciesDown } from './dependency-waits.js';
+import { orphanFix } from './orphan-fix.js';
 import type { OrphanGroup, OrphanReport } from '../client/orphans.js';
 import type { ScheduleRecord, TaskShape, WorkerRecord } from '../store/store.js';
 import type { FailureGroupReport } from './failure-groups.js';
@@ -101,7 +102,7 @@ function orphanFinding(group: OrphanGroup, liveWorkers: readonly WorkerRecord[])
       area: 'jobs',
       check: 'orphaned-jobs',
       cause: `${group.count} job(s) of task "${group.task}" wait in queue "${group.queue}", which no live worker serves (${since}; live workers serve ${queuesServed.length === 0 ? 'no queue' : queuesServed.map(quote).join(', ')})`,
-      fix: `start a worker whose module exports task "${group.task}" (on queue "${group.queue}"): \`conveyor worker <module>\`${queuesServed.length === 0 ? '' : ` (a worker started with --queues must list it: --queues ${[...queuesServed, group.queue].join(',')})`}; or, if "${group.queue}" is a typo, fix the task's \`queue\` option and retry the jobs`,
+      fix: orphanFix(group, liveWorkers),
     };
   }
   const onQueue = liveWorkers.filter((worker) => worker.queues.includes(group.queue)).map((worker) => worker.id);
@@ -110,7 +111,7 @@ function orphanFinding(group: OrphanGroup, liveWorkers: readonly WorkerRecord[])
     area: 'jobs',
     check: 'orphaned-jobs',
     cause: `${group.count} job(s) of task "${group.task}" wait in queue "${group.queue}": its live worker(s) ${onQueue.join(', ')} do not run that task (${since})`,
-    fix: `export task "${group.task}" from the module those workers load and restart them, or start another worker whose module exports it: \`conveyor worker <module> --queues ${group.queue}\``,
+    fix: orphanFix(group, liveWorkers),
   };
 }
 

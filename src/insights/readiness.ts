@@ -7,6 +7,7 @@
  */
 import { dependenciesDown } from './dependency-waits.js';
 import type { OrphanReport } from '../client/orphans.js';
+import { orphanFix } from './orphan-fix.js';
 import { ConveyorMigrationError } from '../errors.js';
 import { ConveyorStoreFaultError } from '../store/store-fault.js';
 import type { MigrationStatus, StoreWritability } from '../store/store.js';
@@ -105,7 +106,10 @@ function workerChecks(report: OrphanReport, now: Date): ReadinessCheck[] {
           name: 'orphaned-jobs',
           ok: false,
           detail: `${orphanCount} queued job(s) no live worker serves: ${named(
-            jobs.map((group) => `${group.count} of task ${quote(group.task)} in queue ${quote(group.queue)} (${group.reason === 'queue-not-served' ? 'no live worker serves the queue' : 'no live worker of the queue runs the task'})`),
+            jobs.map(
+              (group) =>
+                `${group.count} of task ${quote(group.task)} in queue ${quote(group.queue)} (${group.reason === 'queue-not-served' ? 'no live worker serves the queue' : 'no live worker of the queue runs the task'}; fix: ${orphanFix(group, liveWorkers)})`,
+            ),
           )}`,
         },
     stalledWorkers.length === 0

@@ -64,7 +64,9 @@ describe('GET /ready', () => {
     const orphaned = await ready();
     expect(orphaned.status).toBe(503);
     expect(orphaned.failing).toEqual(['orphaned-jobs']);
-    expect(detailOf(orphaned.body, 'orphaned-jobs')).toBe('1 queued job(s) no live worker serves: 1 of task "obs.report" in queue "reports" (no live worker serves the queue)');
+    expect(detailOf(orphaned.body, 'orphaned-jobs')).toBe(
+      '1 queued job(s) no live worker serves: 1 of task "obs.report" in queue "reports" (no live worker serves the queue; fix: start a worker whose module exports task "obs.report" (on queue "reports"): `conveyor worker <module>` (a worker started with --queues must list it: --queues emails,reports); or, if "reports" is a typo, fix the task\'s `queue` option and retry the jobs)',
+    );
     let ran!: Promise<void>;
     await fixture.startWorker([reportTask], (worker) => (ran = attemptsSettled(worker, 1)));
     expect((await ready()).status).toBe(200);

@@ -6,6 +6,7 @@
  */
 import type { OrphanGroup, OrphanReport } from '../../client/orphans.js';
 import { dependenciesDown } from '../../insights/dependency-waits.js';
+import { orphanFix } from '../../insights/orphan-fix.js';
 import type { Readiness } from '../../insights/readiness.js';
 import { formatAgo, plural, timeAgo } from '../format.js';
 import { html, type Html } from '../html.js';
@@ -20,7 +21,7 @@ export function overviewWarnings(orphans: OrphanReport | null, readiness: Readin
     if (check.ok || (orphans !== null && DETAILED_ELSEWHERE.has(check.name))) continue;
     warnings.push(html`<div class="warning error" data-warning="not-ready"><strong>Not ready (${check.name}):</strong>${check.detail}</div>`);
   }
-  for (const group of orphans?.jobs ?? []) warnings.push(orphanWarning(group, now));
+  for (const group of orphans?.jobs ?? []) warnings.push(orphanWarning(group, orphans?.liveWorkers ?? [], now));
   for (const down of dependenciesDownByName(orphans?.liveWorkers ?? [])) warnings.push(dependencyWarning(down, queuedByTask, now));
   for (const worker of orphans?.stalledWorkers ?? []) {
     warnings.push(
@@ -62,8 +63,8 @@ function dependencyWarning(down: DependencyDownOnHosts, queuedByTask: ReadonlyMa
   return html`<div class="warning error" data-warning="dependency-down"><strong>Dependency down:</strong><code>${down.name}</code> at <code>${down.target}</code>, since ${timeAgo(down.since, now)} on ${down.hosts.join(', ')}: ${down.lastError ?? 'no error recorded'}. Waiting for it: ${joined}.</div>`;
 }
 
-function orphanWarning(group: OrphanGroup, now: Date): Html {
+function orphanWarning(group: OrphanGroup, liveWorkers: OrphanReport['liveWorkers'], now: Date): Html {
   const why = group.reason === 'queue-not-served' ? 'no live worker serves this queue' : 'the live workers of this queue do not run this task';
   const link = jobsPagePath({ state: 'queued', queue: group.queue, task: group.task });
-  return html`<div class="warning error" data-warning="orphans"><strong>Orphaned jobs:</strong><a href="${link}">${plural(group.count, 'job')}</a> of task <code>${group.task}</code> in queue <code>${group.queue}</code> wait for a worker that serves them — ${why}. Oldest waiting since ${timeAgo(group.oldestCreatedAt, now)}.</div>`;
+  return html`<div class="warning error" data-warning="orphans"><strong>Orphaned jobs:</strong><a href="${link}">${plural(group.count, 'job')}</a> of task <code>${group.task}</code> in queue <code>${group.queue}</code> wait for a worker that serves them — ${why}. Oldest waiting since ${timeAgo(group.oldestCreatedAt, now)}. <span data-fix>Fix: ${orphanFix(group, liveWorkers)}.</span></div>`;
 }
