@@ -2,7 +2,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'scripts/**/*.test.ts', 'examples/**/*.test.ts'],
     // Chaos tests restart the PostgreSQL server, which would break every other test using it at the
     // time: they run alone, after this suite, under vitest.chaos.config.ts (`npm test` runs both).
     exclude: [...configDefaults.exclude, '**/*.chaos.test.ts'],
