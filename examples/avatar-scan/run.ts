@@ -119,13 +119,17 @@ async function main(): Promise<void> {
     }),
   );
 
-  const jobIds = outcomes.flatMap((view) => view.steps.map((step) => step.jobId));
+  const jobPages = outcomes.map((view, index) => {
+    const [scan, ...later] = view.steps;
+    const others = later.map((step) => `${step.task.replace('avatars.', '')} #${step.jobId}`).join(', ');
+    return `${uploads[index]!.label.padEnd(10)} ${stack!.conveyorUrl}/dashboard/jobs/${scan?.jobId} (its scan; ${others})`;
+  });
   process.stdout.write(
     [
       '',
       `Dashboard: ${stack.conveyorUrl}/  (log in with the token)`,
       `Token:     ${stack.token}`,
-      `Jobs:      ${jobIds.map((id) => `${stack!.conveyorUrl}/dashboard/jobs/${id}`).join('\n           ')}`,
+      `Jobs:      ${jobPages.join('\n           ')}`,
       `Try:       curl -s ${stack.conveyorUrl}/ready -H "Authorization: Bearer ${stack.token}"`,
       `           curl -s --data-binary @some.png -H 'Content-Type: image/png' ${stack.appUrl}/avatars`,
       `           CONVEYOR_STORE=${stack.store} npx conveyor doctor`,
