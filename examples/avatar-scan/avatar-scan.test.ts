@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
@@ -172,6 +172,8 @@ describe.skipIf(missingClamd !== undefined)('avatar-scan example (real clamd and
   }, 60_000);
 
   it('refuses uploads that are too large (413), not an image type (415) or empty (400), storing nothing', async () => {
+    const uploadFolders = (): Promise<string[]> => readdir(join(dataDir, 'uploads'));
+    const before = await uploadFolders();
     const tooLarge = await fetch(`${stack.appUrl}/avatars`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(MAX_UPLOAD_BYTES + 1) });
     expect(tooLarge.status).toBe(413);
     expect(await tooLarge.json()).toEqual({ error: { code: 'upload_too_large', message: expect.stringContaining('at most 5242880 bytes (5 MiB)') } });
@@ -179,6 +181,7 @@ describe.skipIf(missingClamd !== undefined)('avatar-scan example (real clamd and
     expect(text.status).toBe(415);
     const empty = await fetch(`${stack.appUrl}/avatars`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(0) });
     expect(empty.status).toBe(400);
+    expect(await uploadFolders()).toEqual(before);
     const form = new FormData();
     form.append('file', new Blob([photo], { type: 'image/png' }), 'me.png');
     const multipart = await fetch(`${stack.appUrl}/avatars`, { method: 'POST', body: form });
