@@ -52,6 +52,19 @@ interface ReadyAnswer {
   checks: Array<{ name: string; ok: boolean; detail: string }>;
 }
 
+/** The dashboard's overview page, logged in with the API token as a browser would. */
+async function dashboardOverview(stack: AvatarStack): Promise<string> {
+  const login = await fetch(`${stack.conveyorUrl}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { origin: stack.conveyorUrl, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: stack.token }).toString(),
+  });
+  expect(login.status).toBe(303);
+  const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+  return (await fetch(`${stack.conveyorUrl}/`, { headers: { cookie } })).text();
+}
+
 async function getReady(stack: AvatarStack): Promise<{ status: number; body: ReadyAnswer }> {
   const response = await fetch(`${stack.conveyorUrl}/ready`, { headers: { authorization: `Bearer ${stack.token}` } });
   return { status: response.status, body: (await response.json()) as ReadyAnswer };
@@ -190,7 +203,7 @@ describe.skipIf(missingClamd !== undefined)('avatar-scan example (real clamd and
     expect((await waitForAvatar(stack.appUrl, uploadId, { timeoutMs: 30_000 })).status).toBe('published');
   }, 60_000);
 
-  it('holds scans back while clamd is down (/ready and doctor name it; the job stays queued at attempt 0) and runs them once it is back', async () => {
+  it('holds scans back while clamd is down (/ready, doctor and the dashboard name it and count the waiting scans; the job stays queued at attempt 0) and runs them once it is back', async () => {
     const clamdTarget = stack.clamdUrl;
     await stack.stopClamd();
     const stoppedAt = Date.now();
@@ -217,7 +230,10 @@ describe.skipIf(missingClamd !== undefined)('avatar-scan example (real clamd and
     const finding = doctor.json.findings.find((entry) => entry.check === 'dependencies');
     expect(finding).toMatchObject({ severity: 'error', area: 'workers' });
     expect(finding!.cause).toContain(`dependency "clamd" at ${clamdTarget} is down`);
-    expect(finding!.cause).toContain('jobs of "avatars.scan" wait, no attempt burned');
+    expect(finding!.cause).toContain('1 queued job(s) of "avatars.scan" wait, no attempt burned');
+    // /ready and the dashboard say how many scans wait, too.
+    expect((await getReady(stack)).body.checks.find((entry) => entry.name === 'dependencies')?.detail).toContain('waiting: 1 queued job(s) of "avatars.scan"');
+    expect(await dashboardOverview(stack)).toMatch(/data-warning="dependency-down"><strong>Dependency down:<\/strong><code>clamd<\/code> at <code>[^<]+<\/code>.*Waiting for it: 1 queued job of <a [^>]+><code>avatars\.scan<\/code><\/a>/s);
     expect(finding!.fix).toContain(`bring ${clamdTarget} back`);
 
     const waiting = (await conveyor.getJob(scanId))!;

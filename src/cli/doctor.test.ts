@@ -97,7 +97,7 @@ describe('conveyor doctor', () => {
         severity: 'error',
         area: 'workers',
         check: 'dependencies',
-        cause: expect.stringMatching(/^dependency "clamd" at tcp:\/\/127\.0\.0\.1:1 is down for worker \S+ \(host \S+, pid \d+\) since \S+ \(\d+ s\): .*ECONNREFUSED.*; jobs of "fixture\.scan" wait, no attempt burned$/),
+        cause: expect.stringMatching(/^dependency "clamd" at tcp:\/\/127\.0\.0\.1:1 is down for worker \S+ \(host \S+, pid \d+\) since \S+ \(\d+ s\): .*ECONNREFUSED.*; 0 queued job\(s\) of "fixture\.scan" wait, no attempt burned$/),
         fix: expect.stringMatching(/^bring tcp:\/\/127\.0\.0\.1:1 back/),
       },
     ]);

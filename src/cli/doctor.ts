@@ -56,7 +56,7 @@ const LIVE_CHECKS: ReadonlyArray<Pick<Finding, 'area' | 'check'>> = [
 /** Running jobs read for the overdue check; past it the finding says it read the newest only. */
 const RUNNING_JOBS_READ = 500;
 
-const NO_WORKERS: OrphanReport = { jobs: [], stalledWorkers: [], liveWorkers: [] };
+const NO_WORKERS: OrphanReport = { jobs: [], stalledWorkers: [], liveWorkers: [], queuedByTask: {} };
 
 export function doctorCommand(): Command {
   return new Command('doctor')

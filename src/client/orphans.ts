@@ -22,6 +22,8 @@ export interface OrphanReport {
   stalledWorkers: WorkerRecord[];
   /** Workers heartbeating now. */
   liveWorkers: WorkerRecord[];
+  /** Queued jobs per task, served or not: how many wait while a dependency of the task is down. */
+  queuedByTask: Record<string, number>;
 }
 
 export function isWorkerLive(worker: WorkerRecord, now: Date, staleAfterMs: number): boolean {
@@ -36,7 +38,9 @@ export async function findOrphans(store: Store, now: Date, staleAfterMs: number)
     const reason = orphanReason(group, liveWorkers);
     return reason === null ? [] : [{ task: group.task, queue: group.queue, count: group.count, oldestCreatedAt: group.oldestCreatedAt, reason }];
   });
-  return { jobs, stalledWorkers, liveWorkers };
+  const queuedByTask: Record<string, number> = {};
+  for (const group of counts) queuedByTask[group.task] = (queuedByTask[group.task] ?? 0) + group.count;
+  return { jobs, stalledWorkers, liveWorkers, queuedByTask };
 }
 
 function orphanReason(group: JobCount, liveWorkers: WorkerRecord[]): OrphanGroup['reason'] | null {

@@ -41,3 +41,8 @@ export function dependencyWait(job: { task: string; queue: string }, workers: Re
   const held = new Set(holds.map((hold) => hold.workerId));
   return { holds, blocked: serving.length > 0 && serving.every((worker) => held.has(worker.id)) };
 }
+
+/** `3 queued job(s) of "file.scan"`, for each task a dependency holds back. */
+export function waitingJobs(tasks: readonly string[], queuedByTask: Readonly<Record<string, number>>): string {
+  return tasks.map((task) => `${queuedByTask[task] ?? 0} queued job(s) of "${task}"`).join(', ');
+}

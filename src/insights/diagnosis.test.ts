@@ -36,7 +36,7 @@ const context = (orphans: OrphanReport | null) => ({ storeUrl: 'postgres://app:*
 
 describe('readinessFindings', () => {
   it('turns every passing check into an ok finding in its area', () => {
-    expect(readinessFindings(readiness({}), context({ jobs: [], stalledWorkers: [], liveWorkers: [worker()] })).map((finding) => [finding.severity, finding.area, finding.check])).toEqual([
+    expect(readinessFindings(readiness({}), context({ jobs: [], stalledWorkers: [], liveWorkers: [worker()], queuedByTask: {} })).map((finding) => [finding.severity, finding.area, finding.check])).toEqual([
       ['ok', 'store', 'store'],
       ['ok', 'store', 'migrations'],
       ['ok', 'workers', 'live-worker'],
@@ -49,6 +49,7 @@ describe('readinessFindings', () => {
   it('gives one finding per orphan group, with the fix that serves it', () => {
     const report: OrphanReport = {
       liveWorkers: [worker()],
+      queuedByTask: {},
       stalledWorkers: [],
       jobs: [
         { task: 'image.resize', queue: 'media', count: 3, oldestCreatedAt: new Date('2026-12-04T07:30:00Z'), reason: 'queue-not-served' },
@@ -76,14 +77,14 @@ describe('readinessFindings', () => {
 
   it('warns of each stalled worker with host, pid and last heartbeat, and errs on each dependency down', () => {
     const down = { name: 'clamd', target: 'tcp://clamd:3310', up: false, since: new Date('2026-12-04T07:59:00Z'), checkedAt: now, lastError: 'connect ECONNREFUSED', tasks: ['file.scan'] };
-    const report: OrphanReport = { jobs: [], liveWorkers: [worker({ dependencies: [down] })], stalledWorkers: [worker({ id: 'w-2', pid: 7, lastHeartbeatAt: new Date('2026-12-04T07:58:00Z') })] };
+    const report: OrphanReport = { jobs: [], queuedByTask: { 'file.scan': 3 }, liveWorkers: [worker({ dependencies: [down] })], stalledWorkers: [worker({ id: 'w-2', pid: 7, lastHeartbeatAt: new Date('2026-12-04T07:58:00Z') })] };
     const findings = readinessFindings(readiness({ 'stalled-workers': '1 worker(s) stopped heartbeating', dependencies: '1 dependency check(s) failing' }), context(report)).filter((finding) => finding.severity !== 'ok');
     expect(findings).toEqual([
       expect.objectContaining({ severity: 'warning', check: 'stalled-workers', cause: 'worker w-2 (host box, pid 7, queues default) stopped heartbeating: last heartbeat 2026-12-04T07:58:00.000Z, 120 s ago' }),
       expect.objectContaining({
         severity: 'error',
         check: 'dependencies',
-        cause: 'dependency "clamd" at tcp://clamd:3310 is down for worker w-1 (host box, pid 42) since 2026-12-04T07:59:00.000Z (60 s): connect ECONNREFUSED; jobs of "file.scan" wait, no attempt burned',
+        cause: 'dependency "clamd" at tcp://clamd:3310 is down for worker w-1 (host box, pid 42) since 2026-12-04T07:59:00.000Z (60 s): connect ECONNREFUSED; 3 queued job(s) of "file.scan" wait, no attempt burned',
       }),
     ]);
   });

@@ -6,7 +6,7 @@
  * schedules no live worker serves, handlers that ignore their abort) is read from the same reports.
  * Pure: no store call, so each mapping is unit-tested on plain values.
  */
-import { dependenciesDown } from './dependency-waits.js';
+import { dependenciesDown, waitingJobs } from './dependency-waits.js';
 import { orphanFix } from './orphan-fix.js';
 import type { OrphanGroup, OrphanReport } from '../client/orphans.js';
 import type { ScheduleRecord, TaskShape, WorkerRecord } from '../store/store.js';
@@ -76,7 +76,7 @@ function checkFindings(check: ReadinessCheck, context: ReadinessFindingContext):
     case 'stalled-workers':
       return context.orphans === null ? [{ ...error(check.detail, null), severity: 'warning' }] : context.orphans.stalledWorkers.map((worker) => stalledWorkerFinding(worker, context.now));
     case 'dependencies':
-      return context.orphans === null ? [error(check.detail, null)] : dependencyFindings(context.orphans.liveWorkers, context.now);
+      return context.orphans === null ? [error(check.detail, null)] : dependencyFindings(context.orphans, context.now);
   }
 }
 
@@ -125,12 +125,12 @@ function stalledWorkerFinding(worker: WorkerRecord, now: Date): Finding {
   };
 }
 
-function dependencyFindings(liveWorkers: readonly WorkerRecord[], now: Date): Finding[] {
+function dependencyFindings({ liveWorkers, queuedByTask }: OrphanReport, now: Date): Finding[] {
   return dependenciesDown(liveWorkers).map(({ worker, dependency }) => ({
     severity: 'error' as const,
     area: 'workers' as const,
     check: 'dependencies',
-    cause: `dependency "${dependency.name}" at ${dependency.target} is down for worker ${worker.id} (host ${worker.host}, pid ${worker.pid}) since ${dependency.since.toISOString()} (${secondsAgo(dependency.since, now)} s): ${dependency.lastError ?? 'no error recorded'}; jobs of ${dependency.tasks.map(quote).join(', ')} wait, no attempt burned`,
+    cause: `dependency "${dependency.name}" at ${dependency.target} is down for worker ${worker.id} (host ${worker.host}, pid ${worker.pid}) since ${dependency.since.toISOString()} (${secondsAgo(dependency.since, now)} s): ${dependency.lastError ?? 'no error recorded'}; ${waitingJobs(dependency.tasks, queuedByTask)} wait, no attempt burned`,
     fix: `bring ${dependency.target} back, or fix the network path from ${worker.host} to it; the worker checks again on its own and claims those jobs once it is up`,
   }));
 }

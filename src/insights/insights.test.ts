@@ -148,7 +148,7 @@ describe('readiness', () => {
   });
 
   it('uses the orphan report it is given', async () => {
-    const orphanReport = () => Promise.resolve({ jobs: [], stalledWorkers: [], liveWorkers: [] });
+    const orphanReport = () => Promise.resolve({ jobs: [], stalledWorkers: [], liveWorkers: [], queuedByTask: {} });
     await insert('mail');
     // The real report would name the queued job no worker serves; the one given names none.
     const readiness = await conveyor.insights.readiness({ orphanReport });

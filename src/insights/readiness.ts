@@ -5,7 +5,7 @@
  * its tasks need down (their jobs wait until it is back). `GET /ready` answers with it;
  * the dashboard's overview shows its failed checks as warnings.
  */
-import { dependenciesDown } from './dependency-waits.js';
+import { dependenciesDown, waitingJobs } from './dependency-waits.js';
 import type { OrphanReport } from '../client/orphans.js';
 import { orphanFix } from './orphan-fix.js';
 import { ConveyorMigrationError } from '../errors.js';
@@ -121,12 +121,12 @@ function workerChecks(report: OrphanReport, now: Date): ReadinessCheck[] {
             stalledWorkers.map((worker) => `${worker.id} (${worker.host} pid ${worker.pid}, last heartbeat ${Math.round((now.getTime() - worker.lastHeartbeatAt.getTime()) / 1000)} s ago)`),
           )}`,
         },
-    dependencyCheck(liveWorkers, now),
+    dependencyCheck(report, now),
   ];
 }
 
 /** Fails while a live worker finds a dependency of its tasks down: it claims none of the jobs that wait for it. */
-function dependencyCheck(liveWorkers: OrphanReport['liveWorkers'], now: Date): ReadinessCheck {
+function dependencyCheck({ liveWorkers, queuedByTask }: OrphanReport, now: Date): ReadinessCheck {
   const down = dependenciesDown(liveWorkers);
   const checked = new Set(liveWorkers.flatMap((worker) => worker.dependencies.map((dependency) => dependency.name)));
   if (down.length === 0) return { name: 'dependencies', ok: true, detail: checked.size === 0 ? 'no live worker declares dependencies' : `every dependency is up: ${[...checked].sort().map(quote).join(', ')}` };
@@ -134,7 +134,7 @@ function dependencyCheck(liveWorkers: OrphanReport['liveWorkers'], now: Date): R
     name: 'dependencies',
     ok: false,
     detail: `${down.length} dependency check(s) failing, jobs of their tasks wait: ${named(
-      down.map(({ worker, dependency }) => `${quote(dependency.name)} at ${dependency.target} down for ${Math.round((now.getTime() - dependency.since.getTime()) / 1000)} s on worker ${worker.id} (${worker.host}): ${dependency.lastError ?? 'no error recorded'}; needed by ${dependency.tasks.join(', ')}`),
+      down.map(({ worker, dependency }) => `${quote(dependency.name)} at ${dependency.target} down for ${Math.round((now.getTime() - dependency.since.getTime()) / 1000)} s on worker ${worker.id} (${worker.host}): ${dependency.lastError ?? 'no error recorded'}; needed by ${dependency.tasks.join(', ')}, waiting: ${waitingJobs(dependency.tasks, queuedByTask)}`),
     )}`,
   };
 }
