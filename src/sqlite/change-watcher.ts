@@ -18,11 +18,13 @@ import { basename, dirname } from 'node:path';
 
 /**
  * When a check finds no change yet, it looks again after these delays (ms). Another process's commit
- * is published once its WAL write is synced, which takes a few ms here: every ms at first (in
- * bench:compare, p99 enqueue→start went from 13.9 to 7.6 ms against doubling from 1 ms), then less often, ~80 ms in all. Each
- * look reads one prepared pragma.
+ * is published only once its WAL write is synced, and nothing notifies of that: a sync takes a few ms
+ * here, but well over 100 ms on a busy disk (a CI run missed a cancel when the looks stopped at 80 ms).
+ * So: every ms at first (in bench:compare, p99 enqueue→start went from 13.9 to 7.6 ms against
+ * doubling from 1 ms), then doubling up to about 1.5 s in all. Each look reads one prepared pragma,
+ * and only one chain of looks runs at a time.
  */
-const RECHECK_AFTER_MS = [1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 4, 4, 8, 16, 32];
+const RECHECK_AFTER_MS = [1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 4, 4, 8, 16, 32, 64, 128, 256, 512, 512];
 
 export interface ChangeWatcherOptions {
   /** Absolute path of the database file. */
@@ -73,7 +75,12 @@ export class DatabaseChangeWatcher {
     });
   }
 
-  /** Tell of another connection's commit; with `recheckAfter`, look again after each delay until one is seen. */
+  /**
+   * Tell of another connection's commit, then look again after each delay of `recheckAfter`. A
+   * notification starts the looks over, replacing the chain still running for an earlier one (it may
+   * be near its end when this commit's sync begins), and a change seen does not end them: another
+   * commit noticed meanwhile may still be syncing.
+   */
   private check(recheckAfter: readonly number[] = []): void {
     let version: number;
     try {
@@ -83,18 +90,18 @@ export class DatabaseChangeWatcher {
       this.close();
       return;
     }
-    if (version === this.lastVersion) {
-      const [delay, ...later] = recheckAfter;
-      if (delay !== undefined && this.recheck === null) {
-        this.recheck = setTimeout(() => {
-          this.recheck = null;
-          if (!this.closed) this.check(later);
-        }, delay);
-        this.recheck.unref();
-      }
-      return;
+    if (version !== this.lastVersion) {
+      this.lastVersion = version;
+      this.options.onChange();
     }
-    this.lastVersion = version;
-    this.options.onChange();
+    if (this.recheck !== null) clearTimeout(this.recheck);
+    this.recheck = null;
+    const [delay, ...later] = recheckAfter;
+    if (delay === undefined || this.closed) return;
+    this.recheck = setTimeout(() => {
+      this.recheck = null;
+      if (!this.closed) this.check(later);
+    }, delay);
+    this.recheck.unref();
   }
 }
