@@ -38,7 +38,7 @@ export async function loadTaskModule(specifier: string, cwd: string = process.cw
   // the worker would not recognise the error a handler throws. Only for TypeScript: tsx's loader
   // thread costs an idle worker about half a percent of a core (bench:compare's idle workload), which
   // a JavaScript module should not pay.
-  if (TYPESCRIPT_FILE.test(path)) (await import('tsx/esm/api')).register();
+  if (TYPESCRIPT_FILE.test(path)) (await importTsx(specifier)).register();
   const exports = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   const tasks = collectTasks(exports);
   if (tasks.length === 0) {
@@ -107,4 +107,18 @@ function readResources(specifier: string, value: unknown): WorkerOptions['resour
     );
   }
   return value as WorkerOptions['resources'];
+}
+
+/** tsx, an optional dependency: only TypeScript task modules need it. */
+async function importTsx(specifier: string): Promise<typeof import('tsx/esm/api')> {
+  try {
+    return await import('tsx/esm/api');
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new ConveyorConfigError(
+      `<module> ${JSON.stringify(specifier)}`,
+      'is TypeScript, and loading TypeScript needs tsx, an optional dependency of conveyor that is not installed: install it (npm install tsx), or compile the module and give its .js file',
+      'dist/tasks.js',
+    );
+  }
 }
