@@ -15,11 +15,12 @@ import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { pino } from 'pino';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 // The test's own client reads the same store; the processes under test use the built package.
 import { Conveyor } from '../../src/index.js';
+import { logIn, sessionCookie } from '../../src/testing/log-in.js';
 import { getAvatar, uploadAvatar, waitForAvatar } from './avatar-client.js';
-import { clamdAvailable } from './clamav/clamd-process.js';
+import { describeClamd } from './clamav/describe-clamd.js';
 import { eicarBytes } from './clamav/eicar.js';
 import { MAX_UPLOAD_BYTES, THUMBNAIL_SIZES } from './config.js';
 import { makeSampleAvatar } from './sample-image.js';
@@ -32,21 +33,6 @@ const CHECK_INTERVAL_MS = 1_000;
 const CHECK_TIMEOUT_MS = 1_000;
 const MARGIN_MS = 2_000;
 
-const clamdRequired = process.env.CONVEYOR_REQUIRE_CLAMD === '1';
-const missingClamd = clamdAvailable()
-  ? undefined
-  : 'no clamd at /usr/sbin/clamd or on PATH (Debian/Ubuntu: apt-get install clamav-daemon; the service need not run)';
-if (missingClamd !== undefined && !clamdRequired) {
-  console.warn(`examples/avatar-scan: skipping the end-to-end tests: ${missingClamd}; set CONVEYOR_REQUIRE_CLAMD=1 to fail instead`);
-}
-if (missingClamd !== undefined && clamdRequired) {
-  describe('avatar-scan example (real clamd and processes)', () => {
-    it('needs clamd installed (CONVEYOR_REQUIRE_CLAMD=1)', () => {
-      throw new Error(`CONVEYOR_REQUIRE_CLAMD=1 but ${missingClamd}`);
-    });
-  });
-}
-
 interface ReadyAnswer {
   ready: boolean;
   checks: Array<{ name: string; ok: boolean; detail: string }>;
@@ -54,15 +40,8 @@ interface ReadyAnswer {
 
 /** The dashboard's overview page, logged in with the API token as a browser would. */
 async function dashboardOverview(stack: AvatarStack): Promise<string> {
-  const login = await fetch(`${stack.conveyorUrl}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { origin: stack.conveyorUrl, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ token: stack.token }).toString(),
-  });
-  expect(login.status).toBe(303);
-  const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
-  return (await fetch(`${stack.conveyorUrl}/`, { headers: { cookie } })).text();
+  const session = await logIn(stack.conveyorUrl, stack.token);
+  return (await fetch(`${stack.conveyorUrl}/`, { headers: sessionCookie(session) })).text();
 }
 
 async function getReady(stack: AvatarStack): Promise<{ status: number; body: ReadyAnswer }> {
@@ -103,7 +82,7 @@ async function pollUntil<T>(what: string, timeoutMs: number, probe: () => Promis
   }
 }
 
-describe.skipIf(missingClamd !== undefined)('avatar-scan example (real clamd and processes)', () => {
+describeClamd('avatar-scan example (real clamd and processes)', () => {
   let dataDir: string;
   let stack: AvatarStack;
   let conveyor: Conveyor;

@@ -17,6 +17,7 @@ import { CLI_MAIN, startWorker, TASKS_MODULE, type ManagedProcess } from './proc
 import { readRecords, readStepRuns } from './records.js';
 import { startStack, type Stack } from './stack.js';
 import type { BatchSummary, ExportResult } from './tasks.js';
+import { logIn, sessionCookie } from '../../src/testing/log-in.js';
 
 /** Short leases so a killed worker's export is taken over within seconds, not the default 30 s. */
 const FAST_LEASES = ['--lease-ms', '3000', '--heartbeat-ms', '1000'];
@@ -215,15 +216,8 @@ describe('the image pipeline example', () => {
     const definitions = report.findings.find((finding) => finding.check === 'task-definitions');
     expect(definitions?.cause).toMatch(/task "images\.export" has queue "exports".* in the module, but .*queue "exports-v2"/);
 
-    const login = await fetch(`${stack.serverUrl}/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { origin: stack.serverUrl, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: stack.token }).toString(),
-    });
-    expect(login.status).toBe(303);
-    const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
-    const overview = await (await fetch(`${stack.serverUrl}/`, { headers: { cookie } })).text();
+    const session = await logIn(stack.serverUrl, stack.token);
+    const overview = await (await fetch(`${stack.serverUrl}/`, { headers: sessionCookie(session) })).text();
     expect(overview).toMatch(/data-warning="orphans"><strong>Orphaned jobs:<\/strong><a [^>]+>1 job<\/a> of task <code>images\.export<\/code> in queue <code>exports<\/code> wait for a worker that serves them — no live worker serves this queue/);
     expect(overview).toMatch(/<span data-fix>Fix: start a worker whose module exports task &quot;images\.export&quot; \(on queue &quot;exports&quot;\)[^<]*--queues exports-v2,exports/);
     expect(Date.now() - startedAt).toBeLessThan(10_000);

@@ -45,10 +45,8 @@ export interface CallerTransaction {
 }
 
 /**
- * What a store tells every process listening to it. PostgreSQL sends the facts (LISTEN/NOTIFY):
- * jobs available on these queues, a cancel requested. SQLite knows that another process committed to
- * the file (`store-changed`), which may mean jobs are available, and reads after it which running
- * jobs have a cancel requested.
+ * What a store tells every process listening to it. PostgreSQL sends the facts (LISTEN/NOTIFY). SQLite
+ * hears another process's commit (`store-changed`: jobs may be available) and reads the cancels then.
  */
 export type StoreNotice =
   | { kind: 'jobs-available'; queues: string[] }
@@ -583,10 +581,9 @@ export interface Store {
 
   /**
    * Call `listener` with every notice any process sends through this store (jobs available, cancel
-   * requested), until the returned function is called; each cancel request of a running job is told
-   * once. A store without `crossProcessWakeUp` sends no jobs-available facts: SQLite sends
-   * `store-changed` when another process commits, so a worker looks for work at once instead of at
-   * its next poll, and the cancel requests it then finds.
+   * requested, told once per running job), until the returned function is called. A store without
+   * `crossProcessWakeUp` sends no jobs-available facts: SQLite sends `store-changed` when another
+   * process commits (a worker then claims at once, not at its next poll) and the cancels it then finds.
    */
   noticeListen(listener: (notice: StoreNotice) => void): () => void;
 

@@ -6,7 +6,7 @@
  */
 import { cancelLatencies } from '../../cancel/cancel-latency.js';
 import { percentile } from '../../shared.js';
-import { ConveyorSystem } from '../adapters/conveyor.js';
+import { measureEachConveyor } from '../conveyor-only.js';
 import type { RunContext, Workload } from '../context.js';
 import { ResultTable } from '../results.js';
 
@@ -26,14 +26,8 @@ export function cancelWorkload(run: RunContext): Workload {
   return {
     tables: [table],
     async round() {
-      for (const system of run.systems.filter((candidate) => candidate.key.startsWith('conveyor-'))) {
-        let values: number[] = [];
-        await run.measure(system, 'cancel', async (instance) => {
-          if (!(instance instanceof ConveyorSystem)) throw new Error(`${system.definition.name} is not a Conveyor system`);
-          values = await cancelLatencies(instance.storeUrl, cancelJobs);
-          return 0;
-        });
-        for (const [key, p] of PERCENTILES) table.record(system.definition.name, system.definition.name, key, values.length === 0 ? Number.NaN : percentile(values, p));
+      for (const { name, result } of await measureEachConveyor(run, 'cancel', (storeUrl) => cancelLatencies(storeUrl, cancelJobs))) {
+        for (const [key, p] of PERCENTILES) table.record(name, name, key, result === undefined || result.length === 0 ? Number.NaN : percentile(result, p));
       }
     },
   };

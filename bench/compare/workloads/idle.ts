@@ -5,7 +5,7 @@
  * builds it first).
  */
 import { idleCpuShares } from '../../idle/idle-cpu.js';
-import { ConveyorSystem } from '../adapters/conveyor.js';
+import { measureEachConveyor } from '../conveyor-only.js';
 import type { RunContext, Workload } from '../context.js';
 import { ResultTable } from '../results.js';
 
@@ -27,16 +27,10 @@ export function idleWorkload(run: RunContext): Workload {
   return {
     tables: [table],
     async once() {
-      for (const system of run.systems.filter((candidate) => candidate.key.startsWith('conveyor-'))) {
-        let shares: number[] = [];
-        await run.measure(system, 'idle CPU', async (instance) => {
-          if (!(instance instanceof ConveyorSystem)) throw new Error(`${system.definition.name} is not a Conveyor system`);
-          shares = await idleCpuShares(instance.storeUrl, PROCESSES, idleMs);
-          return 0;
-        });
+      for (const { name, result: shares = [] } of await measureEachConveyor(run, 'idle CPU', (storeUrl) => idleCpuShares(storeUrl, PROCESSES, idleMs))) {
         const mean = shares.length === 0 ? Number.NaN : shares.reduce((sum, share) => sum + share, 0) / shares.length;
-        table.record(system.definition.name, system.definition.name, 'mean', mean * 100);
-        table.record(system.definition.name, system.definition.name, 'max', shares.length === 0 ? Number.NaN : Math.max(...shares) * 100);
+        table.record(name, name, 'mean', mean * 100);
+        table.record(name, name, 'max', shares.length === 0 ? Number.NaN : Math.max(...shares) * 100);
       }
     },
   };

@@ -7,7 +7,8 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clamdAvailable, type RunningClamd, startClamd } from './clamd-process.js';
+import { type RunningClamd, startClamd } from './clamd-process.js';
+import { describeClamd } from './describe-clamd.js';
 import { eicarBytes } from './eicar.js';
 import { parseScanReply, ping, scanBytes } from './instream.js';
 
@@ -17,14 +18,6 @@ import { parseScanReply, ping, scanBytes } from './instream.js';
  */
 const EICAR_SIGNATURE = 'Conveyor-Test.EICAR.UNOFFICIAL';
 const STREAM_MAX_BYTES = 1024 * 1024;
-
-const clamdRequired = process.env.CONVEYOR_REQUIRE_CLAMD === '1';
-const missingClamd = clamdAvailable()
-  ? undefined
-  : 'no clamd at /usr/sbin/clamd or on PATH (Debian/Ubuntu: apt-get install clamav-daemon; the service need not run)';
-if (missingClamd !== undefined && !clamdRequired) {
-  console.warn(`examples/avatar-scan/clamav: skipping the clamd tests: ${missingClamd}; set CONVEYOR_REQUIRE_CLAMD=1 to fail instead`);
-}
 
 async function* slowly(pieces: Uint8Array[]): AsyncGenerator<Uint8Array> {
   for (const piece of pieces) {
@@ -43,15 +36,7 @@ async function closedPort(): Promise<number> {
   return address.port;
 }
 
-if (missingClamd !== undefined && clamdRequired) {
-  describe('clamd INSTREAM client (real clamd)', () => {
-    it('needs clamd installed (CONVEYOR_REQUIRE_CLAMD=1)', () => {
-      throw new Error(`CONVEYOR_REQUIRE_CLAMD=1 but ${missingClamd}`);
-    });
-  });
-}
-
-describe.skipIf(missingClamd !== undefined)('clamd INSTREAM client (real clamd)', () => {
+describeClamd('clamd INSTREAM client (real clamd)', () => {
   let clamd: RunningClamd;
   let startMs = 0;
 
