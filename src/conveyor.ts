@@ -20,7 +20,7 @@ import { waitForJob, type WaitForOptions } from './client/wait-for.js';
 import { ConveyorConfigError, ConveyorNotFoundError, ConveyorStateError, ConveyorValidationError } from './errors.js';
 import { ConveyorEvents } from './events.js';
 import { Insights } from './insights/insights.js';
-import { RETRYABLE_STATES, type Job, type JobState } from './job.js';
+import { DUE_STATES, RETRYABLE_STATES, type Job, type JobState } from './job.js';
 import { createDefaultLogger, type Logger } from './logger.js';
 import type { Schedule } from './schedule/define-schedule.js';
 import { openStore } from './store/open-store.js';
@@ -282,6 +282,24 @@ export class Conveyor {
     }
     const job = await this.store.jobs.retry({ id, now: new Date() });
     if (job === null) throw new ConveyorNotFoundError(`No job with id "${id}"`);
+    this.events.emit('jobs-available', [job.queue]);
+    return job;
+  }
+
+  /**
+   * Run a job now that waits for its time: a scheduled one, or a failed one waiting out its retry
+   * backoff, is queued at once. Any other state is a `ConveyorStateError` naming it.
+   */
+  async runNow(id: string): Promise<Job> {
+    const refuse = (state: JobState) =>
+      new ConveyorStateError(`Job ${id} is ${state}; only ${DUE_STATES.join(' and ')} jobs (waiting for their run time or retry backoff) can be run now`);
+    const before = await this.store.jobs.get({ id });
+    if (before === null) throw new ConveyorNotFoundError(`No job with id "${id}"`);
+    if (!DUE_STATES.includes(before.state)) throw refuse(before.state);
+    // The store changes only a job still in a due state: one a worker or promotion took meanwhile comes back as it is.
+    const job = await this.store.jobs.runNow({ id, now: new Date() });
+    if (job === null) throw new ConveyorNotFoundError(`No job with id "${id}"`);
+    if (job.state !== 'queued') throw refuse(job.state);
     this.events.emit('jobs-available', [job.queue]);
     return job;
   }

@@ -102,6 +102,14 @@ export class FlowClient {
     return jobs.length === 0 ? null : assembleFlow(jobs);
   }
 
+  /**
+   * At most `limit` jobs of a flow, lowest id first (its root first), as they are now: what a page can
+   * draw of a flow of up to `MAX_FLOW_JOBS` jobs without reading them all. Empty for no such flow.
+   */
+  async listJobs(id: string, options: { limit: number }): Promise<Job[]> {
+    return this.store.flows.jobList({ id, limit: options.limit });
+  }
+
   /** Cancel every unfinished job of the flow: waiting and queued ones at once, running ones through their signal. */
   async cancel(id: string): Promise<Flow> {
     const jobs = await this.store.flows.cancel({ id, now: new Date() });

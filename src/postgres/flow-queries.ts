@@ -65,6 +65,7 @@ FROM inserted
 ORDER BY id`,
 
     FLOW_GET: `SELECT * FROM ${jobs} WHERE flow_id = $1 ORDER BY id`,
+    FLOW_JOB_LIST: `SELECT * FROM ${jobs} WHERE flow_id = $1 ORDER BY id LIMIT $2`,
     JOB_CHILD_LIST: `SELECT * FROM ${jobs} WHERE parent_id = $1 ORDER BY id`,
 
     /**

@@ -96,6 +96,13 @@ export class PostgresFlows implements FlowStore {
     return this.listBy(this.sql.FLOW_GET, params.id);
   }
 
+  async jobList(params: { id: string; limit: number }): Promise<Job[]> {
+    const flowId = parseJobId(params.id);
+    const limit = boundedLimit(params.limit);
+    if (flowId === null || limit === 0) return [];
+    return (await this.db.all<JobRow>(this.db.pool, this.sql.FLOW_JOB_LIST, [flowId, limit])).map(jobFromRow);
+  }
+
   async childList(params: { id: string }): Promise<Job[]> {
     return this.listBy(this.sql.JOB_CHILD_LIST, params.id);
   }

@@ -1,5 +1,5 @@
 /**
- * What an operator does to one job on PostgreSQL, cancel and retry: each a transaction that locks the
+ * What an operator does to one job on PostgreSQL, cancel, retry and run now: each a transaction that locks the
  * job's row, changes it, and reads it back. Settling a flow parent the change affects is not done
  * here: it must follow the commit (flows.ts), so the store runs it after these return.
  */
@@ -38,6 +38,13 @@ export class PostgresJobActions {
         await client.query('ROLLBACK TO SAVEPOINT retry');
         throw await this.dedupConflictError(client, row);
       }
+    });
+  }
+
+  async runNow(params: { id: string; now: Date }): Promise<Job | null> {
+    return this.changeJob(params, async (client, row) => {
+      const { rowCount } = await client.query(this.sql.JOB_RUN_NOW, [row.id, params.now]);
+      if (rowCount === 1) await client.query(this.sql.NOTIFY_QUEUES, [[row.queue]]);
     });
   }
 

@@ -233,6 +233,10 @@ export class PostgresJobs implements JobStore {
     return (await this.get({ id: job.id })) ?? job;
   }
 
+  async runNow(params: { id: string; now: Date }): Promise<Job | null> {
+    return this.actions.runNow(params);
+  }
+
   // ---- counts and maintenance ----------------------------------------------------------------
 
   async countByGroup(params: { states: JobState[] }): Promise<JobCount[]> {

@@ -413,6 +413,11 @@ SET state = CASE WHEN EXISTS (SELECT 1 FROM ${jobs} AS child WHERE child.parent_
 WHERE id = $1 AND state IN ${SQL_RETRYABLE}
 RETURNING job.state`,
 
+    /** An operator's "run now": scheduled job $1, or a failed one waiting out its backoff, queued at $2. */
+    JOB_RUN_NOW: `
+UPDATE ${jobs} SET state = 'queued', run_at = $2, updated_at = $2
+WHERE id = $1 AND state IN ${SQL_DUE}`,
+
     // ---- jobs: maintenance -----------------------------------------------------------------------
 
     /** Queues up to $2 scheduled and failed jobs due at $1; returns the queues they are in. */

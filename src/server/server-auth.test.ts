@@ -152,6 +152,7 @@ describe('GET /openapi.json', () => {
       '/jobs/{id}': ['get'],
       '/jobs/{id}/cancel': ['post'],
       '/jobs/{id}/retry': ['post'],
+      '/jobs/{id}/run-now': ['post'],
       '/queues': ['get'],
       '/queues/{name}/pause': ['post'],
       '/queues/{name}/resume': ['post'],

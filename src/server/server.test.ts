@@ -242,8 +242,21 @@ describeEachStore('job routes', (store) => {
       expect((await errorJson(conflict)).error).toMatchObject({ code: 'conflict', message: expect.stringContaining('queued') });
     });
 
+    it('runs a scheduled job now, and refuses a queued one with 409 naming its state', async () => {
+      const scheduled = await enqueueEmail({ ...email, subject: 'later' }, { delayMs: 3_600_000 });
+      expect(scheduled.state).toBe('scheduled');
+      const ran = await server.request('POST', `/jobs/${scheduled.id}/run-now`);
+      expect(ran.status).toBe(200);
+      const { job } = (await ran.json()) as { job: JobDto };
+      expect(job).toMatchObject({ id: scheduled.id, state: 'queued' });
+      expect(Date.parse(job.runAt)).toBeLessThan(Date.parse(scheduled.runAt));
+      const conflict = await server.request('POST', `/jobs/${scheduled.id}/run-now`);
+      expect(conflict.status).toBe(409);
+      expect((await errorJson(conflict)).error).toMatchObject({ code: 'conflict', message: expect.stringContaining('is queued') });
+    });
+
     it('answers 404 for a job that does not exist', async () => {
-      for (const action of ['cancel', 'retry']) {
+      for (const action of ['cancel', 'retry', 'run-now']) {
         for (const id of ['424242', 'not-a-job']) {
           const response = await server.request('POST', `/jobs/${id}/${action}`);
           expect(response.status, `${action} ${id}`).toBe(404);

@@ -27,6 +27,13 @@ SELECT * FROM conveyor_jobs INDEXED BY conveyor_jobs_flow_idx
 WHERE flow_id = @flowId
 ORDER BY id`;
 
+/** The first `@limit` jobs of a flow, by the flow index. */
+export const FLOW_JOB_LIST = `
+SELECT * FROM conveyor_jobs INDEXED BY conveyor_jobs_flow_idx
+WHERE flow_id = @flowId
+ORDER BY id
+LIMIT @limit`;
+
 /** Jobs of the flow not running end now; returns each with its parent, to settle the parents. */
 export const FLOW_CANCEL_NOT_RUNNING = `
 UPDATE conveyor_jobs INDEXED BY conveyor_jobs_flow_idx

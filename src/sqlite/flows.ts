@@ -31,6 +31,12 @@ export class SqliteFlows implements FlowStore {
     return id === null ? [] : this.jobsOf(id);
   }
 
+  async jobList(params: { id: string; limit: number }): Promise<Job[]> {
+    const flowId = parseJobId(params.id);
+    const limit = boundedLimit(params.limit);
+    return flowId === null || limit === 0 ? [] : this.db.all<JobRow>(sql.FLOW_JOB_LIST, { flowId, limit }).map(jobFromRow);
+  }
+
   async cancel(params: { id: string; now: Date }): Promise<Job[]> {
     const id = parseJobId(params.id);
     return id === null ? [] : this.db.immediate(() => this.cancelInTransaction(id, params.now.getTime()));

@@ -169,6 +169,12 @@ export class SqliteJobs implements JobStore {
     });
   }
 
+  async runNow(params: { id: string; now: Date }): Promise<Job | null> {
+    return this.change(params, (row, now) => {
+      this.db.run(sql.JOB_RUN_NOW, { id: row.id, now });
+    });
+  }
+
   /** Read a job and change it in one immediate transaction; the job as it is afterwards, or null if absent. */
   private change(params: { id: string; now: Date }, change: (row: JobRow, now: number) => void): Job | null {
     const id = parseJobId(params.id);

@@ -330,6 +330,12 @@ SET state = CASE WHEN EXISTS (SELECT 1 FROM conveyor_jobs AS child WHERE child.p
 WHERE id = @id AND state IN ${SQL_RETRYABLE}
 RETURNING state`;
 
+/** An operator's "run now": a scheduled job, or a failed one waiting out its backoff, queued at once. */
+export const JOB_RUN_NOW = `
+UPDATE conveyor_jobs
+SET state = 'queued', run_at = @now, updated_at = @now
+WHERE id = @id AND state IN ${SQL_DUE}`;
+
 // ---- jobs: maintenance -----------------------------------------------------------------------
 
 export const JOB_PROMOTE_DUE = `

@@ -17,10 +17,12 @@
  *   can never overwrite the outcome of the worker that took the job over.
  */
 import type { ChildFailurePolicy, Job, JobAttemptError, JobProgress, JobState } from '../job.js';
+import type { StepStore } from './step-store.js';
 import type { StoreFault } from './store-fault.js';
-import type { ArtifactCommitResult, ArtifactRecord, SentEvent, StepKind, StepRecord, StepStatus, DependencyStatus, HandlerIgnoringAbort, MigrationStatus, QueueLimits, QueueState, ScheduleFireResult, ScheduleRecord, ScheduleUpsert, SessionRecord, WorkerRecord } from './store-records.js';
+import type { ArtifactCommitResult, ArtifactRecord, StepKind, StepStatus, DependencyStatus, HandlerIgnoringAbort, MigrationStatus, QueueLimits, QueueState, ScheduleFireResult, ScheduleRecord, ScheduleUpsert, SessionRecord, WorkerRecord } from './store-records.js';
 
 export type * from './store-records.js';
+export type { StepStore } from './step-store.js';
 
 /** What a store can or cannot do. The engine and the conformance suite read these. */
 export interface StoreCapabilities {
@@ -339,6 +341,11 @@ export interface JobStore {
    * another state is returned unchanged. Null when there is no such job.
    */
   retry(params: { id: string; now: Date }): Promise<Job | null>;
+  /**
+   * Queue now a `scheduled` job, or a `failed` one waiting out its retry backoff (`runAt` becomes `now`):
+   * an operator's "run now". A job in another state is returned unchanged. Null when there is no such job.
+   */
+  runNow(params: { id: string; now: Date }): Promise<Job | null>;
   /** Re-queue (or kill, when out of attempts) running jobs whose lease expired before `now`, counting the attempt. */
   recoverExpiredLeases(params: { now: Date; limit: number }): Promise<number>;
   /** Move `scheduled` and `failed` jobs whose `runAt` has come to `queued`. */
@@ -378,6 +385,8 @@ export interface FlowStore {
   insert(params: { jobs: FlowJobInsert[]; now: Date; tx?: CallerTransaction }): Promise<Job[]>;
   /** Every job of a flow, lowest id first; empty when there is no such flow (or it was pruned). */
   get(params: { id: string }): Promise<Job[]>;
+  /** At most `limit` jobs of a flow, lowest id first (its root first): a flow drawn on a page, read by the flow index. */
+  jobList(params: { id: string; limit: number }): Promise<Job[]>;
   /**
    * Cancel every unfinished job of a flow in one transaction: jobs not running become `cancelled`,
    * running ones get `cancelRequestedAt` (their workers abort them). Returns the flow's jobs afterwards,
@@ -514,48 +523,6 @@ export interface ArtifactChunkStore {
    * write cut short left (a worker killed, a fence lost). Returns how many blobs.
    */
   deleteUnreferenced(params: { before: Date; limit: number }): Promise<number>;
-}
-
-/**
- * Durable steps (`store.steps`): each step a handler reached, by (job, name), written only while its
- * attempt holds the job (the lease fence), and the events `sendEvent` delivers to waiting steps.
- */
-export interface StepStore {
-  /** The job's steps, in the order they started (those started in one millisecond as they were first written); empty for an unknown job. */
-  list(params: { jobId: string }): Promise<StepRecord[]>;
-  /**
-   * Write a step (insert or replace its row) if its job is `running` under `step.attempt` and
-   * `workerId`, and log a step event. False when the fence failed: nothing was written.
-   */
-  save(params: { step: StepRecord; workerId: string; now: Date }): Promise<boolean>;
-  /**
-   * `save` for many steps (of different jobs), each fenced on its own, written the way the store does
-   * best: SQLite in one transaction (one commit for the steps concurrent attempts reach together),
-   * PostgreSQL side by side on its pool. Returns, in order, whether each was written.
-   */
-  saveMany(params: { saves: ReadonlyArray<{ step: StepRecord; workerId: string }>; now: Date }): Promise<boolean[]>;
-  /**
-   * Start a wait (`step` is `waiting`, fenced as `save`), and in the same transaction look for an
-   * event of its name sent since `lookBackFrom` that `matches`: the oldest such resolves it at once
-   * (`resolved` with the event). No event sent meanwhile is missed: `deliverEvent` and `wait` take
-   * turns per event name.
-   */
-  wait(params: { step: StepRecord; workerId: string; now: Date; lookBackFrom: Date }): Promise<{ held: false } | { held: true; resolved: SentEvent | null }>;
-  /**
-   * Keep the event, resolve every `waiting` step of that event name whose match it satisfies (their
-   * output becomes `{ payload }`), and queue at once those of their jobs that are `scheduled`.
-   * Returns the ids of the jobs whose waits it resolved, and the queues of those it queued.
-   */
-  deliverEvent(params: { name: string; payload: string; now: Date }): Promise<{ seq: string; resolvedJobIds: string[]; wokenQueues: string[] }>;
-  /**
-   * Queue now the `scheduled` jobs with a wait resolved since `since`: the safety net for an event
-   * that came while its job was still running, before the job was put to sleep until its deadline.
-   */
-  wakeResolved(params: { since: Date; now: Date; limit: number }): Promise<number>;
-  /** Delete up to `limit` steps whose job no longer exists; returns how many. */
-  pruneOfPrunedJobs(params: { limit: number }): Promise<number>;
-  /** Delete up to `limit` sent events older than `before`; returns how many. */
-  pruneSentEvents(params: { before: Date; limit: number }): Promise<number>;
 }
 
 /**

@@ -30,6 +30,7 @@ import { noticeTests } from './store-conformance/notices.js';
 import { scheduleTests } from './store-conformance/schedules.js';
 import { sessionTests } from './store-conformance/sessions.js';
 import { queueTests } from './store-conformance/queues.js';
+import { runNowTests } from './store-conformance/run-now.js';
 import { stateMachineTests } from './store-conformance/state-machine.js';
 import { stateUpdateTests } from './store-conformance/state-updates.js';
 import { workerTests } from './store-conformance/workers.js';
@@ -58,6 +59,7 @@ const SECTIONS: readonly SuiteSection[] = [
   claimTests,
   stateUpdateTests,
   cancelTests,
+  runNowTests,
   maintenanceTests,
   listCountTests,
   listSearchTests,

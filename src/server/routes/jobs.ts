@@ -1,5 +1,5 @@
 /**
- * The job routes: enqueue one or many, get (with its artifacts and steps), list, cancel, retry. Tasks are resolved by name through
+ * The job routes: enqueue one or many, get (with its artifacts and steps), list, cancel, retry, run now. Tasks are resolved by name through
  * the Conveyor's task registry and input is validated by `conveyor.enqueue` against the task's own
  * schema, so a request the library would refuse writes nothing here either (F5).
  */
@@ -90,6 +90,16 @@ const retryJobRoute = createRoute({
   responses: { 200: json(JobResponseSchema, 'The job, queued again'), ...errorResponses(400, 401, 404, 409) },
 });
 
+const runNowRoute = createRoute({
+  method: 'post',
+  path: '/jobs/{id}/run-now',
+  tags: ['jobs'],
+  summary: 'Queue now a scheduled job, or a failed one waiting out its retry backoff',
+  security,
+  request: { params: JobIdParamsSchema },
+  responses: { 200: json(JobResponseSchema, 'The job, queued with its run time now'), ...errorResponses(400, 401, 404, 409) },
+});
+
 const retryByFilterRoute = createRoute({
   method: 'post',
   path: '/jobs/retry',
@@ -146,6 +156,11 @@ export function jobRoutes({ conveyor, onEnqueued }: ServerDeps): OpenAPIHono {
 
   app.openapi(retryJobRoute, async (c) => {
     const job = await conveyor.retry(c.req.valid('param').id);
+    return c.json({ job: toJobDto(job) }, 200);
+  });
+
+  app.openapi(runNowRoute, async (c) => {
+    const job = await conveyor.runNow(c.req.valid('param').id);
     return c.json({ job: toJobDto(job) }, 200);
   });
 

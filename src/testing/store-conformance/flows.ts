@@ -147,6 +147,24 @@ export const flowTests: SuiteSection = (suite) => {
     });
   });
 
+  suite.group('flows.jobList', { migrate: true }, (group) => {
+    group.test('returns at most limit jobs of the flow, lowest id first, the root first', async ({ store }) => {
+      const jobs = await insertFlow(store, [{}, {}, { parentIndex: 1 }, { parentIndex: 0 }]);
+      await insertFlow(store, [{ task: 'another.flow' }, { task: 'another.leaf' }]);
+      expect(await store.flows.jobList({ id: jobs[0].id, limit: 10 })).toEqual(byId(jobs));
+      expect(await store.flows.jobList({ id: jobs[0].id, limit: 2 })).toEqual(byId(jobs).slice(0, 2));
+      expect(await store.flows.jobList({ id: jobs[0].id, limit: 0 })).toEqual([]);
+    });
+
+    group.test('returns [] for an unknown id, a plain job and a job that is not a flow root', async ({ store }) => {
+      const [, child] = await insertFlow(store, [{}, {}]);
+      const plain = await insertJob(store, { task: 'plain' });
+      expect(await store.flows.jobList({ id: await unknownJobId(store), limit: 10 })).toEqual([]);
+      expect(await store.flows.jobList({ id: plain.id, limit: 10 })).toEqual([]);
+      expect(await store.flows.jobList({ id: child.id, limit: 10 })).toEqual([]);
+    });
+  });
+
   suite.group('flows.childList', { migrate: true }, (group) => {
     group.test('returns the jobs one flow job waits for, lowest id first, and [] for a leaf', async ({ store }) => {
       const [root, inner, grandchild, child, grandchild2] = await insertFlow(store, [{}, {}, { parentIndex: 1 }, {}, { parentIndex: 1 }]);
