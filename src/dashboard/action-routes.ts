@@ -1,5 +1,5 @@
 /**
- * What the dashboard's buttons do (POST forms): retry or cancel a job, pause or resume a queue, retry
+ * What the dashboard's buttons do (POST forms): run now, retry or cancel a job, pause or resume a queue, retry
  * a failure group, make a signed link to an artifact. Each calls the Conveyor client API, leaves a notice saying what happened (or why
  * it could not), and redirects (303) to the page the button was on. Cross-site posts never get
  * here: the auth middleware refuses a cookie-authenticated POST that is not same-origin.
@@ -23,6 +23,14 @@ export function actionRoutes({ conveyor }: ServerDeps): Hono {
     return act(c, jobPagePath(id), async () => {
       const job = await conveyor.retry(id);
       return `Job #${job.id} is queued again (attempt ${job.attempt + 1} of ${job.maxAttempts} next).`;
+    });
+  });
+
+  app.post(`${JOBS_PAGE_PATH}/:id/run-now`, async (c) => {
+    const id = c.req.param('id');
+    return act(c, jobPagePath(id), async () => {
+      const job = await conveyor.runNow(id);
+      return `Job #${job.id} is queued to run now (attempt ${job.attempt + 1} of ${job.maxAttempts} next).`;
     });
   });
 

@@ -5,7 +5,7 @@
  */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { SCRIPT_URL, STYLESHEET_URL } from './assets/asset-routes.js';
+import { JOB_TOOLS_SCRIPT_URL, SCRIPT_URL, STYLESHEET_URL } from './assets/asset-routes.js';
 import { takeFlash, type Flash } from './cookies.js';
 import { EMPTY, html, type Html } from './html.js';
 import { FAILURES_PAGE_PATH, JOBS_PAGE_PATH, LOGOUT_PATH, OVERVIEW_PATH, WORKERS_PAGE_PATH } from './paths.js';
@@ -65,6 +65,7 @@ function renderPage(page: Page, flash: Flash | null): Html {
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="${STYLESHEET_URL}">
 <script src="${SCRIPT_URL}" defer></script>
+<script src="${JOB_TOOLS_SCRIPT_URL}" defer></script>
 </head>
 <body data-events="${liveness?.eventsUrl ?? ''}" data-refresh-ms="${liveness?.refreshMs ?? 1000}" data-poll-ms="${liveness?.pollMs ?? 0}">
 <header class="topbar">

@@ -12,6 +12,7 @@ import { parseJobsQuery } from './jobs-filter.js';
 import { isLivePartialRequest, notFoundPage, respondWithPage } from './layout.js';
 import { loadOverview } from './overview-data.js';
 import { failuresPage } from './pages/failures.js';
+import { FLOW_TREE_LIMIT, type FlowTreeJobs } from './pages/flow-tree.js';
 import { jobDetailPage } from './pages/job-detail.js';
 import { JOBS_PAGE_SIZE, jobsPage, SUMMARY_TITLE_CHARS } from './pages/jobs.js';
 import { overviewPage } from './pages/overview.js';
@@ -44,12 +45,13 @@ export function pageRoutes({ conveyor }: ServerDeps): Hono {
     const job = await conveyor.getJob(id);
     if (job === null) return respondWithPage(c, notFoundPage('jobs', 'No such job', `There is no job with id "${id.slice(0, 40)}"; it may have been pruned after its retention.`));
     // A queued job may wait for a service its task needs, a scheduled one for a durable step's sleep or event: say so on its page.
-    const [wait, steps, artifacts] = await Promise.all([
+    const [wait, steps, artifacts, flow] = await Promise.all([
       job.state === 'queued' ? conveyor.listWorkers().then((workers) => dependencyWait(job, workers)) : null,
       conveyor.listSteps(job.id),
       conveyor.artifacts.list(job.id),
+      job.flowId === null ? null : loadFlowTree(conveyor, job.flowId),
     ]);
-    const extras = { dependencyWait: wait, stepWait: stepWait(job, steps), steps, artifacts: { artifacts, linksEnabled: conveyor.artifacts.linksEnabled } };
+    const extras = { dependencyWait: wait, stepWait: stepWait(job, steps), steps, artifacts: { artifacts, linksEnabled: conveyor.artifacts.linksEnabled }, flow };
     return respondWithPage(c, jobDetailPage(job, new Date(), extras));
   });
 
@@ -70,6 +72,12 @@ async function loadFilterSuggestions(conveyor: ServerDeps['conveyor']): Promise<
     queueNames: [...new Set([...counts.map((group) => group.queue), ...queueStates.map((queue) => queue.name)])].sort(),
     taskNames: [...new Set(counts.map((group) => group.task))].sort(),
   };
+}
+
+/** The first jobs of a flow for its tree; one more than drawn tells whether the flow is larger. */
+async function loadFlowTree(conveyor: ServerDeps['conveyor'], flowId: string): Promise<FlowTreeJobs> {
+  const jobs = await conveyor.flows.listJobs(flowId, { limit: FLOW_TREE_LIMIT + 1 });
+  return { jobs: jobs.slice(0, FLOW_TREE_LIMIT), capped: jobs.length > FLOW_TREE_LIMIT };
 }
 
 async function countRunningByWorker(conveyor: ServerDeps['conveyor']): Promise<{ byWorker: Map<string, number>; capped: boolean }> {

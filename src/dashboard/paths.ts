@@ -20,6 +20,24 @@ export function jobPagePath(id: string): string {
   return `${JOBS_PAGE_PATH}/${encodeURIComponent(id)}`;
 }
 
+/** The form action that queues a scheduled job, or a failed one waiting out its backoff, now. */
+export function runNowPath(id: string): string {
+  return `${jobPagePath(id)}/run-now`;
+}
+
+/** The new-job form: pick a task, fill in its input (GET), and enqueue it (POST). */
+export const ENQUEUE_PAGE_PATH = '/dashboard/enqueue';
+
+/** The new-job form for one task. */
+export function enqueueTaskPath(task: string): string {
+  return `${ENQUEUE_PAGE_PATH}?task=${encodeURIComponent(task)}`;
+}
+
+/** The new-job form filled with a job's task, queue and input, to enqueue an edited copy. */
+export function enqueueCopyPath(id: string): string {
+  return `${ENQUEUE_PAGE_PATH}?copyOf=${encodeURIComponent(id)}`;
+}
+
 /**
  * Where the dashboard streams one artifact to a logged-in session: the page's job, the name
  * percent-encoded, and the attempt that wrote it (a name can be written by several attempts).

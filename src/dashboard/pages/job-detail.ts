@@ -2,9 +2,9 @@
  * One job: what it is (task, queue, state, attempts, times, lease owner), why it waits (a service
  * its task needs is down, or a durable step sleeps or waits for an event), its progress, its durable
  * steps, input and result, its history as a timeline, the files its attempts wrote, and each failed
- * attempt's error with its stack. Retry and cancel are POST forms that come back here. Every value from the job is escaped by `html`.
+ * attempt's error with its stack, and, for a flow job, its flow as a tree. Run now, retry and cancel are POST forms that come back here; the input can be copied, or enqueued again after an edit. Every value from the job is escaped by `html`.
  */
-import { RETRYABLE_STATES, isFinalState, type Job, type JobState } from '../../job.js';
+import { DUE_STATES, RETRYABLE_STATES, isFinalState, type Job, type JobState } from '../../job.js';
 import { errorType } from '../../insights/error-fingerprint.js';
 import type { DependencyWait } from '../../insights/dependency-waits.js';
 import type { StepWait } from '../../insights/step-waits.js';
@@ -14,7 +14,8 @@ import { EMPTY, html, type Html } from '../html.js';
 import type { Page } from '../layout.js';
 import { jobTimeline, type TimelineEntry } from '../job-timeline.js';
 import { jobsPagePath } from '../jobs-filter.js';
-import { jobPagePath } from '../paths.js';
+import { enqueueCopyPath, jobPagePath, runNowPath } from '../paths.js';
+import { flowTreeSection, type FlowTreeJobs } from './flow-tree.js';
 import { artifactsSection, type JobArtifacts } from './job-artifacts.js';
 import { stepsSection } from './job-steps.js';
 
@@ -27,6 +28,8 @@ export interface JobDetailExtras {
   /** Its durable steps, in start order. */
   steps?: readonly StepRecord[];
   artifacts?: JobArtifacts;
+  /** For a flow job: the flow's first jobs, drawn as a tree. */
+  flow?: FlowTreeJobs | null;
 }
 
 const NO_ARTIFACTS: JobArtifacts = { artifacts: [], linksEnabled: false };
@@ -41,7 +44,7 @@ export function jobDetailPage(job: Job, now: Date, extras: JobDetailExtras = {})
   };
 }
 
-function jobDetailLive(job: Job, now: Date, { dependencyWait = null, stepWait = null, steps = [], artifacts = NO_ARTIFACTS }: JobDetailExtras): Html {
+function jobDetailLive(job: Job, now: Date, { dependencyWait = null, stepWait = null, steps = [], artifacts = NO_ARTIFACTS, flow = null }: JobDetailExtras): Html {
   return html`<div data-job-id="${job.id}">
 <div class="detail-head">
   <div><h1>Job #${job.id} ${stateBadge(job.state)}</h1><div class="muted"><code>${job.task}</code> on queue <a href="${jobsPagePath({ queue: job.queue })}">${job.queue}</a></div></div>
@@ -53,9 +56,10 @@ ${stepWait === null ? EMPTY : sleepsOrWaits(stepWait, now)}
   <section class="panel"><h2>Details</h2>${facts(job, now)}</section>
   <section class="panel"><h2>History</h2>${timeline(job, steps, now)}</section>
 </div>
+${flowTreeSection(job, flow)}
 ${job.progress === null ? EMPTY : html`<section class="panel"><h2>Progress</h2><progress data-job-progress max="1" value="${job.progress.fraction}"></progress> <strong>${Math.round(job.progress.fraction * 100)}%</strong> ${job.progress.message ?? ''}</section>`}
 ${stepsSection(steps, now)}
-<section class="panel"><h2>Input</h2><pre data-job-input>${formatJson(job.input)}</pre></section>
+<section class="panel"><h2 class="panel-head">Input ${inputButtons(job)}</h2><pre data-job-input>${formatJson(job.input)}</pre></section>
 ${job.result === null ? EMPTY : html`<section class="panel"><h2>Result</h2><pre data-job-result>${formatJson(job.result)}</pre></section>`}
 ${artifactsSection(job.id, artifacts, now)}
 ${errorsSection(job)}
@@ -87,8 +91,15 @@ function sleepsOrWaits(wait: StepWait, now: Date): Html {
 function actionButtons(job: Job): Html {
   const retryable = (RETRYABLE_STATES as readonly JobState[]).includes(job.state);
   const cancellable = !isFinalState(job.state) && job.cancelRequestedAt === null;
-  return html`${retryable ? html`<form class="inline" method="post" action="${`${jobPagePath(job.id)}/retry`}"><button type="submit" class="primary">Retry now</button></form>` : EMPTY}
+  const runnableNow = DUE_STATES.includes(job.state) && job.cancelRequestedAt === null;
+  return html`${runnableNow ? html`<form class="inline" method="post" action="${runNowPath(job.id)}"><button type="submit" class="primary" data-run-now>Run now</button></form>` : EMPTY}
+${retryable ? html`<form class="inline" method="post" action="${`${jobPagePath(job.id)}/retry`}"><button type="submit" class="primary">Retry now</button></form>` : EMPTY}
 ${cancellable ? html`<form class="inline" method="post" action="${`${jobPagePath(job.id)}/cancel`}"><button type="submit" class="danger">Cancel</button></form>` : EMPTY}`;
+}
+
+/** Copy the input as JSON (the tools script reads it from the page), or open the new-job form filled with it. */
+function inputButtons(job: Job): Html {
+  return html`<span class="actions"><button type="button" data-copy-from="[data-job-input]">Copy input</button> <a class="button" href="${enqueueCopyPath(job.id)}" data-enqueue-copy>Enqueue a copy</a></span>`;
 }
 
 function facts(job: Job, now: Date): Html {
