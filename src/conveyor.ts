@@ -234,6 +234,11 @@ export class Conveyor {
     if (queues.length > 0) this.events.emit('jobs-available', queues);
   }
 
+  /** The tasks this client was opened with (`Conveyor.open({ tasks })`), by name: those it can validate input for. */
+  listTasks(): Task[] {
+    return [...this.tasks.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
   async getJob(id: string): Promise<Job | null> {
     return this.store.jobs.get({ id });
   }

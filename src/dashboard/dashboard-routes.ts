@@ -17,6 +17,7 @@ import { ConveyorStoreUnavailableError } from '../errors.js';
 import type { MountedRoutes, MountedServerDeps, ServerDeps } from '../server/deps.js';
 import { actionRoutes } from './action-routes.js';
 import { artifactRoutes } from './artifact-routes.js';
+import { enqueueRoutes } from './enqueue-routes.js';
 import { assetRoutes } from './assets/asset-routes.js';
 import { html } from './html.js';
 import { notFoundPage, respondWithPage } from './layout.js';
@@ -34,6 +35,7 @@ export function dashboardRoutes(deps: MountedServerDeps): MountedRoutes {
   app.route('/', sessionRoutes(deps.isKnownToken, deps.sessions, deps.failedAuth));
   app.route('/', pageRoutes(deps));
   app.route('/', actionRoutes(deps));
+  app.route('/', enqueueRoutes(deps));
   app.route('/', artifactRoutes(deps));
   app.all(`${DASHBOARD_PREFIX}/*`, (c) => respondWithPage(c, notFoundPage('overview', 'Page not found', `The dashboard has no page ${c.req.path}.`)));
   return {

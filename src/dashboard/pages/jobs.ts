@@ -9,6 +9,7 @@ import { stateBadge, timeAgo, truncate } from '../format.js';
 import { EMPTY, html, type Html } from '../html.js';
 import { jobsPagePath, type JobsQuery } from '../jobs-filter.js';
 import type { Page } from '../layout.js';
+import { jobsToolbar } from './jobs-toolbar.js';
 import { jobPagePath, JOBS_PAGE_PATH } from '../paths.js';
 
 export interface JobsPageData {
@@ -35,7 +36,7 @@ export function jobsPage(data: JobsPageData): Page {
   return {
     title: 'Jobs',
     section: 'jobs',
-    head: html`<h1>Jobs</h1><p class="subtitle">Newest first. The search looks for text in each job's input (as JSON) and error messages; narrow it with the other filters on big tables.</p>${filterForm(data)}`,
+    head: html`<h1>Jobs</h1><p class="subtitle">Newest first. The search looks for text in each job's input (as JSON) and error messages; narrow it with the other filters on big tables.</p>${filterForm(data)}${jobsToolbar()}`,
     live: jobsLive(data),
     liveness: { eventsUrl: eventsQuery === '' ? '/events' : `/events?${eventsQuery}`, refreshMs: 1000 },
   };

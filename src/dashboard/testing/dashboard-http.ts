@@ -11,6 +11,8 @@ import { TOKEN, type DashboardServer } from './dashboard-server.js';
 export interface DashboardHttp {
   /** GET a page; expects 200 and returns its markup. */
   page(path: string): Promise<string>;
+  /** GET a page with the session, whatever its status, redirects not followed. */
+  get(path: string): Promise<Response>;
   /** POST a form (fields url-encoded) as a dashboard page does; the response, redirects not followed. */
   post(path: string, fields?: Record<string, string>, headers?: Record<string, string>): Promise<Response>;
 }
@@ -18,6 +20,7 @@ export interface DashboardHttp {
 export async function dashboardHttp(server: DashboardServer): Promise<DashboardHttp> {
   const session = sessionCookie(await logIn(server.url, TOKEN));
   return {
+    get: (path) => fetch(`${server.url}${path}`, { headers: session, redirect: 'manual' }),
     page: async (path) => {
       const response = await fetch(`${server.url}${path}`, { headers: session });
       expect(response.status, `GET ${path}`).toBe(200);

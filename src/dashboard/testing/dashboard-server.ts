@@ -63,11 +63,12 @@ export interface DashboardServer {
 /**
  * `authFailureLimit`: the failed-login budget. @default TEST_AUTH_FAILURE_LIMIT (suites log in wrong on purpose)
  * `artifacts`: as `Conveyor.open({ artifacts })` (a signing key turns on the job page's signed links). @default the store backend, no links
+ * `extraTasks`: tasks the server knows besides `DASHBOARD_TEST_TASKS` (the new-job form offers them). @default none
  */
-export async function startDashboardServer(options: { authFailureLimit?: RateLimit | null; artifacts?: ArtifactOptions } = {}): Promise<DashboardServer> {
+export async function startDashboardServer(options: { authFailureLimit?: RateLimit | null; artifacts?: ArtifactOptions; extraTasks?: Task[] } = {}): Promise<DashboardServer> {
   const store = await sqliteTestStore();
   const logger = pino({ level: process.env.CONVEYOR_LOG_LEVEL ?? 'silent' });
-  const conveyor = await Conveyor.open({ store: store.storeUrl, tasks: DASHBOARD_TEST_TASKS, logger, ...(options.artifacts === undefined ? {} : { artifacts: options.artifacts }) });
+  const conveyor = await Conveyor.open({ store: store.storeUrl, tasks: [...DASHBOARD_TEST_TASKS, ...(options.extraTasks ?? [])], logger, ...(options.artifacts === undefined ? {} : { artifacts: options.artifacts }) });
   const authFailureLimit = options.authFailureLimit === undefined ? TEST_AUTH_FAILURE_LIMIT : options.authFailureLimit;
   const app = createServerApp({ deps: { conveyor, logger }, tokens: [TOKEN], authFailureLimit, extraRoutes: [healthRoutes, dashboardRoutes] });
   const server = await startServer({ app, port: 0, host: '127.0.0.1' });
