@@ -309,6 +309,15 @@ export class Conveyor {
     return job;
   }
 
+  /**
+   * Delete those of these jobs that are finished (succeeded, dead, cancelled), keeping a child its
+   * unfinished flow parent still reads; the ids deleted. Their artifacts and steps go with maintenance.
+   */
+  async deleteFinishedJobs(ids: readonly string[]): Promise<string[]> {
+    checkInteger('deleteFinishedJobs ids.length', ids.length, 0, 1000, 0);
+    return this.store.jobs.deleteFinished({ ids });
+  }
+
   /** Resolve with the job once it is succeeded, dead or cancelled. */
   async waitFor(id: string, options: WaitForOptions = {}): Promise<Job> {
     return waitForJob(this.store, this.events, id, options);

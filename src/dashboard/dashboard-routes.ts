@@ -17,6 +17,7 @@ import { ConveyorStoreUnavailableError } from '../errors.js';
 import type { MountedRoutes, MountedServerDeps, ServerDeps } from '../server/deps.js';
 import { actionRoutes } from './action-routes.js';
 import { artifactRoutes } from './artifact-routes.js';
+import { bulkRoutes } from './bulk-routes.js';
 import { enqueueRoutes } from './enqueue-routes.js';
 import { assetRoutes } from './assets/asset-routes.js';
 import { html } from './html.js';
@@ -36,6 +37,7 @@ export function dashboardRoutes(deps: MountedServerDeps): MountedRoutes {
   app.route('/', pageRoutes(deps));
   app.route('/', actionRoutes(deps));
   app.route('/', enqueueRoutes(deps));
+  app.route('/', bulkRoutes(deps));
   app.route('/', artifactRoutes(deps));
   app.all(`${DASHBOARD_PREFIX}/*`, (c) => respondWithPage(c, notFoundPage('overview', 'Page not found', `The dashboard has no page ${c.req.path}.`)));
   return {

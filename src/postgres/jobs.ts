@@ -233,6 +233,13 @@ export class PostgresJobs implements JobStore {
     return (await this.get({ id: job.id })) ?? job;
   }
 
+  async deleteFinished(params: { ids: readonly string[] }): Promise<string[]> {
+    const ids = params.ids.map(parseJobId).filter((id) => id !== null);
+    if (ids.length === 0) return [];
+    const rows = await this.db.all<{ id: string }>(this.db.pool, this.sql.JOB_DELETE_FINISHED, [ids]);
+    return rows.map((row) => String(row.id)).sort((a, b) => Number(a) - Number(b));
+  }
+
   async runNow(params: { id: string; now: Date }): Promise<Job | null> {
     return this.actions.runNow(params);
   }

@@ -8,7 +8,7 @@
  * row will do), so many workers on many machines can run any of them at the same time.
  */
 
-import { SQL_CANCEL_AT_ONCE, SQL_DEDUP_KEY, SQL_DUE, SQL_RETRYABLE, SQL_UNFINISHED } from '../store/state-lists.js';
+import { SQL_CANCEL_AT_ONCE, SQL_DEDUP_KEY, SQL_DUE, SQL_FINAL, SQL_RETRYABLE, SQL_UNFINISHED } from '../store/state-lists.js';
 import { createHash } from 'node:crypto';
 import { claimOrderSql } from '../store/claim-order.js';
 
@@ -412,6 +412,12 @@ SET state = CASE WHEN EXISTS (SELECT 1 FROM ${jobs} AS child WHERE child.parent_
     result = NULL, progress_fraction = NULL, progress_message = NULL, updated_at = $2
 WHERE id = $1 AND state IN ${SQL_RETRYABLE}
 RETURNING job.state`,
+
+    /** An operator's delete of finished jobs $1 by id, keeping children an unfinished parent still reads. */
+    JOB_DELETE_FINISHED: `
+DELETE FROM ${jobs} AS job
+WHERE job.id = ANY($1::bigint[]) AND job.state IN ${SQL_FINAL} AND ${notNeededByParent(jobs)}
+RETURNING job.id`,
 
     /** An operator's "run now": scheduled job $1, or a failed one waiting out its backoff, queued at $2. */
     JOB_RUN_NOW: `

@@ -175,6 +175,13 @@ export class SqliteJobs implements JobStore {
     });
   }
 
+  async deleteFinished(params: { ids: readonly string[] }): Promise<string[]> {
+    const ids = params.ids.map(parseJobId).filter((id) => id !== null);
+    if (ids.length === 0) return [];
+    const rows = this.db.all<{ id: number }>(sql.JOB_DELETE_FINISHED, { ids: JSON.stringify(ids) });
+    return rows.map((row) => String(row.id)).sort(compareNumeric);
+  }
+
   /** Read a job and change it in one immediate transaction; the job as it is afterwards, or null if absent. */
   private change(params: { id: string; now: Date }, change: (row: JobRow, now: number) => void): Job | null {
     const id = parseJobId(params.id);
@@ -228,6 +235,10 @@ export class SqliteJobs implements JobStore {
       limit: boundedLimit(params.limit),
     });
   }
+}
+
+function compareNumeric(a: string, b: string): number {
+  return Number(a) - Number(b);
 }
 
 function isUniqueViolation(error: unknown): boolean {

@@ -330,6 +330,16 @@ SET state = CASE WHEN EXISTS (SELECT 1 FROM conveyor_jobs AS child WHERE child.p
 WHERE id = @id AND state IN ${SQL_RETRYABLE}
 RETURNING state`;
 
+/** An operator's delete of finished jobs by id (@ids, a JSON array), keeping children an unfinished parent still reads. */
+export const JOB_DELETE_FINISHED = `
+DELETE FROM conveyor_jobs
+WHERE id IN (SELECT value FROM json_each(@ids))
+  AND state IN ${SQL_FINAL}
+  AND (parent_id IS NULL OR NOT EXISTS (
+    SELECT 1 FROM conveyor_jobs AS parent WHERE parent.id = conveyor_jobs.parent_id AND parent.state IN ${SQL_UNFINISHED}
+  ))
+RETURNING id`;
+
 /** An operator's "run now": a scheduled job, or a failed one waiting out its backoff, queued at once. */
 export const JOB_RUN_NOW = `
 UPDATE conveyor_jobs

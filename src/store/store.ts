@@ -346,6 +346,12 @@ export interface JobStore {
    * an operator's "run now". A job in another state is returned unchanged. Null when there is no such job.
    */
   runNow(params: { id: string; now: Date }): Promise<Job | null>;
+  /**
+   * Delete those of these jobs that are finished (succeeded, dead, cancelled), but, as `pruneFinished`,
+   * not a child whose parent is unfinished (the parent reads its result); returns the ids deleted. An
+   * operator's delete: their artifacts and steps go with the next maintenance sweeps.
+   */
+  deleteFinished(params: { ids: readonly string[] }): Promise<string[]>;
   /** Re-queue (or kill, when out of attempts) running jobs whose lease expired before `now`, counting the attempt. */
   recoverExpiredLeases(params: { now: Date; limit: number }): Promise<number>;
   /** Move `scheduled` and `failed` jobs whose `runAt` has come to `queued`. */

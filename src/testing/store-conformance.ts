@@ -16,6 +16,7 @@ import { stepTests } from './store-conformance/steps.js';
 import { cancelTests } from './store-conformance/cancel-retry.js';
 import { claimTests } from './store-conformance/claim-and-lease.js';
 import { ConformanceSuite, type SuiteSection } from './store-conformance/context.js';
+import { deleteFinishedTests } from './store-conformance/delete-finished.js';
 import { eventTests } from './store-conformance/events.js';
 import { flowSettlingTests } from './store-conformance/flow-settling.js';
 import { flowTests } from './store-conformance/flows.js';
@@ -60,6 +61,7 @@ const SECTIONS: readonly SuiteSection[] = [
   stateUpdateTests,
   cancelTests,
   runNowTests,
+  deleteFinishedTests,
   maintenanceTests,
   listCountTests,
   listSearchTests,

@@ -36,7 +36,7 @@ export function jobsPage(data: JobsPageData): Page {
   return {
     title: 'Jobs',
     section: 'jobs',
-    head: html`<h1>Jobs</h1><p class="subtitle">Newest first. The search looks for text in each job's input (as JSON) and error messages; narrow it with the other filters on big tables.</p>${filterForm(data)}${jobsToolbar()}`,
+    head: html`<h1>Jobs</h1><p class="subtitle">Newest first. The search looks for text in each job's input (as JSON) and error messages; narrow it with the other filters on big tables.</p>${filterForm(data)}${jobsToolbar(data.query)}`,
     live: jobsLive(data),
     liveness: { eventsUrl: eventsQuery === '' ? '/events' : `/events?${eventsQuery}`, refreshMs: 1000 },
   };
