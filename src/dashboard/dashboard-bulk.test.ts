@@ -48,7 +48,7 @@ async function runAsScript(path: string, fields: Record<string, string>): Promis
   const answers: BatchAnswer[] = [];
   let last: BatchAnswer | undefined;
   do {
-    const carried = last === undefined ? {} : { cursor: last.cursor ?? '', done: String(last.done), changed: String(last.changed), skipped: String(last.skipped) };
+    const carried: Record<string, string> = last === undefined ? {} : { cursor: last.cursor ?? '', done: String(last.done), changed: String(last.changed), skipped: String(last.skipped) };
     const response = await http.post(path, { ...fields, ...carried }, { 'x-conveyor-bulk': 'json' });
     expect(response.status).toBe(200);
     last = (await response.json()) as BatchAnswer;
