@@ -6,8 +6,8 @@
  *   job's input as JSON) to the clipboard, and says "Copied" (or why not) in its `data-copied`.
  *   Listeners sit on the document, so buttons the live script re-renders keep working.
  * - Bulk runs: a `form[data-bulk-form]` (the bulk action's confirm page) is posted batch after batch
- *   with `fetch` (header `X-Conveyor-Bulk: json`), each answer `{ done, processed, skipped, cursor,
- *   finished, message }` moving the `[data-bulk-progress]` bar and text ("1,500 of 4,213…"), until
+ *   with `fetch` (header `X-Conveyor-Bulk: json`) and the run's totals so far, each answer `{ done,
+ *   changed, skipped, cursor, finished, message }` moving the `[data-bulk-progress]` bar and text ("1,500 of 4,213…"), until
  *   the server says `finished`. Without the script the form posts one batch and the page that comes
  *   back has a button for the next.
  *
@@ -43,7 +43,7 @@ export const JOB_TOOLS_SCRIPT = `'use strict';
     var bar = document.querySelector('[data-bulk-progress]');
     var text = document.querySelector('[data-bulk-status]');
     var total = Number(form.getAttribute('data-bulk-total') || '0');
-    var done = 0;
+    var progress = { done: 0, changed: 0, skipped: 0 };
     var button = form.querySelector('button[type=submit]');
     if (button !== null) button.disabled = true;
     if (bar !== null) { bar.max = Math.max(total, 1); bar.value = 0; bar.hidden = false; }
@@ -53,7 +53,10 @@ export const JOB_TOOLS_SCRIPT = `'use strict';
     function step(cursor) {
       var body = new URLSearchParams(new FormData(form));
       if (cursor !== null) body.set('cursor', cursor);
-      body.set('done', String(done));
+      // The run's totals so far travel with each batch: the server keeps nothing between them.
+      body.set('done', String(progress.done));
+      body.set('changed', String(progress.changed));
+      body.set('skipped', String(progress.skipped));
       return fetch(form.action, { method: 'POST', body: body, credentials: 'same-origin', headers: { 'X-Conveyor-Bulk': 'json' } })
         .then(function (response) {
           return response.json().then(function (answer) {
@@ -62,16 +65,16 @@ export const JOB_TOOLS_SCRIPT = `'use strict';
           });
         })
         .then(function (answer) {
-          done = answer.done;
-          if (bar !== null) { bar.max = Math.max(total, done, 1); bar.value = done; }
+          progress = { done: answer.done, changed: answer.changed, skipped: answer.skipped };
+          if (bar !== null) { bar.max = Math.max(total, progress.done, 1); bar.value = progress.done; }
           if (answer.finished) { show(answer.message, 'finished'); return null; }
-          show(numbers.format(done) + ' of ' + numbers.format(total) + '…', 'running');
+          show(numbers.format(progress.done) + ' of ' + numbers.format(total) + '…', 'running');
           return step(answer.cursor);
         });
     }
     show('0 of ' + numbers.format(total) + '…', 'running');
     step(null).catch(function (error) {
-      show('Stopped after ' + numbers.format(done) + ': ' + error.message + '. Reload the page to continue.', 'error');
+      show('Stopped after ' + numbers.format(progress.done) + ': ' + error.message + '. Reload the page to continue.', 'error');
     });
   }
 

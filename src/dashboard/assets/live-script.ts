@@ -7,7 +7,8 @@
  *   `{ seq, jobId, task, queue, state, attempt, progress, at }`) it sets the state badge
  *   (`[data-job-state]`) and progress bar (`progress[data-job-progress]`) inside every element with
  *   `data-job-id` equal to the event's `jobId` at once, then refreshes the page's live region. On
- *   `event: reset` (events were missed) it refreshes at once. `EventSource` resumes with
+ *   `event: reset` (events were missed) it refreshes at once, and on `event: ready` (the stream is
+ *   reading) too, for what changed between the page's render and the stream's start. `EventSource` resumes with
  *   `Last-Event-ID` by itself.
  * - Refreshing means fetching the page's own URL with `X-Conveyor-Partial: live` and replacing the
  *   contents of `#live` with the server-rendered (escaped) answer, at most once per
@@ -107,6 +108,9 @@ export const LIVE_SCRIPT = `'use strict';
       schedule();
     });
     source.addEventListener('reset', function () { refresh(); });
+    // The stream starts at the log's end when it opens: a change between the page's render and then
+    // (a job that finished meanwhile) sends no event, so refresh once the stream reads.
+    source.addEventListener('ready', function () { refresh(); });
     source.addEventListener('error', function () {
       if (source.readyState === EventSource.CLOSED) setStatus('polling', notLive);
       else setStatus('connecting', 'Reconnecting…');
