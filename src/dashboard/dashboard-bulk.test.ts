@@ -4,7 +4,9 @@
  * posts (JSON) and the plain-form run (a page per batch), jobs outside the filter untouched, delete
  * sparing unfinished jobs, and filters a bulk action cannot count refused with nothing done.
  */
+import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineTask } from '../task.js';
 import type { JobState } from '../job.js';
 import { BULK_BATCH_SIZE } from './bulk-actions.js';
 import { dashboardHttp, flashOf, type DashboardHttp } from './testing/dashboard-http.js';
@@ -132,6 +134,27 @@ describe('bulk actions on the jobs filter', () => {
     expect(await statesOf({ queue: 'mail' })).toEqual(before);
     const unknown = await http.get('/dashboard/bulk/explode');
     expect(unknown.status).toBe(404);
+  });
+
+  it('asks a running job to stop, and it ends cancelled', async () => {
+    // Runs until its signal fires: the cancel's only way to end it.
+    const waitsForCancel = defineTask({
+      name: 'bulk.wait',
+      queue: 'waiting-room',
+      input: z.object({}),
+      run: (_input, ctx) => new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('stopped')))),
+    });
+    const worker = await server.startWorker([waitsForCancel]);
+    try {
+      const { job } = await server.conveyor.enqueue(waitsForCancel, {});
+      await expect.poll(async () => (await server.conveyor.getJob(job.id))?.state, { timeout: 10_000 }).toBe('running');
+      expect(await http.page('/dashboard/bulk/cancel?queue=waiting-room')).toContain('<span data-bulk-state="running">1 running</span>');
+      const answers = await runAsScript('/dashboard/bulk/cancel', { queue: 'waiting-room', total: '1' });
+      expect(answers).toEqual([{ done: 1, changed: 1, skipped: 0, cursor: null, finished: true, message: 'Cancelled 1 job.' }]);
+      expect((await server.conveyor.waitFor(job.id, { timeoutMs: 10_000 })).state).toBe('cancelled');
+    } finally {
+      await worker.stop();
+    }
   });
 
   it('does nothing, and says so, when no matching job is in a state the action applies to', async () => {

@@ -3,7 +3,9 @@
  * linked and the page's job marked, and "Run now" for a scheduled job (refused, with a notice naming
  * the state, for a job that is not waiting for its time). The browser test clicks through the same.
  */
+import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineTask } from '../task.js';
 import { flowStep } from '../client/flows.js';
 import { FLOW_TREE_LIMIT } from './pages/flow-tree.js';
 import { dashboardHttp, flashOf, type DashboardHttp } from './testing/dashboard-http.js';
@@ -79,6 +81,34 @@ describe('Run now on the job page', () => {
     expect(after?.state).toBe('queued');
     expect(after?.runAt.getTime()).toBeLessThan(job.runAt.getTime());
     expect(await http.page(`/dashboard/jobs/${job.id}`)).not.toContain('data-run-now');
+  });
+
+  it('runs a failed job waiting out an hour of backoff now: its next attempt starts at once', async () => {
+    let attempts = 0;
+    const flaky = defineTask({
+      name: 'flaky.later',
+      queue: 'flaky',
+      input: z.object({}),
+      retry: { maxAttempts: 2, backoff: { initialMs: 3_600_000, maxMs: 3_600_000, jitter: 0 } },
+      run: () => {
+        attempts += 1;
+        if (attempts === 1) throw new Error('upstream said no');
+        return { ok: true };
+      },
+    });
+    const worker = await server.startWorker([flaky]);
+    try {
+      const { job } = await server.conveyor.enqueue(flaky, {});
+      await expect.poll(async () => (await server.conveyor.getJob(job.id))?.state, { timeout: 10_000 }).toBe('failed');
+      expect(await http.page(`/dashboard/jobs/${job.id}`)).toContain('data-run-now');
+      const response = await http.post(`/dashboard/jobs/${job.id}/run-now`);
+      expect(flashOf(response)).toEqual({ kind: 'ok', text: `Job #${job.id} is queued to run now (attempt 2 of 2 next).` });
+      const done = await server.conveyor.waitFor(job.id, { timeoutMs: 10_000 });
+      expect(done).toMatchObject({ state: 'succeeded', attempt: 2, result: { ok: true } });
+      expect(done.errors.map((error) => error.message)).toEqual(['upstream said no']);
+    } finally {
+      await worker.stop();
+    }
   });
 
   it('refuses a job that is not waiting for its time, naming its state, and changes nothing', async () => {
