@@ -59,6 +59,8 @@ export const JOB_TOOLS_SCRIPT = `'use strict';
       body.set('skipped', String(progress.skipped));
       return fetch(form.action, { method: 'POST', body: body, credentials: 'same-origin', headers: { 'X-Conveyor-Bulk': 'json' } })
         .then(function (response) {
+          // A login page or an error page instead of a batch's answer: the session ended, or the store is down.
+          if ((response.headers.get('content-type') || '').indexOf('json') < 0) throw new Error('the server answered with a page (HTTP ' + response.status + '), not a batch result: log in again, or check the server');
           return response.json().then(function (answer) {
             if (!response.ok) throw new Error(answer && answer.message ? answer.message : 'HTTP ' + response.status);
             return answer;
