@@ -67,6 +67,18 @@ describe('the job page of a flow job', () => {
     const { job } = await server.conveyor.enqueue(sendEmail, { to: 'solo@example.com', subject: 'solo' });
     expect(await http.page(`/dashboard/jobs/${job.id}`)).not.toContain('data-flow-tree');
   });
+
+  it('offers Enqueue a copy only for a task the server knows (it checks the copy\'s input)', async () => {
+    const known = await server.conveyor.enqueue(sendEmail, { to: 'known@example.com', subject: 'known' });
+    expect(await http.page(`/dashboard/jobs/${known.job.id}`)).toContain('data-enqueue-copy');
+    const [foreign] = await server.conveyor.store.jobs.insertMany({
+      jobs: [{ task: 'other.service.task', queue: 'elsewhere', input: { a: 1 }, priority: 0, runAt: new Date(), maxAttempts: 1, dedupKey: null, concurrencyKey: null }],
+      now: new Date(),
+    });
+    const markup = await http.page(`/dashboard/jobs/${foreign?.job.id ?? ''}`);
+    expect(markup).toContain('data-copy-from');
+    expect(markup).not.toContain('data-enqueue-copy');
+  });
 });
 
 describe('Run now on the job page', () => {

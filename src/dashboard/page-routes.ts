@@ -51,7 +51,7 @@ export function pageRoutes({ conveyor }: ServerDeps): Hono {
       conveyor.artifacts.list(job.id),
       job.flowId === null ? null : loadFlowTree(conveyor, job.flowId),
     ]);
-    const extras = { dependencyWait: wait, stepWait: stepWait(job, steps), steps, artifacts: { artifacts, linksEnabled: conveyor.artifacts.linksEnabled }, flow };
+    const extras = { dependencyWait: wait, stepWait: stepWait(job, steps), steps, artifacts: { artifacts, linksEnabled: conveyor.artifacts.linksEnabled }, flow, taskKnown: conveyor.listTasks().some((task) => task.name === job.task) };
     return respondWithPage(c, jobDetailPage(job, new Date(), extras));
   });
 

@@ -30,6 +30,8 @@ export interface JobDetailExtras {
   artifacts?: JobArtifacts;
   /** For a flow job: the flow's first jobs, drawn as a tree. */
   flow?: FlowTreeJobs | null;
+  /** Whether the server knows the job's task, so it can check the input of a copy. @default false */
+  taskKnown?: boolean;
 }
 
 const NO_ARTIFACTS: JobArtifacts = { artifacts: [], linksEnabled: false };
@@ -44,7 +46,7 @@ export function jobDetailPage(job: Job, now: Date, extras: JobDetailExtras = {})
   };
 }
 
-function jobDetailLive(job: Job, now: Date, { dependencyWait = null, stepWait = null, steps = [], artifacts = NO_ARTIFACTS, flow = null }: JobDetailExtras): Html {
+function jobDetailLive(job: Job, now: Date, { dependencyWait = null, stepWait = null, steps = [], artifacts = NO_ARTIFACTS, flow = null, taskKnown = false }: JobDetailExtras): Html {
   return html`<div data-job-id="${job.id}">
 <div class="detail-head">
   <div><h1>Job #${job.id} ${stateBadge(job.state)}</h1><div class="muted"><code>${job.task}</code> on queue <a href="${jobsPagePath({ queue: job.queue })}">${job.queue}</a></div></div>
@@ -59,7 +61,7 @@ ${stepWait === null ? EMPTY : sleepsOrWaits(stepWait, now)}
 ${flowTreeSection(job, flow)}
 ${job.progress === null ? EMPTY : html`<section class="panel"><h2>Progress</h2><progress data-job-progress max="1" value="${job.progress.fraction}"></progress> <strong>${Math.round(job.progress.fraction * 100)}%</strong> ${job.progress.message ?? ''}</section>`}
 ${stepsSection(steps, now)}
-<section class="panel"><h2 class="panel-head">Input ${inputButtons(job)}</h2><pre data-job-input>${formatJson(job.input)}</pre></section>
+<section class="panel"><h2 class="panel-head">Input ${inputButtons(job, taskKnown)}</h2><pre data-job-input>${formatJson(job.input)}</pre></section>
 ${job.result === null ? EMPTY : html`<section class="panel"><h2>Result</h2><pre data-job-result>${formatJson(job.result)}</pre></section>`}
 ${artifactsSection(job.id, artifacts, now)}
 ${errorsSection(job)}
@@ -97,9 +99,13 @@ ${retryable ? html`<form class="inline" method="post" action="${`${jobPagePath(j
 ${cancellable ? html`<form class="inline" method="post" action="${`${jobPagePath(job.id)}/cancel`}"><button type="submit" class="danger">Cancel</button></form>` : EMPTY}`;
 }
 
-/** Copy the input as JSON (the tools script reads it from the page), or open the new-job form filled with it. */
-function inputButtons(job: Job): Html {
-  return html`<span class="actions"><button type="button" data-copy-from="[data-job-input]">Copy input</button> <a class="button" href="${enqueueCopyPath(job.id)}" data-enqueue-copy>Enqueue a copy</a></span>`;
+/**
+ * Copy the input as JSON (the tools script reads it from the page), or open the new-job form filled
+ * with it: only for a task the server knows, as only those can have their input checked.
+ */
+function inputButtons(job: Job, taskKnown: boolean): Html {
+  const copy = taskKnown ? html` <a class="button" href="${enqueueCopyPath(job.id)}" data-enqueue-copy>Enqueue a copy</a>` : EMPTY;
+  return html`<span class="actions"><button type="button" data-copy-from="[data-job-input]">Copy input</button>${copy}</span>`;
 }
 
 function facts(job: Job, now: Date): Html {
