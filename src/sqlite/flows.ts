@@ -76,6 +76,7 @@ export class SqliteFlows implements FlowStore {
       runAt: job.runAt.getTime(),
       maxAttempts: job.maxAttempts,
       concurrencyKey: job.concurrencyKey,
+      traceContext: job.traceContext,
       flowId: place.flowId,
       parentId: place.parentId,
       onChildFailure: plan.onChildFailure,
