@@ -9,8 +9,8 @@
  * the attempt may run long after and the producer's trace may be kept apart; tools that follow
  * links (and sampling decisions made on them) find the producer either way.
  *
- * With no SDK (a no-op tracer, and jobs whose `traceContext` is null) `startAttemptSpan` returns
- * null and the attempt runs exactly as without tracing.
+ * With no SDK registered (`registered.ts`) `startAttemptSpan` returns null at once, and the attempt
+ * runs exactly as without tracing.
  */
 import { type Context, context, isSpanContextValid, type Link, propagation, ROOT_CONTEXT, type Span, SpanKind, trace } from '@opentelemetry/api';
 import type { Job } from '../job.js';
@@ -29,6 +29,7 @@ import {
   MESSAGING_SYSTEM,
 } from './attributes.js';
 import { decodeTraceCarrier } from './carrier.js';
+import { tracerProviderRegistered } from './registered.js';
 import { markFailed, recordFailure } from './span-errors.js';
 
 /** One attempt's span, and the context its handler runs in. */
@@ -61,6 +62,7 @@ export class AttemptSpan {
  * job, never the context active here (the worker's claim loop, maybe a store query's span).
  */
 export function startAttemptSpan(job: Job): AttemptSpan | null {
+  if (!tracerProviderRegistered()) return null;
   const parent = job.traceContext === null ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, decodeTraceCarrier(job.traceContext));
   const producer = trace.getSpanContext(parent);
   const links: Link[] | undefined = producer !== undefined && isSpanContextValid(producer) ? [{ context: producer }] : undefined;

@@ -44,3 +44,18 @@ describe('tracing with no SDK', () => {
     expect(seen.every((run) => !run.valid)).toBe(true);
   });
 });
+
+describe('tracerProviderRegistered', () => {
+  it('is false with no SDK, true once a provider is registered, false again once it is disabled', async () => {
+    const { tracerProviderRegistered } = await import('./registered.js');
+    const { installTestTracing } = await import('../testing/tracing-sdk.js');
+    expect(tracerProviderRegistered()).toBe(false);
+    const tracing = installTestTracing();
+    try {
+      expect(tracerProviderRegistered()).toBe(true);
+    } finally {
+      await tracing.uninstall();
+    }
+    expect(tracerProviderRegistered()).toBe(false);
+  });
+});

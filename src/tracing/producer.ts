@@ -3,8 +3,9 @@
  * as the messaging conventions name a send, with the queue, task and job id, and its context
  * injected into the carrier each job stores (`carrier.ts`), so the job's attempts continue the trace.
  *
- * With no OpenTelemetry SDK registered, the API's tracer is a no-op: the span it returns is invalid,
- * and the enqueue runs as it would without this module (no carrier, no string, `traceContext` null).
+ * With no OpenTelemetry SDK registered (`registered.ts`), the enqueue runs as it would without this
+ * module: no span, no carrier, no string, `traceContext` null. A tracer that is a no-op all the same
+ * gives an invalid span, and that enqueue runs the same way.
  * With an SDK whose sampler dropped the span, the context is still stored: it tells the worker's
  * sampler the trace was not sampled, so the attempts are not recorded as traces of their own.
  */
@@ -23,6 +24,7 @@ import {
   MESSAGING_SYSTEM,
 } from './attributes.js';
 import { encodeTraceCarrier, type TraceCarrier } from './carrier.js';
+import { tracerProviderRegistered } from './registered.js';
 import { recordFailure } from './span-errors.js';
 
 /** What an enqueue stored, for the span's name and attributes. */
@@ -46,6 +48,7 @@ const SEND_ATTRIBUTES = Object.freeze({
  * nothing traces it). `describe` says what it stored, once it has.
  */
 export async function inEnqueueSpan<R>(enqueue: (traceContext: string | null) => Promise<R>, describe: (result: R) => EnqueuedJobs): Promise<R> {
+  if (!tracerProviderRegistered()) return enqueue(null);
   const span = trace.getTracer(CONVEYOR_TRACER_NAME).startSpan('send', { kind: SpanKind.PRODUCER, attributes: SEND_ATTRIBUTES });
   if (!isSpanContextValid(span.spanContext())) return enqueue(null);
   const active = trace.setSpan(context.active(), span);

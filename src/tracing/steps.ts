@@ -6,6 +6,7 @@
  */
 import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import { ATTR_CONVEYOR_STEP_REPLAYED, CONVEYOR_TRACER_NAME } from './attributes.js';
+import { tracerProviderRegistered } from './registered.js';
 import { recordFailure } from './span-errors.js';
 
 /**
@@ -14,7 +15,7 @@ import { recordFailure } from './span-errors.js';
  */
 export async function inStepSpan<T, F>(name: string, fn: F, run: (fn: F) => Promise<T>): Promise<T> {
   // No attempt span active (no SDK, or an untraced attempt): nothing to nest under.
-  if (trace.getActiveSpan() === undefined) return run(fn);
+  if (!tracerProviderRegistered() || trace.getActiveSpan() === undefined) return run(fn);
   const span = trace.getTracer(CONVEYOR_TRACER_NAME).startSpan(`step ${name}`);
   if (!isSpanContextValid(span.spanContext())) return run(fn);
   let ran = false;
