@@ -6,7 +6,7 @@
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 export interface TestTracing {
   /** The spans ended so far, in the order they ended. */
@@ -18,11 +18,14 @@ export interface TestTracing {
   uninstall(): Promise<void>;
 }
 
-/** Register the SDK globally. `exporter`: where spans go besides memory (e.g. a file, in a worker process). */
-export function installTestTracing(exporter?: SpanExporter): TestTracing {
+/**
+ * Register the SDK globally. `exporter`: where spans go besides memory (e.g. stdout, in a worker
+ * process); `processors`: more span processors, after the one that keeps spans in memory.
+ */
+export function installTestTracing(exporter?: SpanExporter, processors: SpanProcessor[] = []): TestTracing {
   const memory = new InMemorySpanExporter();
-  const processors = [new SimpleSpanProcessor(memory), ...(exporter === undefined ? [] : [new SimpleSpanProcessor(exporter)])];
-  const provider = new BasicTracerProvider({ spanProcessors: processors });
+  const spanProcessors = [new SimpleSpanProcessor(memory), ...(exporter === undefined ? [] : [new SimpleSpanProcessor(exporter)]), ...processors];
+  const provider = new BasicTracerProvider({ spanProcessors });
   const contextManager = new AsyncLocalStorageContextManager().enable();
   trace.setGlobalTracerProvider(provider);
   context.setGlobalContextManager(contextManager);

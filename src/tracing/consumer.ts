@@ -30,7 +30,7 @@ import {
 } from './attributes.js';
 import { decodeTraceCarrier } from './carrier.js';
 import { tracerProviderRegistered } from './registered.js';
-import { markFailed, recordFailure } from './span-errors.js';
+import { endQuietly, markFailed, recordFailure } from './span-errors.js';
 
 /** One attempt's span, and the context its handler runs in. */
 export class AttemptSpan {
@@ -53,7 +53,7 @@ export class AttemptSpan {
       if (outcome.kind === 'threw') recordFailure(span, outcome.error);
       else markFailed(span, update.error.message);
     }
-    span.end();
+    endQuietly(span);
   }
 }
 
@@ -63,6 +63,15 @@ export class AttemptSpan {
  */
 export function startAttemptSpan(job: Job): AttemptSpan | null {
   if (!tracerProviderRegistered()) return null;
+  try {
+    return startSpanOf(job);
+  } catch {
+    // The app's sampler, propagator or span processor threw: the attempt runs untraced.
+    return null;
+  }
+}
+
+function startSpanOf(job: Job): AttemptSpan | null {
   const parent = job.traceContext === null ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, decodeTraceCarrier(job.traceContext));
   const producer = trace.getSpanContext(parent);
   const links: Link[] | undefined = producer !== undefined && isSpanContextValid(producer) ? [{ context: producer }] : undefined;

@@ -9,7 +9,7 @@
  * With an SDK whose sampler dropped the span, the context is still stored: it tells the worker's
  * sampler the trace was not sampled, so the attempts are not recorded as traces of their own.
  */
-import { context, isSpanContextValid, propagation, type Span, SpanKind, trace } from '@opentelemetry/api';
+import { type Context, context, isSpanContextValid, propagation, type Span, SpanKind, trace } from '@opentelemetry/api';
 import {
   ATTR_CONVEYOR_FLOW_ID,
   ATTR_CONVEYOR_JOB_DUPLICATE,
@@ -25,7 +25,7 @@ import {
 } from './attributes.js';
 import { encodeTraceCarrier, type TraceCarrier } from './carrier.js';
 import { tracerProviderRegistered } from './registered.js';
-import { recordFailure } from './span-errors.js';
+import { endQuietly, recordFailure } from './span-errors.js';
 
 /** What an enqueue stored, for the span's name and attributes. */
 export interface EnqueuedJobs {
@@ -48,22 +48,37 @@ const SEND_ATTRIBUTES = Object.freeze({
  * nothing traces it). `describe` says what it stored, once it has.
  */
 export async function inEnqueueSpan<R>(enqueue: (traceContext: string | null) => Promise<R>, describe: (result: R) => EnqueuedJobs): Promise<R> {
-  if (!tracerProviderRegistered()) return enqueue(null);
-  const span = trace.getTracer(CONVEYOR_TRACER_NAME).startSpan('send', { kind: SpanKind.PRODUCER, attributes: SEND_ATTRIBUTES });
-  if (!isSpanContextValid(span.spanContext())) return enqueue(null);
-  const active = trace.setSpan(context.active(), span);
-  const carrier: TraceCarrier = {};
-  propagation.inject(active, carrier);
+  const started = tracerProviderRegistered() ? startEnqueueSpan() : null;
+  if (started === null) return enqueue(null);
+  const { span, active, traceContext } = started;
   try {
     // Inside the span, so the store's own instrumented calls (pg, for one) nest under it.
-    const result = await context.with(active, () => enqueue(encodeTraceCarrier(carrier)));
+    const result = await context.with(active, () => enqueue(traceContext));
     if (span.isRecording()) describeEnqueue(span, describe(result));
     return result;
   } catch (error) {
     recordFailure(span, error);
     throw error;
   } finally {
-    span.end();
+    endQuietly(span);
+  }
+}
+
+/** The span, its context and what to store; null for a no-op tracer, or when the app's sampler, processor or propagator threw. */
+function startEnqueueSpan(): { span: Span; active: Context; traceContext: string | null } | null {
+  try {
+    const span = trace.getTracer(CONVEYOR_TRACER_NAME).startSpan('send', { kind: SpanKind.PRODUCER, attributes: SEND_ATTRIBUTES });
+    if (!isSpanContextValid(span.spanContext())) return null;
+    const active = trace.setSpan(context.active(), span);
+    const carrier: TraceCarrier = {};
+    try {
+      propagation.inject(active, carrier);
+    } catch {
+      // A propagator that throws: the enqueue is traced, its jobs carry no context.
+    }
+    return { span, active, traceContext: encodeTraceCarrier(carrier) };
+  } catch {
+    return null;
   }
 }
 

@@ -16,6 +16,18 @@ export function recordFailure(span: Span, thrown: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message });
 }
 
+/**
+ * End a span; should the app's span processor throw, the error goes no further: tracing must never
+ * fail an enqueue that was stored or an attempt whose outcome is being recorded.
+ */
+export function endQuietly(span: Span): void {
+  try {
+    span.end();
+  } catch {
+    // Nothing to do: the span is lost, the job is not.
+  }
+}
+
 /** Status ERROR with a message, for an attempt that failed without a thrown value (a timeout, a bad result). */
 export function markFailed(span: Span, message: string): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message });
