@@ -9,6 +9,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { chain, flowStep } from '../client/flows.js';
+import { snooze } from '../handler-outcomes.js';
 import { defineTask } from '../task.js';
 import { installTestTracing, parentSpanId, type TestTracing } from './tracing-sdk.js';
 import { useHarness } from './worker-conformance/helpers.js';
@@ -118,6 +119,37 @@ export function tracingScenarios(createHarness: WorkerHarnessFactory): void {
       const consumer = tracing.span('process default');
       expect(consumer.attributes['conveyor.job.outcome']).toBe('dead');
       expect(consumer.status).toEqual({ code: SpanStatusCode.ERROR, message: 'no such upload' });
+    });
+
+    it('a snooze is no error; a timeout fails the attempt with status ERROR and no exception', async () => {
+      let snoozedOnce = false;
+      const task = defineTask({
+        name: 'slow.poll',
+        input: z.object({}),
+        retry: { maxAttempts: 1 },
+        timeoutMs: 100,
+        run: async (_input, ctx) => {
+          if (!snoozedOnce) {
+            snoozedOnce = true;
+            throw snooze(1);
+          }
+          // Runs into its timeout, then returns once aborted.
+          await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+        },
+      });
+      const conveyor = await t.open();
+      await t.startWorker(conveyor, { tasks: [task] });
+      const { job } = await conveyor.enqueue(task, {});
+      expect(await conveyor.waitFor(job.id, { timeoutMs: 10_000 })).toMatchObject({ state: 'dead' });
+      const [snoozed, timedOut] = tracing.spans('process default');
+      if (snoozed === undefined || timedOut === undefined) throw new Error(`expected two attempt spans: ${tracing.finished().map((s) => s.name).join(', ')}`);
+      expect(snoozed.attributes['conveyor.job.outcome']).toBe('snoozed');
+      expect(snoozed.status.code).toBe(SpanStatusCode.UNSET);
+      expect(snoozed.events).toEqual([]);
+      expect(timedOut.attributes['conveyor.job.outcome']).toBe('dead');
+      expect(timedOut.status.code).toBe(SpanStatusCode.ERROR);
+      expect(timedOut.status.message).toMatch(/100 ms|timed out|timeout/i);
+      expect(timedOut.events).toEqual([]);
     });
 
     it('steps and the spans a handler starts nest under the attempt; a replayed step says so and does not run', async () => {
