@@ -4,7 +4,7 @@
  * linked to it, attempt errors, durable steps and the handler's own spans nested under the attempt,
  * and the one producer span of a bulk enqueue or a flow.
  */
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -80,6 +80,22 @@ export function tracingScenarios(createHarness: WorkerHarnessFactory): void {
         'conveyor.job.outcome': 'succeeded',
       });
       expect(consumer.status.code).toBe(SpanStatusCode.UNSET);
+    });
+
+    it("an incoming request's tracestate travels with the job (stored as a JSON carrier) to the attempt's span", async () => {
+      const task = defineTask({ name: 'with.state', input: z.object({}), run: async () => null });
+      const conveyor = await t.open();
+      // As an http instrumentation would make it from the request's headers.
+      const incoming = propagation.extract(ROOT_CONTEXT, { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'vendor=a1' });
+      const { job } = await context.with(incoming, () => conveyor.enqueue(task, {}));
+      const producer = tracing.span('send default');
+      expect(producer.spanContext().traceId).toBe('0af7651916cd43dd8448eb211c80319c');
+      expect(JSON.parse(job.traceContext ?? 'null')).toEqual({ traceparent: traceparentOf(producer), tracestate: 'vendor=a1' });
+      await t.startWorker(conveyor, { tasks: [task] });
+      await conveyor.waitFor(job.id, { timeoutMs: 10_000 });
+      const consumer = tracing.span('process default');
+      expectChildOf(consumer, producer);
+      expect(consumer.spanContext().traceState?.serialize()).toBe('vendor=a1');
     });
 
     it('a failed attempt records its error; the retry is a second consumer span under the same producer', async () => {

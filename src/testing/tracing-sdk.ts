@@ -6,7 +6,7 @@
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, type Sampler, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 export interface TestTracing {
   /** The spans ended so far, in the order they ended. */
@@ -18,14 +18,21 @@ export interface TestTracing {
   uninstall(): Promise<void>;
 }
 
-/**
- * Register the SDK globally. `exporter`: where spans go besides memory (e.g. stdout, in a worker
- * process); `processors`: more span processors, after the one that keeps spans in memory.
- */
-export function installTestTracing(exporter?: SpanExporter, processors: SpanProcessor[] = []): TestTracing {
+export interface TestTracingOptions {
+  /** Where spans go besides memory (e.g. stdout, in a worker process). */
+  exporter?: SpanExporter;
+  /** More span processors, after the one that keeps spans in memory. */
+  processors?: SpanProcessor[];
+  /** @default the SDK's: parent-based, always on at the root */
+  sampler?: Sampler;
+}
+
+/** Register the SDK globally. */
+export function installTestTracing(options: TestTracingOptions = {}): TestTracing {
+  const { exporter, processors = [], sampler } = options;
   const memory = new InMemorySpanExporter();
   const spanProcessors = [new SimpleSpanProcessor(memory), ...(exporter === undefined ? [] : [new SimpleSpanProcessor(exporter)]), ...processors];
-  const provider = new BasicTracerProvider({ spanProcessors });
+  const provider = new BasicTracerProvider(sampler === undefined ? { spanProcessors } : { spanProcessors, sampler });
   const contextManager = new AsyncLocalStorageContextManager().enable();
   trace.setGlobalTracerProvider(provider);
   context.setGlobalContextManager(contextManager);

@@ -30,7 +30,7 @@ describe('tracing with a span processor that throws', () => {
   });
   let tracing: TestTracing;
   beforeEach(() => {
-    tracing = installTestTracing(undefined, [throwing]);
+    tracing = installTestTracing({ processors: [throwing] });
   });
   afterEach(async () => {
     await tracing.uninstall();
