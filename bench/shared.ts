@@ -66,7 +66,7 @@ export function seedQueuedJobs(path: string, count: number): void {
 
 /** The parameters the store binds to JOB_INSERT for a no-op job enqueued at `now`. */
 export function insertParams(n: number, now: number): Record<string, unknown> {
-  return { task: TASK, queue: QUEUE, input: JSON.stringify({ n }), state: 'queued', priority: 0, runAt: now, maxAttempts: 5, dedupKey: null, concurrencyKey: null, now };
+  return { task: TASK, queue: QUEUE, input: JSON.stringify({ n }), state: 'queued', priority: 0, runAt: now, maxAttempts: 5, dedupKey: null, concurrencyKey: null, traceContext: null, now };
 }
 
 /** Jobs queued or running, as the store counts them. */

@@ -14,6 +14,7 @@ import { LoginSessionClient } from './client/login-sessions.js';
 import { buildJobInsert, type EnqueueOptions, type EnqueueResult } from './client/enqueue.js';
 import { EnqueueBatcher } from './client/enqueue-batcher.js';
 import { FlowClient } from './client/flows.js';
+import { inEnqueueSpan } from './tracing/producer.js';
 import { DEFAULT_WORKER_STALE_AFTER_MS, findOrphans, isWorkerLive, type OrphanReport } from './client/orphans.js';
 import { checkScheduleNames, ScheduleClient } from './client/schedules.js';
 import { waitForJob, type WaitForOptions } from './client/wait-for.js';
@@ -192,12 +193,17 @@ export class Conveyor {
   async enqueue(task: Task | string, input: unknown, options: EnqueueOptions & EnqueueCallOptions = {}): Promise<EnqueueResult> {
     const { tx, ...jobOptions } = options;
     const callerTx = checkCallerTransaction(this.store, 'enqueue(task, input, { tx })', tx);
-    if (callerTx !== undefined) {
-      const [result] = await this.insertJobs([{ task, input, options: jobOptions }], callerTx);
-      return result as EnqueueResult;
-    }
-    const now = new Date();
-    return this.enqueues.insert(await buildJobInsert(this.resolveTask(task), input, jobOptions, now), now);
+    return inEnqueueSpan(
+      async (traceContext) => {
+        if (callerTx !== undefined) {
+          const [result] = await this.insertJobs([{ task, input, options: jobOptions }], callerTx, traceContext);
+          return result as EnqueueResult;
+        }
+        const now = new Date();
+        return this.enqueues.insert(await buildJobInsert(this.resolveTask(task), input, jobOptions, now, traceContext), now);
+      },
+      (result) => ({ jobs: [result.job], duplicate: result.duplicate }),
+    );
   }
 
   /**
@@ -211,14 +217,18 @@ export class Conveyor {
         throw new ConveyorConfigError(`enqueueMany items[${index}].options.tx`, 'is not an option of one job: all the jobs of a call go in one transaction', 'conveyor.enqueueMany(items, { tx: client })');
       }
     }
-    return this.insertJobs(items, tx);
+    return inEnqueueSpan(
+      (traceContext) => this.insertJobs(items, tx, traceContext),
+      (results) => ({ jobs: results.map((result) => result.job) }),
+    );
   }
 
-  private async insertJobs(items: EnqueueItem[], tx: CallerTransaction | undefined): Promise<EnqueueResult[]> {
+  /** `traceContext`: the enqueue span's, stored on every job (`tracing/producer.ts`). */
+  private async insertJobs(items: EnqueueItem[], tx: CallerTransaction | undefined, traceContext: string | null): Promise<EnqueueResult[]> {
     const now = new Date();
     const inserts: JobInsert[] = [];
     for (const [index, item] of items.entries()) {
-      inserts.push(await this.withItemIndex(items.length, index, () => buildJobInsert(this.resolveTask(item.task), item.input, item.options ?? {}, now)));
+      inserts.push(await this.withItemIndex(items.length, index, () => buildJobInsert(this.resolveTask(item.task), item.input, item.options ?? {}, now, traceContext)));
     }
     if (inserts.length === 0) return [];
     // Jobs inside a caller's transaction are invisible until it commits: the store's own notice wakes workers then.

@@ -30,6 +30,7 @@ export type { WorkerOptions } from './worker/options.js';
 export type { StoreConnectionState, StoreConnectionStatus } from './worker/store-connection.js';
 export type { ResourceDefinition, ResourceDefinitions } from './worker/resources.js';
 export { JobAbortedError } from './worker/running-job.js';
+export { CONVEYOR_TRACER_NAME } from './tracing/attributes.js';
 export type { AbortReason } from './worker/outcome.js';
 export { JOB_STATES, FINAL_STATES, UNFINISHED_STATES, JOB_TRANSITIONS, isFinalState, type ChildFailurePolicy, type Job, type JobState, type JobAttemptError, type JobProgress } from './job.js';
 export { DEFAULT_RETRY_POLICY, backoffDelayMs, type RetryPolicy, type BackoffPolicy } from './retry.js';

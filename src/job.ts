@@ -104,6 +104,12 @@ export interface Job<TInput = unknown, TResult = unknown> {
   hasChildren: boolean;
   /** What its queue's per-key concurrency limit counts it under (the task's `concurrencyKey(input)`); null = no key. */
   concurrencyKey: string | null;
+  /**
+   * The OpenTelemetry context of the span that enqueued the job (W3C `traceparent`, see
+   * `src/tracing/carrier.ts`), so each attempt's span continues that trace; null when the enqueuing
+   * app had no tracing SDK set up.
+   */
+  traceContext: string | null;
   progress: JobProgress | null;
   result: TResult | null;
   /** One entry per failed attempt, oldest first. */

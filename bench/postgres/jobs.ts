@@ -44,6 +44,7 @@ export function insertRecords(task: string, inputs: unknown[], now: Date): Array
     max_attempts: DEFAULT_MAX_ATTEMPTS,
     dedup_key: null,
     concurrency_key: null,
+    trace_context: null,
   }));
 }
 

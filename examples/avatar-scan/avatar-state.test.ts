@@ -31,7 +31,7 @@ function job(id: string, task: string, state: JobState, attempt: number, errors:
     parentId: null,
     onChildFailure: 'fail',
     hasChildren: task !== 'avatars.scan',
-    concurrencyKey: null,
+    concurrencyKey: null, traceContext: null,
     progress: null,
     result: null,
     errors: errors.map((message, index) => ({ attempt: index + 1, message, stack: null, at })),

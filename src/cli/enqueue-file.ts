@@ -81,7 +81,7 @@ async function checkLine(text: string, tasks: Map<string, Task>, now: Date, acce
   const options: EnqueueOptions = runAt === undefined ? rest : { ...rest, runAt: new Date(runAt) };
   try {
     // The checks enqueueMany makes again, here so that each problem is tied to its line.
-    await buildJobInsert(task, parsed.data.input, options, now);
+    await buildJobInsert(task, parsed.data.input, options, now, null);
   } catch (error) {
     if (error instanceof ConveyorError) return error.message;
     throw error;

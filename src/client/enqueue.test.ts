@@ -59,6 +59,7 @@ describe('buildJobInsert', () => {
       maxAttempts: 4,
       dedupKey: null,
       concurrencyKey: null,
+      traceContext: null,
     });
   });
 

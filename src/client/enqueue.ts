@@ -29,8 +29,11 @@ export interface EnqueueResult<TInput = unknown, TResult = unknown> {
   duplicate: boolean;
 }
 
-/** Validate input and options; the returned insert is ready for the store. */
-export async function buildJobInsert(task: Task, input: unknown, options: EnqueueOptions, now: Date): Promise<JobInsert> {
+/**
+ * Validate input and options; the returned insert is ready for the store. `traceContext` is the
+ * enqueuing span's (`src/tracing/producer.ts`), or null when nothing traces the enqueue.
+ */
+export async function buildJobInsert(task: Task, input: unknown, options: EnqueueOptions, now: Date, traceContext: string | null = null): Promise<JobInsert> {
   await parseTaskInput(task, input);
   checkJsonSerializable(task, input);
   const where = `enqueue(${JSON.stringify(task.name)}) options`;
@@ -46,6 +49,7 @@ export async function buildJobInsert(task: Task, input: unknown, options: Enqueu
     maxAttempts,
     dedupKey: resolveDedupKey(where, task, input, options),
     concurrencyKey: resolveConcurrencyKey(task, input),
+    traceContext,
   };
 }
 

@@ -8,6 +8,7 @@ import { ConveyorConfigError, ConveyorNotFoundError, ConveyorValidationError } f
 import type { ChildFailurePolicy, Job } from '../job.js';
 import type { CallerTransaction, FlowJobInsert, Store } from '../store/store.js';
 import type { Task, TaskInput } from '../task.js';
+import { inEnqueueSpan } from '../tracing/producer.js';
 import { buildJobInsert, type EnqueueOptions } from './enqueue.js';
 
 /** Options of one job of a flow: those of `enqueue`, without a dedup key (flow jobs are never deduplicated). */
@@ -85,15 +86,21 @@ export class FlowClient {
    */
   async enqueue(root: FlowStep, options: { tx?: CallerTransaction } = {}): Promise<Flow> {
     const tx = this.checkTx(options.tx);
-    const now = new Date();
-    const inserts = await this.buildInserts(root, now);
-    const jobs = await this.store.flows.insert(tx === undefined ? { jobs: inserts, now } : { jobs: inserts, now, tx });
-    // Jobs inside a caller's transaction are invisible until it commits: the store's own notice wakes workers then.
-    if (tx === undefined) {
-      const queues = [...new Set(jobs.filter((job) => job.state === 'queued').map((job) => job.queue))];
-      if (queues.length > 0) this.announce.jobsAvailable(queues);
-    }
-    return assembleFlow(jobs);
+    // One enqueue span for the whole flow: its jobs all come from this one call, so they share it.
+    return inEnqueueSpan(
+      async (traceContext) => {
+        const now = new Date();
+        const inserts = await this.buildInserts(root, now, traceContext);
+        const jobs = await this.store.flows.insert(tx === undefined ? { jobs: inserts, now } : { jobs: inserts, now, tx });
+        // Jobs inside a caller's transaction are invisible until it commits: the store's own notice wakes workers then.
+        if (tx === undefined) {
+          const queues = [...new Set(jobs.filter((job) => job.state === 'queued').map((job) => job.queue))];
+          if (queues.length > 0) this.announce.jobsAvailable(queues);
+        }
+        return assembleFlow(jobs);
+      },
+      (flow) => ({ jobs: flow.jobs, flowId: flow.id }),
+    );
   }
 
   /** The flow's tree, with each job as it is now; null when there is no such flow (or it was pruned). */
@@ -119,7 +126,7 @@ export class FlowClient {
   }
 
   /** The flow's jobs in store order: each step before its children, so a child's parent index is always lower. */
-  private async buildInserts(root: FlowStep, now: Date): Promise<FlowJobInsert[]> {
+  private async buildInserts(root: FlowStep, now: Date, traceContext: string | null): Promise<FlowJobInsert[]> {
     const inserts: FlowJobInsert[] = [];
     const visit = async (step: FlowStep, path: string, parentIndex: number | null, ancestors: Set<FlowStep>): Promise<void> => {
       if (typeof step !== 'object' || step === null) {
@@ -130,7 +137,7 @@ export class FlowClient {
         throw new ConveyorConfigError('flows.enqueue(flow)', `holds more than ${MAX_FLOW_JOBS} jobs; split it into smaller flows`, `a flow of at most ${MAX_FLOW_JOBS} jobs`);
       }
       const index = inserts.length;
-      inserts.push({ ...(await buildStepInsert(step, path, this.resolveTask, now)), parentIndex, onChildFailure: checkChildFailure(path, step.onChildFailure) });
+      inserts.push({ ...(await buildStepInsert(step, path, this.resolveTask, now, traceContext)), parentIndex, onChildFailure: checkChildFailure(path, step.onChildFailure) });
       const children = step.children ?? [];
       if (!Array.isArray(children)) throw new ConveyorConfigError(`${path}.children`, `must be an array of flow steps, got ${typeof children}`, '[flowStep(queryMonth, { month: 1 })]');
       const lineage = new Set(ancestors).add(step);
@@ -141,7 +148,7 @@ export class FlowClient {
   }
 }
 
-async function buildStepInsert(step: FlowStep, path: string, resolveTask: (task: Task | string) => Task, now: Date): Promise<Omit<FlowJobInsert, 'parentIndex' | 'onChildFailure'>> {
+async function buildStepInsert(step: FlowStep, path: string, resolveTask: (task: Task | string) => Task, now: Date, traceContext: string | null): Promise<Omit<FlowJobInsert, 'parentIndex' | 'onChildFailure'>> {
   const options = step.options ?? {};
   if ('dedupKey' in options) {
     throw new ConveyorConfigError(`${path}.options.dedupKey`, 'is not allowed: flow jobs are never deduplicated (a duplicate would join another flow)', 'enqueue the job outside the flow with { dedupKey }');
@@ -149,7 +156,7 @@ async function buildStepInsert(step: FlowStep, path: string, resolveTask: (task:
   if ('tx' in options) throw new ConveyorConfigError(`${path}.options.tx`, 'is not an option of one job: a whole flow goes in one transaction', 'conveyor.flows.enqueue(flow, { tx: client })');
   try {
     // A task's own `dedup` does not apply inside a flow, for the same reason as `dedupKey`.
-    return { ...(await buildJobInsert(resolveTask(step.task), step.input, options, now)), dedupKey: null };
+    return { ...(await buildJobInsert(resolveTask(step.task), step.input, options, now, traceContext)), dedupKey: null };
   } catch (error) {
     if (error instanceof ConveyorValidationError) {
       throw new ConveyorValidationError(error.task, error.issues.map((issue) => ({ ...issue, path: `${path}.input${issue.path === '' ? '' : `.${issue.path}`}` })));

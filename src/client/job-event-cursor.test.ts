@@ -15,7 +15,7 @@ import { describePostgres, dropSchema, freshSchemaName, TEST_POSTGRES_URL, withP
 import { JobEventCursor, type CursorItem } from './job-event-cursor.js';
 
 const now = new Date('2026-01-01T00:00:00Z');
-const job = (task: string): JobInsert => ({ task, queue: 'default', input: {}, priority: 0, runAt: now, maxAttempts: 1, dedupKey: null, concurrencyKey: null });
+const job = (task: string): JobInsert => ({ task, queue: 'default', input: {}, priority: 0, runAt: now, maxAttempts: 1, dedupKey: null, concurrencyKey: null, traceContext: null });
 
 async function insert(store: Store, task: string): Promise<void> {
   await store.jobs.insertMany({ jobs: [job(task)], now });

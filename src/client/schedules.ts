@@ -20,7 +20,7 @@ export class ScheduleClient {
   async upsert(schedule: Schedule): Promise<ScheduleRecord> {
     const now = new Date();
     // The job's checks, now: an asynchronous schema, or input that is not JSON, fails here and not at the first tick.
-    await buildJobInsert(schedule.task, schedule.input, {}, now);
+    await buildJobInsert(schedule.task, schedule.input, {}, now, null);
     return this.store.schedules.upsert({
       schedule: {
         name: schedule.name,

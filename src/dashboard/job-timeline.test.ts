@@ -9,7 +9,7 @@ const t = (seconds: number) => new Date(Date.UTC(2026, 0, 1, 12, 0, seconds));
 function job(fields: Partial<Job>): Job {
   return {
     id: '1', task: 'report.export', queue: 'reports', input: {}, state: 'queued', priority: 0, runAt: t(0), attempt: 0, maxAttempts: 3,
-    dedupKey: null, flowId: null, parentId: null, onChildFailure: 'fail', hasChildren: false, concurrencyKey: null, progress: null, result: null, errors: [],
+    dedupKey: null, flowId: null, parentId: null, onChildFailure: 'fail', hasChildren: false, concurrencyKey: null, traceContext: null, progress: null, result: null, errors: [],
     workerId: null, leaseExpiresAt: null, cancelRequestedAt: null, createdAt: t(0), startedAt: null, finishedAt: null, updatedAt: t(0),
     ...fields,
   };

@@ -30,7 +30,7 @@ afterEach(async () => {
 const secondsAgo = (seconds: number) => new Date(Date.now() - seconds * 1000);
 
 async function insert(queue: string, task = 't', at = new Date()): Promise<string> {
-  const [inserted] = await store.jobs.insertMany({ jobs: [{ task, queue, input: {}, priority: 0, runAt: at, maxAttempts: 1, dedupKey: null, concurrencyKey: null }], now: at });
+  const [inserted] = await store.jobs.insertMany({ jobs: [{ task, queue, input: {}, priority: 0, runAt: at, maxAttempts: 1, dedupKey: null, concurrencyKey: null, traceContext: null }], now: at });
   return inserted!.job.id;
 }
 

@@ -26,7 +26,7 @@ afterEach(async () => {
 
 /** A job of `queue` that finished (succeeded, or dead) at `at`. */
 async function finishedAt(queue: string, at: Date, outcome: 'succeeded' | 'dead' = 'succeeded'): Promise<void> {
-  const [inserted] = await store.jobs.insertMany({ jobs: [{ task: 't', queue, input: {}, priority: 0, runAt: at, maxAttempts: 1, dedupKey: null, concurrencyKey: null }], now: at });
+  const [inserted] = await store.jobs.insertMany({ jobs: [{ task: 't', queue, input: {}, priority: 0, runAt: at, maxAttempts: 1, dedupKey: null, concurrencyKey: null, traceContext: null }], now: at });
   const [job] = await store.jobs.claim({ queues: [queue], tasks: ['t'], workerId: 'w', limit: 1, now: at, leaseExpiresAt: new Date(at.getTime() + 60_000) });
   expect(job?.id).toBe(inserted?.job.id);
   const ref = { id: job!.id, attempt: job!.attempt, workerId: 'w' };

@@ -8,7 +8,7 @@ import { NOTICE_CANCEL_PREFIX, noticeChannel, notifyQueuedColumn, quoteIdentifie
 
 /** Columns of one job in the jsonb records `FLOW_INSERT` reads: `JOB_INSERT`'s, with the id given and the flow's links. */
 const FLOW_RECORD = `(id bigint, flow_id bigint, parent_id bigint, on_child_failure text, has_children boolean, task text, queue text, input text,
-  state text, priority int, run_at timestamptz, max_attempts int, concurrency_key text)`;
+  state text, priority int, run_at timestamptz, max_attempts int, concurrency_key text, trace_context text)`;
 
 /** Columns of one settle decision in the jsonb records `JOB_SETTLE_APPLY` reads (`error`: as `attemptErrorToJson` writes it). */
 const SETTLE_RECORD = `(id bigint, outcome text, failed_child_id bigint, error jsonb)`;
@@ -52,10 +52,10 @@ ORDER BY job.id${lock}`;
     FLOW_INSERT: `
 WITH inserted AS (
   INSERT INTO ${jobs} (id, flow_id, parent_id, on_child_failure, has_children, task, queue, input, state, priority, run_at,
-    max_attempts, concurrency_key, created_at, updated_at)
+    max_attempts, concurrency_key, trace_context, created_at, updated_at)
   OVERRIDING SYSTEM VALUE
   SELECT id, flow_id, parent_id, on_child_failure, has_children, task, queue, input::json, state, priority, run_at, max_attempts,
-    concurrency_key, $2::timestamptz, $2::timestamptz
+    concurrency_key, trace_context, $2::timestamptz, $2::timestamptz
   FROM jsonb_to_recordset($1::jsonb) AS r${FLOW_RECORD}
   RETURNING *
 )

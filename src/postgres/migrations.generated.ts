@@ -439,4 +439,15 @@ ALTER TABLE job_events ADD COLUMN step jsonb;
 ALTER TABLE job_steps ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY;
 `,
   },
+  {
+    version: 17,
+    name: 'job_trace_context',
+    checksum: 'd273463f11097b0a7068f31398d9a80e6ebade7f7754fad78428aed9043520fa',
+    sql: `-- OpenTelemetry trace context, version 17 (SQLite's 0016: PostgreSQL's 0016 orders job steps): the
+-- producer span's context (src/tracing/carrier.ts), so each attempt's consumer span continues the
+-- trace that enqueued the job. NULL when the enqueuing app had no tracing SDK. No index: it is only
+-- read with its job.
+ALTER TABLE jobs ADD COLUMN trace_context text;
+`,
+  },
 ];

@@ -57,7 +57,7 @@ FOR EACH ROW WHEN (OLD.state = 'waiting' AND NEW.state <> 'waiting') EXECUTE FUN
   /** Insert a parent with `CHILDREN` children; each store claims a share; all stores finish theirs at once. */
   async function runRound(round: number, outcome: 'succeeded' | 'dead'): Promise<Job> {
     const now = new Date();
-    const leaf = { queue: `round-${round}`, input: {}, priority: 0, runAt: now, maxAttempts: 1, dedupKey: null, concurrencyKey: null };
+    const leaf = { queue: `round-${round}`, input: {}, priority: 0, runAt: now, maxAttempts: 1, dedupKey: null, concurrencyKey: null, traceContext: null };
     const jobs: FlowJobInsert[] = [
       { ...leaf, task: 'flow.parent', parentIndex: null, onChildFailure: 'fail' },
       ...Array.from({ length: CHILDREN }, (): FlowJobInsert => ({ ...leaf, task: 'flow.child', parentIndex: 0, onChildFailure: 'fail' })),
@@ -96,7 +96,7 @@ FOR EACH ROW WHEN (OLD.state = 'waiting' AND NEW.state <> 'waiting') EXECUTE FUN
   }
 
   async function insertFlow(jobs: Array<Partial<FlowJobInsert>>, now = new Date()): Promise<Job[]> {
-    const base = { task: 't', queue: 'q', input: null, priority: 0, runAt: now, maxAttempts: 3, dedupKey: null, concurrencyKey: null };
+    const base = { task: 't', queue: 'q', input: null, priority: 0, runAt: now, maxAttempts: 3, dedupKey: null, concurrencyKey: null, traceContext: null };
     return storeAt(0).flows.insert({ jobs: jobs.map((job, index) => ({ ...base, parentIndex: index === 0 ? null : 0, onChildFailure: 'fail', ...job })), now });
   }
 
@@ -218,7 +218,7 @@ describePostgres('postgres flows in a caller transaction', () => {
     await listener.noticesReady();
     const now = new Date();
     const flow = (queue: string): FlowJobInsert[] => {
-      const job = { task: 'flow.tx', queue, input: {}, priority: 0, runAt: now, maxAttempts: 1, dedupKey: null, concurrencyKey: null };
+      const job = { task: 'flow.tx', queue, input: {}, priority: 0, runAt: now, maxAttempts: 1, dedupKey: null, concurrencyKey: null, traceContext: null };
       return [
         { ...job, parentIndex: null, onChildFailure: 'fail' },
         { ...job, parentIndex: 0, onChildFailure: 'fail' },

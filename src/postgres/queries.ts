@@ -40,7 +40,7 @@ export function quoteIdentifier(name: string): string {
  * first $10 + 1 characters of input and result (kept as written: compact JSON), the number of
  * errors, and the latest error with its message cut at $11 + 1.
  */
-const JOB_SUMMARY_COLUMNS = `id, task, queue, state, priority, run_at, attempt, max_attempts, dedup_key, concurrency_key, flow_id, parent_id,
+const JOB_SUMMARY_COLUMNS = `id, task, queue, state, priority, run_at, attempt, max_attempts, dedup_key, concurrency_key, trace_context, flow_id, parent_id,
   on_child_failure, has_children, progress_fraction, progress_message, worker_id, lease_expires_at, cancel_requested_at,
   created_at, started_at, finished_at, updated_at,
   left(input::text, $10::int + 1) AS input_head, left(result::text, $10::int + 1) AS result_head,
@@ -66,7 +66,7 @@ LIMIT $5`;
 
 /** Columns of one job in the jsonb records `JOB_INSERT` reads. */
 const INSERT_RECORD = `(ord int, task text, queue text, input text, state text, priority int, run_at timestamptz,
-  max_attempts int, dedup_key text, concurrency_key text)`;
+  max_attempts int, dedup_key text, concurrency_key text, trace_context text)`;
 
 /**
  * Columns of one outcome in the jsonb records `JOB_SET_STATE_IF_RUNNING` reads. `kind` is a
@@ -164,8 +164,8 @@ CREATE TABLE IF NOT EXISTS ${migrations} (
      */
     JOB_INSERT: `
 WITH inserted AS (
-  INSERT INTO ${jobs} (task, queue, input, state, priority, run_at, max_attempts, dedup_key, concurrency_key, created_at, updated_at)
-  SELECT task, queue, input::json, state, priority, run_at, max_attempts, dedup_key, concurrency_key, $2::timestamptz, $2::timestamptz
+  INSERT INTO ${jobs} (task, queue, input, state, priority, run_at, max_attempts, dedup_key, concurrency_key, trace_context, created_at, updated_at)
+  SELECT task, queue, input::json, state, priority, run_at, max_attempts, dedup_key, concurrency_key, trace_context, $2::timestamptz, $2::timestamptz
   FROM jsonb_to_recordset($1::jsonb) AS r${INSERT_RECORD}
   ORDER BY ord
   ON CONFLICT (task, dedup_key) WHERE ${DEDUP_PREDICATE} DO NOTHING

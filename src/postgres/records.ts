@@ -29,6 +29,7 @@ export function insertRecord(job: JobInsert, ord: number, now: Date): Record<str
     max_attempts: job.maxAttempts,
     dedup_key: job.dedupKey,
     concurrency_key: job.concurrencyKey,
+    trace_context: job.traceContext,
   };
 }
 

@@ -22,6 +22,7 @@ export interface JobRow {
   max_attempts: number;
   dedup_key: string | null;
   concurrency_key: string | null;
+  trace_context: string | null;
   flow_id: string | null;
   parent_id: string | null;
   on_child_failure: ChildFailurePolicy;
@@ -162,6 +163,7 @@ export function jobFromRow(row: JobRow): Job {
     onChildFailure: row.on_child_failure,
     hasChildren: row.has_children,
     concurrencyKey: row.concurrency_key,
+    traceContext: row.trace_context,
     progress: row.progress_fraction === null ? null : { fraction: row.progress_fraction, message: row.progress_message },
     result: row.result,
     errors: row.errors.map(attemptErrorFromJson),

@@ -35,7 +35,7 @@ async function killJob(job: JobDto, message: string): Promise<void> {
 /** Insert an `email.send` job as if enqueued at `createdAt`. */
 async function insertEmailAt(createdAt: string, subject: string): Promise<string> {
   const [result] = await server.conveyor.store.jobs.insertMany({
-    jobs: [{ task: 'email.send', queue: 'mail', input: { to: 'ops@example.com', subject }, priority: 0, runAt: new Date(createdAt), maxAttempts: 3, dedupKey: null, concurrencyKey: null }],
+    jobs: [{ task: 'email.send', queue: 'mail', input: { to: 'ops@example.com', subject }, priority: 0, runAt: new Date(createdAt), maxAttempts: 3, dedupKey: null, concurrencyKey: null, traceContext: null }],
     now: new Date(createdAt),
   });
   if (result === undefined) throw new Error('jobs.insertMany returned no result');

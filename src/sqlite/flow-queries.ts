@@ -11,10 +11,10 @@ import { SQL_CANCEL_AT_ONCE, SQL_CHILD_FAILURE, SQL_UNFINISHED } from '../store/
 
 /** One job of a flow; the root is inserted with `@flowId` NULL and then named its own flow (`FLOW_ROOT_NAME`). */
 export const FLOW_JOB_INSERT = `
-INSERT INTO conveyor_jobs (task, queue, input, state, priority, run_at, max_attempts, concurrency_key, flow_id, parent_id,
-  on_child_failure, has_children, created_at, updated_at)
-VALUES (@task, @queue, @input, @state, @priority, @runAt, @maxAttempts, @concurrencyKey, @flowId, @parentId,
-  @onChildFailure, @hasChildren, @now, @now)
+INSERT INTO conveyor_jobs (task, queue, input, state, priority, run_at, max_attempts, concurrency_key, trace_context, flow_id,
+  parent_id, on_child_failure, has_children, created_at, updated_at)
+VALUES (@task, @queue, @input, @state, @priority, @runAt, @maxAttempts, @concurrencyKey, @traceContext, @flowId,
+  @parentId, @onChildFailure, @hasChildren, @now, @now)
 RETURNING *`;
 
 /** The root's id is known only once it is inserted: the root names itself as its flow. */

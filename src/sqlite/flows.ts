@@ -82,6 +82,7 @@ export class SqliteFlows implements FlowStore {
       runAt: job.runAt.getTime(),
       maxAttempts: job.maxAttempts,
       concurrencyKey: job.concurrencyKey,
+      traceContext: job.traceContext,
       flowId: place.flowId,
       parentId: place.parentId,
       onChildFailure: plan.onChildFailure,

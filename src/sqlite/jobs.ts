@@ -76,6 +76,7 @@ export class SqliteJobs implements JobStore {
       maxAttempts: job.maxAttempts,
       dedupKey: job.dedupKey,
       concurrencyKey: job.concurrencyKey,
+      traceContext: job.traceContext,
       now,
     });
     if (row === undefined) throw new ConveyorError(`SQLite returned no row for the job of task "${job.task}" it inserted.`);

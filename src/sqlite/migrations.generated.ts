@@ -466,4 +466,14 @@ CREATE INDEX conveyor_sent_events_name ON conveyor_sent_events (name, sent_at);
 ALTER TABLE conveyor_job_events ADD COLUMN step TEXT;
 `,
   },
+  {
+    version: 16,
+    name: 'job_trace_context',
+    checksum: '19f745c5ed3ae0f8e2287f2b874c69767efc474984a9391cc6ea9e742ebcdfdc',
+    sql: `-- OpenTelemetry trace context, version 16: the producer span's context (src/tracing/carrier.ts), so
+-- each attempt's consumer span continues the trace that enqueued the job. NULL when the enqueuing
+-- app had no tracing SDK. No index: it is only read with its job.
+ALTER TABLE conveyor_jobs ADD COLUMN trace_context TEXT;
+`,
+  },
 ];

@@ -42,8 +42,8 @@ VALUES (@version, @name, @checksum, @appliedAt)`;
 // ---- jobs: insert and read -------------------------------------------------------------------
 
 export const JOB_INSERT = `
-INSERT INTO conveyor_jobs (task, queue, input, state, priority, run_at, max_attempts, dedup_key, concurrency_key, created_at, updated_at)
-VALUES (@task, @queue, @input, @state, @priority, @runAt, @maxAttempts, @dedupKey, @concurrencyKey, @now, @now)
+INSERT INTO conveyor_jobs (task, queue, input, state, priority, run_at, max_attempts, dedup_key, concurrency_key, trace_context, created_at, updated_at)
+VALUES (@task, @queue, @input, @state, @priority, @runAt, @maxAttempts, @dedupKey, @concurrencyKey, @traceContext, @now, @now)
 RETURNING *`;
 
 /** The unfinished job holding a dedup key, if any (served by `conveyor_jobs_dedup_idx`). */
@@ -124,7 +124,7 @@ export const JOB_LIST = jobListStatements('*');
  * @previewChars + 1 characters of input and result (one more than shown tells a cut), the number of
  * errors, and the latest error with its message cut likewise at @messageChars + 1.
  */
-const JOB_SUMMARY_COLUMNS = `id, task, queue, state, priority, run_at, attempt, max_attempts, dedup_key, concurrency_key,
+const JOB_SUMMARY_COLUMNS = `id, task, queue, state, priority, run_at, attempt, max_attempts, dedup_key, concurrency_key, trace_context,
   progress_fraction, progress_message, worker_id, lease_expires_at, cancel_requested_at, created_at, started_at,
   finished_at, updated_at, flow_id, parent_id, on_child_failure, has_children,
   substr(input, 1, @previewChars + 1) AS input_head, substr(result, 1, @previewChars + 1) AS result_head,

@@ -33,6 +33,7 @@ export interface JobRow {
   max_attempts: number;
   dedup_key: string | null;
   concurrency_key: string | null;
+  trace_context: string | null;
   progress_fraction: number | null;
   progress_message: string | null;
   result: string | null;
@@ -195,6 +196,7 @@ export function jobFromRow(row: JobRow): Job {
     onChildFailure: row.on_child_failure,
     hasChildren: row.has_children === 1,
     concurrencyKey: row.concurrency_key,
+    traceContext: row.trace_context,
     progress: row.progress_fraction === null ? null : { fraction: row.progress_fraction, message: row.progress_message },
     result: row.result === null ? null : (JSON.parse(row.result) as unknown),
     errors: (JSON.parse(row.errors) as AttemptErrorJson[]).map(attemptErrorFromJson),

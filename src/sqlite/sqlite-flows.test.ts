@@ -17,7 +17,7 @@ const at = (ms: number): Date => new Date(1_700_000_000_000 + ms);
 
 function flowJob(overrides: Partial<FlowJobInsert> = {}): FlowJobInsert {
   return {
-    task: 't', queue: 'q', input: null, priority: 0, runAt: at(0), maxAttempts: 3, dedupKey: null, concurrencyKey: null,
+    task: 't', queue: 'q', input: null, priority: 0, runAt: at(0), maxAttempts: 3, dedupKey: null, concurrencyKey: null, traceContext: null,
     parentIndex: 0, onChildFailure: 'fail',
     ...overrides,
   };

@@ -21,7 +21,7 @@ import * as sql from './queries.js';
 const at = (ms: number): Date => new Date(1_700_000_000_000 + ms);
 
 function jobInsert(overrides: Partial<JobInsert> = {}): JobInsert {
-  return { task: 't', queue: 'q', input: { n: 1 }, priority: 0, runAt: at(0), maxAttempts: 3, dedupKey: null, concurrencyKey: null, ...overrides };
+  return { task: 't', queue: 'q', input: { n: 1 }, priority: 0, runAt: at(0), maxAttempts: 3, dedupKey: null, concurrencyKey: null, traceContext: null, ...overrides };
 }
 
 let dir: string;

@@ -66,6 +66,7 @@ export interface JobInsert {
   dedupKey: string | null;
   /** What the queue's per-key concurrency limit counts this job under (e.g. a tenant id); null = no key. */
   concurrencyKey: string | null;
+  /** The enqueuing span's context, as `src/tracing/carrier.ts` encodes it; null = not traced. */ traceContext: string | null;
 }
 
 /**

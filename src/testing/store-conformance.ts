@@ -34,6 +34,7 @@ import { queueTests } from './store-conformance/queues.js';
 import { runNowTests } from './store-conformance/run-now.js';
 import { stateMachineTests } from './store-conformance/state-machine.js';
 import { stateUpdateTests } from './store-conformance/state-updates.js';
+import { traceContextTests } from './store-conformance/trace-context.js';
 import { workerTests } from './store-conformance/workers.js';
 import { writabilityTests } from './store-conformance/writability.js';
 import type { StoreHarnessFactory } from './store-harness.js';
@@ -79,6 +80,7 @@ const SECTIONS: readonly SuiteSection[] = [
   writabilityTests,
   artifactTests,
   stepTests,
+  traceContextTests,
 ];
 
 /** Declare the conformance suite's `describe`/`it` blocks for one store. Call it at the top level of a test file. */

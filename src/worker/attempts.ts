@@ -24,6 +24,7 @@ import type { CompletionBatcher } from './completion-batcher.js';
 import { executeAttempt } from './execute-job.js';
 import { attemptError, type AbortReason, type AttemptOutcome, type OutcomeLimits, outcomeToUpdate, refusedOutcomeUpdate } from './outcome.js';
 import { RunningJob } from './running-job.js';
+import { startAttemptSpan } from '../tracing/consumer.js';
 
 export interface AttemptsContext {
   store: Store;
@@ -123,7 +124,7 @@ export class Attempts {
     }
     // Claims filter by this worker's task names, so the task is always known.
     const task = this.context.tasks.get(job.task) as Task;
-    const running = new RunningJob(job, claimedAt, task.timeoutMs);
+    const running = new RunningJob(job, claimedAt, task.timeoutMs, startAttemptSpan(job));
     this.running.set(attemptKey(job), running);
     this.undecided += 1;
     this.run(task, running);
@@ -248,6 +249,7 @@ export class Attempts {
   private async decided(task: Task, running: RunningJob, outcome: AttemptOutcome): Promise<void> {
     const { job } = running;
     const update = this.updateFor(task, job, outcome);
+    running.span?.end(outcome, update);
     this.undecided -= 1;
     if (this.undecided === 0) for (const resolve of this.decidedWaiters.splice(0)) resolve();
     if (update === null) {

@@ -8,6 +8,7 @@
  */
 import { AttemptArtifacts } from '../artifacts/attempt-artifacts.js';
 import { AttemptSteps } from '../steps/attempt-steps.js';
+import { inStepSpan } from '../tracing/steps.js';
 import type { StepWriter } from '../steps/step-writer.js';
 import type { ArtifactSettings } from '../artifacts/settings.js';
 import { ConveyorValidationError, PermanentJobError } from '../errors.js';
@@ -46,7 +47,12 @@ export function executeAttempt(task: Task, running: RunningJob, deps: ExecuteDep
   return { outcome, returned: performing.then(() => undefined) };
 }
 
-async function perform(task: Task, running: RunningJob, deps: ExecuteDeps): Promise<AttemptOutcome> {
+/** Inside the attempt's span when it has one, so the spans the handler starts nest under it. */
+function perform(task: Task, running: RunningJob, deps: ExecuteDeps): Promise<AttemptOutcome> {
+  return running.span === null ? performHandler(task, running, deps) : running.span.run(() => performHandler(task, running, deps));
+}
+
+async function performHandler(task: Task, running: RunningJob, deps: ExecuteDeps): Promise<AttemptOutcome> {
   try {
     const input = await parseStoredInput(task, running);
     const children = await loadChildren(running.job, deps.store);
@@ -109,7 +115,7 @@ function buildContext(running: RunningJob, children: readonly ChildResult[], dep
       return (logger ??= deps.logger.child({ jobId: job.id, task: job.task, attempt: job.attempt }));
     },
     resources: deps.resources,
-    step: (name, fn, options) => durable().step(name, fn, options),
+    step: (name, fn, options) => inStepSpan(name, fn, (body) => durable().step(name, body, options)),
     sleep: (name, ms) => durable().sleep(name, ms),
     sleepUntil: (name, until) => durable().sleepUntil(name, until),
     waitForEvent: (name, options) => durable().waitForEvent(name, options),

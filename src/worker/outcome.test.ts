@@ -26,7 +26,7 @@ function runningJob(overrides: Partial<Job> = {}): Job {
     parentId: null,
     onChildFailure: 'fail',
     hasChildren: false,
-    concurrencyKey: null,
+    concurrencyKey: null, traceContext: null,
     progress: null,
     result: null,
     errors: [],

@@ -2,6 +2,7 @@
  * One attempt in flight on a worker: the job as claimed, and the abort switch its handler listens to.
  */
 import type { Job } from '../job.js';
+import type { AttemptSpan } from '../tracing/consumer.js';
 import type { AbortReason, AttemptOutcome } from './outcome.js';
 
 /** The `reason` of a handler's aborted signal. */
@@ -30,6 +31,8 @@ export class RunningJob {
     /** When the claim that started it was issued: heartbeats older than this say nothing about it. */
     readonly claimedAt: number,
     readonly timeoutMs: number,
+    /** The attempt's trace span (`tracing/consumer.ts`); null when nothing traces it. */
+    readonly span: AttemptSpan | null = null,
   ) {
     this.aborted = new Promise((resolve) => (this.resolveAborted = resolve));
     this.returned = new Promise((resolve) => (this.resolveReturned = resolve));

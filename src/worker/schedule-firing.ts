@@ -128,8 +128,8 @@ export class ScheduleFiring {
     const task = this.tasks.get(schedule.task);
     if (task === undefined) {
       // A schedule of a task this worker does not run: the defaults any worker would apply.
-      return { task: schedule.task, queue: schedule.queue, input: schedule.input, priority: 0, runAt: now, maxAttempts: DEFAULT_RETRY_POLICY.maxAttempts, dedupKey, concurrencyKey: null };
+      return { task: schedule.task, queue: schedule.queue, input: schedule.input, priority: 0, runAt: now, maxAttempts: DEFAULT_RETRY_POLICY.maxAttempts, dedupKey, concurrencyKey: null, traceContext: null };
     }
-    return { ...(await buildJobInsert(task, schedule.input, { dedupKey }, now)), queue: schedule.queue };
+    return { ...(await buildJobInsert(task, schedule.input, { dedupKey }, now, null)), queue: schedule.queue };
   }
 }

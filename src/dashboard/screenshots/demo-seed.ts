@@ -55,7 +55,7 @@ function warehouseTimeout(ms: number): DemoFailure {
 }
 
 function insert(task: Task, input: Record<string, unknown>, runAt: Date, maxAttempts = 3): JobInsert {
-  return { task: task.name, queue: task.queue, input, priority: 0, runAt, maxAttempts, dedupKey: null, concurrencyKey: null };
+  return { task: task.name, queue: task.queue, input, priority: 0, runAt, maxAttempts, dedupKey: null, concurrencyKey: null, traceContext: null };
 }
 
 function taskNamed(name: string): Task {

@@ -36,6 +36,7 @@ export function jobInsert(overrides: Partial<JobInsert> = {}): JobInsert {
     maxAttempts: 3,
     dedupKey: null,
     concurrencyKey: null,
+    traceContext: null,
     ...overrides,
   };
 }

@@ -54,6 +54,7 @@ export const insertTests: SuiteSection = (suite) => {
         onChildFailure: 'fail',
         hasChildren: false,
         concurrencyKey: 'tenant:7',
+        traceContext: null,
         progress: null,
         result: null,
         errors: [],
