@@ -72,7 +72,7 @@ describe('the job page of a flow job', () => {
     const known = await server.conveyor.enqueue(sendEmail, { to: 'known@example.com', subject: 'known' });
     expect(await http.page(`/dashboard/jobs/${known.job.id}`)).toContain('data-enqueue-copy');
     const [foreign] = await server.conveyor.store.jobs.insertMany({
-      jobs: [{ task: 'other.service.task', queue: 'elsewhere', input: { a: 1 }, priority: 0, runAt: new Date(), maxAttempts: 1, dedupKey: null, concurrencyKey: null }],
+      jobs: [{ task: 'other.service.task', queue: 'elsewhere', input: { a: 1 }, priority: 0, runAt: new Date(), maxAttempts: 1, dedupKey: null, concurrencyKey: null, traceContext: null }],
       now: new Date(),
     });
     const markup = await http.page(`/dashboard/jobs/${foreign?.job.id ?? ''}`);
