@@ -8,11 +8,11 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { SCRIPT_URL, STYLESHEET_URL } from './assets/asset-routes.js';
 import { takeFlash, type Flash } from './cookies.js';
 import { EMPTY, html, type Html } from './html.js';
-import { FAILURES_PAGE_PATH, JOBS_PAGE_PATH, LOGOUT_PATH, OVERVIEW_PATH, WORKERS_PAGE_PATH } from './paths.js';
+import { FAILURES_PAGE_PATH, JOBS_PAGE_PATH, LOGOUT_PATH, OVERVIEW_PATH, QUEUES_PAGE_PATH, SCHEDULES_PAGE_PATH, WORKERS_PAGE_PATH } from './paths.js';
 
 export const PARTIAL_HEADER = 'X-Conveyor-Partial';
 
-export type NavSection = 'overview' | 'jobs' | 'failures' | 'workers';
+export type NavSection = 'overview' | 'jobs' | 'queues' | 'schedules' | 'failures' | 'workers';
 
 export interface PageLiveness {
   /** The `GET /events` URL with this page's filters; the script refreshes the page on its events. */
@@ -38,6 +38,8 @@ export interface Page {
 const NAV: Array<{ section: NavSection; label: string; href: string }> = [
   { section: 'overview', label: 'Overview', href: OVERVIEW_PATH },
   { section: 'jobs', label: 'Jobs', href: JOBS_PAGE_PATH },
+  { section: 'queues', label: 'Queues', href: QUEUES_PAGE_PATH },
+  { section: 'schedules', label: 'Schedules', href: SCHEDULES_PAGE_PATH },
   { section: 'failures', label: 'Failure groups', href: FAILURES_PAGE_PATH },
   { section: 'workers', label: 'Workers', href: WORKERS_PAGE_PATH },
 ];

@@ -5,7 +5,7 @@
  * store. The store calls of this module are here and in `throughput.ts`, nowhere else.
  */
 import type { JobLister, JobRetrier } from '../client/job-batches.js';
-import type { JobCount, QueueState, Store } from '../store/store.js';
+import type { JobCount, JobFinishedInInterval, QueueState, Store } from '../store/store.js';
 import { DEFAULT_FAILURE_SCAN_LIMIT, loadFailureGroups, retryFailureGroup, type FailureGroupReport, type RetryGroupResult } from './failure-groups.js';
 import { DEPTH_STATES, queueOverviewFrom, queueOverviewsFrom, THROUGHPUT_WINDOW_MS, type QueueOverview } from './queue-overview.js';
 import { checkReadiness, DEFAULT_READINESS_STORE_TIMEOUT_MS, type Readiness, type ReadinessSources } from './readiness.js';
@@ -63,6 +63,14 @@ export class Insights {
   /** Jobs finished per queue in each five-minute bucket of the hour before `now` (see `throughput.ts`). */
   throughput(now: Date = new Date()): Promise<Throughput> {
     return this.throughputCounter.load(now);
+  }
+
+  /**
+   * Jobs finished per queue and final state in each `intervalMs` slice from `from` to `to`, read
+   * from the finished-jobs index (one row per queue, state and slice); a queue page charts its own.
+   */
+  finishedByInterval(params: { from: Date; to: Date; intervalMs: number }): Promise<JobFinishedInInterval[]> {
+    return this.store.jobs.countFinishedByInterval(params);
   }
 
   /** Failed and dead jobs grouped by error fingerprint, over the newest `limit` of them. */
