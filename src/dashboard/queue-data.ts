@@ -53,11 +53,12 @@ export async function loadQueuePage(conveyor: Conveyor, name: string, now: Date 
   const hour = 60 * minute;
   const hourFrom = new Date(Math.floor(now.getTime() / minute) * minute - 59 * minute);
   const dayFrom = new Date(Math.floor(now.getTime() / hour) * hour - 23 * hour);
+  // Bounded: the sample is one page; the charts read the finished-jobs index only for slices not yet counted.
   const [states, counts, lastHour, lastDay, sample, workers] = await Promise.all([
     conveyor.listQueues(),
     conveyor.insights.jobCounts(),
-    conveyor.insights.finishedByInterval({ from: hourFrom, to: new Date(now.getTime() + 1), intervalMs: minute }),
-    conveyor.insights.finishedByInterval({ from: dayFrom, to: new Date(now.getTime() + 1), intervalMs: hour }),
+    conveyor.insights.finishedSlices(minute, 60, now),
+    conveyor.insights.finishedSlices(hour, 24, now),
     conveyor.listJobSummaries({ queue: name, states: STARTED_STATES }, { limit: LATENCY_SAMPLE_SIZE, previewChars: 1, messageChars: 1 }),
     conveyor.listWorkers(),
   ]);
