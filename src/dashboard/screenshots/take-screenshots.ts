@@ -1,6 +1,6 @@
 /**
- * Saves the README's dashboard screenshots (`docs/screenshots/overview.png`, `job-detail.png` and
- * `failure-groups.png`) from a demo store (see `demo-seed.ts`), in headless Chromium (Debian's
+ * Saves the README's dashboard screenshots (`docs/screenshots/overview.png`, `job-detail.png`,
+ * `failure-groups.png`, `schedules.png`, `queue.png` and `queue-dark.png`, the last in the system's dark mode) from a demo store (see `demo-seed.ts`), in headless Chromium (Debian's
  * `chromium`, or `CONVEYOR_CHROMIUM_PATH`).
  *
  * @example
@@ -16,9 +16,10 @@ import { createServerApp } from '../../server/app.js';
 import { healthRoutes } from '../../server/health.js';
 import { startServer } from '../../server/listen.js';
 import { dashboardRoutes } from '../dashboard-routes.js';
-import { FAILURES_PAGE_PATH, jobPagePath } from '../paths.js';
+import { FAILURES_PAGE_PATH, jobPagePath, queuePagePath, SCHEDULES_PAGE_PATH } from '../paths.js';
 import { CHROMIUM_PATH } from '../testing/chromium.js';
 import { DEMO_TASKS, seedDemo, SERVED_DEMO_TASKS } from './demo-seed.js';
+import { seedDemoSchedules } from './demo-schedules.js';
 
 const TOKEN = 'screenshot-token-0123456789abcdef';
 
@@ -32,6 +33,7 @@ async function main(outputDirectory: string): Promise<void> {
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
   try {
     const { deadReportId } = await seedDemo(conveyor);
+    await seedDemoSchedules(conveyor);
     await worker.start();
     const page = await browser.newPage({ viewport: { width: 1360, height: 640 } });
     await page.goto(`${server.url}/login`);
@@ -48,6 +50,10 @@ async function main(outputDirectory: string): Promise<void> {
     await shoot('/', 'overview.png');
     await shoot(jobPagePath(deadReportId), 'job-detail.png');
     await shoot(FAILURES_PAGE_PATH, 'failure-groups.png');
+    await shoot(SCHEDULES_PAGE_PATH, 'schedules.png');
+    await shoot(queuePagePath('media'), 'queue.png');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shoot(queuePagePath('media'), 'queue-dark.png');
   } finally {
     await browser.close();
     await server.close();
