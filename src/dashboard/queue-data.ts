@@ -58,7 +58,8 @@ export async function loadQueuePage(conveyor: Conveyor, name: string, now: Date 
     conveyor.listQueues(),
     conveyor.insights.jobCounts(),
     conveyor.insights.finishedSlices(minute, 60, now),
-    conveyor.insights.finishedSlices(hour, 24, now),
+    // The open hour is summed from the minutes: reading it would cost an hour of finished jobs per refresh.
+    conveyor.insights.finishedSlices(hour, 24, now, { closedOnly: true }),
     conveyor.listJobSummaries({ queue: name, states: STARTED_STATES }, { limit: LATENCY_SAMPLE_SIZE, previewChars: 1, messageChars: 1 }),
     conveyor.listWorkers(),
   ]);
@@ -66,7 +67,7 @@ export async function loadQueuePage(conveyor: Conveyor, name: string, now: Date 
   const depth = Object.fromEntries(DEPTH_STATES.map((depthState) => [depthState, 0])) as Record<DepthState, number>;
   for (const group of counts) if (group.queue === name && group.state !== 'succeeded') depth[group.state] += group.count;
   const serving = workers.filter((worker) => worker.queues.includes(name));
-  const known = state !== undefined || counts.some((group) => group.queue === name) || serving.length > 0 || sample.jobs.length > 0 || [...lastDay].some((row) => row.queue === name);
+  const known = state !== undefined || counts.some((group) => group.queue === name) || serving.length > 0 || sample.jobs.length > 0 || [...lastDay, ...lastHour].some((row) => row.queue === name);
   if (!known) return null;
   return {
     name,
@@ -76,13 +77,19 @@ export async function loadQueuePage(conveyor: Conveyor, name: string, now: Date 
     depth,
     charts: [
       { title: 'Last hour, per minute', sliceMs: minute, slices: slicesOf(name, lastHour, hourFrom, minute, 60) },
-      { title: 'Last day, per hour', sliceMs: hour, slices: slicesOf(name, lastDay, dayFrom, hour, 24) },
+      { title: 'Last day, per hour', sliceMs: hour, slices: slicesOf(name, [...lastDay, ...withinOpenHour(lastHour, now, hour)], dayFrom, hour, 24) },
     ],
     latency: latencyPercentiles(sample.jobs, new Date(now.getTime() - LATENCY_WINDOW_MS)),
     latencySampled: sample.jobs.length,
     workers: serving,
     now,
   };
+}
+
+/** The minute rows of the open hour, as rows of that hour. */
+function withinOpenHour(minuteRows: readonly JobFinishedInInterval[], now: Date, hour: number): JobFinishedInInterval[] {
+  const openHour = Math.floor(now.getTime() / hour) * hour;
+  return minuteRows.filter((row) => row.from.getTime() >= openHour).map((row) => ({ ...row, from: new Date(openHour) }));
 }
 
 /** `count` slices from `from`, each with the queue's finished jobs by final state (zero where none). */

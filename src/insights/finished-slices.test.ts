@@ -56,4 +56,12 @@ describe('FinishedSliceCounter', () => {
     expect(total(await counter.load(now), 'q')).toBe(2);
     expect(total(await new FinishedSliceCounter(store, 3_600_000, 24).load(now), 'q')).toBe(3);
   });
+
+  it('leaves the open slice out with closedOnly, and does not read it', async () => {
+    await finishedAt('q', hoursAgo(2));
+    await finishedAt('q', hoursAgo(0.1));
+    const counter = new FinishedSliceCounter(store, 3_600_000, 24);
+    expect(total(await counter.load(now, { closedOnly: true }), 'q')).toBe(1);
+    expect(total(await counter.load(now), 'q')).toBe(2);
+  });
 });

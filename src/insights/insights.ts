@@ -71,16 +71,16 @@ export class Insights {
   /**
    * Jobs finished per queue and final state in each of the last `count` slices of `intervalMs` on the
    * clock (the newest ending at `now`), read from the finished-jobs index; slices that closed are
-   * counted once per Conveyor (`finished-slices.ts`). A queue page charts its own rows.
+   * counted once per Conveyor (`finished-slices.ts`); `closedOnly` leaves the open slice out. A queue page charts its own rows.
    */
-  finishedSlices(intervalMs: number, count: number, now: Date = new Date()): Promise<JobFinishedInInterval[]> {
+  finishedSlices(intervalMs: number, count: number, now: Date = new Date(), options: { closedOnly?: boolean } = {}): Promise<JobFinishedInInterval[]> {
     const key = `${intervalMs}x${count}`;
     let counter = this.sliceCounters.get(key);
     if (counter === undefined) {
       counter = new FinishedSliceCounter(this.store, intervalMs, count);
       this.sliceCounters.set(key, counter);
     }
-    return counter.load(now);
+    return counter.load(now, options);
   }
 
   /** Failed and dead jobs grouped by error fingerprint, over the newest `limit` of them. */
