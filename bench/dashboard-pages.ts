@@ -6,13 +6,15 @@
  * the same store to 1,000,000 jobs (one INSERT … SELECT, the same mix), restarts the server (so no
  * page starts with counts cached at 1k), and times them again. Prints page | 1k ms | 1M ms | ratio.
  *
- * Run: `npm run bench:dashboard` (`-- --jobs 200000` for a quicker second size).
+ * Run: `npm run bench:dashboard` (`-- --jobs 200000` for a quicker second size; `-- --postgres` also
+ * measures PostgreSQL, at CONVEYOR_TEST_PG_URL, in a schema of its own dropped afterwards).
  * A page added to the dashboard is measured by adding a line to `PAGES`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { pino } from 'pino';
 import { z } from 'zod';
 import { Conveyor } from '../src/conveyor.js';
@@ -34,6 +36,7 @@ const STATE_GROUP_INDEX = process.argv.includes('--state-group-index');
 const WARM_UP = 3;
 const REPEATS = 15;
 const TOKEN = 'bench-token-0123456789abcdef';
+const PG_URL = process.env.CONVEYOR_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 /** A job present at both sizes (a dead one, with an error): the one-job page. */
 const ONE_JOB_ID = 500;
 
@@ -126,26 +129,42 @@ async function timePages(storeUrl: string): Promise<Map<string, number>> {
   });
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'conveyor-dashboard-bench-'));
-try {
-  const path = join(dir, 'dashboard.db');
-  const storeUrl = `sqlite:${path}`;
+/** The PostgreSQL seed: the same mix as `SEED`, over ids $1–$2. */
+const PG_SEED = (schema: string) => `
+INSERT INTO ${schema}.jobs (id, task, queue, input, state, priority, run_at, attempt, max_attempts, errors, created_at, started_at, finished_at, updated_at)
+OVERRIDING SYSTEM VALUE
+SELECT i, 'task.' || (i % 20), 'q' || (i % 20 % 4), json_build_object('n', i, 'email', 'user' || i || '@example.com'),
+  CASE WHEN i % 100 = 0 THEN 'dead' WHEN i % 250 = 3 THEN 'failed' WHEN i % 500 = 7 THEN 'cancelled' WHEN i % 1000 = 11 THEN 'queued' ELSE 'succeeded' END,
+  0, created, CASE WHEN i % 1000 = 11 OR i % 500 = 7 THEN 0 ELSE 1 END, 3,
+  CASE WHEN i % 100 = 0 THEN jsonb_build_array(jsonb_build_object('attempt', 3, 'message', 'connect timeout after 30000 ms (' || (i % 7) || ')', 'stack', E'Error: connect timeout\n    at connect (db.ts:12)', 'at', (extract(epoch FROM created + took) * 1000)::bigint))
+       WHEN i % 250 = 3 THEN jsonb_build_array(jsonb_build_object('attempt', 1, 'message', 'upstream said no', 'stack', null, 'at', (extract(epoch FROM created + took) * 1000)::bigint)) ELSE '[]'::jsonb END,
+  created,
+  CASE WHEN i % 1000 = 11 OR i % 500 = 7 THEN NULL ELSE created + wait END,
+  CASE WHEN i % 1000 = 11 OR i % 250 = 3 THEN NULL ELSE created + took END,
+  created + took
+FROM (SELECT i, now() - random() * interval '3 days' AS created, random() * interval '2 s' AS wait, interval '2 s' + random() * interval '5 s' AS took
+      FROM generate_series($1::bigint, $2::bigint) AS i) AS j`;
+
+/** Store the two schedules, seed `SMALL` jobs, time; grow to `LARGE`, time again. */
+async function measure(storeUrl: string, seedJobs: (first: number, last: number) => Promise<void>): Promise<{ small: Map<string, number>; large: Map<string, number> }> {
   const conveyor = await Conveyor.open({ store: storeUrl, tasks, logger: pino({ level: 'silent' }) });
   await conveyor.schedules.upsert(defineSchedule({ name: 'reports.nightly', task: tasks[3]!, cron: '0 3 * * *', input: { n: 1 } }));
   await conveyor.schedules.upsert(defineSchedule({ name: 'sync.hourly', task: tasks[5]!, cron: '0 * * * *', timeZone: 'Europe/Berlin', input: { n: 2 } }));
   await conveyor.close();
-
-  seed(path, 1, SMALL);
+  await seedJobs(1, SMALL);
   const small = await timePages(storeUrl);
   let started = performance.now();
-  seed(path, SMALL + 1, LARGE);
+  await seedJobs(SMALL + 1, LARGE);
   console.log(`Grew the store from ${SMALL.toLocaleString('en-US')} to ${LARGE.toLocaleString('en-US')} jobs in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   started = performance.now();
   const large = await timePages(storeUrl);
   console.log(`Timed the pages at ${LARGE.toLocaleString('en-US')} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return { small, large };
+}
 
+function printTable(store: string, { small, large }: { small: Map<string, number>; large: Map<string, number> }): void {
   const sizeLabel = (jobs: number) => (jobs >= 1_000_000 ? `${jobs / 1_000_000}M` : `${jobs / 1000}k`);
-  console.log(`\nDashboard pages over SQLite${STATE_GROUP_INDEX ? ' (with the proposed state-group index)' : ''}: server time of an HTTP GET on loopback, median of ${REPEATS} after ${WARM_UP} warm-up, ms\n`);
+  console.log(`\nDashboard pages over ${store}${STATE_GROUP_INDEX ? ' (with the proposed state-group index)' : ''}: server time of an HTTP GET on loopback, median of ${REPEATS} after ${WARM_UP} warm-up, ms\n`);
   console.log(`| page | ${sizeLabel(SMALL)} ms | ${sizeLabel(LARGE)} ms | ratio | goal ≤1.5× met? |`);
   console.log('|---|---:|---:|---:|---|');
   for (const [label] of PAGES) {
@@ -154,6 +173,32 @@ try {
     const ratio = b / a;
     console.log(`| ${label} | ${a.toFixed(1)} | ${b.toFixed(1)} | ${ratio.toFixed(2)}× | ${ratio <= 1.5 ? 'yes' : 'no'} |`);
   }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'conveyor-dashboard-bench-'));
+try {
+  const path = join(dir, 'dashboard.db');
+  printTable('SQLite', await measure(`sqlite:${path}`, async (first, last) => seed(path, first, last)));
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
+
+if (process.argv.includes('--postgres')) {
+  const schema = `dashboard_bench_${process.pid}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  try {
+    const seedPostgres = async (first: number, last: number) => {
+      await admin.query(`ALTER TABLE ${schema}.jobs DISABLE TRIGGER jobs_events_on_insert`);
+      await admin.query(PG_SEED(schema), [first, last]);
+      if (STATE_GROUP_INDEX) {
+        await admin.query(`CREATE INDEX IF NOT EXISTS jobs_state_group_idx ON ${schema}.jobs (state, task, queue, created_at) WHERE state IN ('waiting', 'scheduled', 'failed', 'dead', 'cancelled')`);
+      }
+      await admin.query(`VACUUM ANALYZE ${schema}.jobs`);
+    };
+    printTable('PostgreSQL', await measure(`${PG_URL}?schema=${schema}`, seedPostgres));
+  } finally {
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+  }
 }
