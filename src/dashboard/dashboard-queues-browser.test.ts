@@ -60,6 +60,8 @@ describeWithChromium('schedules and queue pages in Chromium', (suite) => {
     await page.fill('input[name=perKey]', '-1');
     await Promise.all([page.waitForLoadState('load'), page.click('[data-limits-form] button[type=submit]')]);
     await page.waitForSelector('[data-field-error="perKey"]');
+    // Static: the page answers the form's POST, so no live refresh may GET its URL.
+    expect(await page.getAttribute('body', 'data-events')).toBe('');
     expect(await page.locator('[data-field-error="perKey"]').textContent()).toContain('must be a whole number');
     expect(await page.inputValue('input[name=perKey]')).toBe('-1');
     expect((await server.conveyor.listQueues()).find((queue) => queue.name === 'mail')?.limits.concurrency).toBe(4);
@@ -72,11 +74,14 @@ describeWithChromium('schedules and queue pages in Chromium', (suite) => {
     await page.evaluate("document.documentElement.setAttribute('data-test-marker', 'same')");
     const succeeded = page.locator('[data-chart="Last hour, per minute"] [data-chart-succeeded]');
     const before = Number(await succeeded.textContent());
+    // Typing in the limits form: the live refreshes must leave it alone.
+    await page.fill('input[name=concurrency]', '12');
     for (const report of ['a', 'b', 'c']) await server.conveyor.enqueue(buildExport, { report });
     await expect.poll(() => page.locator('[data-queue-count="queued"]').textContent(), { timeout: 10_000 }).toBe('3');
     await server.conveyor.resumeQueue('exports');
     await expect.poll(async () => Number(await succeeded.textContent()), { timeout: 10_000 }).toBe(before + 3);
     expect(await page.locator('[data-queue-count="queued"]').textContent()).toBe('0');
     expect(await page.evaluate("document.documentElement.getAttribute('data-test-marker')")).toBe('same');
+    expect(await page.inputValue('input[name=concurrency]')).toBe('12');
   });
 });

@@ -30,6 +30,8 @@ export interface Page {
   head?: Html;
   /** The part that changes: re-rendered on refresh. */
   live: Html;
+  /** Below the live region and kept while it is refreshed: forms a user may be typing in. */
+  foot?: Html;
   liveness?: PageLiveness;
   /** HTTP status of the page. @default 200 */
   status?: ContentfulStatusCode;
@@ -79,6 +81,7 @@ function renderPage(page: Page, flash: Flash | null): Html {
 ${flash === null ? EMPTY : html`<div class="flash ${flash.kind}" role="status">${flash.text}${flash.link === undefined ? EMPTY : html` <input class="copy-link" type="text" readonly value="${flash.link}" data-copy-link aria-label="Link">`}</div>`}
 ${page.head ?? EMPTY}
 <div id="live">${page.live}</div>
+${page.foot ?? EMPTY}
 </main>
 </body>
 </html>`;

@@ -25,8 +25,11 @@ export function queuePage(data: QueuePageData, form: LimitFormState | null = nul
     section: 'queues',
     status: hasErrors ? 400 : 200,
     head: html`<h1>Queue <code>${data.name}</code></h1><p class="subtitle">Its jobs now, what finished over the last hour and day, how long jobs waited to start, its limits and its workers.</p>`,
-    live: html`${queueLive(data)}${limitsForm(data, form)}`,
-    liveness: { eventsUrl: '/events', refreshMs: 1000, pollMs: 10_000 },
+    live: queueLive(data),
+    // Outside the live region, so a refresh never wipes what is being typed.
+    foot: limitsForm(data, form),
+    // A form with errors is the answer to a POST: its URL is the form's action, which a refresh cannot GET.
+    ...(form === null ? { liveness: { eventsUrl: '/events', refreshMs: 1000, pollMs: 10_000 } } : {}),
   };
 }
 
