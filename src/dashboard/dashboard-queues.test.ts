@@ -76,7 +76,7 @@ describe('queue pages', () => {
     const markup = await get('/dashboard/queues/pings');
     expect(textOf(markup, 'data-latency-count')).toBe('6');
     for (const percentile of ['p50', 'p90', 'p99']) expect(textOf(markup, `data-latency="${percentile}"`)).toMatch(/^\d+(\.\d+)? (ms|s)$/);
-    expect(markup).toContain("among the queue's latest 1,000 started jobs");
+    expect(markup).toContain("among the queue's latest 500 started jobs");
   });
 
   it('lists the worker serving the queue', async () => {
