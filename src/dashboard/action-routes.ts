@@ -10,7 +10,7 @@ import { isFingerprint } from '../insights/error-fingerprint.js';
 import type { ServerDeps } from '../server/deps.js';
 import { setFlash, type Flash } from './cookies.js';
 import { plural, truncate } from './format.js';
-import { DASHBOARD_PREFIX, FAILURES_PAGE_PATH, jobPagePath, JOBS_PAGE_PATH, OVERVIEW_PATH } from './paths.js';
+import { DASHBOARD_PREFIX, FAILURES_PAGE_PATH, jobPagePath, JOBS_PAGE_PATH, OVERVIEW_PATH, queuePagePath } from './paths.js';
 
 /** How long a link made by the job page's "Copy link" works. */
 export const SIGNED_LINK_EXPIRES_IN_MS = 24 * 3_600_000;
@@ -56,7 +56,8 @@ export function actionRoutes({ conveyor }: ServerDeps): Hono {
   app.post(`${DASHBOARD_PREFIX}/queues/:name/:action{pause|resume}`, async (c) => {
     const name = c.req.param('name');
     const pause = c.req.param('action') === 'pause';
-    return act(c, OVERVIEW_PATH, async () => {
+    // The queue's own page sends `?back=queue` to come back to it.
+    return act(c, c.req.query('back') === 'queue' ? queuePagePath(name) : OVERVIEW_PATH, async () => {
       if (pause) {
         await conveyor.pauseQueue(name);
         return `Paused queue "${name}": no worker starts its jobs until you resume it. Running jobs finish, and enqueues go on.`;
@@ -87,7 +88,7 @@ export function actionRoutes({ conveyor }: ServerDeps): Hono {
  * gone, or in a state the action does not apply to, a bad queue name) become the notice; anything
  * else goes to the error page.
  */
-async function act(c: Context, back: string, action: () => Promise<string | Flash>): Promise<Response> {
+export async function act(c: Context, back: string, action: () => Promise<string | Flash>): Promise<Response> {
   try {
     const outcome = await action();
     setFlash(c, typeof outcome === 'string' ? { kind: 'ok', text: outcome } : outcome);

@@ -23,6 +23,8 @@ import { assetRoutes } from './assets/asset-routes.js';
 import { html } from './html.js';
 import { notFoundPage, respondWithPage } from './layout.js';
 import { pageRoutes } from './page-routes.js';
+import { queueRoutes } from './queue-routes.js';
+import { scheduleRoutes } from './schedule-routes.js';
 import { DASHBOARD_PREFIX, isDashboardPath, isPublicDashboardPath, LOGIN_PATH, loginPathFor, LOGOUT_PATH, OVERVIEW_PATH } from './paths.js';
 import { dashboardSecurityHeaders } from './security-headers.js';
 import { sessionRoutes } from './session-routes.js';
@@ -39,6 +41,8 @@ export function dashboardRoutes(deps: MountedServerDeps): MountedRoutes {
   app.route('/', enqueueRoutes(deps));
   app.route('/', bulkRoutes(deps));
   app.route('/', artifactRoutes(deps));
+  app.route('/', scheduleRoutes(deps));
+  app.route('/', queueRoutes(deps));
   app.all(`${DASHBOARD_PREFIX}/*`, (c) => respondWithPage(c, notFoundPage('overview', 'Page not found', `The dashboard has no page ${c.req.path}.`)));
   return {
     app,

@@ -8,11 +8,11 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { JOB_TOOLS_SCRIPT_URL, SCRIPT_URL, STYLESHEET_URL } from './assets/asset-routes.js';
 import { takeFlash, type Flash } from './cookies.js';
 import { EMPTY, html, type Html } from './html.js';
-import { FAILURES_PAGE_PATH, JOBS_PAGE_PATH, LOGOUT_PATH, OVERVIEW_PATH, WORKERS_PAGE_PATH } from './paths.js';
+import { FAILURES_PAGE_PATH, JOBS_PAGE_PATH, LOGOUT_PATH, OVERVIEW_PATH, QUEUES_PAGE_PATH, SCHEDULES_PAGE_PATH, WORKERS_PAGE_PATH } from './paths.js';
 
 export const PARTIAL_HEADER = 'X-Conveyor-Partial';
 
-export type NavSection = 'overview' | 'jobs' | 'failures' | 'workers';
+export type NavSection = 'overview' | 'jobs' | 'queues' | 'schedules' | 'failures' | 'workers';
 
 export interface PageLiveness {
   /** The `GET /events` URL with this page's filters; the script refreshes the page on its events. */
@@ -30,6 +30,8 @@ export interface Page {
   head?: Html;
   /** The part that changes: re-rendered on refresh. */
   live: Html;
+  /** Below the live region and kept while it is refreshed: forms a user may be typing in. */
+  foot?: Html;
   liveness?: PageLiveness;
   /** HTTP status of the page. @default 200 */
   status?: ContentfulStatusCode;
@@ -38,6 +40,8 @@ export interface Page {
 const NAV: Array<{ section: NavSection; label: string; href: string }> = [
   { section: 'overview', label: 'Overview', href: OVERVIEW_PATH },
   { section: 'jobs', label: 'Jobs', href: JOBS_PAGE_PATH },
+  { section: 'queues', label: 'Queues', href: QUEUES_PAGE_PATH },
+  { section: 'schedules', label: 'Schedules', href: SCHEDULES_PAGE_PATH },
   { section: 'failures', label: 'Failure groups', href: FAILURES_PAGE_PATH },
   { section: 'workers', label: 'Workers', href: WORKERS_PAGE_PATH },
 ];
@@ -78,6 +82,7 @@ function renderPage(page: Page, flash: Flash | null): Html {
 ${flash === null ? EMPTY : html`<div class="flash ${flash.kind}" role="status">${flash.text}${flash.link === undefined ? EMPTY : html` <input class="copy-link" type="text" readonly value="${flash.link}" data-copy-link aria-label="Link">`}</div>`}
 ${page.head ?? EMPTY}
 <div id="live">${page.live}</div>
+${page.foot ?? EMPTY}
 </main>
 </body>
 </html>`;

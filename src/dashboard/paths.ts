@@ -14,6 +14,18 @@ export const ASSETS_PREFIX = '/dashboard/assets/';
 export const JOBS_PAGE_PATH = '/dashboard/jobs';
 export const FAILURES_PAGE_PATH = '/dashboard/failures';
 export const WORKERS_PAGE_PATH = '/dashboard/workers';
+export const SCHEDULES_PAGE_PATH = '/dashboard/schedules';
+export const QUEUES_PAGE_PATH = '/dashboard/queues';
+
+/** The page of one queue. */
+export function queuePagePath(name: string): string {
+  return `${QUEUES_PAGE_PATH}/${encodeURIComponent(name)}`;
+}
+
+/** A schedule's form action: pause, resume or run now. */
+export function scheduleActionPath(name: string, action: 'pause' | 'resume' | 'run'): string {
+  return `${SCHEDULES_PAGE_PATH}/${encodeURIComponent(name)}/${action}`;
+}
 
 /** The page of one job. */
 export function jobPagePath(id: string): string {

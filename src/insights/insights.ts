@@ -6,10 +6,11 @@
  */
 import type { JobLister, JobRetrier } from '../client/job-batches.js';
 import type { JobState } from '../job.js';
-import type { JobCount, QueueState, Store } from '../store/store.js';
+import type { JobCount, JobFinishedInInterval, QueueState, Store } from '../store/store.js';
 import { DEFAULT_FAILURE_SCAN_LIMIT, loadFailureGroups, retryFailureGroup, type FailureGroupReport, type RetryGroupResult } from './failure-groups.js';
 import { DEPTH_STATES, queueOverviewFrom, queueOverviewsFrom, THROUGHPUT_WINDOW_MS, type QueueOverview } from './queue-overview.js';
 import { checkReadiness, DEFAULT_READINESS_STORE_TIMEOUT_MS, type Readiness, type ReadinessSources } from './readiness.js';
+import { FinishedSliceCounter } from './finished-slices.js';
 import { ThroughputCounter, type Throughput } from './throughput.js';
 
 /** The store reads insights make themselves. */
@@ -30,6 +31,8 @@ export interface ReadinessOptions {
 export class Insights {
   /** One per Conveyor: the buckets that closed are counted once, whichever page or scrape asks. */
   private readonly throughputCounter: ThroughputCounter;
+  /** The queue pages' chart counters, by interval and slice count. */
+  private readonly sliceCounters = new Map<string, FinishedSliceCounter>();
 
   constructor(
     private readonly store: InsightsStore,
@@ -72,6 +75,21 @@ export class Insights {
   /** Jobs finished per queue in each five-minute bucket of the hour before `now` (see `throughput.ts`). */
   throughput(now: Date = new Date()): Promise<Throughput> {
     return this.throughputCounter.load(now);
+  }
+
+  /**
+   * Jobs finished per queue and final state in each of the last `count` slices of `intervalMs` on the
+   * clock (the newest ending at `now`), read from the finished-jobs index; slices that closed are
+   * counted once per Conveyor (`finished-slices.ts`); `closedOnly` leaves the open slice out. A queue page charts its own rows.
+   */
+  finishedSlices(intervalMs: number, count: number, now: Date = new Date(), options: { closedOnly?: boolean } = {}): Promise<JobFinishedInInterval[]> {
+    const key = `${intervalMs}x${count}`;
+    let counter = this.sliceCounters.get(key);
+    if (counter === undefined) {
+      counter = new FinishedSliceCounter(this.store, intervalMs, count);
+      this.sliceCounters.set(key, counter);
+    }
+    return counter.load(now, options);
   }
 
   /** Failed and dead jobs grouped by error fingerprint, over the newest `limit` of them. */

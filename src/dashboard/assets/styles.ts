@@ -137,4 +137,73 @@ td.duration { white-space: nowrap; font-variant-numeric: tabular-nums; }
 .login input { width: 100%; }
 .login button { width: 100%; margin-top: 1rem; padding: .55rem; }
 .login .hint { color: var(--muted); font-size: .85rem; margin-top: 1rem; }
+/* Queue pages: finished-jobs charts, the limits form's errors, tables that scroll on their own. */
+.table-scroll { max-width: 100%; overflow-x: auto; }
+.charts { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1rem; }
+@media (max-width: 900px) { .charts { grid-template-columns: minmax(0, 1fr); } }
+figure.chart { margin: 0; background: var(--panel); border: 1px solid var(--border); border-radius: 8px; padding: .75rem 1rem; min-width: 0; }
+figure.chart figcaption { margin-bottom: .4rem; }
+svg.finished-chart { display: block; width: 100%; height: 80px; }
+svg.finished-chart rect.slot { fill: var(--chart-track); }
+svg.finished-chart rect.ok { fill: var(--chart-ok); }
+svg.finished-chart rect.cancelled { fill: var(--chart-cancelled); }
+svg.finished-chart rect.dead { fill: var(--chart-dead); }
+.dead-text { color: var(--error-text); }
+.queue-state { margin-bottom: 1rem; }
+.field-error { color: var(--error-text); font-size: .8rem; max-width: 16rem; }
+.filters input[aria-invalid="true"] { border-color: var(--error-border); }
+form.limits p { flex-basis: 100%; margin: 0; }
+:root { --chart-track: #f0f2f5; --chart-ok: #6b8fe8; --chart-cancelled: #aab2bf; --chart-dead: #d64545; }
+
+/* Narrow screens (down to 360 px): the top bar wraps, wide tables scroll inside themselves, nothing is wider than the viewport. */
+@media (max-width: 700px) {
+  .topbar { height: auto; flex-wrap: wrap; gap: .4rem .8rem; padding: .5rem .75rem; }
+  .topbar nav { flex-wrap: wrap; flex-basis: 100%; order: 3; }
+  .topbar nav a { padding: .3rem .5rem; }
+  .page { padding: .75rem; }
+  table { display: block; overflow-x: auto; max-width: 100%; }
+  .detail-head { flex-wrap: wrap; }
+  .filters input, .filters select, .filters input[type="search"] { min-width: 0; width: 100%; }
+  .filters label { flex: 1 1 100%; }
+  .login { width: auto; max-width: calc(100vw - 1.5rem); }
+  td.summary { max-width: 60vw; }
+  pre { max-width: 100%; }
+}
+
+/* Dark mode, following the system setting: the palette's variables, and the colours set outright above. */
+@media (prefers-color-scheme: dark) {
+  :root {
+    color-scheme: dark;
+    --bg: #0f141d; --panel: #171e2b; --border: #2a3446; --text: #dde3ee; --muted: #93a0b5; --accent: #7fa7ff;
+    --ok: #4fd18b; --warn-bg: #33290f; --warn-border: #7a5e1c; --warn-text: #f3d58a;
+    --error-bg: #3a1818; --error-border: #8a3a3a; --error-text: #ffb3b3;
+    --chart-track: #1f2837; --chart-ok: #6b8fe8; --chart-cancelled: #6d7789; --chart-dead: #ef6b6b;
+  }
+  th { background: #1c2433; color: #b4bfd1; }
+  th, td { border-bottom-color: #242e3f; }
+  tbody tr:hover td { background: #1b2331; }
+  td.summary { color: #b4bfd1; }
+  button, .button { background: #1f2837; color: var(--text); border-color: #36425a; }
+  button:hover { background: #283247; }
+  button.primary { background: #2f5fd6; border-color: #2f5fd6; color: #fff; }
+  button.danger { color: #ff9b9b; border-color: #7a3434; }
+  .filters input, .filters select, .login input, .flash .copy-link { background: #0f141d; color: var(--text); border-color: #36425a; }
+  pre { background: #0f141d; border-color: #2a3446; color: var(--text); }
+  .tag { background: #243049; }
+  a.tile:hover { border-color: #3d4a63; }
+  .flash.ok, .all-clear { background: #12301f; border-color: #2c6b46; color: #9be3b9; }
+  .state { background: #262f3f; color: #c2cad8; }
+  .state-queued { background: #1c2c55; color: #a9c1ff; }
+  .state-scheduled, .state-waiting, .step-sleeping, .step-waiting { background: #2c2150; color: #c9b6ff; }
+  .state-running, .state-paused { background: #3a2c0c; color: #f3cf7a; }
+  .state-succeeded, .state-live, .step-succeeded { background: #12301f; color: #8ee0b0; }
+  .state-failed, .step-timed-out { background: #3b2212; color: #ffb98a; }
+  .state-dead, .state-stalled, .step-failed { background: #3a1818; color: #ffaaaa; }
+  .state-cancelled { background: #262f3f; color: #aab2bf; }
+  svg.spark rect.bar.none, svg.step-bar rect.track { fill: #2a3446; }
+  ol.timeline { border-left-color: #2a3446; }
+  ol.timeline li::before { border-color: var(--panel); }
+  .attempt-error { border-top-color: #242e3f; }
+  .login { box-shadow: none; }
+}
 `;

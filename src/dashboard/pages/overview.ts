@@ -9,7 +9,7 @@ import { EMPTY, html, type Html } from '../html.js';
 import type { Page } from '../layout.js';
 import type { OverviewData } from '../overview-data.js';
 import { jobsPagePath } from '../jobs-filter.js';
-import { DASHBOARD_PREFIX, WORKERS_PAGE_PATH } from '../paths.js';
+import { DASHBOARD_PREFIX, queuePagePath, WORKERS_PAGE_PATH } from '../paths.js';
 import { bucketTotal, emptyBuckets, type ThroughputBucket } from '../../insights/throughput.js';
 import { overviewWarnings } from './overview-warnings.js';
 import { throughputChart } from './throughput-chart.js';
@@ -63,7 +63,7 @@ function queueRow(queue: QueueOverview, buckets: ThroughputBucket[]): Html {
   const jobsOf = (state: JobState) => jobsPagePath({ queue: queue.name, state });
   const action = `${DASHBOARD_PREFIX}/queues/${encodeURIComponent(queue.name)}/${queue.paused ? 'resume' : 'pause'}`;
   return html`<tr data-queue="${queue.name}">
-<td><a href="${jobsPagePath({ queue: queue.name })}"><strong>${queue.name}</strong></a>${queueLimits(queue)}</td>
+<td><a href="${queuePagePath(queue.name)}"><strong>${queue.name}</strong></a>${queueLimits(queue)}</td>
 ${COLUMNS.map((state) => html`<td class="num" data-count="${state}">${queue.depth[state] === 0 ? count(0) : html`<a href="${jobsOf(state)}">${count(queue.depth[state])}</a>`}</td>`)}
 <td>${throughputChart(buckets)}</td>
 <td>${queue.paused ? html`<span class="state state-paused" data-queue-state>paused</span>` : html`<span class="state state-live" data-queue-state>running</span>`}</td>

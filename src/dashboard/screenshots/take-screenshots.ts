@@ -1,6 +1,7 @@
 /**
  * Saves the README's dashboard screenshots (`docs/screenshots/overview.png`, `job-detail.png`,
- * `failure-groups.png`, and the job tools' `job-flow-tree.png`, `new-job-form.png`, `bulk-retry.png`) from a demo store (see `demo-seed.ts`), in headless Chromium (Debian's
+ * `failure-groups.png`, `schedules.png`, `queue.png` and `queue-dark.png` (the last in the system's dark mode), and the job tools'
+ * `job-flow-tree.png`, `new-job-form.png`, `bulk-retry.png`) from a demo store (see `demo-seed.ts`), in headless Chromium (Debian's
  * `chromium`, or `CONVEYOR_CHROMIUM_PATH`).
  *
  * @example
@@ -17,8 +18,9 @@ import { healthRoutes } from '../../server/health.js';
 import { startServer } from '../../server/listen.js';
 import { dashboardRoutes } from '../dashboard-routes.js';
 import { bulkActionPath } from '../pages/bulk-confirm.js';
-import { enqueueTaskPath, FAILURES_PAGE_PATH, jobPagePath } from '../paths.js';
+import { enqueueTaskPath, FAILURES_PAGE_PATH, jobPagePath, queuePagePath, SCHEDULES_PAGE_PATH } from '../paths.js';
 import { CHROMIUM_PATH } from '../testing/chromium.js';
+import { seedDemoSchedules } from './demo-schedules.js';
 import { DEMO_TASKS, seedDemo, SERVED_DEMO_TASKS } from './demo-seed.js';
 import { JOB_TOOLS_DEMO_TASKS, seedJobToolsDemo } from './job-tools-seed.js';
 
@@ -34,6 +36,7 @@ async function main(outputDirectory: string): Promise<void> {
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
   try {
     const { deadReportId } = await seedDemo(conveyor);
+    await seedDemoSchedules(conveyor);
     await worker.start();
     const page = await browser.newPage({ viewport: { width: 1360, height: 640 } });
     await page.goto(`${server.url}/login`);
@@ -50,6 +53,12 @@ async function main(outputDirectory: string): Promise<void> {
     await shoot('/', 'overview.png');
     await shoot(jobPagePath(deadReportId), 'job-detail.png');
     await shoot(FAILURES_PAGE_PATH, 'failure-groups.png');
+    await shoot(SCHEDULES_PAGE_PATH, 'schedules.png');
+    await shoot(queuePagePath('media'), 'queue.png');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shoot(queuePagePath('media'), 'queue-dark.png');
+    await page.emulateMedia({ colorScheme: 'light' });
+    // Last: the job tools' own seed adds jobs the earlier pages should not show.
     await shootJobTools(page, server.url, conveyor, outputDirectory, shoot);
   } finally {
     await browser.close();

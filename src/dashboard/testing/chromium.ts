@@ -24,6 +24,10 @@ export interface NewPageOptions {
    * @default false
    */
   bypassCSP?: boolean;
+  /** The window's size, e.g. a phone's 360×740. @default Playwright's 1280×720 */
+  viewport?: { width: number; height: number };
+  /** The system colour scheme the pages see (`prefers-color-scheme`). @default 'light' */
+  colorScheme?: 'light' | 'dark';
 }
 
 export interface BrowserSuite {
@@ -63,7 +67,11 @@ export function describeWithChromium(name: string, declare: (suite: BrowserSuite
         return browser;
       },
       newPage: async (options = {}) => {
-        const context = await suite.browser().newContext({ bypassCSP: options.bypassCSP ?? false });
+        const context = await suite.browser().newContext({
+          bypassCSP: options.bypassCSP ?? false,
+          colorScheme: options.colorScheme ?? 'light',
+          ...(options.viewport === undefined ? {} : { viewport: options.viewport }),
+        });
         contexts.push(context);
         const page = await context.newPage();
         page.setDefaultTimeout(10_000);
