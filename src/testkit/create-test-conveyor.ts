@@ -47,7 +47,8 @@ export interface TestConveyor {
   /** The first unfinished job of `task` whose input matches; throws an Error listing that task's unfinished jobs otherwise. */
   expectEnqueued<T extends Task>(task: T, matcher?: EnqueuedMatcher<T>): Promise<Job<TaskInput<T>>>;
   /** Unfinished jobs of `task` (or of every task), oldest first. */
-  enqueued(task?: Task | string): Promise<Job[]>;
+  enqueued<T extends Task>(task: T): Promise<Array<Job<TaskInput<T>>>>;
+  enqueued(task?: string): Promise<Job[]>;
   /** Close the store; the data is gone with it. */
   close(): Promise<void>;
 }
@@ -86,7 +87,7 @@ export async function createTestConveyor(options: TestConveyorOptions): Promise<
     drain: (drainOptions) => drainer.drain(drainOptions),
     runTask: (task, input, context = {}) => runTaskInline(task, input, context, deps),
     expectEnqueued: (task, matcher) => expectEnqueuedIn(store, task, matcher),
-    enqueued: (task) => listEnqueued(store, task),
+    enqueued: ((task?: Task | string) => listEnqueued(store, task)) as TestConveyor['enqueued'],
     close: () => conveyor.close(),
   };
 }
