@@ -1,5 +1,5 @@
 /** `runTask`: one handler, once, with a real context; validation as at enqueue; results and errors passed through. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { ConveyorValidationError } from '../errors.js';
 import type { Resources } from '../task.js';
@@ -27,6 +27,7 @@ describe('runTask', () => {
   it('runs the handler with a real context (job, progress, steps, artifacts) and returns its result', async () => {
     t = await createTestConveyor({ tasks: [resize] });
     const result = await t.runTask(resize, { width: 320 });
+    expectTypeOf(result).toEqualTypeOf<{ width: number; checksum: string; attempt: number; task: string; aborted: boolean }>();
     expect(result).toEqual({ width: 320, checksum: 'sum-320', attempt: 1, task: 'image.resize', aborted: false });
   });
 
