@@ -413,7 +413,7 @@ export class Conveyor {
 
   /** A worker on this Conveyor's store; call `start()` on it. `close()` stops it. */
   createWorker(options: WorkerOptions): Worker {
-    const worker = new Worker(this.store, this.events, options, this.retention, this.logger, this.artifactSettings);
+    const worker = new Worker(this.store, this.events, options, this.retention, this.logger, this.artifactSettings, this.clock);
     this.workers.add(worker);
     return worker;
   }
