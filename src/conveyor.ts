@@ -6,6 +6,7 @@ import { EVENT_NAME, type EventDefinition } from './step.js';
 import type { ArtifactBackend } from './artifacts/backend.js';
 import { ConveyorArtifacts } from './artifacts/conveyor-artifacts.js';
 import { resolveArtifactSettings, type ArtifactOptions, type ArtifactSettings } from './artifacts/settings.js';
+import { systemClock, type Clock } from './clock.js';
 import { checkInteger, parseStoreUrl, resolveRetention, resolveStoreUrl, type RetentionOptions } from './config.js';
 import { mergeQueueLimits, NO_QUEUE_LIMITS, type QueueLimitsOptions } from './client/queue-limits.js';
 import { checkCallerTransaction } from './client/caller-transaction.js';
@@ -58,6 +59,12 @@ export interface ConveyorOptions {
   artifacts?: ArtifactOptions;
   /** Events jobs wait for (`defineEvent`): `sendEvent` and `POST /events/{name}` check payloads against their schemas. */
   events?: EventDefinition[];
+  /**
+   * Where this client reads the time: enqueue delays and `runAt`, schedules' next ticks, cancels and
+   * retries. Tests pass a controllable one (`createTestConveyor` from `conveyor/testing` does).
+   * @default systemClock (the wall clock)
+   */
+  clock?: Clock;
 }
 
 /** What `sendEvent` did. */
@@ -135,14 +142,16 @@ export class Conveyor {
     private readonly workerStaleAfterMs: number,
     private readonly artifactSettings: ArtifactSettings,
     private readonly eventDefinitions: ReadonlyMap<string, EventDefinition>,
+    /** Where this client reads the time (`ConveyorOptions.clock`). */
+    readonly clock: Clock,
   ) {
     this.tasks = tasks;
     this.artifacts = new ConveyorArtifacts(store, artifactSettings);
-    this.schedules = new ScheduleClient(store);
+    this.schedules = new ScheduleClient(store, clock);
     this.flows = new FlowClient(store, (task) => this.resolveTask(task), (tx) => checkCallerTransaction(store, 'flows.enqueue(flow, { tx })', tx), {
       jobsAvailable: (queues) => this.events.emit('jobs-available', queues),
       cancelRequested: (id) => this.events.emit('cancel-requested', id),
-    });
+    }, clock);
     this.insights = new Insights(store, this);
     this.loginSessions = new LoginSessionClient(store);
   }
@@ -159,6 +168,7 @@ export class Conveyor {
     const tasks = taskRegistry(options.tasks ?? []);
     checkScheduleNames('Conveyor.open({ schedules })', options.schedules ?? []);
     const logger = options.logger ?? createDefaultLogger();
+    const clock = options.clock ?? systemClock;
     const store = typeof options.store === 'object' ? options.store : await openStoreFromUrl(options.store, logger);
     let artifacts: ArtifactSettings;
     try {
@@ -169,15 +179,15 @@ export class Conveyor {
           throw new ConveyorConfigError('Conveyor.open({ migrate: false })', `the database is at version ${status.databaseVersion} and needs migrations ${status.pending.join(', ')} to reach ${status.packageVersion}; run \`conveyor migrate\` first`, 'migrate: true');
         }
       } else {
-        await store.migrations.run({ now: new Date() });
+        await store.migrations.run({ now: clock.now() });
       }
-      const scheduleClient = new ScheduleClient(store);
+      const scheduleClient = new ScheduleClient(store, clock);
       for (const schedule of options.schedules ?? []) await scheduleClient.upsert(schedule);
     } catch (error) {
       await store.close();
       throw error;
     }
-    return new Conveyor(store, logger, tasks, retention, staleAfterMs, artifacts, eventRegistry(options.events ?? []));
+    return new Conveyor(store, logger, tasks, retention, staleAfterMs, artifacts, eventRegistry(options.events ?? []), clock);
   }
 
   /**
@@ -199,7 +209,7 @@ export class Conveyor {
           const [result] = await this.insertJobs([{ task, input, options: jobOptions }], callerTx, traceContext);
           return result as EnqueueResult;
         }
-        const now = new Date();
+        const now = this.clock.now();
         return this.enqueues.insert(await buildJobInsert(this.resolveTask(task), input, jobOptions, now, traceContext), now);
       },
       (result) => ({ jobs: [result.job], duplicate: result.duplicate }),
@@ -225,7 +235,7 @@ export class Conveyor {
 
   /** `traceContext`: the enqueue span's, stored on every job (`tracing/producer.ts`). */
   private async insertJobs(items: EnqueueItem[], tx: CallerTransaction | undefined, traceContext: string | null): Promise<EnqueueResult[]> {
-    const now = new Date();
+    const now = this.clock.now();
     const inserts: JobInsert[] = [];
     for (const [index, item] of items.entries()) {
       inserts.push(await this.withItemIndex(items.length, index, () => buildJobInsert(this.resolveTask(item.task), item.input, item.options ?? {}, now, traceContext)));
@@ -282,7 +292,7 @@ export class Conveyor {
    * (PostgreSQL), else at that worker's next heartbeat. A finished job is returned unchanged.
    */
   async cancel(id: string): Promise<Job> {
-    const job = await this.store.jobs.cancel({ id, now: new Date() });
+    const job = await this.store.jobs.cancel({ id, now: this.clock.now() });
     if (job === null) throw new ConveyorNotFoundError(`No job with id "${id}"`);
     if (job.state === 'running') this.events.emit('cancel-requested', id);
     return job;
@@ -295,7 +305,7 @@ export class Conveyor {
     if (!(RETRYABLE_STATES as readonly JobState[]).includes(before.state)) {
       throw new ConveyorStateError(`Job ${id} is ${before.state}; only ${RETRYABLE_STATES.join(', ')} jobs can be retried`);
     }
-    const job = await this.store.jobs.retry({ id, now: new Date() });
+    const job = await this.store.jobs.retry({ id, now: this.clock.now() });
     if (job === null) throw new ConveyorNotFoundError(`No job with id "${id}"`);
     this.events.emit('jobs-available', [job.queue]);
     return job;
@@ -312,7 +322,7 @@ export class Conveyor {
     if (before === null) throw new ConveyorNotFoundError(`No job with id "${id}"`);
     if (!DUE_STATES.includes(before.state)) throw refuse(before.state);
     // The store changes only a job still in a due state: one a worker or promotion took meanwhile comes back as it is.
-    const job = await this.store.jobs.runNow({ id, now: new Date() });
+    const job = await this.store.jobs.runNow({ id, now: this.clock.now() });
     if (job === null) throw new ConveyorNotFoundError(`No job with id "${id}"`);
     if (job.state !== 'queued') throw refuse(job.state);
     this.events.emit('jobs-available', [job.queue]);
@@ -335,6 +345,7 @@ export class Conveyor {
 
   /** Every registered worker, live or stalled. */
   async listWorkers(): Promise<WorkerStatus[]> {
+    // Heartbeats are written on the wall clock, so liveness is judged on it too.
     const now = new Date();
     return (await this.store.workers.list()).map((worker) => ({ ...worker, live: isWorkerLive(worker, now, this.workerStaleAfterMs) }));
   }
@@ -350,7 +361,7 @@ export class Conveyor {
    */
   async pauseQueue(name: string): Promise<QueueState> {
     checkName('pauseQueue(name)', name);
-    return this.store.queues.pause({ name, now: new Date() });
+    return this.store.queues.pause({ name, now: this.clock.now() });
   }
 
   /**
@@ -359,7 +370,7 @@ export class Conveyor {
    */
   async resumeQueue(name: string): Promise<QueueState> {
     checkName('resumeQueue(name)', name);
-    const state = await this.store.queues.resume({ name, now: new Date() });
+    const state = await this.store.queues.resume({ name, now: this.clock.now() });
     this.events.emit('jobs-available', [name]);
     return state;
   }
@@ -382,7 +393,7 @@ export class Conveyor {
     checkName('setQueueLimits(name)', name);
     const current = (await this.store.queues.list()).find((queue) => queue.name === name)?.limits ?? NO_QUEUE_LIMITS;
     const merged = mergeQueueLimits('setQueueLimits(name, limits)', current, limits);
-    const state = await this.store.queues.limitsSet({ name, limits: merged, now: new Date() });
+    const state = await this.store.queues.limitsSet({ name, limits: merged, now: this.clock.now() });
     // Raised or removed limits may leave room for jobs idle workers of this process passed over.
     this.events.emit('jobs-available', [name]);
     return state;
@@ -427,7 +438,7 @@ export class Conveyor {
     if (text === undefined || typeof checked === 'function') {
       throw new ConveyorConfigError(`sendEvent(${JSON.stringify(name)}, payload)`, `the payload must be JSON, got a ${typeof checked}`, '{ "exportId": 42 }');
     }
-    const { seq, resolvedJobIds, wokenQueues } = await this.store.steps.deliverEvent({ name, payload: text, now: new Date() });
+    const { seq, resolvedJobIds, wokenQueues } = await this.store.steps.deliverEvent({ name, payload: text, now: this.clock.now() });
     if (wokenQueues.length > 0) this.events.emit('jobs-available', wokenQueues);
     return { seq, resolvedJobIds };
   }
@@ -444,7 +455,7 @@ export class Conveyor {
 
   /** A worker on this Conveyor's store; call `start()` on it. `close()` stops it. */
   createWorker(options: WorkerOptions): Worker {
-    const worker = new Worker(this.store, this.events, options, this.retention, this.logger, this.artifactSettings);
+    const worker = new Worker(this.store, this.events, options, this.retention, this.logger, this.artifactSettings, this.clock);
     this.workers.add(worker);
     return worker;
   }

@@ -31,4 +31,8 @@ describe('entry points', () => {
   it('the postgres subpath loads pg', () => {
     expect(driversLoadedBy('./postgres/index.ts')).toEqual(['pg']);
   });
+
+  it('the testing subpath loads better-sqlite3 (its store is in-memory SQLite) and not pg', () => {
+    expect(driversLoadedBy('./testkit/index.ts')).toEqual(['better-sqlite3']);
+  });
 });

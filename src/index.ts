@@ -3,6 +3,7 @@
  *
  * This entry point loads no database driver; stores live on their own subpaths (`conveyor/sqlite`).
  */
+export { systemClock, type Clock } from './clock.js';
 export { Conveyor, type ConveyorOptions, type EnqueueCallOptions, type EnqueueItem, type WorkerStatus } from './conveyor.js';
 export { defineTask, type Task, type TaskOptions, type TaskContext, type JobInfo, type ChildResult, type Resources, type TaskInput, type TaskResult, type InputSchema } from './task.js';
 export type { EnqueueOptions, EnqueueResult } from './client/enqueue.js';

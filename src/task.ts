@@ -137,8 +137,12 @@ export interface Task<TSchema extends InputSchema = any, TResult = any> {
 
 /** The input type a task accepts at enqueue. */
 export type TaskInput<T> = T extends Task<infer S> ? StandardSchemaV1.InferInput<S> : never;
-/** The result type a task's handler returns. */
-export type TaskResult<T> = T extends Task<InputSchema, infer R> ? Awaited<R> : never;
+/**
+ * The result type a task's handler returns. Matched against `Task<any, …>`: against
+ * `Task<InputSchema, …>` a handler's input (contravariant) never matches, and every result was `never`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type TaskResult<T> = T extends Task<any, infer R> ? Awaited<R> : never;
 
 /** The longest delay a Node timer can wait; longer ones fire at once. */
 const MAX_TIMER_MS = 2_147_483_647;

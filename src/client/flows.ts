@@ -4,6 +4,7 @@
  * is a tree where each step has the previous one as its only child (`chain(a, b, c)`); a fan-out /
  * fan-in is a step with many children. The whole tree is validated, then stored in one transaction.
  */
+import { systemClock, type Clock } from '../clock.js';
 import { ConveyorConfigError, ConveyorNotFoundError, ConveyorValidationError } from '../errors.js';
 import type { ChildFailurePolicy, Job } from '../job.js';
 import type { CallerTransaction, FlowJobInsert, Store } from '../store/store.js';
@@ -77,6 +78,8 @@ export class FlowClient {
     private readonly checkTx: (tx: unknown) => CallerTransaction | undefined,
     /** Tells this process's idle workers about queued jobs and cancels, as `enqueue` and `cancel` do. */
     private readonly announce: { jobsAvailable(queues: string[]): void; cancelRequested(id: string): void },
+    /** Where a flow's delays are counted from. */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /**
@@ -89,7 +92,7 @@ export class FlowClient {
     // One enqueue span for the whole flow: its jobs all come from this one call, so they share it.
     return inEnqueueSpan(
       async (traceContext) => {
-        const now = new Date();
+        const now = this.clock.now();
         const inserts = await this.buildInserts(root, now, traceContext);
         const jobs = await this.store.flows.insert(tx === undefined ? { jobs: inserts, now } : { jobs: inserts, now, tx });
         // Jobs inside a caller's transaction are invisible until it commits: the store's own notice wakes workers then.
@@ -119,7 +122,7 @@ export class FlowClient {
 
   /** Cancel every unfinished job of the flow: waiting and queued ones at once, running ones through their signal. */
   async cancel(id: string): Promise<Flow> {
-    const jobs = await this.store.flows.cancel({ id, now: new Date() });
+    const jobs = await this.store.flows.cancel({ id, now: this.clock.now() });
     if (jobs.length === 0) throw new ConveyorNotFoundError(`No flow with id "${id}"`);
     for (const job of jobs) if (job.state === 'running' && job.cancelRequestedAt !== null) this.announce.cancelRequested(job.id);
     return assembleFlow(jobs);

@@ -2,6 +2,7 @@
  * `conveyor.schedules`: store, list, pause, resume and remove cron schedules. Firing them is the
  * workers' job (`src/worker/schedule-firing.ts`).
  */
+import { systemClock, type Clock } from '../clock.js';
 import { ConveyorConfigError, ConveyorNotFoundError } from '../errors.js';
 import { parseCron } from '../schedule/cron.js';
 import type { Schedule } from '../schedule/define-schedule.js';
@@ -10,7 +11,11 @@ import type { ScheduleRecord, Store } from '../store/store.js';
 import { buildJobInsert } from './enqueue.js';
 
 export class ScheduleClient {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    /** Where the next tick is counted from. */
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /**
    * Store a schedule, or replace its definition. Its next tick is kept when the cron expression and
@@ -18,7 +23,7 @@ export class ScheduleClient {
    * a changed expression starts again from the first tick after now. A paused schedule stays paused.
    */
   async upsert(schedule: Schedule): Promise<ScheduleRecord> {
-    const now = new Date();
+    const now = this.clock.now();
     // The job's checks, now: an asynchronous schema, or input that is not JSON, fails here and not at the first tick.
     await buildJobInsert(schedule.task, schedule.input, {}, now, null);
     return this.store.schedules.upsert({
@@ -43,13 +48,13 @@ export class ScheduleClient {
 
   /** Stop a schedule from firing, in every process, until `resume`. */
   async pause(name: string): Promise<ScheduleRecord> {
-    return this.found(name, await this.store.schedules.pause({ name, now: new Date() }));
+    return this.found(name, await this.store.schedules.pause({ name, now: this.clock.now() }));
   }
 
   /** Let a paused schedule fire again, from its first tick after now: ticks passed while paused are not enqueued. */
   async resume(name: string): Promise<ScheduleRecord> {
     const stored = this.found(name, (await this.store.schedules.list()).find((schedule) => schedule.name === name) ?? null);
-    const now = new Date();
+    const now = this.clock.now();
     const nextRunAt = parseCron(`schedule "${name}" cron`, stored.cron, stored.timeZone).tickAfter(now) ?? NEVER;
     return this.found(name, await this.store.schedules.resume({ name, nextRunAt, now }));
   }

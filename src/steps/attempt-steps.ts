@@ -5,6 +5,7 @@
  * not over stores where it stands and throws a snooze, so the job leaves the worker (the attempt is
  * not counted) and comes back when the sleep ends, the wait's event is sent, or its deadline passes.
  */
+import { systemClock, type Clock } from '../clock.js';
 import { ConveyorStepError } from '../errors.js';
 import { MAX_SNOOZE_MS, snooze } from '../handler-outcomes.js';
 import type { Logger } from '../logger.js';
@@ -33,6 +34,8 @@ export class AttemptSteps implements TaskSteps {
     private readonly logger: Logger,
     /** Writes steps with those of the worker's other attempts, one transaction per batch. */
     private readonly writer: StepWriter,
+    /** Where sleeps and waits read the time (a test clock makes them due without waiting). */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async step<T>(name: string, fn: () => Promise<T> | T, options: StepOptions = {}): Promise<T> {
@@ -45,12 +48,12 @@ export class AttemptSteps implements TaskSteps {
       const kept = JSON.parse(stored.output ?? '{}') as { value?: T };
       return kept.value as T;
     }
-    const startedAt = new Date();
+    const startedAt = this.clock.now();
     for (let tryNumber = 1; ; tryNumber++) {
       try {
         const value = await fn();
         const output = stepValueJson(value, where);
-        await this.save(where, { ...this.record(name, 'run', startedAt), status: 'succeeded', output, finishedAt: new Date() });
+        await this.save(where, { ...this.record(name, 'run', startedAt), status: 'succeeded', output, finishedAt: this.clock.now() });
         return value;
       } catch (error) {
         if (error instanceof ConveyorStepError && error.leaseLost) throw error;
@@ -58,7 +61,7 @@ export class AttemptSteps implements TaskSteps {
           await pause(backoffDelayMs(policy.backoff, tryNumber), this.ref.signal);
           continue;
         }
-        const failedAt = new Date();
+        const failedAt = this.clock.now();
         await this.save(where, { ...this.record(name, 'run', startedAt), status: 'failed', error: thrownAsAttemptError(error, this.ref.attempt, failedAt), finishedAt: failedAt }).catch((saveError: unknown) =>
           this.logger.warn({ err: saveError, step: name }, 'could not record a failed step; the attempt fails with the step error'),
         );
@@ -71,7 +74,7 @@ export class AttemptSteps implements TaskSteps {
     if (!Number.isInteger(ms) || ms < 0 || ms > MAX_SNOOZE_MS) {
       return Promise.reject(new ConveyorStepError(`ctx.sleep(${JSON.stringify(name)}, ms): ms must be an integer of milliseconds from 0 to ${MAX_SNOOZE_MS} (365 days), got ${String(ms)}; e.g. ctx.sleep('cool-down', 60_000)`));
     }
-    return this.sleepTo('sleep', name, () => new Date(Date.now() + ms));
+    return this.sleepTo('sleep', name, () => new Date(this.clock.now().getTime() + ms));
   }
 
   sleepUntil(name: string, until: Date): Promise<void> {
@@ -86,7 +89,7 @@ export class AttemptSteps implements TaskSteps {
     const { event, match, timeoutMs } = checkWaitOptions(where, options);
     const stored = (await this.steps()).get(name);
     if (stored !== undefined) this.checkKind(where, stored, 'wait');
-    const now = new Date();
+    const now = this.clock.now();
     if (stored?.status === 'succeeded') return received<TPayload>(stored);
     if (stored?.status === 'timed-out') return { timedOut: true };
     if (stored?.status === 'waiting') {
@@ -107,7 +110,7 @@ export class AttemptSteps implements TaskSteps {
     const stored = (await this.steps()).get(name);
     if (stored !== undefined) this.checkKind(where, stored, 'sleep');
     if (stored?.status === 'succeeded') return;
-    const now = new Date();
+    const now = this.clock.now();
     const end = stored?.until ?? until();
     if (now >= end) {
       await this.save(where, { ...(stored ?? this.record(name, 'sleep', now)), attempt: this.ref.attempt, status: 'succeeded', until: end, finishedAt: now });

@@ -4,6 +4,7 @@
  * by its own attempt's lease. A lone step is written at once, so nothing waits for company. A batch
  * the store refuses is written again one step at a time, so one bad step fails only its own attempt.
  */
+import { systemClock, type Clock } from '../clock.js';
 import type { StepRecord, Store } from '../store/store.js';
 
 interface PendingSave {
@@ -19,7 +20,11 @@ export class StepWriter {
   private queue: PendingSave[] = [];
   private flushing = false;
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    /** Where the time written with each step is read. */
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /** Write the step if its attempt holds the job; false when the fence failed. */
   save(step: StepRecord, workerId: string): Promise<boolean> {
@@ -35,7 +40,7 @@ export class StepWriter {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_BATCH);
         try {
-          const held = await this.store.steps.saveMany({ saves: batch, now: new Date() });
+          const held = await this.store.steps.saveMany({ saves: batch, now: this.clock.now() });
           batch.forEach((pending, index) => pending.resolve(held[index] === true));
           // Let the attempts just resolved run on to their next step, so it joins the next batch.
           await new Promise((resolve) => setImmediate(resolve));
@@ -46,7 +51,7 @@ export class StepWriter {
           }
           for (const pending of batch) {
             try {
-              const [held] = await this.store.steps.saveMany({ saves: [pending], now: new Date() });
+              const [held] = await this.store.steps.saveMany({ saves: [pending], now: this.clock.now() });
               pending.resolve(held === true);
             } catch (alone) {
               pending.reject(alone);

@@ -13,6 +13,7 @@
  * every step after the handler is total or guarded, so a hostile value fails its own job only.
  */
 import type { ArtifactSettings } from '../artifacts/settings.js';
+import type { Clock } from '../clock.js';
 import type { StepWriter } from '../steps/step-writer.js';
 import type { ConveyorEvents } from '../events.js';
 import type { Job } from '../job.js';
@@ -48,6 +49,8 @@ export interface AttemptsContext {
   onSlotFreed: () => void;
   /** Whether an attempt may start now (false once the worker is stopping). */
   canStart: () => boolean;
+  /** Where outcomes (retries' backoff, snoozes), sleeps and progress read the time. */
+  clock: Clock;
 }
 
 /** A handler still running this long after its abort is reported as ignoring it. */
@@ -157,7 +160,7 @@ export class Attempts {
   settleUnstarted(job: Job, kind: 'released' | 'cancelled' | 'deferred'): void {
     const { batcher, events, workerId } = this.context;
     const ref = { id: job.id, attempt: job.attempt, workerId };
-    const now = new Date();
+    const now = this.context.clock.now();
     const update = kind === 'released' ? jobReleased(ref, now) : kind === 'cancelled' ? jobCancelled(ref, now, null) : jobSnoozed(ref, now, new Date(now.getTime() + OVERLAP_DEFER_MS));
     this.track(
       batcher.record(update).then(({ result }) => {
@@ -226,7 +229,7 @@ export class Attempts {
     const { store, workerId, logger, artifacts, stepWriter } = this.context;
     const { job } = running;
     this.notify('job-started', () => this.context.onStarted(job));
-    const attempt = executeAttempt(task, running, { store, workerId, logger, artifacts, stepWriter, resources: this.context.resources() });
+    const attempt = executeAttempt(task, running, { store, workerId, logger, artifacts, stepWriter, resources: this.context.resources(), clock: this.context.clock });
     running.handlerRunning(attempt.returned);
     void attempt.returned.then(() => this.handlerReturned(running));
     this.track(
@@ -257,19 +260,19 @@ export class Attempts {
       this.notify('job-settled', () => this.context.onSettled(job, null, false));
       return;
     }
-    const instead = (refusal: unknown) => refusedOutcomeUpdate(job, update, refusal, task.retry.backoff, new Date());
+    const instead = (refusal: unknown) => refusedOutcomeUpdate(job, update, refusal, task.retry.backoff, this.context.clock.now());
     const recorded = await this.context.batcher.record(update, instead);
     this.afterRecorded(job, recorded.update, recorded.result === 'applied');
   }
 
   /** `outcomeToUpdate`, which is total; should it ever throw all the same, the attempt fails saying so. */
   private updateFor(task: Task, job: Job, outcome: AttemptOutcome): JobStateUpdate | null {
-    const { workerId, limits } = this.context;
+    const { workerId, limits, clock } = this.context;
     try {
-      return outcomeToUpdate(job, workerId, outcome, task.retry.backoff, new Date(), limits);
+      return outcomeToUpdate(job, workerId, outcome, task.retry.backoff, clock.now(), limits);
     } catch (error) {
-      const failure = new Error(`Conveyor could not read how the handler ended: ${attemptError(job, error, new Date()).message}`);
-      return outcomeToUpdate(job, workerId, { kind: 'threw', error: failure }, task.retry.backoff, new Date(), limits);
+      const failure = new Error(`Conveyor could not read how the handler ended: ${attemptError(job, error, clock.now()).message}`);
+      return outcomeToUpdate(job, workerId, { kind: 'threw', error: failure }, task.retry.backoff, clock.now(), limits);
     }
   }
 

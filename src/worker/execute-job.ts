@@ -6,6 +6,7 @@
  * An abort decides the outcome at once, but cannot stop a handler that ignores its signal: so the
  * attempt also says when the handler has really returned, and only then is its slot free.
  */
+import { systemClock, type Clock } from '../clock.js';
 import { AttemptArtifacts } from '../artifacts/attempt-artifacts.js';
 import { AttemptSteps } from '../steps/attempt-steps.js';
 import { inStepSpan } from '../tracing/steps.js';
@@ -30,6 +31,8 @@ export interface ExecuteDeps {
   artifacts: ArtifactSettings;
   /** The worker's group commit for step writes. */
   stepWriter: StepWriter;
+  /** Where sleeps, waits and progress read the time. @default systemClock */
+  clock?: Clock;
 }
 
 export interface ExecutingAttempt {
@@ -94,7 +97,7 @@ function buildContext(running: RunningJob, children: readonly ChildResult[], dep
   let artifacts: AttemptArtifacts | undefined;
   let steps: AttemptSteps | undefined;
   const durable = (): AttemptSteps =>
-    (steps ??= new AttemptSteps(deps.store, { jobId: job.id, attempt: job.attempt, workerId: deps.workerId, createdAt: job.createdAt, signal: running.controller.signal }, deps.logger.child({ jobId: job.id, task: job.task, attempt: job.attempt }), deps.stepWriter));
+    (steps ??= new AttemptSteps(deps.store, { jobId: job.id, attempt: job.attempt, workerId: deps.workerId, createdAt: job.createdAt, signal: running.controller.signal }, deps.logger.child({ jobId: job.id, task: job.task, attempt: job.attempt }), deps.stepWriter, deps.clock));
   return {
     job: {
       id: job.id,
@@ -132,7 +135,7 @@ function buildContext(running: RunningJob, children: readonly ChildResult[], dep
         attempt: job.attempt,
         workerId: deps.workerId,
         progress: { fraction, message: message ?? null },
-        now: new Date(),
+        now: (deps.clock ?? systemClock).now(),
       });
       if (!held) running.abort('lease-lost');
     },

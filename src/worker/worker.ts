@@ -26,6 +26,7 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { systemClock, type Clock } from '../clock.js';
 import type { RetentionOptions } from '../config.js';
 import type { ConveyorEvents } from '../events.js';
 import type { Job } from '../job.js';
@@ -112,6 +113,11 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     retention: RetentionOptions,
     logger: Logger,
     artifacts: ArtifactSettings,
+    /**
+     * Where job times are read: claims and leases, outcomes (retries' backoff), sleeps, maintenance
+     * and schedules. Heartbeats in the worker registry stay on the wall clock. @default systemClock
+     */
+    private readonly clock: Clock = systemClock,
   ) {
     super();
     this.options = resolveWorkerOptions(options);
@@ -130,7 +136,8 @@ export class Worker extends EventEmitter<WorkerEventMap> {
       tasks: this.options.tasks,
       limits: { maxResultBytes: this.options.maxResultBytes },
       artifacts,
-      stepWriter: new StepWriter(store),
+      stepWriter: new StepWriter(store, clock),
+      clock,
       resources: () => this.resources!.values,
       onStarted: (job) => this.emit('job-started', job),
       onSettled: (job, update, applied) => this.emit('job-settled', job, update, applied),
@@ -146,9 +153,9 @@ export class Worker extends EventEmitter<WorkerEventMap> {
     } else {
       const runner = new Maintenance(store, { ...maintenance, retention }, this.logger, this.connection, (count) => this.emit('leases-recovered', count), artifacts.backend);
       // Each backs off on its own failures, so a store that half works is not hammered by either.
-      this.maintenanceTicker = new Ticker(() => this.connection.retryDelayMs('maintenance', maintenance.intervalMs), () => runner.run(), logError);
+      this.maintenanceTicker = new Ticker(() => this.connection.retryDelayMs('maintenance', maintenance.intervalMs), () => runner.run(clock.now()), logError);
       const schedules = new ScheduleFiring(store, this.options.tasks, events, this.logger, this.connection);
-      this.scheduleTicker = new Ticker(() => this.connection.retryDelayMs('firing schedules', maintenance.scheduleIntervalMs), () => schedules.run(), logError);
+      this.scheduleTicker = new Ticker(() => this.connection.retryDelayMs('firing schedules', maintenance.scheduleIntervalMs), () => schedules.run(clock.now()), logError);
     }
   }
 
@@ -341,7 +348,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
   }
 
   private async claim(limit: number): Promise<number> {
-    const now = new Date();
+    const now = this.clock.now();
     const blocked = this.dependencyMonitor.blockedTasks();
     const tasks = blocked.size === 0 ? this.taskNames : this.taskNames.filter((task) => !blocked.has(task));
     // Every task waits for a dependency that is down: nothing to claim until one is back (`onDependencyChange`).
@@ -405,7 +412,7 @@ export class Worker extends EventEmitter<WorkerEventMap> {
       // Pruned as dead (e.g. after a long pause or outage): come back.
       await this.store.workers.register({ worker: this.record(now) });
     }
-    return this.store.jobs.leaseExtend({ workerId: this.id, leaseExpiresAt: new Date(now.getTime() + this.options.leaseMs) });
+    return this.store.jobs.leaseExtend({ workerId: this.id, leaseExpiresAt: new Date(this.clock.now().getTime() + this.options.leaseMs) });
   }
 
   private record(now: Date): WorkerRecord {

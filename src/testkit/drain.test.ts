@@ -1,0 +1,89 @@
+/** `drain()` runs due jobs inline through the worker's code path, and never waits in real time. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineTask } from '../task.js';
+import { createTestConveyor, type TestConveyor } from './index.js';
+
+const START = new Date('2026-03-02T09:00:00Z');
+let t: TestConveyor | null = null;
+afterEach(async () => {
+  await t?.close();
+  t = null;
+});
+
+const double = defineTask({ name: 'math.double', input: z.object({ n: z.number() }), run: ({ n }) => ({ doubled: n * 2 }) });
+
+describe('drain', () => {
+  it('runs every due job and returns their outcomes in run order', async () => {
+    t = await createTestConveyor({ tasks: [double], now: START });
+    const first = await t.conveyor.enqueue(double, { n: 1 });
+    const second = await t.conveyor.enqueue(double, { n: 2 });
+    const outcomes = await t.drain();
+    expect(outcomes.map((o) => [o.job.id, o.state, o.result, o.error])).toEqual([
+      [first.job.id, 'succeeded', { doubled: 2 }, null],
+      [second.job.id, 'succeeded', { doubled: 4 }, null],
+    ]);
+    expect(await t.drain()).toEqual([]);
+  });
+
+  it('runs a delayed job only once the clock reaches its time, without waiting an hour of real time', async () => {
+    t = await createTestConveyor({ tasks: [double], now: START });
+    const wallStart = Date.now();
+    await t.conveyor.enqueue(double, { n: 5 }, { delayMs: 3_600_000 });
+    expect(await t.drain()).toEqual([]);
+    t.clock.advance('59m');
+    expect(await t.drain()).toEqual([]);
+    t.clock.advance('1m');
+    const outcomes = await t.drain();
+    expect(outcomes.map((o) => o.result)).toEqual([{ doubled: 10 }]);
+    expect(Date.now() - wallStart).toBeLessThan(1_000);
+  });
+
+  it("leaves a failed attempt failed until its backoff has passed on the clock, then the retry succeeds", async () => {
+    let calls = 0;
+    const flaky = defineTask({
+      name: 'flaky.call',
+      input: z.object({}),
+      retry: { maxAttempts: 3, backoff: { initialMs: 60_000, factor: 2, maxMs: 3_600_000, jitter: 0 } },
+      run: () => {
+        calls += 1;
+        if (calls === 1) throw new Error('upstream 503');
+        return 'ok';
+      },
+    });
+    t = await createTestConveyor({ tasks: [flaky], now: START });
+    await t.conveyor.enqueue(flaky, {});
+    const [failed, ...rest] = await t.drain();
+    expect(rest).toEqual([]);
+    expect(failed?.state).toBe('failed');
+    expect((failed?.error as Error).message).toBe('upstream 503');
+    expect(failed?.job.runAt).toEqual(new Date(START.getTime() + 60_000));
+    t.clock.advance('59s');
+    expect(await t.drain()).toEqual([]);
+    t.clock.advance('1s');
+    const retried = await t.drain();
+    expect(retried.map((o) => [o.state, o.result, o.job.attempt])).toEqual([['succeeded', 'ok', 2]]);
+  });
+
+  it('ends a job dead after its last attempt, with the error', async () => {
+    const broken = defineTask({ name: 'always.broken', input: z.object({}), retry: { maxAttempts: 1 }, run: () => { throw new TypeError('bad config'); } });
+    t = await createTestConveyor({ tasks: [broken], now: START });
+    await t.conveyor.enqueue(broken, {});
+    const [dead] = await t.drain();
+    expect(dead?.state).toBe('dead');
+    expect(dead?.error).toBeInstanceOf(TypeError);
+  });
+
+  it('stops with an error naming the task when jobs keep coming past maxJobs', async () => {
+    const forever = defineTask({
+      name: 'loop.forever',
+      input: z.object({ i: z.number() }),
+      run: async ({ i }): Promise<void> => {
+        await t!.conveyor.enqueue('loop.forever', { i: i + 1 });
+      },
+    });
+    t = await createTestConveyor({ tasks: [forever], now: START });
+    await t.conveyor.enqueue(forever, { i: 0 });
+    await expect(t.drain({ maxJobs: 5 })).rejects.toThrow(/drain\(\) ran 5 jobs \(tasks: loop\.forever\) and jobs are still due.*drain\(\{ maxJobs: 5000 \}\)/);
+  });
+});
