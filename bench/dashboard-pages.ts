@@ -53,6 +53,10 @@ const PAGES: Array<[string, string]> = [
   ['schedules', '/dashboard/schedules'],
   ['queues', '/dashboard/queues'],
   ['one queue (q1)', '/dashboard/queues/q1'],
+  ['new job form (task.3)', '/dashboard/enqueue?task=task.3'],
+  ['enqueue a copy of one job', `/dashboard/enqueue?copyOf=${ONE_JOB_ID}`],
+  ['bulk retry confirm, state = dead', '/dashboard/bulk/retry?state=dead'],
+  ['bulk cancel confirm, queue = q1', '/dashboard/bulk/cancel?queue=q1'],
 ];
 
 const tasks = Array.from({ length: 20 }, (_, index) => defineTask({ name: `task.${index}`, queue: `q${index % 4}`, input: z.object({ n: z.number() }), run: () => null }));
