@@ -23,7 +23,9 @@ describeWithChromium('dashboard on a phone and in dark mode', (suite) => {
     await server.close();
   });
 
-  const pages = () => ['/', '/dashboard/jobs', `/dashboard/jobs/${jobId}`, '/dashboard/failures', '/dashboard/workers', '/dashboard/schedules', '/dashboard/queues', '/dashboard/queues/mail'];
+  const pages = () => ['/', '/dashboard/jobs', `/dashboard/jobs/${jobId}`, '/dashboard/failures', '/dashboard/workers', '/dashboard/schedules', '/dashboard/queues', '/dashboard/queues/mail',
+    // The job tools: the new-job form, an edited copy, a bulk confirm page.
+    '/dashboard/enqueue', '/dashboard/enqueue?task=email.send', `/dashboard/enqueue?copyOf=${jobId}`, '/dashboard/bulk/retry?state=succeeded'];
 
   it('fits every page in 360 px: no element wider than the viewport', async () => {
     const { page } = await suite.newPage({ viewport: { width: 360, height: 740 } });
