@@ -6,7 +6,8 @@
  */
 import type { JobLister, JobRetrier } from '../client/job-batches.js';
 import type { JobState } from '../job.js';
-import type { JobCount, JobFinishedInInterval, QueueState, Store } from '../store/store.js';
+import { splitByKept } from '../store/kept-counts.js';
+import type { JobFinishedInInterval, JobStateCount, QueueState, Store } from '../store/store.js';
 import { DEFAULT_FAILURE_SCAN_LIMIT, loadFailureGroups, retryFailureGroup, type FailureGroupReport, type RetryGroupResult } from './failure-groups.js';
 import { DEPTH_STATES, queueOverviewFrom, queueOverviewsFrom, THROUGHPUT_WINDOW_MS, type QueueOverview } from './queue-overview.js';
 import { checkReadiness, DEFAULT_READINESS_STORE_TIMEOUT_MS, type Readiness, type ReadinessSources } from './readiness.js';
@@ -42,16 +43,22 @@ export class Insights {
   }
 
   /** Jobs by queue, task and state, for every state but `succeeded` (`DEPTH_STATES`: see why there). */
-  jobCounts(): Promise<JobCount[]> {
-    return this.store.jobs.countByGroup({ states: [...DEPTH_STATES] });
+  jobCounts(): Promise<JobStateCount[]> {
+    return this.jobCountsIn(DEPTH_STATES);
   }
 
   /**
-   * Jobs by queue, task and state, for these states only (a bulk action's count). Counting `succeeded`
-   * reads an index entry per succeeded job, the bulk of a table: name it only when it is wanted.
+   * Jobs by queue, task and state, for these states only (a bulk action's count): the counts the
+   * store keeps (`kept-counts.ts`) where it keeps them, the others counted from their rows. Counting
+   * `succeeded` reads an index entry per succeeded job, the bulk of a table: name it only when it is wanted.
    */
-  jobCountsIn(states: readonly JobState[]): Promise<JobCount[]> {
-    return this.store.jobs.countByGroup({ states: [...states] });
+  async jobCountsIn(states: readonly JobState[]): Promise<JobStateCount[]> {
+    const { kept, counted } = splitByKept(states);
+    const [fromRows, fromKept] = await Promise.all([
+      counted.length === 0 ? [] : this.store.jobs.countByGroup({ states: counted }),
+      this.store.jobs.countKept({ states: kept }),
+    ]);
+    return [...fromRows.map(({ task, queue, state, count }) => ({ task, queue, state, count })), ...fromKept];
   }
 
   /**

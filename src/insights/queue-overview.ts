@@ -5,7 +5,7 @@
  * the dashboard's overview renders them.
  */
 import { JOB_STATES, type JobState } from '../job.js';
-import type { JobCount, JobFinishedCount, QueueLimits, QueueState } from '../store/store.js';
+import type { JobStateCount, JobFinishedCount, QueueLimits, QueueState } from '../store/store.js';
 
 /**
  * The states a queue's depth (and the `conveyor_jobs` gauge) counts: every state but `succeeded`.
@@ -49,7 +49,7 @@ const NO_LIMITS: QueueLimits = { concurrency: null, perKey: null, rate: null };
  * @example
  * queueOverviewsFrom(await conveyor.listQueues(), await conveyor.insights.jobCounts(), [])
  */
-export function queueOverviewsFrom(states: QueueState[], counts: JobCount[], finished: JobFinishedCount[]): QueueOverview[] {
+export function queueOverviewsFrom(states: QueueState[], counts: JobStateCount[], finished: JobFinishedCount[]): QueueOverview[] {
   const stateByName = new Map(states.map((state) => [state.name, state]));
   const depthByName = new Map<string, Record<DepthState, number>>();
   for (const name of stateByName.keys()) depthByName.set(name, emptyDepth());
@@ -85,7 +85,7 @@ export function queueOverviewsFrom(states: QueueState[], counts: JobCount[], fin
 }
 
 /** One queue, its jobs counted among `counts` and `finished` (pausing and resuming answer with it). */
-export function queueOverviewFrom(state: QueueState, counts: JobCount[], finished: JobFinishedCount[]): QueueOverview {
+export function queueOverviewFrom(state: QueueState, counts: JobStateCount[], finished: JobFinishedCount[]): QueueOverview {
   const mine = <T extends { queue: string }>(groups: T[]) => groups.filter((group) => group.queue === state.name);
   const [overview] = queueOverviewsFrom([state], mine(counts), mine(finished));
   if (overview === undefined) throw new Error(`queueOverviewsFrom dropped queue "${state.name}"`);

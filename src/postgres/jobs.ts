@@ -11,12 +11,14 @@ import type { Logger } from '../logger.js';
 import { parseCursor, parseJobId, storableText } from '../store/encoding.js';
 import { checkIntervalMs, finishedInInterval, type FinishedSlotRow } from '../store/finished-intervals.js';
 import { sortByClaimOrder, type ClaimOrderKey } from '../store/claim-order.js';
+import type { KeptCountState } from '../store/kept-counts.js';
 import { boundedLimit, NO_CURSOR, unique } from '../store/row-limits.js';
 import { idBoundsFromRow, nextListCursor, textSearchWindow, type IdBounds, type IdBoundsRow } from '../store/text-search.js';
 import type {
   CallerTransaction,
   JobClaimParams,
   JobCount,
+  JobStateCount,
   JobFinishedCount,
   JobFinishedInInterval,
   JobInsert,
@@ -255,6 +257,18 @@ export class PostgresJobs implements JobStore {
       .sort(byGroup);
   }
 
+  async countKept(params: { states: KeptCountState[] }): Promise<JobStateCount[]> {
+    if (params.states.length === 0) return [];
+    const rows = await this.db.all<JobStateCount>(this.db.pool, this.sql.JOB_COUNT_KEPT, [unique(params.states)]);
+    return rows.sort(byGroup);
+  }
+
+  async foldKeptCounts(params: { limit: number }): Promise<number> {
+    const limit = boundedLimit(params.limit);
+    if (limit === 0) return 0;
+    return (await this.db.one<{ folded: number }>(this.db.pool, this.sql.JOB_COUNT_FOLD, [limit]))?.folded ?? 0;
+  }
+
   async countFinishedSince(params: { since: Date }): Promise<JobFinishedCount[]> {
     return this.db.all<JobFinishedCount>(this.db.pool, this.sql.JOB_COUNT_FINISHED_SINCE, [params.since]);
   }
@@ -291,7 +305,7 @@ function latestAt(updates: readonly JobStateUpdate[]): Date {
 }
 
 /** By task, then queue, then state: the order `jobs.countByGroup` returned when it was one statement. */
-function byGroup(a: JobCount, b: JobCount): number {
+function byGroup(a: JobStateCount, b: JobStateCount): number {
   return compareText(a.task, b.task) || compareText(a.queue, b.queue) || compareText(a.state, b.state);
 }
 

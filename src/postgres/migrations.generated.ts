@@ -467,4 +467,62 @@ CREATE INDEX jobs_state_idx ON jobs (state, id) INCLUDE (task, queue, created_at
   WHERE state IN ('waiting', 'scheduled', 'failed', 'dead', 'cancelled');
 `,
   },
+  {
+    version: 19,
+    name: 'job_counts',
+    checksum: '4dbb234ed59da6a92988437f6d29d21ad96c24c2896d6a871dbbe7bc41f9980c',
+    sql: `-- Kept job counts, version 19 (src/store/kept-counts.ts). For the states jobs pile up in, a trigger
+-- records each insert, state change and delete of a job as a row of job_count_changes (+1 or -1 for
+-- a queue, task and state), in the same transaction; jobs.foldKeptCounts moves them into job_counts,
+-- one row per group, and jobs.countKept adds both. Changes are rows of their own, never an update
+-- of a shared counter, so concurrent transactions never wait on one another for a count. The hot
+-- path (insert as queued, claim, succeed) changes no kept state: the WHEN clauses are false and no
+-- function runs. The function keeps the search_path of this migration (the store's schema), since
+-- it runs in the sessions of whatever writes to jobs.
+CREATE TABLE job_counts (
+  queue text NOT NULL,
+  task text NOT NULL,
+  state text NOT NULL,
+  count bigint NOT NULL,
+  PRIMARY KEY (queue, task, state)
+);
+
+CREATE TABLE job_count_changes (
+  queue text NOT NULL,
+  task text NOT NULL,
+  state text NOT NULL,
+  change integer NOT NULL
+);
+
+CREATE FUNCTION job_count_changed() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+  IF TG_OP <> 'INSERT' AND OLD.state IN ('waiting', 'scheduled', 'failed', 'dead', 'cancelled') THEN
+    INSERT INTO job_count_changes (queue, task, state, change) VALUES (OLD.queue, OLD.task, OLD.state, -1);
+  END IF;
+  IF TG_OP <> 'DELETE' AND NEW.state IN ('waiting', 'scheduled', 'failed', 'dead', 'cancelled') THEN
+    INSERT INTO job_count_changes (queue, task, state, change) VALUES (NEW.queue, NEW.task, NEW.state, 1);
+  END IF;
+  RETURN NULL;
+END
+$$;
+
+-- Created before the counts are read: the trigger's lock keeps jobs from changing until this
+-- migration's transaction commits, so no change falls between the count and the trigger.
+CREATE TRIGGER job_counts_insert AFTER INSERT ON jobs FOR EACH ROW
+  WHEN (NEW.state IN ('waiting', 'scheduled', 'failed', 'dead', 'cancelled'))
+  EXECUTE FUNCTION job_count_changed();
+CREATE TRIGGER job_counts_update AFTER UPDATE OF state, queue, task ON jobs FOR EACH ROW
+  WHEN ((OLD.state IS DISTINCT FROM NEW.state OR OLD.queue IS DISTINCT FROM NEW.queue OR OLD.task IS DISTINCT FROM NEW.task)
+    AND (OLD.state IN ('waiting', 'scheduled', 'failed', 'dead', 'cancelled') OR NEW.state IN ('waiting', 'scheduled', 'failed', 'dead', 'cancelled')))
+  EXECUTE FUNCTION job_count_changed();
+CREATE TRIGGER job_counts_delete AFTER DELETE ON jobs FOR EACH ROW
+  WHEN (OLD.state IN ('waiting', 'scheduled', 'failed', 'dead', 'cancelled'))
+  EXECUTE FUNCTION job_count_changed();
+
+INSERT INTO job_counts (queue, task, state, count)
+SELECT queue, task, state, count(*) FROM jobs
+WHERE state IN ('waiting', 'scheduled', 'failed', 'dead', 'cancelled')
+GROUP BY queue, task, state;
+`,
+  },
 ];

@@ -113,9 +113,9 @@ FROM generate_series(1, 700) AS i`);
       expect(plan, state).toMatch(/Index Scan|Index Only Scan|Bitmap Index Scan/);
       expect(plan, state).not.toMatch(/Seq Scan/);
     }
-    // The states that pile up (failed, dead, cancelled) are counted from jobs_state_idx alone, never
-    // the heap: reading the rows cost the overview ~100 ms with 25,000 of them among 1M jobs (bench:dashboard).
-    for (const state of ['failed', 'dead', 'cancelled']) expect(plans.get(state), state).toMatch(/Index Only Scan using jobs_state_idx/);
+    // The pages read the states that pile up (failed, dead, cancelled) from the kept counts
+    // (migration 19), not through this statement; which index it takes for them depends on how much
+    // of the table VACUUM could mark all-visible while other tests run, so only "an index" is required.
   });
 
   it('settling a parent checks its unfinished children through jobs_unfinished_child_idx, never walking the finished ones', async () => {

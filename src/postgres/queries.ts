@@ -130,6 +130,8 @@ export function postgresQueries(schema: string) {
   const queueStarts = `${s}.queue_starts`;
   const migrations = `${s}.migrations`;
   const schedules = `${s}.schedules`;
+  const jobCounts = `${s}.job_counts`;
+  const jobCountChanges = `${s}.job_count_changes`;
   const channel = noticeChannel(schema);
 
   return {
@@ -212,6 +214,36 @@ SELECT task, queue, state, count(*)::int AS count, min(created_at) AS oldest_cre
 FROM ${jobs}
 WHERE state = $1
 GROUP BY task, queue, state`,
+
+    /** The kept counts of the states in $1 (text[]): the folded ones plus the changes not folded yet. */
+    JOB_COUNT_KEPT: `
+SELECT task, queue, state, sum(count)::int AS count
+FROM (
+  SELECT task, queue, state, count FROM ${jobCounts} WHERE state = ANY($1::text[])
+  UNION ALL
+  SELECT task, queue, state, change FROM ${jobCountChanges} WHERE state = ANY($1::text[])
+) AS kept
+GROUP BY task, queue, state
+HAVING sum(count) <> 0`,
+
+    /**
+     * Fold at most $1 recorded count changes into job_counts; returns how many. SKIP LOCKED lets
+     * folds run side by side on different changes, and the groups are written in one order, so two
+     * folds never wait on each other in a cycle.
+     */
+    JOB_COUNT_FOLD: `
+WITH folded AS (
+  DELETE FROM ${jobCountChanges}
+  WHERE ctid IN (SELECT ctid FROM ${jobCountChanges} LIMIT $1 FOR UPDATE SKIP LOCKED)
+  RETURNING queue, task, state, change
+), summed AS (
+  SELECT queue, task, state, sum(change) AS count, count(*) AS changes FROM folded GROUP BY queue, task, state
+), written AS (
+  INSERT INTO ${jobCounts} (queue, task, state, count)
+  SELECT queue, task, state, count FROM summed ORDER BY queue, task, state
+  ON CONFLICT (queue, task, state) DO UPDATE SET count = ${jobCounts}.count + excluded.count
+)
+SELECT coalesce(sum(changes), 0)::int AS folded FROM summed`,
 
     /**
      * One range scan of `jobs_finished_idx` per final state. `state IN (…)` would match the index's

@@ -18,7 +18,7 @@ import { ConveyorStoreUnavailableError } from '../errors.js';
 import { DEPTH_STATES } from '../insights/queue-overview.js';
 import { withTimeout } from '../insights/with-timeout.js';
 import type { Job } from '../job.js';
-import type { JobCount, JobStateUpdate } from '../store/store.js';
+import type { JobStateCount, JobStateUpdate } from '../store/store.js';
 import type { Worker } from '../worker/worker.js';
 import type { ServerDeps } from './deps.js';
 import { errorResponse, respondToError } from './errors.js';
@@ -36,7 +36,7 @@ const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 const THIS_PROCESS = 'Counted in this process only; sum over every process for the total.';
 
 interface StoreSnapshot {
-  counts: JobCount[];
+  counts: JobStateCount[];
   orphans: OrphanReport;
 }
 

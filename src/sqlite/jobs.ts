@@ -11,11 +11,13 @@ import { ConveyorError, ConveyorStateError } from '../errors.js';
 import type { Job, JobState } from '../job.js';
 import { parseCursor, parseJobId, storableText, toJsonText } from '../store/encoding.js';
 import { checkIntervalMs, finishedInInterval, type FinishedSlotRow } from '../store/finished-intervals.js';
+import type { KeptCountState } from '../store/kept-counts.js';
 import { boundedLimit, NO_CURSOR, unique } from '../store/row-limits.js';
 import { idBoundsFromRow, nextListCursor, textSearchWindow, type IdBoundsRow } from '../store/text-search.js';
 import type {
   JobClaimParams,
   JobCount,
+  JobStateCount,
   JobFinishedCount,
   JobFinishedInInterval,
   JobInsert,
@@ -212,6 +214,16 @@ export class SqliteJobs implements JobStore {
     if (params.states.length === 0) return [];
     const rows = this.db.all<JobCountRow>(sql.JOB_COUNT_BY_GROUP, { states: JSON.stringify(unique(params.states)) });
     return rows.map((row) => ({ task: row.task, queue: row.queue, state: row.state, count: row.count, oldestCreatedAt: new Date(row.oldest_created_at) }));
+  }
+
+  async countKept(params: { states: KeptCountState[] }): Promise<JobStateCount[]> {
+    if (params.states.length === 0) return [];
+    return this.db.all<JobStateCount>(sql.JOB_COUNT_KEPT, { states: JSON.stringify(unique(params.states)) });
+  }
+
+  /** SQLite's triggers change the kept counts in place: nothing is left to fold. */
+  async foldKeptCounts(_params: { limit: number }): Promise<number> {
+    return 0;
   }
 
   async countFinishedSince(params: { since: Date }): Promise<JobFinishedCount[]> {

@@ -142,6 +142,12 @@ FROM json_each(@states) AS wanted CROSS JOIN conveyor_jobs AS job ON job.state =
 GROUP BY job.task, job.queue, job.state
 ORDER BY job.task, job.queue, job.state`;
 
+/** The kept counts (`0017_job_counts.sql`) of the states in @states (a JSON array). */
+export const JOB_COUNT_KEPT = `
+SELECT task, queue, state, count FROM conveyor_job_counts
+WHERE state IN (SELECT value FROM json_each(@states)) AND count <> 0
+ORDER BY task, queue, state`;
+
 /**
  * One range scan of `conveyor_jobs_finished_idx` per final state (the IN list on its first column);
  * only the jobs found are sorted, to group them by queue.

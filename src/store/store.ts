@@ -18,6 +18,7 @@
  */
 import type { ChildFailurePolicy, Job, JobAttemptError, JobProgress, JobState } from '../job.js';
 import type { StepStore } from './step-store.js';
+import type { KeptCountState } from './kept-counts.js';
 import type { StoreFault } from './store-fault.js';
 import type { ArtifactCommitResult, ArtifactRecord, StepKind, StepStatus, DependencyStatus, HandlerIgnoringAbort, MigrationStatus, QueueLimits, QueueState, ScheduleFireResult, ScheduleRecord, ScheduleUpsert, SessionRecord, WorkerRecord } from './store-records.js';
 
@@ -185,11 +186,15 @@ export type JobStateUpdate =
   | { kind: 'requeued'; id: string; attempt: number; workerId: string; at: Date; error: JobAttemptError };
 
 /** Jobs counted by (task, queue, state). */
-export interface JobCount {
+export interface JobStateCount {
   task: string;
   queue: string;
   state: JobState;
   count: number;
+}
+
+/** Jobs counted by (task, queue, state) from their rows, with the oldest. */
+export interface JobCount extends JobStateCount {
   /** `createdAt` of the oldest job in the group. */
   oldestCreatedAt: Date;
 }
@@ -359,8 +364,21 @@ export interface JobStore {
   promoteDue(params: { now: Date; limit: number }): Promise<number>;
   /** Delete at most `limit` finished jobs that finished before the cut-off for their state; a child whose parent is unfinished is kept (the parent reads its result). */
   pruneFinished(params: JobPruneFinishedParams): Promise<number>;
-  /** Count jobs in these states by (task, queue, state). */
+  /** Count jobs in these states by (task, queue, state), reading their rows (an index entry each). */
   countByGroup(params: { states: JobState[] }): Promise<JobCount[]>;
+  /**
+   * The counts the store keeps for these states (`kept-counts.ts`), by (task, queue, state), in the
+   * order of `countByGroup`; groups with no jobs are left out. Always equal to what `countByGroup`
+   * would count, and read in one row (or a few) per group.
+   */
+  countKept(params: { states: KeptCountState[] }): Promise<JobStateCount[]>;
+  /**
+   * Fold at most `limit` recorded count changes into the kept counts; returns how many were folded.
+   * PostgreSQL records each change as a row of its own (so concurrent state changes never wait on one
+   * counter row) and `countKept` adds the unfolded ones in; maintenance folds them every run. SQLite,
+   * with one writer, changes the counts in place and folds nothing.
+   */
+  foldKeptCounts(params: { limit: number }): Promise<number>;
   /** Count jobs whose `finishedAt` is at or after `since` by (queue, final state); groups with no jobs are left out. */
   countFinishedSince(params: { since: Date }): Promise<JobFinishedCount[]>;
   /**

@@ -21,6 +21,7 @@ import { eventTests } from './store-conformance/events.js';
 import { flowSettlingTests } from './store-conformance/flow-settling.js';
 import { flowTests } from './store-conformance/flows.js';
 import { insertTests } from './store-conformance/insert-and-dedup.js';
+import { keptCountTests } from './store-conformance/kept-counts.js';
 import { limitTests } from './store-conformance/limits.js';
 import { listCountTests } from './store-conformance/list-count.js';
 import { listSearchTests } from './store-conformance/list-search.js';
@@ -65,6 +66,7 @@ const SECTIONS: readonly SuiteSection[] = [
   deleteFinishedTests,
   maintenanceTests,
   listCountTests,
+  keptCountTests,
   listSearchTests,
   listSummaryTests,
   workerTests,

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, it } from 'vitest';
 import type { Store } from '../../store/store.js';
 import type { StoreHarness, StoreHarnessFactory } from '../store-harness.js';
 import { t0 } from './helpers.js';
+import { expectKeptCountsMatchRows } from './kept-counts.js';
 
 /** What every test body receives. */
 export interface TestEnv {
@@ -25,6 +26,11 @@ export interface TestGroup {
 export interface GroupOptions {
   /** Run `migrations.run` before each test. False only for the tests of migrations themselves. */
   migrate: boolean;
+  /**
+   * Check after each test that the kept job counts equal the rows (`kept-counts.ts`). @default true
+   * when `migrate`; false only for a group whose tests leave the store closed or unwritable.
+   */
+  keptCountsChecked?: boolean;
 }
 
 /** A file of the suite: declares its groups on the suite it is given. */
@@ -77,6 +83,8 @@ export class ConformanceSuite {
         it(title, async () => {
           if (env === null) throw new Error('The harness was not created before the test ran.');
           await body(env);
+          // Every state change a test made must have kept the store's counts equal to its rows.
+          if (options.migrate && options.keptCountsChecked !== false) await expectKeptCountsMatchRows(env.store);
         });
       }
     });
