@@ -15,15 +15,8 @@ import {
   withPostgresClient,
 } from '../testing/postgres-env.js';
 import { runStoreConformance } from '../testing/store-conformance.js';
-import type { StoreHarness } from '../testing/store-harness.js';
+import type { MigrationRow, StoreHarness } from '../testing/store-harness.js';
 import { openPostgresStore } from './index.js';
-
-interface MigrationRow {
-  version: number;
-  name: string;
-  checksum: string;
-  applied_at: Date;
-}
 
 async function createHarness(): Promise<StoreHarness> {
   const schema = freshSchemaName();
@@ -60,7 +53,7 @@ async function createHarness(): Promise<StoreHarness> {
         return history(async (client) => {
           const { rows: found } = await client.query<{ table: string | null }>('SELECT to_regclass($1)::text AS table', [migrationsTable]);
           if (found[0]?.table == null) return [];
-          const { rows } = await client.query<MigrationRow>(
+          const { rows } = await client.query<MigrationRow<Date>>(
             `SELECT version, name, checksum, applied_at FROM ${migrationsTable} ORDER BY version`,
           );
           return rows.map((row) => ({ version: row.version, name: row.name, checksum: row.checksum, appliedAt: row.applied_at }));

@@ -7,16 +7,9 @@
 import Database from 'better-sqlite3';
 import type { Store } from '../store/store.js';
 import { runStoreConformance } from '../testing/store-conformance.js';
-import type { StoreHarness } from '../testing/store-harness.js';
+import type { MigrationRow, StoreHarness } from '../testing/store-harness.js';
 import * as sql from './queries.js';
 import { SqliteStore } from './sqlite-store.js';
-
-interface MigrationRow {
-  version: number;
-  name: string;
-  checksum: string;
-  applied_at: number;
-}
 
 async function createHarness(): Promise<StoreHarness> {
   const db = new Database(':memory:');
@@ -43,7 +36,7 @@ async function createHarness(): Promise<StoreHarness> {
       async list() {
         const table = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'conveyor_migrations'").get();
         if (table === undefined) return [];
-        const rows = db.prepare('SELECT version, name, checksum, applied_at FROM conveyor_migrations ORDER BY version').all() as MigrationRow[];
+        const rows = db.prepare('SELECT version, name, checksum, applied_at FROM conveyor_migrations ORDER BY version').all() as MigrationRow<number>[];
         return rows.map((row) => ({ version: row.version, name: row.name, checksum: row.checksum, appliedAt: new Date(row.applied_at) }));
       },
     },

@@ -8,15 +8,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Store } from '../store/store.js';
 import { runStoreConformance } from '../testing/store-conformance.js';
-import type { StoreHarness } from '../testing/store-harness.js';
+import type { MigrationRow, StoreHarness } from '../testing/store-harness.js';
 import { openSqliteStore } from './index.js';
-
-interface MigrationRow {
-  version: number;
-  name: string;
-  checksum: string;
-  applied_at: number;
-}
 
 async function createHarness(): Promise<StoreHarness> {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'conveyor-sqlite-test-'));
@@ -60,7 +53,7 @@ async function createHarness(): Promise<StoreHarness> {
         if (table === undefined) return [];
         const rows = history()
           .prepare('SELECT version, name, checksum, applied_at FROM conveyor_migrations ORDER BY version')
-          .all() as MigrationRow[];
+          .all() as MigrationRow<number>[];
         return rows.map((row) => ({
           version: row.version,
           name: row.name,

@@ -31,3 +31,15 @@ export interface StoreHarness {
 
 /** Called once per test; every harness holds a database no other test sees. */
 export type StoreHarnessFactory = () => Promise<StoreHarness>;
+
+/**
+ * A row of a store's migration-history table as a harness reads it, bypassing the store, before it
+ * becomes an `AppliedMigration`. `AppliedAt` is what the database driver hands back for
+ * `applied_at`: epoch milliseconds from SQLite, a `Date` from PostgreSQL.
+ */
+export interface MigrationRow<AppliedAt extends number | Date> {
+  version: number;
+  name: string;
+  checksum: string;
+  applied_at: AppliedAt;
+}

@@ -86,4 +86,36 @@ describe('drain', () => {
     await t.conveyor.enqueue(forever, { i: 0 });
     await expect(t.drain({ maxJobs: 5 })).rejects.toThrow(/drain\(\) ran 5 jobs \(tasks: loop\.forever\) and jobs are still due.*drain\(\{ maxJobs: 5000 \}\)/);
   });
+
+  it('leaves the job past maxJobs queued, never claimed, when it stops', async () => {
+    const forever = defineTask({
+      name: 'loop.forever',
+      input: z.object({ i: z.number() }),
+      run: async ({ i }): Promise<void> => {
+        await t!.conveyor.enqueue('loop.forever', { i: i + 1 });
+      },
+    });
+    t = await createTestConveyor({ tasks: [forever], now: START });
+    await t.conveyor.enqueue(forever, { i: 0 });
+    await expect(t.drain({ maxJobs: 3 })).rejects.toThrow(/drain\(\) ran 3 jobs \(tasks: loop\.forever\) and jobs are still due/);
+    const { jobs } = await t.conveyor.listJobs({ task: 'loop.forever' });
+    expect(jobs.map((job) => [job.input, job.state, job.attempt])).toEqual([
+      [{ i: 3 }, 'queued', 0],
+      [{ i: 2 }, 'succeeded', 1],
+      [{ i: 1 }, 'succeeded', 1],
+      [{ i: 0 }, 'succeeded', 1],
+    ]);
+  });
+
+  it('returns without an error when exactly maxJobs jobs were due, or the rest wait in a paused queue', async () => {
+    const held = defineTask({ name: 'held.job', queue: 'held', input: z.object({}), run: () => 'ran' });
+    t = await createTestConveyor({ tasks: [double, held], now: START });
+    await t.conveyor.pauseQueue('held');
+    const { job: waiting } = await t.conveyor.enqueue(held, {});
+    await t.conveyor.enqueue(double, { n: 1 });
+    await t.conveyor.enqueue(double, { n: 2 });
+    const outcomes = await t.drain({ maxJobs: 2 });
+    expect(outcomes.map((o) => o.result)).toEqual([{ doubled: 2 }, { doubled: 4 }]);
+    expect((await t.conveyor.getJob(waiting.id))?.state).toBe('queued');
+  });
 });

@@ -57,15 +57,19 @@ export class Drainer {
     const maxJobs = options.maxJobs ?? 1000;
     const outcomes: DrainOutcome[] = [];
     for (;;) {
-      const job = await this.claimDue();
-      if (job === null) return outcomes;
+      const now = this.deps.clock.now();
+      await this.catchUp(now);
+      // Checked before claiming: a claimed job the guard then refused to run would be left running.
       if (outcomes.length >= maxJobs) {
+        if (!(await this.anyDue(now))) return outcomes;
         const ran = [...new Set(outcomes.map((outcome) => outcome.job.task))].join(', ');
         throw new Error(
-          `drain() ran ${maxJobs} jobs (tasks: ${ran}) and jobs are still due, at ${this.deps.clock.now().toISOString()}; ` +
+          `drain() ran ${maxJobs} jobs (tasks: ${ran}) and jobs are still due, at ${now.toISOString()}; ` +
             'a job may enqueue itself over and over. Look at what they enqueue, or raise the limit: drain({ maxJobs: 5000 })',
         );
       }
+      const job = await this.claimDue(now);
+      if (job === null) return outcomes;
       const task = this.tasks.get(job.task) as Task;
       const { outcome, job: after } = await runInlineAttempt(task, job, this.deps);
       const failed = after.state === 'failed' || after.state === 'dead';
@@ -78,13 +82,37 @@ export class Drainer {
     }
   }
 
-  /** One job due now, claimed; null when none is. */
-  private async claimDue(): Promise<Job | null> {
-    const { store, clock, workerId } = this.deps;
-    const now = clock.now();
+  /** What a worker's background steps would have done by `now`: fire schedules, promote due jobs, wake resolved waits. */
+  private async catchUp(now: Date): Promise<void> {
+    const { store } = this.deps;
     await this.schedules.run(now);
     await store.jobs.promoteDue({ now, limit: BATCH });
     await store.steps.wakeResolved({ since: new Date(now.getTime() - RESOLVED_WAIT_WINDOW_MS), now, limit: BATCH });
+  }
+
+  /**
+   * Whether a job of these tasks is queued and due in a queue that is not paused, found without
+   * claiming it. A queue's concurrency and rate limits are not consulted: a job they alone hold back
+   * counts as due, which for a guard against endless drains errs on the side of stopping.
+   */
+  private async anyDue(now: Date): Promise<boolean> {
+    const { store } = this.deps;
+    const paused = new Set((await store.queues.list()).filter((queue) => queue.paused).map((queue) => queue.name));
+    for (const queue of this.queues) {
+      if (paused.has(queue)) continue;
+      let cursor: string | null = null;
+      do {
+        const page = await store.jobs.list({ filter: { states: ['queued'], queue }, cursor, limit: BATCH });
+        if (page.jobs.some((job) => this.tasks.has(job.task) && job.runAt.getTime() <= now.getTime())) return true;
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+    }
+    return false;
+  }
+
+  /** One job due at `now`, claimed; null when none is. */
+  private async claimDue(now: Date): Promise<Job | null> {
+    const { store, workerId } = this.deps;
     if (this.queues.length === 0) return null;
     const [job] = await store.jobs.claim({
       queues: this.queues,

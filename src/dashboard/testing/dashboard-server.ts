@@ -60,12 +60,16 @@ export interface DashboardServer {
   close(): Promise<void>;
 }
 
-/**
- * `authFailureLimit`: the failed-login budget. @default TEST_AUTH_FAILURE_LIMIT (suites log in wrong on purpose)
- * `artifacts`: as `Conveyor.open({ artifacts })` (a signing key turns on the job page's signed links). @default the store backend, no links
- * `extraTasks`: tasks the server knows besides `DASHBOARD_TEST_TASKS` (the new-job form offers them). @default none
- */
-export async function startDashboardServer(options: { authFailureLimit?: RateLimit | null; artifacts?: ArtifactOptions; extraTasks?: Task[] } = {}): Promise<DashboardServer> {
+export interface DashboardServerOptions {
+  /** The failed-login budget. @default TEST_AUTH_FAILURE_LIMIT (suites log in wrong on purpose) */
+  authFailureLimit?: RateLimit | null;
+  /** As `Conveyor.open({ artifacts })` (a signing key turns on the job page's signed links). @default the store backend, no links */
+  artifacts?: ArtifactOptions;
+  /** Tasks the server knows besides `DASHBOARD_TEST_TASKS` (the new-job form offers them). @default none */
+  extraTasks?: Task[];
+}
+
+export async function startDashboardServer(options: DashboardServerOptions = {}): Promise<DashboardServer> {
   const store = await sqliteTestStore();
   const logger = pino({ level: process.env.CONVEYOR_LOG_LEVEL ?? 'silent' });
   const conveyor = await Conveyor.open({ store: store.storeUrl, tasks: [...DASHBOARD_TEST_TASKS, ...(options.extraTasks ?? [])], logger, ...(options.artifacts === undefined ? {} : { artifacts: options.artifacts }) });
