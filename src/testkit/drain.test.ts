@@ -87,7 +87,7 @@ describe('drain', () => {
     await expect(t.drain({ maxJobs: 5 })).rejects.toThrow(/drain\(\) ran 5 jobs \(tasks: loop\.forever\) and jobs are still due.*drain\(\{ maxJobs: 5000 \}\)/);
   });
 
-  it('leaves the job past maxJobs queued, never claimed, when it stops', async () => {
+  it('leaves the job past maxJobs queued, its attempt not counted, when it stops', async () => {
     const forever = defineTask({
       name: 'loop.forever',
       input: z.object({ i: z.number() }),

@@ -7,6 +7,7 @@
  */
 import { ConveyorEvents } from '../events.js';
 import type { Job, JobState } from '../job.js';
+import { jobReleased } from '../store/state-updates.js';
 import type { Task } from '../task.js';
 import { ScheduleFiring } from '../worker/schedule-firing.js';
 import { StoreConnectionTracker } from '../worker/store-connection.js';
@@ -59,17 +60,17 @@ export class Drainer {
     for (;;) {
       const now = this.deps.clock.now();
       await this.catchUp(now);
-      // Checked before claiming: a claimed job the guard then refused to run would be left running.
+      const job = await this.claimDue(now);
+      if (job === null) return outcomes;
       if (outcomes.length >= maxJobs) {
-        if (!(await this.anyDue(now))) return outcomes;
+        // Handed back unstarted, as a worker that stops does, so the guard leaves no job running.
+        await this.release(job, now);
         const ran = [...new Set(outcomes.map((outcome) => outcome.job.task))].join(', ');
         throw new Error(
           `drain() ran ${maxJobs} jobs (tasks: ${ran}) and jobs are still due, at ${now.toISOString()}; ` +
             'a job may enqueue itself over and over. Look at what they enqueue, or raise the limit: drain({ maxJobs: 5000 })',
         );
       }
-      const job = await this.claimDue(now);
-      if (job === null) return outcomes;
       const task = this.tasks.get(job.task) as Task;
       const { outcome, job: after } = await runInlineAttempt(task, job, this.deps);
       const failed = after.state === 'failed' || after.state === 'dead';
@@ -90,24 +91,10 @@ export class Drainer {
     await store.steps.wakeResolved({ since: new Date(now.getTime() - RESOLVED_WAIT_WINDOW_MS), now, limit: BATCH });
   }
 
-  /**
-   * Whether a job of these tasks is queued and due in a queue that is not paused, found without
-   * claiming it. A queue's concurrency and rate limits are not consulted: a job they alone hold back
-   * counts as due, which for a guard against endless drains errs on the side of stopping.
-   */
-  private async anyDue(now: Date): Promise<boolean> {
-    const { store } = this.deps;
-    const paused = new Set((await store.queues.list()).filter((queue) => queue.paused).map((queue) => queue.name));
-    for (const queue of this.queues) {
-      if (paused.has(queue)) continue;
-      let cursor: string | null = null;
-      do {
-        const page = await store.jobs.list({ filter: { states: ['queued'], queue }, cursor, limit: BATCH });
-        if (page.jobs.some((job) => this.tasks.has(job.task) && job.runAt.getTime() <= now.getTime())) return true;
-        cursor = page.nextCursor;
-      } while (cursor !== null);
-    }
-    return false;
+  /** Give a claimed job back unstarted: queued again, the attempt not counted. */
+  private async release(job: Job, now: Date): Promise<void> {
+    const ref = { id: job.id, attempt: job.attempt, workerId: this.deps.workerId };
+    await this.deps.store.jobs.setStateIfRunningMany({ updates: [jobReleased(ref, now)] });
   }
 
   /** One job due at `now`, claimed; null when none is. */
