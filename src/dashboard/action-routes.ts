@@ -6,7 +6,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { ConveyorConfigError, ConveyorNotFoundError, ConveyorStateError } from '../errors.js';
-import { isFingerprint } from '../insights/error-fingerprint.js';
+import { isFingerprint } from '../store/error-fingerprint.js';
 import type { ServerDeps } from '../server/deps.js';
 import { setFlash, type Flash } from './cookies.js';
 import { plural, truncate } from './format.js';

@@ -1,8 +1,10 @@
 /**
- * Failure groups over a real SQLite store, with jobs made dead by a real worker: grouping, the scan
- * cap, the JSON routes `GET /failure-groups` and `POST /failure-groups/{fingerprint}/retry`, and the
- * paging and retry helpers they share with the rest of the server (`src/client/job-batches.ts`).
+ * Failure groups over a real SQLite store, with jobs made dead by a real worker: grouping, the
+ * fingerprinting of jobs that failed before the store kept fingerprints, the JSON routes
+ * `GET /failure-groups` and `POST /failure-groups/{fingerprint}/retry`, and the paging and retry
+ * helpers they share with the rest of the server (`src/client/job-batches.ts`).
  */
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listJobsUpTo, retryEach } from '../client/job-batches.js';
 import { ConveyorConfigError } from '../errors.js';
@@ -68,10 +70,21 @@ describe('GET /failure-groups', () => {
     expect(Date.parse(addressGroup?.firstSeenAt ?? '')).toBeLessThanOrEqual(Date.parse(addressGroup?.lastSeenAt ?? ''));
   });
 
-  it('says when the scan was capped', async () => {
-    const report = await server.conveyor.insights.failureGroups(2);
-    expect(report).toMatchObject({ scanned: 2, capped: true, limit: 2 });
-    expect(report.groups.reduce((sum, group) => sum + group.count, 0)).toBe(2);
+  it('fingerprints jobs that failed before the store kept fingerprints, limit per report, and says when some are left out', async () => {
+    const before = await server.conveyor.insights.failureGroups();
+    // As a database migrated from before fingerprints were kept: the four dead jobs have none.
+    const db = new Database(server.storeUrl.replace(/^sqlite:/, ''));
+    try {
+      expect(db.prepare("UPDATE conveyor_jobs SET error_fingerprint = NULL WHERE state = 'dead'").run().changes).toBe(4);
+    } finally {
+      db.close();
+    }
+    const first = await server.conveyor.insights.failureGroups(2);
+    expect(first).toMatchObject({ scanned: 2, capped: true, limit: 2 });
+    expect(first.groups.reduce((sum, group) => sum + group.count, 0)).toBe(2);
+    const second = await server.conveyor.insights.failureGroups(2);
+    expect(second).toMatchObject({ scanned: 4, capped: false, limit: 2 });
+    expect(second.groups.map((group) => [group.fingerprint, group.count, group.sample.jobId])).toEqual(before.groups.map((group) => [group.fingerprint, group.count, group.sample.jobId]));
   });
 
   it('needs the token', async () => {

@@ -2,18 +2,24 @@
  * Failure groups: failed and dead jobs grouped by the fingerprint of their latest error (see
  * `error-fingerprint.ts`), each with its count, when it was first and last seen, a sample job, and
  * the tasks and queues it hit, so an operator sees "one bug, 1,200 jobs" and can retry them all once
- * the fix is out. Grouping runs here, over jobs paged from `conveyor.listJobs` newest first, up to a
- * cap: past it the report says it is based on the newest N. The HTTP API and the dashboard read them
- * through `conveyor.insights`.
+ * the fix is out. The stores write each job's fingerprint with its error and keep the counts by
+ * fingerprint (`kept-counts.ts`), so a report reads one row per group and task and queue, then three
+ * index ranges and one job per group, however many jobs failed. The HTTP API and the dashboard read
+ * them through `conveyor.insights`.
  */
 import { listJobsUpTo, retryEach, type JobLister, type JobRetrier, type JobsUpTo, type RetryEachResult } from '../client/job-batches.js';
 import type { Job, JobState } from '../job.js';
-import { fingerprintError, type ErrorFingerprint } from './error-fingerprint.js';
+import type { ErrorFingerprint } from '../store/error-fingerprint.js';
+import { latestErrorFingerprint, NO_ERROR_RECORDED } from '../store/failure-fingerprints.js';
+import type { FailureCount, Store } from '../store/store.js';
 
 /** The states a failure group collects: retrying (`failed`) and given up (`dead`). */
 export const FAILURE_STATES: readonly JobState[] = ['failed', 'dead'];
 
-/** @default 10,000: the newest failed and dead jobs read for one report. */
+/**
+ * @default 10,000: the most failed and dead jobs without a fingerprint (they failed before the store
+ * kept them) given one per report; and the newest failed and dead jobs a group's retry reads.
+ */
 export const DEFAULT_FAILURE_SCAN_LIMIT = 10_000;
 
 export interface FailureGroup extends ErrorFingerprint {
@@ -35,9 +41,12 @@ export interface FailureGroup extends ErrorFingerprint {
 export interface FailureGroupReport {
   /** Biggest first; ties: most recently seen first. */
   groups: FailureGroup[];
-  /** Failed and dead jobs read. */
+  /** Failed and dead jobs the groups count. */
   scanned: number;
-  /** True when there were more than `limit`: the report covers the newest `scanned` only. */
+  /**
+   * True when failed or dead jobs are left out: more than `limit` had no fingerprint yet (they failed
+   * before the store kept them), and the next reports take the next `limit`.
+   */
   capped: boolean;
   limit: number;
 }
@@ -54,56 +63,64 @@ export function scanFailedJobs(conveyor: JobLister, limit: number = DEFAULT_FAIL
 
 /** The fingerprint of a failed or dead job: that of its latest error. */
 export function jobFingerprint(job: Job): ErrorFingerprint {
-  const error = job.errors.at(-1);
-  return fingerprintError(error === undefined ? { message: '(no error recorded)', stack: null } : error);
+  return latestErrorFingerprint(job.errors.at(-1));
 }
 
 /** A failure within this long before a report counts in its group's `lastHour`. */
 export const RECENT_FAILURE_WINDOW_MS = 3_600_000;
 
-/** Group jobs (newest first, as `listJobs` returns them) by fingerprint, as of `now`. */
-export function groupFailures(jobs: readonly Job[], now: Date = new Date()): FailureGroup[] {
-  const recentSince = now.getTime() - RECENT_FAILURE_WINDOW_MS;
-  const groups = new Map<string, FailureGroup & { taskSet: Set<string>; queueSet: Set<string> }>();
-  for (const job of jobs) {
-    const fingerprint = jobFingerprint(job);
-    const error = job.errors.at(-1);
-    const seenAt = error?.at ?? job.updatedAt;
-    let group = groups.get(fingerprint.fingerprint);
-    if (group === undefined) {
-      group = {
-        ...fingerprint,
-        count: 0,
-        failed: 0,
-        dead: 0,
-        firstSeenAt: seenAt,
-        lastSeenAt: seenAt,
-        lastHour: 0,
-        sample: { jobId: job.id, task: job.task, queue: job.queue, message: error?.message ?? '(no error recorded)', stack: error?.stack ?? null },
-        tasks: [],
-        queues: [],
-        taskSet: new Set(),
-        queueSet: new Set(),
-      };
-      groups.set(fingerprint.fingerprint, group);
+/** The store reads a report makes. */
+export type FailureStore = Pick<Store, 'jobs'>;
+
+/** How many groups' times and samples are read at once. */
+const GROUP_READS_AT_ONCE = 8;
+
+/**
+ * The report as of `now`: first the fingerprints of up to `limit` failed and dead jobs that have
+ * none, then the kept counts by fingerprint, then each group's times and newest job.
+ */
+export async function loadFailureGroups(store: FailureStore, limit: number = DEFAULT_FAILURE_SCAN_LIMIT, now: Date = new Date()): Promise<FailureGroupReport> {
+  await store.jobs.fingerprintFailures({ limit });
+  const counts = await store.jobs.countFailures();
+  const byFingerprint = new Map<string, FailureCount[]>();
+  let unfingerprinted = 0;
+  for (const count of counts) {
+    if (count.fingerprint === null) {
+      unfingerprinted += count.count;
+      continue;
     }
-    group.count += 1;
-    if (job.state === 'dead') group.dead += 1;
-    else group.failed += 1;
-    if (seenAt < group.firstSeenAt) group.firstSeenAt = seenAt;
-    if (seenAt > group.lastSeenAt) group.lastSeenAt = seenAt;
-    if (seenAt.getTime() >= recentSince) group.lastHour += 1;
-    group.taskSet.add(job.task);
-    group.queueSet.add(job.queue);
+    byFingerprint.set(count.fingerprint, [...(byFingerprint.get(count.fingerprint) ?? []), count]);
   }
-  return [...groups.values()]
-    .map(({ taskSet, queueSet, ...group }) => ({ ...group, tasks: [...taskSet].sort(), queues: [...queueSet].sort() }))
-    .sort((a, b) => b.count - a.count || b.lastSeenAt.getTime() - a.lastSeenAt.getTime());
+  const entries = [...byFingerprint.entries()];
+  const groups: FailureGroup[] = [];
+  for (let from = 0; from < entries.length; from += GROUP_READS_AT_ONCE) {
+    const read = await Promise.all(entries.slice(from, from + GROUP_READS_AT_ONCE).map(([fingerprint, rows]) => readGroup(store, fingerprint, rows, now)));
+    for (const group of read) if (group !== null) groups.push(group);
+  }
+  groups.sort((a, b) => b.count - a.count || b.lastSeenAt.getTime() - a.lastSeenAt.getTime());
+  return { groups, scanned: groups.reduce((sum, group) => sum + group.count, 0), capped: unfingerprinted > 0, limit };
 }
 
-export async function loadFailureGroups(conveyor: JobLister, limit: number = DEFAULT_FAILURE_SCAN_LIMIT): Promise<FailureGroupReport> {
-  const { jobs, capped } = await scanFailedJobs(conveyor, limit);
-  return { groups: groupFailures(jobs, new Date()), scanned: jobs.length, capped, limit };
+/** One group from its counts, its times and its newest job; null when its jobs left it while it was read (retried). */
+async function readGroup(store: FailureStore, fingerprint: string, rows: readonly FailureCount[], now: Date): Promise<FailureGroup | null> {
+  const times = await store.jobs.failureTimes({ fingerprint, since: new Date(now.getTime() - RECENT_FAILURE_WINDOW_MS) });
+  const sample = times === null ? null : await store.jobs.get({ id: times.sampleJobId });
+  if (times === null || sample === null) return null;
+  const error = sample.errors.at(-1);
+  const sum = (state: FailureCount['state'] | null) => rows.filter((row) => state === null || row.state === state).reduce((total, row) => total + row.count, 0);
+  return {
+    ...jobFingerprint(sample),
+    fingerprint,
+    count: sum(null),
+    failed: sum('failed'),
+    dead: sum('dead'),
+    firstSeenAt: times.firstSeenAt,
+    lastSeenAt: times.lastSeenAt,
+    lastHour: times.recent,
+    sample: { jobId: sample.id, task: sample.task, queue: sample.queue, message: error?.message ?? NO_ERROR_RECORDED.message, stack: error?.stack ?? null },
+    tasks: [...new Set(rows.map((row) => row.task))].sort(),
+    queues: [...new Set(rows.map((row) => row.queue))].sort(),
+  };
 }
 
 /**

@@ -99,9 +99,9 @@ export class Insights {
     return counter.load(now, options);
   }
 
-  /** Failed and dead jobs grouped by error fingerprint, over the newest `limit` of them. */
+  /** Failed and dead jobs grouped by error fingerprint (`failure-groups.ts`); `limit` bounds the jobs fingerprinted late per report. */
   failureGroups(limit: number = DEFAULT_FAILURE_SCAN_LIMIT): Promise<FailureGroupReport> {
-    return loadFailureGroups(this.client, limit);
+    return loadFailureGroups(this.store, limit);
   }
 
   /** Retry, one by one, every failed or dead job of the group among the newest `limit`; `matched` 0 when the group has none. */

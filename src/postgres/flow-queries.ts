@@ -11,7 +11,7 @@ const FLOW_RECORD = `(id bigint, flow_id bigint, parent_id bigint, on_child_fail
   state text, priority int, run_at timestamptz, max_attempts int, concurrency_key text, trace_context text)`;
 
 /** Columns of one settle decision in the jsonb records `JOB_SETTLE_APPLY` reads (`error`: as `attemptErrorToJson` writes it). */
-const SETTLE_RECORD = `(id bigint, outcome text, failed_child_id bigint, error jsonb)`;
+const SETTLE_RECORD = `(id bigint, outcome text, failed_child_id bigint, error jsonb, error_fingerprint text)`;
 
 export type FlowQueries = ReturnType<typeof flowQueries>;
 
@@ -112,6 +112,7 @@ WITH settled AS (
   SET state = CASE WHEN d.outcome = 'dead' THEN 'dead' WHEN job.run_at <= $2::timestamptz THEN 'queued' ELSE 'scheduled' END,
       finished_at = CASE WHEN d.outcome = 'dead' THEN $2::timestamptz ELSE job.finished_at END,
       errors = CASE WHEN d.outcome = 'dead' THEN job.errors || jsonb_build_array(d.error) ELSE job.errors END,
+      error_fingerprint = CASE WHEN d.outcome = 'dead' THEN d.error_fingerprint ELSE job.error_fingerprint END,
       updated_at = $2::timestamptz
   FROM jsonb_to_recordset($1::jsonb) AS d${SETTLE_RECORD}
   WHERE job.id = d.id AND job.state = 'waiting'

@@ -34,14 +34,14 @@
  */
 import { ConveyorError } from '../errors.js';
 import { isFinalState, type Job, type JobState } from '../job.js';
-import { attemptErrorToJson, parseJobId } from '../store/encoding.js';
+import { parseJobId } from '../store/encoding.js';
 import { planFlowJobs } from '../store/flow-jobs.js';
 import { settleDecision, type SettleDecision } from '../store/flow-settling.js';
 import { boundedLimit } from '../store/row-limits.js';
 import type { CallerTransaction, FlowJobInsert, FlowStore } from '../store/store.js';
 import type { PostgresAccess, Queryable } from './access.js';
 import { flowQueries, type FlowQueries } from './flow-queries.js';
-import { insertRecord } from './records.js';
+import { errorFields, insertRecord } from './records.js';
 import { failedChildFromRow, jobFromRow, settleableFromRow, type JobRow, type SettleableRow } from './rows.js';
 
 /** A job a statement changed, with the parent that may need settling because of it. */
@@ -175,8 +175,8 @@ export class PostgresFlows implements FlowStore {
 
 /** A decision as `JOB_SETTLE_APPLY` reads it. */
 function settleRecord(decision: SettleDecision): Record<string, unknown> {
-  if (decision.kind === 'release') return { id: decision.id, outcome: 'release', failed_child_id: null, error: null };
-  return { id: decision.id, outcome: 'dead', failed_child_id: decision.failedChildId, error: attemptErrorToJson(decision.error) };
+  if (decision.kind === 'release') return { id: decision.id, outcome: 'release', failed_child_id: null, error: null, error_fingerprint: null };
+  return { id: decision.id, outcome: 'dead', failed_child_id: decision.failedChildId, ...errorFields(decision.error) };
 }
 
 /** Orders decimal job ids by value. */

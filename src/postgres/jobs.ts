@@ -8,15 +8,19 @@
  */
 import { isFinalState, type Job, type JobState } from '../job.js';
 import type { Logger } from '../logger.js';
-import { parseCursor, parseJobId, storableText } from '../store/encoding.js';
+import { attemptErrorFromJson, parseCursor, parseJobId, storableText } from '../store/encoding.js';
 import { checkIntervalMs, finishedInInterval, type FinishedSlotRow } from '../store/finished-intervals.js';
 import { sortByClaimOrder, type ClaimOrderKey } from '../store/claim-order.js';
+import { latestErrorFingerprint } from '../store/failure-fingerprints.js';
 import type { KeptCountState } from '../store/kept-counts.js';
 import { boundedLimit, NO_CURSOR, unique } from '../store/row-limits.js';
 import { idBoundsFromRow, nextListCursor, textSearchWindow, type IdBounds, type IdBoundsRow } from '../store/text-search.js';
+import type { AttemptErrorJson } from '../store/encoding.js';
 import type {
   CallerTransaction,
   JobClaimParams,
+  FailureCount,
+  FailureTimes,
   JobCount,
   JobStateCount,
   JobFinishedCount,
@@ -269,6 +273,32 @@ export class PostgresJobs implements JobStore {
     return (await this.db.one<{ folded: number }>(this.db.pool, this.sql.JOB_COUNT_FOLD, [limit]))?.folded ?? 0;
   }
 
+  async countFailures(): Promise<FailureCount[]> {
+    const rows = await this.db.all<FailureCount & { fingerprint: string }>(this.db.pool, this.sql.JOB_COUNT_FAILURES, []);
+    return rows
+      .map((row) => ({ ...row, fingerprint: row.fingerprint === '' ? null : row.fingerprint }))
+      .sort((a, b) => compareText(a.fingerprint ?? '', b.fingerprint ?? '') || byGroup(a, b));
+  }
+
+  async failureTimes(params: { fingerprint: string; since: Date }): Promise<FailureTimes | null> {
+    const row = await this.db.one<FailureTimesRow>(this.db.pool, this.sql.JOB_FAILURE_TIMES, [params.fingerprint, params.since]);
+    if (row === undefined) return null;
+    return { firstSeenAt: row.first_seen_at, lastSeenAt: row.last_seen_at, recent: row.recent, sampleJobId: String(row.sample_job_id) };
+  }
+
+  async fingerprintFailures(params: { limit: number }): Promise<number> {
+    const limit = boundedLimit(params.limit);
+    if (limit === 0) return 0;
+    const rows = await this.db.all<UnfingerprintedRow>(this.db.pool, this.sql.JOB_FAILURES_UNFINGERPRINTED, [limit]);
+    if (rows.length === 0) return 0;
+    const records = rows.map((row) => ({
+      id: row.id,
+      error_count: row.error_count,
+      fingerprint: latestErrorFingerprint(row.latest_error === null ? null : attemptErrorFromJson(row.latest_error)).fingerprint,
+    }));
+    return this.db.run(this.db.pool, this.sql.JOB_FAILURE_FINGERPRINTS_SET, [JSON.stringify(records)]);
+  }
+
   async countFinishedSince(params: { since: Date }): Promise<JobFinishedCount[]> {
     return this.db.all<JobFinishedCount>(this.db.pool, this.sql.JOB_COUNT_FINISHED_SINCE, [params.since]);
   }
@@ -311,4 +341,19 @@ function byGroup(a: JobStateCount, b: JobStateCount): number {
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A row of `JOB_FAILURE_TIMES`. */
+interface FailureTimesRow {
+  sample_job_id: string;
+  last_seen_at: Date;
+  first_seen_at: Date;
+  recent: number;
+}
+
+/** A row of `JOB_FAILURES_UNFINGERPRINTED`: the latest error, null without one. */
+interface UnfingerprintedRow {
+  id: string;
+  error_count: number;
+  latest_error: AttemptErrorJson | null;
 }

@@ -1,9 +1,11 @@
 /**
  * Migration 19 (kept job counts) on a schema at version 18 that holds jobs in every state: the counts
- * it starts from are those of the rows, and a job written through another session afterwards (one
+ * it starts from are those of the rows, its failed and dead jobs get their fingerprints written when
+ * asked, and a job written through another session afterwards (one
  * with no search_path set, as any app's would be) changes them.
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { latestErrorFingerprint } from '../store/failure-fingerprints.js';
 import { KEPT_COUNT_STATES } from '../store/kept-counts.js';
 import { describePostgres, dropSchema, freshSchemaName, quoteIdentifier, TEST_POSTGRES_URL, withPostgresClient } from '../testing/postgres-env.js';
 import { openPostgresStore } from './index.js';
@@ -55,6 +57,18 @@ describePostgres('postgres migration 19 (kept job counts)', () => {
       ];
       expect(await store.jobs.countKept({ states: [...KEPT_COUNT_STATES] })).toEqual(expected);
 
+      // Failed and dead jobs from before the migration have no fingerprint until one is written for them.
+      const none = latestErrorFingerprint(undefined).fingerprint;
+      const failures = (fingerprint: string | null) => [
+        { fingerprint, task: 'a', queue: 'q', state: 'dead', count: 2 },
+        { fingerprint, task: 'a', queue: 'q', state: 'failed', count: 1 },
+        { fingerprint, task: 'b', queue: 'q', state: 'dead', count: 1 },
+      ];
+      expect(await store.jobs.countFailures()).toEqual(failures(null));
+      expect(await store.jobs.fingerprintFailures({ limit: 100 })).toBe(4);
+      expect(await store.jobs.foldKeptCounts({ limit: 100 }) >= 0).toBe(true);
+      expect(await store.jobs.countFailures()).toEqual(failures(none));
+      expect(await store.jobs.fingerprintFailures({ limit: 100 })).toBe(0);
       await withPostgresClient(async (client) => {
         await client.query(insertJob('dead', 'b'));
         await client.query(`UPDATE ${s}.jobs SET state = 'queued' WHERE state = 'waiting'`);

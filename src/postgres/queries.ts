@@ -74,7 +74,7 @@ const INSERT_RECORD = `(ord int, task text, queue text, input text, state text, 
  * job runs next: a failed attempt's retry, or a snooze's end.
  */
 const UPDATE_RECORD = `(id bigint, attempt int, worker_id text, kind text, at timestamptz, result text, error jsonb,
-  run_at timestamptz)`;
+  error_fingerprint text, run_at timestamptz)`;
 
 /** States a dedup key is unique among: the predicate of `jobs_dedup_idx`, word for word. */
 const DEDUP_PREDICATE = `dedup_key IS NOT NULL AND state IN ${SQL_DEDUP_KEY}`;
@@ -235,15 +235,49 @@ HAVING sum(count) <> 0`,
 WITH folded AS (
   DELETE FROM ${jobCountChanges}
   WHERE ctid IN (SELECT ctid FROM ${jobCountChanges} LIMIT $1 FOR UPDATE SKIP LOCKED)
-  RETURNING queue, task, state, change
+  RETURNING queue, task, state, fingerprint, change
 ), summed AS (
-  SELECT queue, task, state, sum(change) AS count, count(*) AS changes FROM folded GROUP BY queue, task, state
+  SELECT queue, task, state, fingerprint, sum(change) AS count, count(*) AS changes FROM folded GROUP BY queue, task, state, fingerprint
 ), written AS (
-  INSERT INTO ${jobCounts} (queue, task, state, count)
-  SELECT queue, task, state, count FROM summed ORDER BY queue, task, state
-  ON CONFLICT (queue, task, state) DO UPDATE SET count = ${jobCounts}.count + excluded.count
+  INSERT INTO ${jobCounts} (queue, task, state, fingerprint, count)
+  SELECT queue, task, state, fingerprint, count FROM summed ORDER BY queue, task, state, fingerprint
+  ON CONFLICT (queue, task, state, fingerprint) DO UPDATE SET count = ${jobCounts}.count + excluded.count
 )
 SELECT coalesce(sum(changes), 0)::int AS folded FROM summed`,
+
+    /** Failed and dead jobs by fingerprint, task, queue and state: the folded kept counts plus the changes not folded yet. */
+    JOB_COUNT_FAILURES: `
+SELECT fingerprint, task, queue, state, sum(count)::int AS count
+FROM (
+  SELECT fingerprint, task, queue, state, count FROM ${jobCounts} WHERE state IN ('failed', 'dead')
+  UNION ALL
+  SELECT fingerprint, task, queue, state, change FROM ${jobCountChanges} WHERE state IN ('failed', 'dead')
+) AS kept
+GROUP BY fingerprint, task, queue, state
+HAVING sum(count) <> 0`,
+
+    /** Three ranges of jobs_failure_idx: the newest failure of $1, the oldest, and how many since $2. */
+    JOB_FAILURE_TIMES: `
+SELECT newest.id AS sample_job_id, newest.updated_at AS last_seen_at,
+  (SELECT min(updated_at) FROM ${jobs} WHERE error_fingerprint = $1 AND state IN ('failed', 'dead')) AS first_seen_at,
+  (SELECT count(*)::int FROM ${jobs} WHERE error_fingerprint = $1 AND state IN ('failed', 'dead') AND updated_at >= $2) AS recent
+FROM (
+  SELECT id, updated_at FROM ${jobs} WHERE error_fingerprint = $1 AND state IN ('failed', 'dead')
+  ORDER BY updated_at DESC, id DESC LIMIT 1
+) AS newest`,
+
+    /** Failed and dead jobs with no fingerprint yet (the NULL end of jobs_failure_idx): their latest error. */
+    JOB_FAILURES_UNFINGERPRINTED: `
+SELECT id, jsonb_array_length(errors) AS error_count, errors -> -1 AS latest_error
+FROM ${jobs}
+WHERE error_fingerprint IS NULL AND state IN ('failed', 'dead')
+LIMIT $1`,
+
+    /** Compare-and-set per record of $1: still failed or dead, still unfingerprinted, with the errors it was read with. */
+    JOB_FAILURE_FINGERPRINTS_SET: `
+UPDATE ${jobs} AS job SET error_fingerprint = f.fingerprint
+FROM jsonb_to_recordset($1::jsonb) AS f(id bigint, fingerprint text, error_count int)
+WHERE job.id = f.id AND job.error_fingerprint IS NULL AND job.state IN ('failed', 'dead') AND jsonb_array_length(job.errors) = f.error_count`,
 
     /**
      * One range scan of `jobs_finished_idx` per final state. `state IN (…)` would match the index's
@@ -407,6 +441,7 @@ SET state = CASE u.kind WHEN 'released' THEN 'queued' WHEN 'requeued' THEN 'queu
     finished_at = CASE WHEN u.kind IN ('succeeded', 'dead', 'cancelled') THEN u.at ELSE job.finished_at END,
     run_at = CASE WHEN u.kind IN ('failed', 'snoozed') THEN u.run_at WHEN u.kind IN ('released', 'requeued') THEN u.at ELSE job.run_at END,
     errors = CASE WHEN u.error IS NULL THEN job.errors ELSE job.errors || jsonb_build_array(u.error) END,
+    error_fingerprint = CASE WHEN u.error IS NULL THEN job.error_fingerprint ELSE u.error_fingerprint END,
     attempt = CASE WHEN u.kind IN ('released', 'snoozed') THEN job.attempt - 1 ELSE job.attempt END,
     worker_id = CASE WHEN u.kind IN ('released', 'requeued', 'snoozed') THEN NULL ELSE job.worker_id END,
     started_at = CASE WHEN u.kind IN ('released', 'snoozed') THEN NULL ELSE job.started_at END,

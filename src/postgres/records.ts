@@ -3,6 +3,8 @@
  * one per outcome for `JOB_SET_STATE_IF_RUNNING` (times as ISO strings, JSON values as text).
  */
 import { attemptErrorToJson, parseJobId, toJsonText } from '../store/encoding.js';
+import { errorFingerprintOf } from '../store/error-fingerprint.js';
+import type { JobAttemptError } from '../job.js';
 import type { JobInsert, JobStateUpdate } from '../store/store.js';
 
 /** An outcome as `JOB_SET_STATE_IF_RUNNING` reads it. */
@@ -14,6 +16,8 @@ export interface UpdateRecord {
   at: string;
   result: string | null;
   error: ReturnType<typeof attemptErrorToJson> | null;
+  /** The error's fingerprint (error-fingerprint.ts), the job's error_fingerprint once it is appended. */
+  error_fingerprint: string | null;
   run_at: string | null;
 }
 
@@ -37,21 +41,28 @@ export function insertRecord(job: JobInsert, ord: number, now: Date): Record<str
 export function updateRecord(update: JobStateUpdate): UpdateRecord | null {
   const id = parseJobId(update.id);
   if (id === null) return null;
-  const base = { id, attempt: update.attempt, worker_id: update.workerId, kind: update.kind, at: update.at.toISOString(), result: null, error: null, run_at: null };
+  const base = { id, attempt: update.attempt, worker_id: update.workerId, kind: update.kind, at: update.at.toISOString(), result: null, error: null, error_fingerprint: null, run_at: null };
   switch (update.kind) {
     case 'succeeded':
       return { ...base, result: toJsonText(update.result) };
     case 'failed':
-      return { ...base, error: attemptErrorToJson(update.error), run_at: update.retryAt.toISOString() };
+      return { ...base, ...errorFields(update.error), run_at: update.retryAt.toISOString() };
     case 'dead':
-      return { ...base, error: attemptErrorToJson(update.error) };
+      return { ...base, ...errorFields(update.error) };
     case 'cancelled':
-      return { ...base, error: update.error === null ? null : attemptErrorToJson(update.error) };
+      return update.error === null ? base : { ...base, ...errorFields(update.error) };
     case 'released':
       return base;
     case 'snoozed':
       return { ...base, run_at: update.runAt.toISOString() };
     case 'requeued':
-      return { ...base, error: attemptErrorToJson(update.error) };
+      return { ...base, ...errorFields(update.error) };
   }
+}
+
+/** An error as the statements that append one read it: its JSON and its fingerprint. */
+export function errorFields(error: JobAttemptError): { error: ReturnType<typeof attemptErrorToJson>; error_fingerprint: string } {
+  // The fingerprint of the error as stored (text made storable), as a reader computes it from the job.
+  const stored = attemptErrorToJson(error);
+  return { error: stored, error_fingerprint: errorFingerprintOf(stored) };
 }

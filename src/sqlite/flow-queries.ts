@@ -83,7 +83,7 @@ LIMIT 1`;
 /** Compare-and-set on 'waiting'; returns the parent to settle in turn. */
 export const JOB_SETTLE_DEAD = `
 UPDATE conveyor_jobs
-SET state = 'dead', finished_at = @now, errors = json_insert(errors, '$[#]', json(@error)), updated_at = @now
+SET state = 'dead', finished_at = @now, errors = json_insert(errors, '$[#]', json(@error)), error_fingerprint = @errorFingerprint, updated_at = @now
 WHERE id = @id AND state = 'waiting'
 RETURNING parent_id`;
 

@@ -10,11 +10,12 @@
  */
 import { ConveyorError } from '../errors.js';
 import type { Job } from '../job.js';
-import { attemptErrorToJson, parseJobId, toJsonText } from '../store/encoding.js';
+import { parseJobId, toJsonText } from '../store/encoding.js';
 import { planFlowJobs, type FlowJobPlan } from '../store/flow-jobs.js';
 import { settleDecision } from '../store/flow-settling.js';
 import { boundedLimit } from '../store/row-limits.js';
 import type { FlowJobInsert, FlowStore } from '../store/store.js';
+import { errorParams } from './error-params.js';
 import * as sql from './flow-queries.js';
 import { failedChildFromRow, jobFromRow, settleableFromRow, type FailedChildRow, type FinishedJobRow, type JobRow, type SettleableRow } from './rows.js';
 import type { PreparedStatements } from './statements.js';
@@ -133,7 +134,7 @@ export class SqliteFlows implements FlowStore {
     if (decision.kind === 'release') {
       return this.db.run(sql.JOB_SETTLE_RELEASE, { id, now }) === 1 ? { deadWithParent: null } : 'unchanged';
     }
-    const dead = this.db.get<FinishedJobRow>(sql.JOB_SETTLE_DEAD, { id, now, error: JSON.stringify(attemptErrorToJson(decision.error)) });
+    const dead = this.db.get<FinishedJobRow>(sql.JOB_SETTLE_DEAD, { id, now, ...errorParams(decision.error) });
     return dead === undefined ? 'unchanged' : { deadWithParent: dead.parent_id };
   }
 }

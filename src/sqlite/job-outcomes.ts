@@ -8,10 +8,10 @@
  * and the parent settled because of it change together. Each update is fenced by (id, attempt,
  * workerId): a worker that lost its lease changes nothing.
  */
-import type { JobAttemptError } from '../job.js';
-import { attemptErrorToJson, parseJobId, toJsonText } from '../store/encoding.js';
+import { parseJobId, toJsonText } from '../store/encoding.js';
 import { leaseRecoveryUpdate } from '../store/lease-recovery.js';
 import type { JobStateUpdate } from '../store/store.js';
+import { errorParams } from './error-params.js';
 import type { SqliteFlows } from './flows.js';
 import * as sql from './queries.js';
 import { expiredLeaseFromRow, type ExpiredLeaseRow, type FinishedJobRow } from './rows.js';
@@ -34,16 +34,16 @@ export class SqliteJobOutcomes {
         return this.settleParentOf(finished, fence.at);
       }
       case 'failed': {
-        const params = { ...fence, retryAt: update.retryAt.getTime(), error: errorJsonText(update.error) };
+        const params = { ...fence, retryAt: update.retryAt.getTime(), ...errorParams(update.error) };
         return this.db.run(sql.JOB_SET_FAILED, params) === 1;
       }
       case 'dead': {
-        const finished = this.db.get<FinishedJobRow>(sql.JOB_SET_DEAD, { ...fence, error: errorJsonText(update.error) });
+        const finished = this.db.get<FinishedJobRow>(sql.JOB_SET_DEAD, { ...fence, ...errorParams(update.error) });
         return this.settleParentOf(finished, fence.at);
       }
       case 'cancelled': {
-        const error = update.error === null ? null : errorJsonText(update.error);
-        const finished = this.db.get<FinishedJobRow>(sql.JOB_SET_CANCELLED, { ...fence, error });
+        const error = update.error === null ? { error: null, errorFingerprint: null } : errorParams(update.error);
+        const finished = this.db.get<FinishedJobRow>(sql.JOB_SET_CANCELLED, { ...fence, ...error });
         return this.settleParentOf(finished, fence.at);
       }
       case 'released':
@@ -51,7 +51,7 @@ export class SqliteJobOutcomes {
       case 'snoozed':
         return this.db.run(sql.JOB_SET_SNOOZED, { ...fence, runAt: update.runAt.getTime() }) === 1;
       case 'requeued':
-        return this.db.run(sql.JOB_SET_REQUEUED, { ...fence, error: errorJsonText(update.error) }) === 1;
+        return this.db.run(sql.JOB_SET_REQUEUED, { ...fence, ...errorParams(update.error) }) === 1;
     }
   }
 
@@ -74,9 +74,4 @@ export class SqliteJobOutcomes {
     if (finished.parent_id !== null) this.flows.settle([finished.parent_id], now);
     return true;
   }
-}
-
-/** The JSON text `json_insert(errors, '$[#]', json(@error))` appends. */
-function errorJsonText(error: JobAttemptError): string {
-  return JSON.stringify(attemptErrorToJson(error));
 }

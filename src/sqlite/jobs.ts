@@ -9,13 +9,17 @@
 import Database from 'better-sqlite3';
 import { ConveyorError, ConveyorStateError } from '../errors.js';
 import type { Job, JobState } from '../job.js';
-import { parseCursor, parseJobId, storableText, toJsonText } from '../store/encoding.js';
+import { attemptErrorFromJson, parseCursor, parseJobId, storableText, toJsonText } from '../store/encoding.js';
 import { checkIntervalMs, finishedInInterval, type FinishedSlotRow } from '../store/finished-intervals.js';
+import { latestErrorFingerprint } from '../store/failure-fingerprints.js';
 import type { KeptCountState } from '../store/kept-counts.js';
 import { boundedLimit, NO_CURSOR, unique } from '../store/row-limits.js';
 import { idBoundsFromRow, nextListCursor, textSearchWindow, type IdBoundsRow } from '../store/text-search.js';
+import type { AttemptErrorJson } from '../store/encoding.js';
 import type {
   JobClaimParams,
+  FailureCount,
+  FailureTimes,
   JobCount,
   JobStateCount,
   JobFinishedCount,
@@ -226,6 +230,32 @@ export class SqliteJobs implements JobStore {
     return 0;
   }
 
+  async countFailures(): Promise<FailureCount[]> {
+    const rows = this.db.all<FailureCount & { fingerprint: string }>(sql.JOB_COUNT_FAILURES);
+    return rows.map((row) => ({ ...row, fingerprint: row.fingerprint === '' ? null : row.fingerprint }));
+  }
+
+  async failureTimes(params: { fingerprint: string; since: Date }): Promise<FailureTimes | null> {
+    const row = this.db.get<FailureTimesRow>(sql.JOB_FAILURE_TIMES, { fingerprint: params.fingerprint, since: params.since.getTime() });
+    if (row === undefined) return null;
+    return { firstSeenAt: new Date(row.first_seen_at), lastSeenAt: new Date(row.last_seen_at), recent: row.recent, sampleJobId: String(row.sample_job_id) };
+  }
+
+  async fingerprintFailures(params: { limit: number }): Promise<number> {
+    const limit = boundedLimit(params.limit);
+    if (limit === 0) return 0;
+    return this.db.immediate(() => {
+      const rows = this.db.all<UnfingerprintedRow>(sql.JOB_FAILURES_UNFINGERPRINTED, { limit });
+      let written = 0;
+      for (const row of rows) {
+        const latest = row.latest_error === null ? null : attemptErrorFromJson(JSON.parse(row.latest_error) as AttemptErrorJson);
+        const fingerprint = latestErrorFingerprint(latest).fingerprint;
+        written += this.db.run(sql.JOB_FAILURE_FINGERPRINT_SET, { id: row.id, fingerprint, errorCount: row.error_count });
+      }
+      return written;
+    });
+  }
+
   async countFinishedSince(params: { since: Date }): Promise<JobFinishedCount[]> {
     return this.db.all<JobFinishedCount>(sql.JOB_COUNT_FINISHED_SINCE, { since: params.since.getTime() });
   }
@@ -256,4 +286,19 @@ function compareNumeric(a: string, b: string): number {
 
 function isUniqueViolation(error: unknown): boolean {
   return error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/** A row of `JOB_FAILURE_TIMES` (times as ms since the epoch). */
+interface FailureTimesRow {
+  sample_job_id: number;
+  last_seen_at: number;
+  first_seen_at: number;
+  recent: number;
+}
+
+/** A row of `JOB_FAILURES_UNFINGERPRINTED`: the latest error as JSON text, null without one. */
+interface UnfingerprintedRow {
+  id: number;
+  error_count: number;
+  latest_error: string | null;
 }

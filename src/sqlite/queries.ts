@@ -144,9 +144,42 @@ ORDER BY job.task, job.queue, job.state`;
 
 /** The kept counts (`0017_job_counts.sql`) of the states in @states (a JSON array). */
 export const JOB_COUNT_KEPT = `
-SELECT task, queue, state, count FROM conveyor_job_counts
-WHERE state IN (SELECT value FROM json_each(@states)) AND count <> 0
+SELECT task, queue, state, sum(count) AS count FROM conveyor_job_counts
+WHERE state IN (SELECT value FROM json_each(@states))
+GROUP BY task, queue, state
+HAVING sum(count) <> 0
 ORDER BY task, queue, state`;
+
+/** Failed and dead jobs by fingerprint, task, queue and state, from the kept counts. */
+export const JOB_COUNT_FAILURES = `
+SELECT fingerprint, task, queue, state, count FROM conveyor_job_counts
+WHERE state IN ('failed', 'dead') AND count <> 0
+ORDER BY fingerprint, task, queue, state`;
+
+/**
+ * Three ranges of conveyor_jobs_failure_idx, whose predicate the state IN (…) repeats word for word:
+ * the newest failure of @fingerprint, the oldest, and how many since @since.
+ */
+export const JOB_FAILURE_TIMES = `
+SELECT newest.id AS sample_job_id, newest.updated_at AS last_seen_at,
+  (SELECT min(updated_at) FROM conveyor_jobs WHERE error_fingerprint = @fingerprint AND state IN ('failed', 'dead')) AS first_seen_at,
+  (SELECT count(*) FROM conveyor_jobs WHERE error_fingerprint = @fingerprint AND state IN ('failed', 'dead') AND updated_at >= @since) AS recent
+FROM (
+  SELECT id, updated_at FROM conveyor_jobs WHERE error_fingerprint = @fingerprint AND state IN ('failed', 'dead')
+  ORDER BY updated_at DESC, id DESC LIMIT 1
+) AS newest`;
+
+/** Failed and dead jobs with no fingerprint yet (the NULL end of conveyor_jobs_failure_idx): their latest error. */
+export const JOB_FAILURES_UNFINGERPRINTED = `
+SELECT id, json_array_length(errors) AS error_count, json_extract(errors, '$[#-1]') AS latest_error
+FROM conveyor_jobs
+WHERE error_fingerprint IS NULL AND state IN ('failed', 'dead')
+LIMIT @limit`;
+
+/** Compare-and-set: still failed or dead, still unfingerprinted, with the errors it was read with. */
+export const JOB_FAILURE_FINGERPRINT_SET = `
+UPDATE conveyor_jobs SET error_fingerprint = @fingerprint
+WHERE id = @id AND error_fingerprint IS NULL AND state IN ('failed', 'dead') AND json_array_length(errors) = @errorCount`;
 
 /**
  * One range scan of `conveyor_jobs_finished_idx` per final state (the IN list on its first column);
@@ -250,7 +283,8 @@ LIMIT @limit`;
 
 // ---- jobs: outcomes of a running attempt, each fenced by (id, attempt, worker_id) -------------
 
-// `@error` is one JSON object, appended to the job's history with json_insert(errors, '$[#]', …).
+// `@error` is one JSON object, appended to the job's history with json_insert(errors, '$[#]', …),
+// and `@errorFingerprint` its fingerprint (error-fingerprint.ts), the job's error_fingerprint from then on.
 // The outcomes that finish a job return its `parent_id`, so the store settles the parent (a flow
 // job waiting for it) in the same transaction; for the many jobs without one that costs nothing more.
 
@@ -262,12 +296,14 @@ RETURNING parent_id`;
 
 export const JOB_SET_FAILED = `
 UPDATE conveyor_jobs
-SET state = 'failed', run_at = @retryAt, errors = json_insert(errors, '$[#]', json(@error)), lease_expires_at = NULL, updated_at = @at
+SET state = 'failed', run_at = @retryAt, errors = json_insert(errors, '$[#]', json(@error)), error_fingerprint = @errorFingerprint,
+    lease_expires_at = NULL, updated_at = @at
 WHERE id = @id AND state = 'running' AND attempt = @attempt AND worker_id = @workerId`;
 
 export const JOB_SET_DEAD = `
 UPDATE conveyor_jobs
-SET state = 'dead', finished_at = @at, errors = json_insert(errors, '$[#]', json(@error)), lease_expires_at = NULL, updated_at = @at
+SET state = 'dead', finished_at = @at, errors = json_insert(errors, '$[#]', json(@error)), error_fingerprint = @errorFingerprint,
+    lease_expires_at = NULL, updated_at = @at
 WHERE id = @id AND state = 'running' AND attempt = @attempt AND worker_id = @workerId
 RETURNING parent_id`;
 
@@ -276,6 +312,7 @@ export const JOB_SET_CANCELLED = `
 UPDATE conveyor_jobs
 SET state = 'cancelled', finished_at = @at,
     errors = CASE WHEN @error IS NULL THEN errors ELSE json_insert(errors, '$[#]', json(@error)) END,
+    error_fingerprint = CASE WHEN @error IS NULL THEN error_fingerprint ELSE @errorFingerprint END,
     lease_expires_at = NULL, updated_at = @at
 WHERE id = @id AND state = 'running' AND attempt = @attempt AND worker_id = @workerId
 RETURNING parent_id`;
@@ -301,7 +338,8 @@ WHERE id = @id AND state = 'running' AND attempt = @attempt AND worker_id = @wor
 /** Lease recovery gives a job back to its queue: the attempt counted, its error appended. */
 export const JOB_SET_REQUEUED = `
 UPDATE conveyor_jobs
-SET state = 'queued', run_at = @at, worker_id = NULL, errors = json_insert(errors, '$[#]', json(@error)), lease_expires_at = NULL,
+SET state = 'queued', run_at = @at, worker_id = NULL, errors = json_insert(errors, '$[#]', json(@error)), error_fingerprint = @errorFingerprint,
+    lease_expires_at = NULL,
     updated_at = @at
 WHERE id = @id AND state = 'running' AND attempt = @attempt AND worker_id = @workerId`;
 

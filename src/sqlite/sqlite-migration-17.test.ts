@@ -1,12 +1,14 @@
 /**
  * Migration 17 (kept job counts) on a database at version 16 that holds jobs in every state: the
- * counts it starts from are those of the rows, and writes through another connection change them.
+ * counts it starts from are those of the rows, its failed and dead jobs get their fingerprints written
+ * when asked, and writes through another connection change them.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { latestErrorFingerprint } from '../store/failure-fingerprints.js';
 import { KEPT_COUNT_STATES } from '../store/kept-counts.js';
 import { openSqliteStore } from './index.js';
 import { migrations } from './migrations.generated.js';
@@ -48,6 +50,18 @@ it('starts the kept counts from the jobs already there, and keeps them from then
       { task: 'a', queue: 'q', state: 'waiting', count: 1 },
       { task: 'b', queue: 'q', state: 'dead', count: 1 },
     ]);
+    // Failed and dead jobs from before the migration have no fingerprint until one is written for them.
+    const none = latestErrorFingerprint(undefined).fingerprint;
+    const failures = (fingerprint: string | null) => [
+      { fingerprint, task: 'a', queue: 'q', state: 'dead', count: 2 },
+      { fingerprint, task: 'a', queue: 'q', state: 'failed', count: 1 },
+      { fingerprint, task: 'b', queue: 'q', state: 'dead', count: 1 },
+    ];
+    expect(await store.jobs.countFailures()).toEqual(failures(null));
+    expect(await store.jobs.fingerprintFailures({ limit: 100 })).toBe(4);
+    expect(await store.jobs.foldKeptCounts({ limit: 100 }) >= 0).toBe(true);
+    expect(await store.jobs.countFailures()).toEqual(failures(none));
+    expect(await store.jobs.fingerprintFailures({ limit: 100 })).toBe(0);
     const other = new Database(path);
     try {
       other.prepare(`INSERT INTO conveyor_jobs (task, queue, input, state, priority, run_at, max_attempts, created_at, updated_at) VALUES ('b', 'q', '{}', 'dead', 0, 0, 3, 0, 0)`).run();

@@ -144,7 +144,7 @@ describe('migration 5 (flows) on a database at version 4', () => {
       .filter((entry) => entry.type === 'index' && entry.tbl_name === 'conveyor_jobs')
       .map((entry) => entry.name);
     expect(indexNames).toEqual([
-      'conveyor_jobs_claim_idx', 'conveyor_jobs_dedup_idx', 'conveyor_jobs_due_idx', 'conveyor_jobs_finished_idx', 'conveyor_jobs_flow_idx',
+      'conveyor_jobs_claim_idx', 'conveyor_jobs_dedup_idx', 'conveyor_jobs_due_idx', 'conveyor_jobs_failure_idx', 'conveyor_jobs_finished_idx', 'conveyor_jobs_flow_idx',
       'conveyor_jobs_lease_idx', 'conveyor_jobs_parent_idx', 'conveyor_jobs_queue_idx', 'conveyor_jobs_running_key_idx', 'conveyor_jobs_state_idx',
       'conveyor_jobs_task_idx', 'conveyor_jobs_unfinished_child_idx', 'conveyor_jobs_waiting_idx', 'conveyor_jobs_worker_idx',
     ]);

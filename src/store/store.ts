@@ -199,6 +199,25 @@ export interface JobCount extends JobStateCount {
   oldestCreatedAt: Date;
 }
 
+/** Failed and dead jobs counted by fingerprint, task, queue and state (`jobs.countFailures`). */
+export interface FailureCount {
+  fingerprint: string | null;
+  task: string;
+  queue: string;
+  state: 'failed' | 'dead';
+  count: number;
+}
+
+/** See `jobs.failureTimes`. */
+export interface FailureTimes {
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+  /** How many of the fingerprint's failed and dead jobs last failed at or after `since`. */
+  recent: number;
+  /** The newest of them. */
+  sampleJobId: string;
+}
+
 /** Jobs of one queue that reached one final state, counted by `jobs.countFinishedSince`. */
 export interface JobFinishedCount {
   queue: string;
@@ -379,6 +398,24 @@ export interface JobStore {
    * with one writer, changes the counts in place and folds nothing.
    */
   foldKeptCounts(params: { limit: number }): Promise<number>;
+  /**
+   * Failed and dead jobs by (fingerprint of the latest error, task, queue, state), from the kept
+   * counts: one row per group however many jobs. `fingerprint` is null for jobs whose fingerprint is
+   * not written yet (they failed before the store kept fingerprints: `fingerprintFailures`).
+   */
+  countFailures(): Promise<FailureCount[]>;
+  /**
+   * When the failed and dead jobs of one fingerprint last failed (their `updatedAt`): the earliest,
+   * the latest with that job's id (the newest; ties: highest id), and how many at or after `since`.
+   * Null when none has it. Read through the fingerprint index, never the other jobs.
+   */
+  failureTimes(params: { fingerprint: string; since: Date }): Promise<FailureTimes | null>;
+  /**
+   * Write the fingerprint of at most `limit` failed or dead jobs that have none (`error-fingerprint.ts`,
+   * of their latest error); returns how many were written. A job whose errors changed since it was
+   * read is left for the next call.
+   */
+  fingerprintFailures(params: { limit: number }): Promise<number>;
   /** Count jobs whose `finishedAt` is at or after `since` by (queue, final state); groups with no jobs are left out. */
   countFinishedSince(params: { since: Date }): Promise<JobFinishedCount[]>;
   /**

@@ -5,7 +5,7 @@
  * attempt's error with its stack, and, for a flow job, its flow as a tree. Run now, retry and cancel are POST forms that come back here; the input can be copied, or enqueued again after an edit. Every value from the job is escaped by `html`.
  */
 import { DUE_STATES, RETRYABLE_STATES, isFinalState, type Job, type JobState } from '../../job.js';
-import { errorType } from '../../insights/error-fingerprint.js';
+import { errorType } from '../../store/error-fingerprint.js';
 import type { DependencyWait } from '../../insights/dependency-waits.js';
 import type { StepWait } from '../../insights/step-waits.js';
 import type { StepRecord } from '../../store/store-records.js';

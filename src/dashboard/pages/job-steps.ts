@@ -5,7 +5,7 @@
  * a wait which event it waits for, and a failed step its error. Bars are sized by SVG attributes, so
  * the Content-Security-Policy needs no inline styles.
  */
-import { errorType } from '../../insights/error-fingerprint.js';
+import { errorType } from '../../store/error-fingerprint.js';
 import type { StepRecord } from '../../store/store-records.js';
 import { formatDuration, timeAgo, timeExact } from '../format.js';
 import { EMPTY, html, type Html } from '../html.js';

@@ -52,6 +52,8 @@ export const DASHBOARD_TEST_TASKS: Task[] = [renderInvoice, sendEmail, buildExpo
 
 export interface DashboardServer {
   url: string;
+  /** The SQLite store the server runs on (`sqlite:<path>`), for a test to reach its file. */
+  storeUrl: string;
   conveyor: Conveyor;
   /** A started worker for these tasks, polling fast; stopped by `close()`. */
   startWorker(tasks: Task[]): Promise<Worker>;
@@ -78,6 +80,7 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
   const server = await startServer({ app, port: 0, host: '127.0.0.1' });
   return {
     url: server.url,
+    storeUrl: store.storeUrl,
     conveyor,
     startWorker: async (tasks) => {
       const worker = conveyor.createWorker({ tasks, pollIntervalMs: 50, concurrency: 4 });

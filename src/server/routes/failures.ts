@@ -5,7 +5,7 @@
  * as the dashboard's, over the newest failed and dead jobs up to a cap that the answer reports.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { isFingerprint } from '../../insights/error-fingerprint.js';
+import { isFingerprint } from '../../store/error-fingerprint.js';
 import { DEFAULT_FAILURE_SCAN_LIMIT } from '../../insights/failure-groups.js';
 import type { ServerDeps } from '../deps.js';
 import { errorResponses, HttpError } from '../errors.js';

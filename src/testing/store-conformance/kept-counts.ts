@@ -3,12 +3,16 @@
  * harness checks after every test of every migrated group that the kept counts equal a count of the
  * rows (`expectKeptCountsMatchRows`), so each state change the suite makes (inserts, claims, every
  * outcome, cancels, retries, run-now, lease recovery, promotion, flows settling, deletes and prunes)
- * is checked against them too.
+ * is checked against them too; and that the failure counts by fingerprint equal those computed here
+ * from each failed and dead job's latest error, so every statement that appends an error is checked
+ * to write its fingerprint.
  */
 import { expect } from 'vitest';
 import { KEPT_COUNT_STATES } from '../../store/kept-counts.js';
-import type { JobStateCount, Store } from '../../store/store.js';
+import { latestErrorFingerprint } from '../../store/failure-fingerprints.js';
+import type { FailureCount, JobStateCount, Store } from '../../store/store.js';
 import type { SuiteSection } from './context.js';
+import { walk } from './list-count.js';
 import { at, claimJob, finishClaimed, insertFlow, insertJob, jobInState, t0 } from './helpers.js';
 
 /** By task, queue and state, as `countKept` and `countByGroup` return them. */
@@ -31,6 +35,28 @@ export async function expectKeptCountsMatchRows(store: Store): Promise<void> {
   const rows = sortedCounts(await store.jobs.countByGroup({ states: [...KEPT_COUNT_STATES] }));
   expect(sortedCounts(await store.jobs.countKept({ states: [...KEPT_COUNT_STATES] })), 'kept counts before folding, against the rows').toEqual(rows);
   expect(await keptCounts(store), 'kept counts after folding, against the rows').toEqual(rows);
+  expect(sortedFailures(await store.jobs.countFailures()), 'failure counts by fingerprint, against the failed and dead jobs').toEqual(await failuresOfRows(store));
+}
+
+/** Failed and dead jobs grouped by the fingerprint of their latest error, computed here from each job. */
+async function failuresOfRows(store: Store): Promise<FailureCount[]> {
+  const groups = new Map<string, FailureCount>();
+  for (const page of await walk(store, { states: ['failed', 'dead'] }, 500)) {
+    for (const job of page) {
+      const fingerprint = latestErrorFingerprint(job.errors.at(-1)).fingerprint;
+      const state = job.state as FailureCount['state'];
+      const key = [fingerprint, job.task, job.queue, state].join('\u0000');
+      const group = groups.get(key) ?? { fingerprint, task: job.task, queue: job.queue, state, count: 0 };
+      group.count += 1;
+      groups.set(key, group);
+    }
+  }
+  return sortedFailures([...groups.values()]);
+}
+
+function sortedFailures(counts: readonly FailureCount[]): FailureCount[] {
+  const key = (c: FailureCount) => [c.fingerprint ?? '', c.task, c.queue, c.state].join('\u0000');
+  return [...counts].map(({ fingerprint, task, queue, state, count }) => ({ fingerprint, task, queue, state, count })).sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
 }
 
 export const keptCountTests: SuiteSection = (suite) => {
@@ -120,6 +146,39 @@ export const keptCountTests: SuiteSection = (suite) => {
       await expectKeptCountsMatchRows(store);
       expect(await keptCounts(other)).toEqual(await keptCounts(store));
       expect((await keptCounts(store)).reduce((sum, c) => sum + c.count, 0), 'dead and cancelled jobs').toBe(20);
+    });
+  });
+
+  suite.group('jobs.countFailures and failureTimes', { migrate: true }, (group) => {
+    group.test('count failed and dead jobs by the fingerprint of their latest error, and time each fingerprint through its index', async ({ store }) => {
+      const fail = async (task: string, message: string, outcome: 'failed' | 'dead', when: Date) => {
+        const job = await insertJob(store, { task, now: t0 });
+        await finishClaimed(store, await claimJob(store, job, { now: at(1) }), outcome, when, { message });
+        return job;
+      };
+      const first = await fail('a', 'User 1 not found', 'dead', at(10));
+      await fail('b', 'User 2 not found', 'failed', at(20));
+      const newest = await fail('a', 'User 3 not found', 'dead', at(30));
+      const other = await fail('a', 'Disk full', 'dead', at(40));
+      const fingerprintOf = async (id: string) => latestErrorFingerprint((await store.jobs.get({ id }))?.errors.at(-1)).fingerprint;
+      const userNotFound = await fingerprintOf(first.id);
+      const diskFull = await fingerprintOf(other.id);
+      expect(userNotFound).not.toBe(diskFull);
+      while ((await store.jobs.foldKeptCounts({ limit: 1000 })) > 0);
+      expect(sortedFailures(await store.jobs.countFailures())).toEqual(
+        sortedFailures([
+          { fingerprint: userNotFound, task: 'a', queue: 'default', state: 'dead', count: 2 },
+          { fingerprint: userNotFound, task: 'b', queue: 'default', state: 'failed', count: 1 },
+          { fingerprint: diskFull, task: 'a', queue: 'default', state: 'dead', count: 1 },
+        ]),
+      );
+      expect(await store.jobs.failureTimes({ fingerprint: userNotFound, since: at(15) })).toEqual({ firstSeenAt: at(10), lastSeenAt: at(30), recent: 2, sampleJobId: newest.id });
+      expect(await store.jobs.failureTimes({ fingerprint: diskFull, since: at(50) })).toEqual({ firstSeenAt: at(40), lastSeenAt: at(40), recent: 0, sampleJobId: other.id });
+      expect(await store.jobs.failureTimes({ fingerprint: '0123456789abcdef', since: t0 })).toBeNull();
+      // Retried, the newest leaves the group: its times follow.
+      await store.jobs.retry({ id: newest.id, now: at(50) });
+      expect(await store.jobs.failureTimes({ fingerprint: userNotFound, since: t0 })).toMatchObject({ lastSeenAt: at(20), recent: 2 });
+      expect(await store.jobs.fingerprintFailures({ limit: 100 }), 'every failure was fingerprinted as it was written').toBe(0);
     });
   });
 };
