@@ -18,11 +18,13 @@
  */
 import type { ChildFailurePolicy, Job, JobAttemptError, JobProgress, JobState } from '../job.js';
 import type { StepStore } from './step-store.js';
+import type { FailureCount, FailureTimes, JobCount, JobFinishedCount, JobStateCount } from './count-records.js';
 import type { KeptCountState } from './kept-counts.js';
 import type { StoreFault } from './store-fault.js';
 import type { ArtifactCommitResult, ArtifactRecord, StepKind, StepStatus, DependencyStatus, HandlerIgnoringAbort, MigrationStatus, QueueLimits, QueueState, ScheduleFireResult, ScheduleRecord, ScheduleUpsert, SessionRecord, WorkerRecord } from './store-records.js';
 
 export type * from './store-records.js';
+export type * from './count-records.js';
 export type { StepStore } from './step-store.js';
 
 /** What a store can or cannot do. The engine and the conformance suite read these. */
@@ -184,46 +186,6 @@ export type JobStateUpdate =
   | { kind: 'snoozed'; id: string; attempt: number; workerId: string; at: Date; runAt: Date }
   /** The attempt's lease expired with attempts left (lease recovery): queued again now, this attempt counted, with `error`. */
   | { kind: 'requeued'; id: string; attempt: number; workerId: string; at: Date; error: JobAttemptError };
-
-/** Jobs counted by (task, queue, state). */
-export interface JobStateCount {
-  task: string;
-  queue: string;
-  state: JobState;
-  count: number;
-}
-
-/** Jobs counted by (task, queue, state) from their rows, with the oldest. */
-export interface JobCount extends JobStateCount {
-  /** `createdAt` of the oldest job in the group. */
-  oldestCreatedAt: Date;
-}
-
-/** Failed and dead jobs counted by fingerprint, task, queue and state (`jobs.countFailures`). */
-export interface FailureCount {
-  fingerprint: string | null;
-  task: string;
-  queue: string;
-  state: 'failed' | 'dead';
-  count: number;
-}
-
-/** See `jobs.failureTimes`. */
-export interface FailureTimes {
-  firstSeenAt: Date;
-  lastSeenAt: Date;
-  /** How many of the fingerprint's failed and dead jobs last failed at or after `since`. */
-  recent: number;
-  /** The newest of them. */
-  sampleJobId: string;
-}
-
-/** Jobs of one queue that reached one final state, counted by `jobs.countFinishedSince`. */
-export interface JobFinishedCount {
-  queue: string;
-  state: 'succeeded' | 'dead' | 'cancelled';
-  count: number;
-}
 
 /**
  * One change of a job's state or progress, as the store's event log holds it: written by the store
