@@ -7,14 +7,14 @@ import { formatTime, oneLine, print } from './table.js';
 
 export function failuresCommand(): Command {
   return new Command('failures')
-    .description(`failed and dead jobs grouped by the fingerprint of their latest error (the newest ${DEFAULT_FAILURE_SCAN_LIMIT.toLocaleString('en-US')} read), biggest group first`)
+    .description(`failed and dead jobs grouped by the fingerprint of their latest error biggest group first`)
     .option('--json', 'print the groups as JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
       await withCliConveyor(command, async (conveyor) => {
         const report = await conveyor.insights.failureGroups();
         if (options.json === true) return print(JSON.stringify(report, null, 2));
         const lines = report.groups.length === 0 ? ['no failed or dead jobs'] : report.groups.map(formatGroup);
-        if (report.capped) lines.push(`only the newest ${report.scanned.toLocaleString('en-US')} failed and dead jobs were read; older ones are not counted`);
+        if (report.capped) lines.push(`${report.scanned.toLocaleString('en-US')} failed and dead jobs counted; more failed before this version kept fingerprints: run again to count the next ${report.limit.toLocaleString('en-US')}`);
         print(lines.join('\n'));
       });
     })

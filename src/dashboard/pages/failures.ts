@@ -22,7 +22,7 @@ export function failuresPage(report: FailureGroupReport, now: Date): Page {
 
 function failuresLive(report: FailureGroupReport, now: Date): Html {
   const basis = report.capped
-    ? html`<p class="warning" data-failure-basis>Based on the newest ${report.scanned.toLocaleString('en-US')} failed or dead jobs; older ones are not counted.</p>`
+    ? html`<p class="warning" data-failure-basis>Based on ${plural(report.scanned, 'failed or dead job', 'failed or dead jobs')}; more, which failed before this version kept fingerprints, are counted as each visit fingerprints the next ${report.limit.toLocaleString('en-US')}.</p>`
     : html`<p class="muted" data-failure-basis>Based on all ${plural(report.scanned, 'failed or dead job', 'failed or dead jobs')}.</p>`;
   if (report.groups.length === 0) return html`${basis}<div class="panel empty">No failed or dead jobs.</div>`;
   return html`${basis}<table class="failure-groups">

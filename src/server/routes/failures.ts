@@ -33,8 +33,8 @@ const FailureGroupSchema = z
 const FailureGroupListSchema = z
   .object({
     groups: z.array(FailureGroupSchema).openapi({ description: 'Biggest group first' }),
-    scanned: z.number().int().openapi({ description: 'Failed and dead jobs read, newest first' }),
-    capped: z.boolean().openapi({ description: 'True when there were more failed and dead jobs than the scan reads: the groups cover the newest `scanned`' }),
+    scanned: z.number().int().openapi({ description: 'Failed and dead jobs the groups count' }),
+    capped: z.boolean().openapi({ description: 'True when failed or dead jobs are left out: more than the report fingerprints at once failed before the store kept fingerprints; the next reports count them' }),
   })
   .openapi('FailureGroupList');
 
