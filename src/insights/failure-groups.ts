@@ -76,12 +76,12 @@ export type FailureStore = Pick<Store, 'jobs'>;
 const GROUP_READS_AT_ONCE = 8;
 
 /**
- * The report as of `now`: first the fingerprints of up to `limit` failed and dead jobs that have
- * none, then the kept counts by fingerprint, then each group's times and newest job.
+ * The report as of `now`: the kept counts by fingerprint (after writing the fingerprints of up to
+ * `limit` failed and dead jobs when some have none), then each group's times and newest job.
  */
 export async function loadFailureGroups(store: FailureStore, limit: number = DEFAULT_FAILURE_SCAN_LIMIT, now: Date = new Date()): Promise<FailureGroupReport> {
-  await store.jobs.fingerprintFailures({ limit });
-  const counts = await store.jobs.countFailures();
+  let counts = await store.jobs.countFailures();
+  if (counts.some((count) => count.fingerprint === null) && (await store.jobs.fingerprintFailures({ limit })) > 0) counts = await store.jobs.countFailures();
   const byFingerprint = new Map<string, FailureCount[]>();
   let unfingerprinted = 0;
   for (const count of counts) {
