@@ -74,7 +74,8 @@ describe('drain', () => {
     expect(dead?.error).toBeInstanceOf(TypeError);
   });
 
-  it('stops with an error naming the task when jobs keep coming past maxJobs', async () => {
+  /** A task each of whose jobs enqueues the next: a drain of it never ends by itself. */
+  async function startEndlessLoop(): Promise<TestConveyor> {
     const forever = defineTask({
       name: 'loop.forever',
       input: z.object({ i: z.number() }),
@@ -82,21 +83,18 @@ describe('drain', () => {
         await t!.conveyor.enqueue('loop.forever', { i: i + 1 });
       },
     });
-    t = await createTestConveyor({ tasks: [forever], now: START });
-    await t.conveyor.enqueue(forever, { i: 0 });
+    const loop = await createTestConveyor({ tasks: [forever], now: START });
+    await loop.conveyor.enqueue(forever, { i: 0 });
+    return loop;
+  }
+
+  it('stops with an error naming the task when jobs keep coming past maxJobs', async () => {
+    t = await startEndlessLoop();
     await expect(t.drain({ maxJobs: 5 })).rejects.toThrow(/drain\(\) ran 5 jobs \(tasks: loop\.forever\) and jobs are still due.*drain\(\{ maxJobs: 5000 \}\)/);
   });
 
   it('leaves the job past maxJobs queued, its attempt not counted, when it stops', async () => {
-    const forever = defineTask({
-      name: 'loop.forever',
-      input: z.object({ i: z.number() }),
-      run: async ({ i }): Promise<void> => {
-        await t!.conveyor.enqueue('loop.forever', { i: i + 1 });
-      },
-    });
-    t = await createTestConveyor({ tasks: [forever], now: START });
-    await t.conveyor.enqueue(forever, { i: 0 });
+    t = await startEndlessLoop();
     await expect(t.drain({ maxJobs: 3 })).rejects.toThrow(/drain\(\) ran 3 jobs \(tasks: loop\.forever\) and jobs are still due/);
     const { jobs } = await t.conveyor.listJobs({ task: 'loop.forever' });
     expect(jobs.map((job) => [job.input, job.state, job.attempt])).toEqual([
