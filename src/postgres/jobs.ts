@@ -15,7 +15,6 @@ import { latestErrorFingerprint } from '../store/failure-fingerprints.js';
 import type { KeptCountState } from '../store/kept-counts.js';
 import { boundedLimit, NO_CURSOR, unique } from '../store/row-limits.js';
 import { idBoundsFromRow, nextListCursor, textSearchWindow, type IdBounds, type IdBoundsRow } from '../store/text-search.js';
-import type { AttemptErrorJson } from '../store/encoding.js';
 import type {
   CallerTransaction,
   JobClaimParams,
@@ -46,7 +45,7 @@ import { sendableListFilter } from './list-filter.js';
 import type { PostgresQueries } from './queries.js';
 import { leaseRecoveryUpdate } from '../store/lease-recovery.js';
 import { updateRecord, type UpdateRecord } from './records.js';
-import { expiredLeaseFromRow, jobFromRow, jobSummaryFromRow, leaseFromRow, type ExpiredLeaseRow, type JobCountRow, type JobRow, type JobSummaryRow, type LeaseRow } from './rows.js';
+import { expiredLeaseFromRow, jobFromRow, jobSummaryFromRow, leaseFromRow, type ExpiredLeaseRow, type FailureTimesRow, type JobCountRow, type JobRow, type JobSummaryRow, type LeaseRow, type UnfingerprintedRow } from './rows.js';
 
 /** What the jobs part works with: the pool and statements, and the parts it shares with the rest of the store. */
 export interface PostgresJobsDeps {
@@ -341,19 +340,4 @@ function byGroup(a: JobStateCount, b: JobStateCount): number {
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** A row of `JOB_FAILURE_TIMES`. */
-interface FailureTimesRow {
-  sample_job_id: string;
-  last_seen_at: Date;
-  first_seen_at: Date;
-  recent: number;
-}
-
-/** A row of `JOB_FAILURES_UNFINGERPRINTED`: the latest error, null without one. */
-interface UnfingerprintedRow {
-  id: string;
-  error_count: number;
-  latest_error: AttemptErrorJson | null;
 }

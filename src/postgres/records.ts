@@ -3,7 +3,7 @@
  * one per outcome for `JOB_SET_STATE_IF_RUNNING` (times as ISO strings, JSON values as text).
  */
 import { attemptErrorToJson, parseJobId, toJsonText } from '../store/encoding.js';
-import { errorFingerprintOf } from '../store/error-fingerprint.js';
+import { storedError } from '../store/failure-fingerprints.js';
 import type { JobAttemptError } from '../job.js';
 import type { JobInsert, JobStateUpdate } from '../store/store.js';
 
@@ -62,7 +62,6 @@ export function updateRecord(update: JobStateUpdate): UpdateRecord | null {
 
 /** An error as the statements that append one read it: its JSON and its fingerprint. */
 export function errorFields(error: JobAttemptError): { error: ReturnType<typeof attemptErrorToJson>; error_fingerprint: string } {
-  // The fingerprint of the error as stored (text made storable), as a reader computes it from the job.
-  const stored = attemptErrorToJson(error);
-  return { error: stored, error_fingerprint: errorFingerprintOf(stored) };
+  const { json, fingerprint } = storedError(error);
+  return { error: json, error_fingerprint: fingerprint };
 }

@@ -247,3 +247,18 @@ export function appliedMigrationFromRow(row: MigrationRow): AppliedMigration {
 export function leaseFromRow(row: LeaseRow): JobLease {
   return { id: row.id, attempt: row.attempt, cancelRequested: row.cancel_requested_at !== null };
 }
+
+/** A row of `JOB_FAILURE_TIMES`. */
+export interface FailureTimesRow {
+  sample_job_id: string;
+  last_seen_at: Date;
+  first_seen_at: Date;
+  recent: number;
+}
+
+/** A row of `JOB_FAILURES_UNFINGERPRINTED`: the latest error, null without one. */
+export interface UnfingerprintedRow {
+  id: string;
+  error_count: number;
+  latest_error: AttemptErrorJson | null;
+}

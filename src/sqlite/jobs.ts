@@ -41,7 +41,7 @@ import type { SqliteFlows } from './flows.js';
 import { listJobRows } from './job-listing.js';
 import { SqliteJobOutcomes } from './job-outcomes.js';
 import * as sql from './queries.js';
-import { jobFromRow, jobSummaryFromRow, leaseFromRow, type FinishedJobRow, type JobCountRow, type JobRow, type JobSummaryRow, type LeaseRow } from './rows.js';
+import { jobFromRow, jobSummaryFromRow, leaseFromRow, type FailureTimesRow, type FinishedJobRow, type JobCountRow, type JobRow, type JobSummaryRow, type LeaseRow, type UnfingerprintedRow } from './rows.js';
 import type { PreparedStatements } from './statements.js';
 
 export class SqliteJobs implements JobStore {
@@ -286,19 +286,4 @@ function compareNumeric(a: string, b: string): number {
 
 function isUniqueViolation(error: unknown): boolean {
   return error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
-
-/** A row of `JOB_FAILURE_TIMES` (times as ms since the epoch). */
-interface FailureTimesRow {
-  sample_job_id: number;
-  last_seen_at: number;
-  first_seen_at: number;
-  recent: number;
-}
-
-/** A row of `JOB_FAILURES_UNFINGERPRINTED`: the latest error as JSON text, null without one. */
-interface UnfingerprintedRow {
-  id: number;
-  error_count: number;
-  latest_error: string | null;
 }

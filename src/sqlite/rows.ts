@@ -311,3 +311,18 @@ function dateOrNull(ms: number | null): Date | null {
 function idOrNull(id: number | null): string | null {
   return id === null ? null : String(id);
 }
+
+/** A row of `JOB_FAILURE_TIMES` (times as ms since the epoch). */
+export interface FailureTimesRow {
+  sample_job_id: number;
+  last_seen_at: number;
+  first_seen_at: number;
+  recent: number;
+}
+
+/** A row of `JOB_FAILURES_UNFINGERPRINTED`: the latest error as JSON text, null without one. */
+export interface UnfingerprintedRow {
+  id: number;
+  error_count: number;
+  latest_error: string | null;
+}

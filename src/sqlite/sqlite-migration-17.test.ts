@@ -59,7 +59,7 @@ it('starts the kept counts from the jobs already there, and keeps them from then
     ];
     expect(await store.jobs.countFailures()).toEqual(failures(null));
     expect(await store.jobs.fingerprintFailures({ limit: 100 })).toBe(4);
-    expect(await store.jobs.foldKeptCounts({ limit: 100 }) >= 0).toBe(true);
+    expect(await store.jobs.foldKeptCounts({ limit: 100 }), 'SQLite changes its counts in place').toBe(0);
     expect(await store.jobs.countFailures()).toEqual(failures(none));
     expect(await store.jobs.fingerprintFailures({ limit: 100 })).toBe(0);
     const other = new Database(path);

@@ -67,11 +67,6 @@ export function fingerprintError(error: { message: string; stack: string | null 
   return { fingerprint, type, message, topFrame };
 }
 
-/** The fingerprint alone, as the stores write it with each error they append (`jobs.error_fingerprint`). */
-export function errorFingerprintOf(error: { message: string; stack: string | null }): string {
-  return fingerprintError(error).fingerprint;
-}
-
 /** Whether a string has the shape of a fingerprint (16 lowercase hex characters). */
 export function isFingerprint(value: string): boolean {
   return /^[0-9a-f]{16}$/.test(value);

@@ -12,13 +12,12 @@ import { KEPT_COUNT_STATES } from '../../store/kept-counts.js';
 import { latestErrorFingerprint } from '../../store/failure-fingerprints.js';
 import type { FailureCount, JobStateCount, Store } from '../../store/store.js';
 import type { SuiteSection } from './context.js';
-import { walk } from './list-count.js';
+import { byGroup, walk } from './list-count.js';
 import { at, claimJob, finishClaimed, insertFlow, insertJob, jobInState, t0 } from './helpers.js';
 
 /** By task, queue and state, as `countKept` and `countByGroup` return them. */
 function sortedCounts(counts: readonly JobStateCount[]): JobStateCount[] {
-  const key = (c: JobStateCount) => `${c.task}\u0000${c.queue}\u0000${c.state}`;
-  return [...counts].map(({ task, queue, state, count }) => ({ task, queue, state, count })).sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
+  return byGroup(counts.map(({ task, queue, state, count }) => ({ task, queue, state, count })));
 }
 
 /** The kept counts of every kept state, after folding what there is to fold. */
@@ -125,7 +124,8 @@ export const keptCountTests: SuiteSection = (suite) => {
         if (step === 0) break;
       }
       expect(await store.jobs.foldKeptCounts({ limit: 100 }), 'a fold with nothing left').toBe(0);
-      expect(folded).toBeGreaterThanOrEqual(0);
+      // SQLite changes its counts in place; PostgreSQL records one change per job that entered a kept state.
+      expect([0, 6], 'changes folded in all').toContain(folded);
     });
 
     group.test('stays equal to the rows while two stores change jobs and fold side by side', async ({ store, harness }) => {

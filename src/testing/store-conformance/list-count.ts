@@ -2,12 +2,13 @@ import { expect } from 'vitest';
 import { ConveyorConfigError } from '../../errors.js';
 import type { Job } from '../../job.js';
 import { jobDead, jobSucceeded } from '../../store/state-updates.js';
-import type { JobCount, JobFinishedCount, JobListFilter, Store } from '../../store/store.js';
+import type { JobFinishedCount, JobListFilter, JobStateCount, Store } from '../../store/store.js';
 import type { SuiteSection } from './context.js';
 import { applyUpdate, at, attemptError, attemptRef, claimJob, compareIds, insertJob, jobInsert, jobInState, t0 } from './helpers.js';
 
-function byGroup(counts: JobCount[]): JobCount[] {
-  const key = (c: JobCount) => `${c.task}\u0000${c.queue}\u0000${c.state}`;
+/** By task, queue and state. Shared with `kept-counts.ts`. */
+export function byGroup<Count extends JobStateCount>(counts: readonly Count[]): Count[] {
+  const key = (c: JobStateCount) => `${c.task}\u0000${c.queue}\u0000${c.state}`;
   return [...counts].sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
 }
 
